@@ -1,0 +1,38 @@
+# Online child sexual offences in the UK: from the NSPCC's FOI figures to checked claims.
+#
+# Stages (one rules file each): raw data -> cleaning -> claims -> figures -> report.
+# Run it with ./run_pipeline.sh (sets up .venv first) or `snakemake` inside the venv;
+# the default profile (profiles/default/) sets cores and other runtime options.
+import os
+
+from snakemake.utils import min_version, validate
+
+min_version("9.27")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+# scripts and notebooks import the pure-logic package in workflow/online_csa
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [os.path.abspath("workflow"), os.path.abspath("workflow/scripts"), os.environ.get("PYTHONPATH", "")]
+)
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/raw_data.smk"
+include: "workflow/rules/cleaning.smk"
+include: "workflow/rules/claims.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        "results/report/report.html",
+    default_target: True

@@ -1,0 +1,60 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. The data and where they come from
+#
+# The NSPCC asks every UK police force, under the Freedom of Information Act, how many
+# child sexual offences it recorded with an "online" (cyber) flag, and publishes the totals
+# each year. Local newspapers print each force's own answer. This project's *source ledger*
+# collects every such figure we could find, one row per figure per source, each with the
+# address it was read at. Nothing in it is estimated except the child populations.
+#
+# This chapter answers three questions: which files are the raw data, are they the files the
+# registry describes (checksums), and what does the ledger hold?
+
+# %%
+import pandas as pd
+
+from online_csa.narrative import md, n, table
+
+inp = snakemake.input  # noqa: F821 (injected by Snakemake)
+registry = pd.read_csv(inp.registry, dtype=str)
+checksums = pd.read_csv(inp.checksums, dtype=str)
+forces = pd.read_csv(inp.force_figures, dtype=str)
+national = pd.read_csv(inp.national_figures, dtype=str)
+
+# %% [markdown]
+# ## The raw files and their checksums
+#
+# The raw files are vendored unchanged into `data/raw/`. The registry `data/sources.csv`
+# records who published each, what it covers, how it was obtained and its sha256. The
+# pipeline's first step recomputes every checksum and stops if any differs.
+
+# %%
+verified = registry.merge(checksums[["file", "sha256_actual", "bytes"]], on="file", how="left")
+md(f"All **{len(checksums)}** registered data files match their recorded sha256.")
+table(verified, ["file", "publisher", "covers", "records", "sha256"])
+
+# %% [markdown]
+# ## What the ledger holds
+#
+# Force-level rows are figures about one police force; national rows are the headline
+# figures of a release (national or regional). A *measure* says what a figure counts:
+# counts of a series go to the panel, everything derived from counts is a claim to check.
+
+# %%
+md(f"The ledger has **{n(len(forces))}** force-level rows about **{forces['force'].nunique()}** "
+   f"named forces and **{n(len(national))}** national or regional headline rows, from "
+   f"**{forces['source_url'].nunique() + national['source_url'].nunique()}** source addresses.")
+by_measure = (pd.concat([forces.assign(file="force_figures"), national.assign(file="national_figures")])
+              .groupby(["file", "measure"]).size().rename("rows").reset_index()
+              .sort_values(["file", "rows"], ascending=[True, False]))
+table(by_measure, caption="Rows per measure")

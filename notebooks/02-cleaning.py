@@ -1,0 +1,103 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. Cleaning: from ledger rows to a force by year panel
+#
+# Every ledger row ends in exactly one place: the **panel** (a count for one force and
+# one fiscal year), the **claims** (a figure to check, such as a percent change or a national
+# total), or the **rejected** table, with its reason. This chapter shows the rules and what
+# they did.
+#
+# The rules, in the order they apply:
+#
+# * force names are matched to `police_forces.csv` whatever the spelling; an unknown force
+#   is rejected, never guessed;
+# * identical figures printed by several outlets are one observation citing every record;
+# * when sources disagree, one stated *vintage rule* chooses the value and the losing values
+#   are kept in the `alternatives` column;
+# * an empty value is a gap with its reason, never a zero;
+# * a cell no source prints is `missing`; an offence that did not yet exist is `not_applicable`;
+# * rates are per 100,000 children of the matching mid-year.
+
+# %%
+import pandas as pd
+
+from online_csa.narrative import figure, md, n, table
+from online_csa.tables import read_table
+
+inp, params = snakemake.input, snakemake.params  # noqa: F821
+panel = read_table(inp.panel, "panel")
+rejected = read_table(inp.rejected, "rejected")
+routing = read_table(inp.routing, "routing")
+
+# %% [markdown]
+# ## Where every row went
+
+# %%
+where = routing.drop_duplicates("record_id")["destination"].value_counts()
+md(f"**{n(routing['record_id'].nunique())}** ledger rows: **{n(where.get('panel', 0))}** in the panel, "
+   f"**{n(where.get('claims', 0))}** kept as claims, **{n(where.get('rejected', 0))}** rejected. "
+   f"The vintage rule in force is `{params.vintage_rule}`; the panel starts in {params.first_fiscal_year}.")
+table(routing.groupby(["destination", "role"]).size().rename("rows").reset_index())
+
+# %% [markdown]
+# ## The panel
+#
+# One row per series, force and fiscal year, for every force and every year, whether or not
+# the ledger has a figure. Most cells are missing: the NSPCC publishes national totals, and
+# only some forces' answers were printed anywhere.
+
+# %%
+status = panel.pivot_table(index="series", columns="status", values="force", aggfunc="count", fill_value=0)
+table(status.reset_index(), caption="Panel cells by status")
+figure(inp.coverage_png)
+
+# %% [markdown]
+# ## Conflicting sources
+#
+# Where sources print different values for the same force and year, the value chosen by the
+# rule is in `value`; every other version, with its records and release date, is in
+# `alternatives`. These cells drive the sensitivity analysis.
+
+# %%
+conflicts = panel[panel["status"] == "conflicting"]
+md(f"**{len(conflicts)}** cells have conflicting sources.")
+table(conflicts, ["series", "force", "fiscal_year", "value", "record_ids", "alternatives", "note"])
+
+# %% [markdown]
+# ## Gaps a source reported
+#
+# A force that did not answer, or said a figure was not available, is a gap with the
+# source's own words, not a zero.
+
+# %%
+table(panel[panel["status"] == "not_provided"], ["series", "force", "fiscal_year", "record_ids", "note"])
+
+# %% [markdown]
+# ## Rejected rows
+#
+# Nothing is dropped silently. Each row below was kept out of the panel and the claims for
+# the reason given; `config/corrections.csv` holds the reviewed exclusions.
+
+# %%
+md(f"**{len(rejected)}** rows rejected: " + ", ".join(
+    f"{count} {reason.replace('_', ' ')}" for reason, count in rejected["reason"].value_counts().items()) + ".")
+table(rejected)
+
+# %% [markdown]
+# ## Rates per child population
+#
+# Child populations are ONS mid-year estimates summed over each force area's local
+# authorities. Mid-year estimates before and after the 2021 Census are on different bases, so
+# a step between 2020/21 and 2021/22 in any rate is partly an artefact.
+
+# %%
+figure(inp.force_rates_png)

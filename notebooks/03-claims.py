@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 3. The claims, checked
+#
+# Every published figure that is not a single force-year count is a claim: national and
+# regional totals, percent changes, cumulative totals, "a day" rates, shares, ages and bounds.
+# Each gets one verdict:
+#
+# * **reproduced**: complete data give the printed figure (to the precision printed);
+# * **consistent**: the data are incomplete, and the printed figure is within what the missing
+#   forces or years could add;
+# * **contradicted**: the data rule the printed figure out;
+# * **not reproducible**: published force data cannot test it.
+#
+# Headline claims that need several releases at once are checked first.
+
+# %%
+import pandas as pd
+
+from online_csa.narrative import figure, md, n, pct, table, verdict_counts
+from online_csa.tables import read_table
+
+inp = snakemake.input  # noqa: F821
+claims = read_table(inp.claims, "claims")
+headline = claims[claims["level"] == "headline"].set_index("claim_id")
+counts = verdict_counts(claims)
+
+# %%
+md(f"**{len(claims)}** claims checked: **{counts['reproduced']}** reproduced, **{counts['consistent']}** "
+   f"consistent, **{counts['contradicted']}** contradicted and **{counts['not_reproducible']}** not "
+   "reproducible from published force data.")
+figure(inp.verdicts_png)
+
+# %% [markdown]
+# ## The headline claims
+
+# %%
+doubling = headline.loc["H01_doubling_like_for_like"]
+base = headline.loc["H02b_base_2015_16_adds_northern_ireland"]
+vintages = headline.loc["H03_2018_19_total_two_releases"]
+plus16 = headline.loc["H04_plus16_to_10391"]
+s15a = headline.loc["H05_s15a_could_account_for_rise"]
+md(f"""
+* **"Doubled since 2015/16."** On the forces with figures for both years, offences went up by a factor of
+  **{doubling['reproduced_value']:.2f}** (verdict: *{doubling['verdict']}*); those forces hold
+  {pct(doubling['coverage_share'])} of the children. {doubling['basis']}.
+* **The moving 2015/16 base.** {headline.loc['H02a_base_2015_16_first_revision', 'basis']}.
+  {headline.loc['H02a_base_2015_16_first_revision', 'note']}. The last step is {base['basis']}: *{base['verdict']}*.
+* **Two totals for 2018/19.** {vintages['basis']} (*{vintages['verdict']}*).
+* **"+16%" to 2019/20.** {plus16['basis']} (*{plus16['verdict']}*).
+* **The new offence.** {s15a['basis']}. {s15a['note']}.
+""")
+
+# %% [markdown]
+# ## National totals as printed, beside what force data support
+#
+# Points are totals as each release printed them (shape: the area covered; colour: the year
+# of release). Bars are the sum of the force figures in the ledger, which covers only some
+# forces each year.
+
+# %%
+figure(inp.national_png)
+
+# %% [markdown]
+# ## Every claim
+#
+# `basis` says what was computed from which records; `coverage_share` is the share of the
+# area's children that the force data cover.
+
+# %%
+order = {"headline": 0, "national": 1, "force": 2}
+shown = claims.sort_values(["level", "claim_id"], key=lambda s: s.map(order) if s.name == "level" else s)
+table(shown, ["claim_id", "fiscal_year", "geography", "measure", "published_value", "reproduced_value",
+              "verdict", "basis", "note"])

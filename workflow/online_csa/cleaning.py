@@ -1,0 +1,61 @@
+"""The cleaning stage as one pure function: raw ledger tables in, panel + claims + rejected out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .fiscal_years import parse_fiscal_year
+from .forces import ForceRegister
+from .panel import build_panel
+from .routing import REJECTED_COLUMNS, route_force_figures, route_national_figures
+from .schemas import validate_table
+
+ROUTING_COLUMNS = ["record_id", "source_file", "destination", "role", "key"]
+
+
+@dataclass
+class CleanedLedger:
+    panel: pd.DataFrame
+    claim_records: pd.DataFrame
+    rejected: pd.DataFrame
+    routing: pd.DataFrame
+
+
+def _routing(panel, claim_records, rejected) -> pd.DataFrame:
+    """Where every ledger row went, one line per record_id (the no-row-lost ledger)."""
+    rows = []
+    for cell in panel.itertuples(index=False):
+        key = f"{cell.series}|{cell.force}|{cell.fiscal_year}"
+        for rid in filter(None, str(cell.record_ids).split(";")):
+            rows.append((rid, "panel", "value" if cell.status in ("observed", "conflicting") and pd.notna(cell.value)
+                         else "gap", key))
+        for alternative in filter(None, str(cell.alternatives).split(" | ")):
+            ids = alternative[alternative.index("[") + 1:alternative.rindex("]")].split("; ")[:-1]
+            rows.extend((rid, "panel", "alternative", key) for rid in ids)
+    rows.extend((rid, "claims", "claim", rid) for rid in claim_records["record_id"])
+    rows.extend((r.record_id, "rejected", r.reason, r.field) for r in rejected.itertuples(index=False))
+    routing = pd.DataFrame(rows, columns=["record_id", "destination", "role", "key"])
+    routing.insert(1, "source_file", routing["record_id"].map(
+        lambda r: "force_figures.csv" if r.startswith("F") else "national_figures.csv"))
+    return routing.sort_values("record_id", kind="stable").reset_index(drop=True)
+
+
+def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, police_forces: pd.DataFrame,
+                 child_population: pd.DataFrame, corrections: pd.DataFrame, series: list[dict],
+                 first_fiscal_year: str, vintage_rule: str, age_band: str) -> CleanedLedger:
+    register = ForceRegister(police_forces)
+    names = [s["name"] for s in series]
+    first = parse_fiscal_year(first_fiscal_year)
+    unknown = sorted(set(corrections["record_id"]) - set(force_figures["record_id"]) - set(national_figures["record_id"]))
+    if unknown:
+        raise ValueError(f"config/corrections.csv names record(s) not in the ledger: {unknown}")
+    candidates, force_claims, force_rejected = route_force_figures(force_figures, register, names, first, corrections)
+    national_claims, national_rejected = route_national_figures(national_figures, corrections)
+    last = int(candidates["start_year"].max()) if len(candidates) else first
+    panel = build_panel(candidates, register.table, child_population, series, first, last, vintage_rule, age_band)
+    claim_records = pd.concat([force_claims, national_claims], ignore_index=True)
+    rejected = pd.concat([force_rejected, national_rejected], ignore_index=True)[REJECTED_COLUMNS]
+    validate_table(panel, "panel")
+    validate_table(rejected, "rejected")
+    return CleanedLedger(panel, claim_records, rejected, _routing(panel, claim_records, rejected))

@@ -1,0 +1,43 @@
+"""Geography labels of headline figures -> sets of police forces (config/geographies.yaml)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from .forces import ForceRegister
+
+
+@dataclass(frozen=True)
+class Geography:
+    id: str
+    label: str
+    forces: tuple[str, ...]
+
+
+class GeographyMap:
+    def __init__(self, definitions: dict, register: ForceRegister):
+        self.geographies: dict[str, Geography] = {}
+        for gid, spec in definitions.get("geographies", {}).items():
+            forces = register.select(spec.get("nations", ()), spec.get("regions", ()),
+                                     spec.get("forces", ()), spec.get("exclude", ()))
+            if not forces:
+                raise ValueError(f"geography {gid!r} selects no force")
+            self.geographies[gid] = Geography(gid, spec.get("label", gid), tuple(forces))
+        self.labels: dict[str, str] = dict(definitions.get("labels", {}))
+        self.overrides: dict[str, str] = dict(definitions.get("record_overrides", {}) or {})
+        for source, gid in {**self.labels, **self.overrides}.items():
+            if gid not in self.geographies:
+                raise ValueError(f"geographies.yaml: {source!r} maps to undefined geography {gid!r}")
+
+    @classmethod
+    def from_yaml(cls, path, register: ForceRegister) -> "GeographyMap":
+        with open(path) as handle:
+            return cls(yaml.safe_load(handle), register)
+
+    def for_record(self, record_id: str, label: str) -> Geography | None:
+        gid = self.overrides.get(record_id) or self.labels.get(label)
+        return self.geographies.get(gid) if gid else None
+
+    def for_force(self, force: str) -> Geography:
+        return Geography(f"force:{force}", force, (force,))

@@ -1,0 +1,160 @@
+"""Read the raw ledger tables and validate their structure.
+
+Structural faults (a missing column, a duplicated or malformed record_id, a measure
+that is not snake_case) stop the pipeline with a :class:`LedgerError` that names the
+file, the row (as a line number in the file) and the field. Faults in a single value
+(a non-numeric count, an unknown force) do not stop it: the cleaning stage quarantines
+that row in ``rejected.csv`` with its reason.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+RECORD_ID_FORCE = r"^F\d{4}$"
+RECORD_ID_NATIONAL = r"^N\d{4}$"
+SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
+
+
+class LedgerError(ValueError):
+    """A raw table is malformed; the message names file, line and field."""
+
+
+def _text(nullable: bool = False, **kwargs) -> pa.Column:
+    return pa.Column(str, nullable=nullable, **kwargs)
+
+
+FORCE_FIGURES = pa.DataFrameSchema(
+    {
+        "record_id": _text(checks=pa.Check.str_matches(RECORD_ID_FORCE), unique=True),
+        "force": _text(),
+        "nation": _text(nullable=True),
+        "fiscal_year": _text(),
+        "measure": _text(checks=pa.Check.str_matches(SNAKE_CASE)),
+        "value": _text(nullable=True),
+        "qualifier": _text(nullable=True),
+        "source_url": _text(nullable=True),
+        "source_title": _text(nullable=True),
+        "source_date": _text(nullable=True),
+    },
+    strict=False,
+    name="force_figures",
+)
+
+NATIONAL_FIGURES = pa.DataFrameSchema(
+    {
+        "record_id": _text(checks=pa.Check.str_matches(RECORD_ID_NATIONAL), unique=True),
+        "release_date": _text(nullable=True),
+        "fiscal_year": _text(),
+        "geography": _text(),
+        "measure": _text(checks=pa.Check.str_matches(SNAKE_CASE)),
+        "value": _text(nullable=True),
+        "forces_responded": _text(nullable=True),
+        "forces_asked": _text(nullable=True),
+        "source_url": _text(nullable=True),
+    },
+    strict=False,
+    name="national_figures",
+)
+
+POLICE_FORCES = pa.DataFrameSchema(
+    {
+        "force": _text(unique=True),
+        "short_name": _text(unique=True),
+        "ons_code": _text(),
+        "nation": _text(checks=pa.Check.isin(["England", "Wales", "Northern Ireland", "Scotland", "GB"])),
+        "region": _text(nullable=True),
+    },
+    strict=False,
+    name="police_forces",
+)
+
+CHILD_POPULATION = pa.DataFrameSchema(
+    {
+        "force": _text(),
+        "ons_code": _text(),
+        "mid_year": pa.Column(int, pa.Check.in_range(1990, 2100)),
+        "age_band": _text(checks=pa.Check.str_matches(r"^\d+-\d+$")),
+        "population": pa.Column(int, pa.Check.ge(0)),
+        "derivation": _text(nullable=True),
+        "source_url": _text(nullable=True),
+    },
+    strict=False,
+    unique=["force", "mid_year", "age_band"],
+    name="child_population",
+)
+
+
+def describe_failures(path: str | Path, error: pa.errors.SchemaErrors, id_column: str | None, frame: pd.DataFrame) -> str:
+    """One line per failure: file, line number, record id, field, check and value."""
+    lines = []
+    cases = error.failure_cases
+    for case in cases.itertuples(index=False):
+        index = case.index
+        where = f"line {int(index) + 2}" if pd.notna(index) else "whole table"
+        record = ""
+        if id_column and pd.notna(index) and id_column in frame.columns:
+            record = f" (record_id {frame.at[int(index), id_column]})"
+        field = case.column if case.column is not None else "(table)"
+        lines.append(f"{path}: {where}{record}, field '{field}': failed {case.check}; value {case.failure_case!r}")
+    return "\n  ".join(lines)
+
+
+def _read(path: str | Path, schema: pa.DataFrameSchema, id_column: str | None, dtype=str) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
+    missing = [c for c in schema.columns if c not in frame.columns]
+    if missing:
+        raise LedgerError(f"{path}: missing column(s) {missing}; found {list(frame.columns)}")
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        raise LedgerError(f"{path} failed validation:\n  " + describe_failures(path, error, id_column, frame)) from None
+
+
+def read_force_figures(path) -> pd.DataFrame:
+    return _read(path, FORCE_FIGURES, "record_id")
+
+
+def read_national_figures(path) -> pd.DataFrame:
+    return _read(path, NATIONAL_FIGURES, "record_id")
+
+
+def read_police_forces(path) -> pd.DataFrame:
+    return _read(path, POLICE_FORCES, "force")
+
+
+def read_child_population(path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype={"mid_year": "Int64", "population": "Int64"}, keep_default_na=False, na_values=[""])
+    for column in ("mid_year", "population"):
+        if frame[column].isna().any():
+            line = int(frame.index[frame[column].isna()][0]) + 2
+            raise LedgerError(f"{path}: line {line}, field '{column}': empty or not a whole number")
+    frame = frame.astype({"mid_year": int, "population": int})
+    try:
+        return CHILD_POPULATION.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        raise LedgerError(f"{path} failed validation:\n  " + describe_failures(path, error, "force", frame)) from None
+
+
+def parse_number(text) -> tuple[float | None, str | None]:
+    """Parse a raw value. Returns (value, None), (None, None) for an empty value, or (None, reason)."""
+    if text is None or (isinstance(text, float) and pd.isna(text)) or str(text).strip() == "":
+        return None, None
+    raw = str(text).strip()
+    try:
+        return float(raw), None
+    except ValueError:
+        return None, f"value {raw!r} is not a number"
+
+
+def count_problem(value: float | None) -> str | None:
+    """Why a parsed value cannot be a count of offences, or None if it can."""
+    if value is None:
+        return None
+    if value < 0:
+        return f"value {value:g} is negative"
+    if value != int(value):
+        return f"value {value:g} is not a whole number of offences"
+    return None

@@ -1,0 +1,55 @@
+"""Small helpers for the notebooks: every number in the report's prose is formatted here
+from a pipeline output, never typed by hand."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+
+
+def n(x, digits: int = 0) -> str:
+    """Thousands separators; 'n/a' for a missing value."""
+    if x is None or (isinstance(x, float) and pd.isna(x)) or x is pd.NA:
+        return "n/a"
+    return f"{x:,.{digits}f}"
+
+
+def pct(x, digits: int = 0) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"{100 * x:.{digits}f}%"
+
+
+def md(text: str) -> None:
+    display(Markdown(text))
+
+
+def table(frame: pd.DataFrame, columns: list[str] | None = None, max_rows: int | None = None,
+          caption: str = "") -> None:
+    """A compact HTML table (all rows unless max_rows is given, and then says how many were left out)."""
+    shown = frame if columns is None else frame[columns]
+    left_out = 0
+    if max_rows is not None and len(shown) > max_rows:
+        left_out = len(shown) - max_rows
+        shown = shown.head(max_rows)
+    body = shown.to_html(index=False, na_rep="", escape=True, border=0, classes="data")
+    note = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
+    more = f"<p class='caption'>... and {left_out} more rows in the CSV file.</p>" if left_out else ""
+    display(HTML(f"<div class='table-wrap'>{note}{body}{more}</div>"))
+
+
+def figure(path: str) -> None:
+    display(Image(filename=str(path)))
+
+
+def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:
+    counts = claims["verdict"].value_counts()
+    return {v: int(counts.get(v, 0)) for v in ("reproduced", "consistent", "contradicted", "not_reproducible")}
+
+
+def source_addresses(record_ids: str, sources: pd.DataFrame) -> str:
+    """Record ids -> 'F0001 <url>; ...' using the ledger's own source_url column."""
+    urls = sources.set_index("record_id")["source_url"]
+    parts = []
+    for rid in filter(None, str(record_ids).split(";")):
+        parts.append(f"{rid} {urls.get(rid, '')}".strip())
+    return "; ".join(parts)

@@ -1,0 +1,144 @@
+"""Build the force x fiscal-year panel from routed ledger rows.
+
+One row per (series, force, fiscal year) for every force in police_forces.csv and every
+year of the panel, whatever the ledger holds:
+
+* ``observed``       one value; every source that printed the cell agrees;
+* ``conflicting``    sources disagree; the vintage rule chose ``value`` and the losing
+                     values stay in ``alternatives`` for the sensitivity analysis;
+* ``not_provided``   the source said the force did not provide / had no figure: a gap,
+                     never a zero;
+* ``missing``        no source in the ledger prints the cell;
+* ``not_applicable`` the offence did not exist that year (s.15A before 2017/18).
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .fiscal_years import fiscal_years_between, format_fiscal_year, parse_fiscal_year
+
+STATUSES = ("observed", "conflicting", "not_provided", "missing", "not_applicable")
+VINTAGE_RULES = ("latest_release", "first_release")
+PANEL_COLUMNS = ["series", "force", "ons_code", "fiscal_year", "value", "status", "record_ids", "alternatives",
+                 "child_population", "rate_per_100k", "note"]
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def release_key(date_text) -> tuple[int, int, int]:
+    """Sortable (year, month, day) of a source date; missing parts are 0, an unknown date sorts first."""
+    if not isinstance(date_text, str):
+        return (0, 0, 0)
+    match = _DATE.match(date_text.strip())
+    if not match:
+        return (0, 0, 0)
+    return tuple(int(part) if part else 0 for part in match.groups())
+
+
+def _versions(rows: pd.DataFrame) -> list[dict]:
+    """Group a cell's ledger rows into distinct versions (one per value; one for 'no figure')."""
+    versions = []
+    keyed = rows.assign(_key=rows["value"].map(lambda v: "gap" if pd.isna(v) else f"{v:.0f}"))
+    for key, group in keyed.groupby("_key", sort=True):
+        dates = [release_key(d) for d in group["source_date"]]
+        versions.append({
+            "value": np.nan if key == "gap" else float(key),
+            "record_ids": sorted(group["record_id"]),
+            "latest": max(dates), "first": min(dates),
+            "label": max(group["source_date"].dropna(), default="undated", key=release_key),
+            "reasons": sorted(set(group["gap_reason"].dropna())),
+        })
+    return versions
+
+
+def choose_version(versions: list[dict], rule: str) -> tuple[dict, str]:
+    """Apply the vintage rule. Returns (winner, explanation).
+
+    latest_release: the version printed most recently wins (month precision); a tie goes to
+    the version more sources printed, then to the later ledger entry (higher record_id).
+    first_release: the earliest printed version wins, ties as above.
+    """
+    if rule not in VINTAGE_RULES:
+        raise ValueError(f"unknown vintage rule {rule!r}; expected one of {VINTAGE_RULES}")
+    if rule == "latest_release":
+        def order(v):
+            return (v["latest"][:2], len(v["record_ids"]), max(v["record_ids"]))
+        ranked = sorted(versions, key=order, reverse=True)
+    else:
+        def order(v):
+            return (tuple(-p for p in v["first"][:2]), len(v["record_ids"]), max(v["record_ids"]))
+        ranked = sorted(versions, key=order, reverse=True)
+    winner, runner_up = ranked[0], ranked[1]
+    if winner["latest"][:2] == runner_up["latest"][:2] and rule == "latest_release" \
+            or winner["first"][:2] == runner_up["first"][:2] and rule == "first_release":
+        if len(winner["record_ids"]) != len(runner_up["record_ids"]):
+            why = "same release month; chosen because more sources printed it"
+        else:
+            why = "same release month and as many sources; chosen as the later ledger entry"
+    else:
+        why = f"{rule.replace('_', ' ')} wins"
+    return winner, why
+
+
+def _format_version(version: dict) -> str:
+    shown = "no figure" if pd.isna(version["value"]) else f"{version['value']:.0f}"
+    return f"{shown} [{'; '.join(version['record_ids'])}; {version['label']}]"
+
+
+def resolve_cell(rows: pd.DataFrame, rule: str) -> dict:
+    """Collapse the ledger rows of one (series, force, year) cell into one panel row's fields."""
+    versions = _versions(rows)
+    if len(versions) == 1:
+        only = versions[0]
+        if pd.isna(only["value"]):
+            return {"value": np.nan, "status": "not_provided", "record_ids": ";".join(only["record_ids"]),
+                    "alternatives": "", "note": "; ".join(only["reasons"]) or "no figure given"}
+        note = f"{len(only['record_ids'])} sources agree" if len(only["record_ids"]) > 1 else ""
+        return {"value": only["value"], "status": "observed", "record_ids": ";".join(only["record_ids"]),
+                "alternatives": "", "note": note}
+    winner, why = choose_version(versions, rule)
+    losers = [v for v in versions if v is not winner]
+    return {
+        "value": winner["value"], "status": "conflicting", "record_ids": ";".join(winner["record_ids"]),
+        "alternatives": " | ".join(_format_version(v) for v in losers),
+        "note": f"{len(versions)} versions; {why}",
+    }
+
+
+def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.DataFrame, series: list[dict],
+                first_year: int, last_year: int, rule: str, age_band: str) -> pd.DataFrame:
+    """The full grid of series x forces x years with resolved values, statuses and child-population rates."""
+    resolved = {}
+    for key, rows in candidates.groupby(["series", "force", "start_year"], sort=True):
+        resolved[key] = resolve_cell(rows, rule)
+    pop = population.loc[population["age_band"] == age_band].set_index(["force", "mid_year"])["population"]
+    rows = []
+    for spec in series:
+        offence_start = parse_fiscal_year(spec["first_fiscal_year"]) if spec.get("first_fiscal_year") else None
+        for force in forces.itertuples(index=False):
+            for year in range(first_year, last_year + 1):
+                cell = resolved.get((spec["name"], force.force, year))
+                if cell is None:
+                    if offence_start is not None and year < offence_start:
+                        cell = {"value": np.nan, "status": "not_applicable", "record_ids": "", "alternatives": "",
+                                "note": f"offence in force from {spec['first_fiscal_year']}"}
+                    else:
+                        cell = {"value": np.nan, "status": "missing", "record_ids": "", "alternatives": "",
+                                "note": "no source in the ledger"}
+                children = pop.get((force.force, year), np.nan)
+                rate = cell["value"] / children * 1e5 if children and not pd.isna(children) else np.nan
+                rows.append({"series": spec["name"], "force": force.force, "ons_code": force.ons_code,
+                             "fiscal_year": format_fiscal_year(year), **cell,
+                             "child_population": children, "rate_per_100k": rate})
+    panel = pd.DataFrame(rows)
+    panel["child_population"] = panel["child_population"].astype("Int64")
+    panel["value"] = panel["value"].astype("Int64")
+    panel["rate_per_100k"] = panel["rate_per_100k"].round(3)
+    return panel[PANEL_COLUMNS]
+
+
+def panel_years(candidates: pd.DataFrame, first_year: int) -> list[str]:
+    last = int(candidates["start_year"].max()) if len(candidates) else first_year
+    return fiscal_years_between(first_year, last)

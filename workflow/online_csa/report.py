@@ -1,0 +1,56 @@
+"""Stitch executed chapter notebooks into one self-contained HTML report."""
+from __future__ import annotations
+
+import html
+import re
+
+import nbformat
+from nbconvert import HTMLExporter
+
+INJECTED_TAG = "snakemake-job-properties"
+EXTRA_CSS = """
+<style>
+ body { max-width: 1200px; margin: auto; }
+ .table-wrap { max-height: 34em; overflow: auto; margin: 0.5em 0 1.5em 0; }
+ table.data { border-collapse: collapse; font-size: 0.78em; }
+ table.data th { position: sticky; top: 0; background: #f4f4f4; }
+ table.data td, table.data th { border-bottom: 1px solid #ddd; padding: 2px 6px; vertical-align: top; text-align: left; }
+ p.caption { font-style: italic; color: #444; margin: 0.2em 0; }
+ nav.toc { background: #f8f8f8; padding: 0.5em 1em; border: 1px solid #ddd; }
+</style>
+"""
+
+
+def strip_injected(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop the cell Snakemake injects (pickled job, absolute paths) and execution metadata."""
+    notebook.cells = [c for c in notebook.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    for cell in notebook.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    notebook.metadata.pop("papermill", None)
+    return notebook
+
+
+def combine(chapters: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
+    combined = nbformat.v4.new_notebook(metadata=chapters[0].metadata)
+    for chapter in chapters:
+        combined.cells.extend(strip_injected(chapter).cells)
+    return combined
+
+
+def _toc(body: str) -> str:
+    headings = re.findall(r'<h1 id="([^"]+)">(.*?)<a class="anchor-link"', body)
+    items = "".join(f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in headings)
+    return f'<nav class="toc"><strong>Contents</strong><ol>{items}</ol></nav>'
+
+
+def render_html(chapter_paths: list[str], title: str) -> str:
+    chapters = [nbformat.read(path, as_version=4) for path in chapter_paths]
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(combine(chapters), resources={"metadata": {"name": title}})
+    body = body.replace("</head>", EXTRA_CSS + "</head>", 1)
+    heading = f"<h1 class='report-title'>{html.escape(title)}</h1>"
+    return re.sub(r"(<main>|<body[^>]*>)", lambda m: m.group(1) + heading + _toc(body), body, count=1)

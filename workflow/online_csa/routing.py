@@ -1,0 +1,124 @@
+"""Send every ledger row to exactly one place: the panel, the claims, or rejected.
+
+* a count of a configured series, for one whole fiscal year, for a known force, inside
+  the panel's years -> a panel candidate (duplicates and vintages are resolved later);
+* a derived figure (percent change, cumulative total, share, age, bound ...) or a count
+  over a span or part-year -> a claim to check;
+* every national/regional headline figure -> a claim;
+* anything else -> rejected, with a reason code and the field at fault.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .fiscal_years import parse_period
+from .forces import ForceRegister
+from .ledger import count_problem, parse_number
+from .measures import classify_measure
+
+REJECTION_REASONS = {
+    "unknown_force": "force name matches no row of police_forces.csv",
+    "invalid_value": "value cannot be a count of offences",
+    "invalid_fiscal_year": "fiscal_year label is malformed",
+    "before_panel_start": "a count for a year before the panel's first year",
+    "measure_out_of_scope": "a count of a measure that is not one of the configured series",
+    "excluded_by_correction": "excluded by a reviewed entry in config/corrections.csv",
+}
+
+CANDIDATE_COLUMNS = ["record_id", "series", "force", "fiscal_year", "start_year", "value", "gap_reason",
+                     "source_date", "qualifier", "source_url"]
+CLAIM_COLUMNS = ["record_id", "level", "force", "geography", "fiscal_year", "measure", "value", "value_text",
+                 "release_date", "forces_responded", "forces_asked", "qualifier", "source_url"]
+REJECTED_COLUMNS = ["record_id", "source_file", "field", "reason", "detail"]
+
+
+def _reject(record_id, source_file, field, reason, detail):
+    return {"record_id": record_id, "source_file": source_file, "field": field, "reason": reason, "detail": detail}
+
+
+def read_corrections(path) -> pd.DataFrame:
+    corrections = pd.read_csv(path, dtype=str, keep_default_na=False)
+    expected = ["record_id", "action", "reason"]
+    if list(corrections.columns[:3]) != expected:
+        raise ValueError(f"{path}: columns must start with {expected}")
+    bad = corrections.loc[corrections["action"] != "exclude"]
+    if len(bad):
+        first = bad.index[0]
+        raise ValueError(f"{path}: line {first + 2}, field 'action': {bad.at[first, 'action']!r} is not a known action (exclude)")
+    if corrections["reason"].str.strip().eq("").any():
+        raise ValueError(f"{path}: every correction needs a reason")
+    return corrections
+
+
+def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: list[str], first_year: int,
+                        corrections: pd.DataFrame | None = None, source_file: str = "force_figures.csv"):
+    """Route force-level ledger rows. Returns (panel_candidates, claim_records, rejected)."""
+    excluded = {} if corrections is None else dict(zip(corrections["record_id"], corrections["reason"]))
+    candidates, claims, rejected = [], [], []
+    for row in figures.itertuples(index=False):
+        if row.record_id in excluded:
+            rejected.append(_reject(row.record_id, source_file, "record_id", "excluded_by_correction", excluded[row.record_id]))
+            continue
+        force = register.canonical(row.force)
+        if force is None:
+            rejected.append(_reject(row.record_id, source_file, "force", "unknown_force",
+                                    f"{row.force!r} ({row.nation}) is not in police_forces.csv"))
+            continue
+        try:
+            period = parse_period(row.fiscal_year)
+        except ValueError as error:
+            rejected.append(_reject(row.record_id, source_file, "fiscal_year", "invalid_fiscal_year", str(error)))
+            continue
+        measure = classify_measure(row.measure, series)
+        value, problem = parse_number(row.value)
+        if problem is None and measure.is_count:
+            problem = count_problem(value)
+        if problem:
+            rejected.append(_reject(row.record_id, source_file, "value", "invalid_value", problem))
+            continue
+        if measure.is_count and period.kind == "year":
+            if period.first < first_year:
+                rejected.append(_reject(row.record_id, source_file, "fiscal_year", "before_panel_start",
+                                        f"{row.fiscal_year} is before the panel's first year"))
+                continue
+            candidates.append({
+                "record_id": row.record_id, "series": row.measure, "force": force, "fiscal_year": row.fiscal_year,
+                "start_year": period.first, "value": value,
+                "gap_reason": (row.qualifier if isinstance(row.qualifier, str) else "not stated") if value is None else None,
+                "source_date": row.source_date, "qualifier": row.qualifier, "source_url": row.source_url,
+            })
+        elif measure.kind == "other":
+            rejected.append(_reject(row.record_id, source_file, "measure", "measure_out_of_scope",
+                                    f"{row.measure} is not a configured series or a claim about one"))
+        else:
+            claims.append({
+                "record_id": row.record_id, "level": "force", "force": force, "geography": force,
+                "fiscal_year": row.fiscal_year, "measure": row.measure, "value": value, "value_text": row.value,
+                "release_date": row.source_date, "forces_responded": None, "forces_asked": None,
+                "qualifier": row.qualifier, "source_url": row.source_url,
+            })
+    return (pd.DataFrame(candidates, columns=CANDIDATE_COLUMNS),
+            pd.DataFrame(claims, columns=CLAIM_COLUMNS),
+            pd.DataFrame(rejected, columns=REJECTED_COLUMNS))
+
+
+def route_national_figures(figures: pd.DataFrame, corrections: pd.DataFrame | None = None,
+                           source_file: str = "national_figures.csv"):
+    """Every national or regional headline figure is a claim. Returns (claim_records, rejected)."""
+    excluded = {} if corrections is None else dict(zip(corrections["record_id"], corrections["reason"]))
+    claims, rejected = [], []
+    for row in figures.itertuples(index=False):
+        if row.record_id in excluded:
+            rejected.append(_reject(row.record_id, source_file, "record_id", "excluded_by_correction", excluded[row.record_id]))
+            continue
+        value, problem = parse_number(row.value)
+        if problem:
+            rejected.append(_reject(row.record_id, source_file, "value", "invalid_value", problem))
+            continue
+        claims.append({
+            "record_id": row.record_id, "level": "national", "force": None, "geography": row.geography,
+            "fiscal_year": row.fiscal_year, "measure": row.measure, "value": value, "value_text": row.value,
+            "release_date": row.release_date, "forces_responded": row.forces_responded,
+            "forces_asked": row.forces_asked, "qualifier": None, "source_url": row.source_url,
+        })
+    return pd.DataFrame(claims, columns=CLAIM_COLUMNS), pd.DataFrame(rejected, columns=REJECTED_COLUMNS)

@@ -1,0 +1,19 @@
+rule check_claims:
+    """Reproduce every published figure from force-level data where possible and give it a verdict."""
+    input:
+        panel=f"{TABLES}/panel.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
+        police_forces=config["raw_data"]["police_forces"],
+        geographies=config["claims"]["geographies"],
+    output:
+        claims=report(f"{TABLES}/claims.csv", caption="../report/claims.rst", category="3. Claims"),
+    params:
+        series=SERIES_NAMES,
+        min_coverage_share=config["claims"]["min_coverage_share"],
+        headline_checks=config["headline_checks"],
+    log:
+        f"{LOGS}/check_claims.log",
+    conda:
+        ENV
+    script:
+        "../scripts/check_claims.py"

@@ -1,0 +1,94 @@
+# Notebooks are the report's chapters. Each is executed by Snakemake's notebook: directive
+# with the real inputs; the executed copy (with outputs) is the rule's output, and
+# render_report stitches the chapters into one self-contained HTML file.
+
+NOTEBOOKS = "results/notebooks"
+
+
+rule notebook_data_and_provenance:
+    input:
+        registry=config["raw_data"]["registry"],
+        checksums=f"{TABLES}/raw_data_checksums.csv",
+        force_figures=config["raw_data"]["force_figures"],
+        national_figures=config["raw_data"]["national_figures"],
+    output:
+        notebook=f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
+    log:
+        notebook=f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
+    conda:
+        ENV
+    notebook:
+        "../../notebooks/01-data-and-provenance.ipynb"
+
+
+rule notebook_cleaning:
+    input:
+        panel=f"{TABLES}/panel.csv",
+        rejected=f"{TABLES}/rejected.csv",
+        routing=f"{TABLES}/ledger_routing.csv",
+        coverage_png=f"{FIGURES}/panel_coverage.png",
+        force_rates_png=f"{FIGURES}/force_rates.png",
+    output:
+        notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
+    params:
+        vintage_rule=config["cleaning"]["vintage_rule"],
+        first_fiscal_year=config["cleaning"]["first_fiscal_year"],
+    log:
+        notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
+    conda:
+        ENV
+    notebook:
+        "../../notebooks/02-cleaning.ipynb"
+
+
+rule notebook_claims:
+    input:
+        claims=f"{TABLES}/claims.csv",
+        verdicts_png=f"{FIGURES}/claim_verdicts.png",
+        national_png=f"{FIGURES}/national_series.png",
+    output:
+        notebook=f"{NOTEBOOKS}/03-claims.ipynb",
+    log:
+        notebook=f"{NOTEBOOKS}/03-claims.ipynb",
+    conda:
+        ENV
+    notebook:
+        "../../notebooks/03-claims.ipynb"
+
+
+rule notebook_provenance:
+    input:
+        panel=f"{TABLES}/panel.csv",
+        claims=f"{TABLES}/claims.csv",
+        checksums=f"{TABLES}/raw_data_checksums.csv",
+        force_figures=config["raw_data"]["force_figures"],
+        national_figures=config["raw_data"]["national_figures"],
+    output:
+        notebook=f"{NOTEBOOKS}/04-provenance.ipynb",
+    log:
+        notebook=f"{NOTEBOOKS}/04-provenance.ipynb",
+    conda:
+        ENV
+    notebook:
+        "../../notebooks/04-provenance.ipynb"
+
+
+rule render_report:
+    """Stitch the executed chapters into one self-contained HTML report (code hidden, outputs kept)."""
+    input:
+        chapters=[
+            f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
+            f"{NOTEBOOKS}/02-cleaning.ipynb",
+            f"{NOTEBOOKS}/03-claims.ipynb",
+            f"{NOTEBOOKS}/04-provenance.ipynb",
+        ],
+    output:
+        html=report("results/report/report.html", caption="../report/report.rst", category="5. Report"),
+    params:
+        title=config["report"]["title"],
+    log:
+        f"{LOGS}/render_report.log",
+    conda:
+        ENV
+    script:
+        "../scripts/render_report.py"

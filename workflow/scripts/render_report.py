@@ -1,0 +1,10 @@
+"""Rule render_report: executed chapter notebooks -> results/report/report.html."""
+from _bootstrap import redirect_stderr
+
+redirect_stderr(snakemake)  # noqa: F821
+
+from online_csa.report import render_html  # noqa: E402
+
+html = render_html(list(snakemake.input.chapters), snakemake.params.title)
+with open(snakemake.output.html, "w", encoding="utf-8") as handle:
+    handle.write(html)
