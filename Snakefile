@@ -3,8 +3,6 @@
 # Stages (one rules file each): raw data -> cleaning -> claims -> figures -> report.
 # Run it with ./run_pipeline.sh (sets up .venv first) or `snakemake` inside the venv;
 # the default profile (profiles/default/) sets cores and other runtime options.
-import os
-
 from snakemake.utils import min_version, validate
 
 min_version("9.27")
@@ -14,12 +12,6 @@ configfile: "config/config.yaml"
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
-
-# scripts and notebooks import the pure-logic package in workflow/online_csa
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [os.path.abspath("workflow"), os.path.abspath("workflow/scripts"), os.environ.get("PYTHONPATH", "")]
-)
-
 
 report: "workflow/report/workflow.rst"
 

@@ -143,13 +143,12 @@ class ClaimChecker:
         if rows.empty:
             return None
         key = release_key(release_date)
+        def closeness(k):
+            # same day > same month > an earlier release > a later one
+            return 3 if k == key and k[2] else 2 if k[:2] == key[:2] else 1 if k <= key else 0
         rows = rows.assign(_key=rows["release_date"].map(release_key))
-        same = rows[rows["_key"].map(lambda k: k[:2] == key[:2])]
-        if not same.empty:
-            pick = same.sort_values("record_ids").iloc[0]
-        else:
-            earlier = rows[rows["_key"] <= key]
-            pick = (earlier if not earlier.empty else rows).sort_values(["_key", "record_ids"]).iloc[-1]
+        rows = rows.assign(_close=rows["_key"].map(closeness), _cited=rows["record_ids"].str.count(";"))
+        pick = rows.sort_values(["_close", "_cited", "_key", "record_ids"], ascending=[False, False, False, True]).iloc[0]
         return float(pick["value"]), pick["record_ids"]
 
     # ---- verdict rules ------------------------------------------------------------------
@@ -444,7 +443,9 @@ def collapse_claim_records(records: pd.DataFrame, geographies: GeographyMap) -> 
             "fiscal_year": first["fiscal_year"], "geography": first["geography"], "measure": first["measure"],
             "published_value": first["value"], "value_text": first["value_text"], "level": first["level"],
             "force": first["force"], "geo_key": first["geo_key"],
-            "release_date": min(group["release_date"].dropna(), key=release_key, default=""),
+            # the most precise date any outlet gives for the release (ties: the earliest)
+            "release_date": min(group["release_date"].dropna(), default="",
+                                key=lambda d: (-sum(p > 0 for p in release_key(d)), release_key(d))),
         })
     claims = pd.DataFrame(rows)
     # note other published values for the same figure

@@ -41,6 +41,12 @@ def _routing(panel, claim_records, rejected) -> pd.DataFrame:
     return routing.sort_values("record_id", kind="stable").reset_index(drop=True)
 
 
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate, skipping empty frames (their all-NA columns would otherwise decide dtypes)."""
+    kept = [f for f in frames if len(f)]
+    return pd.concat(kept, ignore_index=True) if kept else frames[0].iloc[0:0]
+
+
 def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, police_forces: pd.DataFrame,
                  child_population: pd.DataFrame, corrections: pd.DataFrame, series: list[dict],
                  first_fiscal_year: str, vintage_rule: str, age_band: str) -> CleanedLedger:
@@ -54,8 +60,8 @@ def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, po
     national_claims, national_rejected = route_national_figures(national_figures, corrections)
     last = int(candidates["start_year"].max()) if len(candidates) else first
     panel = build_panel(candidates, register.table, child_population, series, first, last, vintage_rule, age_band)
-    claim_records = pd.concat([force_claims, national_claims], ignore_index=True)
-    rejected = pd.concat([force_rejected, national_rejected], ignore_index=True)[REJECTED_COLUMNS]
+    claim_records = _stack([force_claims, national_claims])
+    rejected = _stack([force_rejected, national_rejected])[REJECTED_COLUMNS]
     validate_table(panel, "panel")
     validate_table(rejected, "rejected")
     return CleanedLedger(panel, claim_records, rejected, _routing(panel, claim_records, rejected))

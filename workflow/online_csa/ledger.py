@@ -144,9 +144,12 @@ def parse_number(text) -> tuple[float | None, str | None]:
         return None, None
     raw = str(text).strip()
     try:
-        return float(raw), None
+        value = float(raw)
     except ValueError:
         return None, f"value {raw!r} is not a number"
+    if value != value or value in (float("inf"), float("-inf")):
+        return None, f"value {raw!r} is not a finite number"
+    return value, None
 
 
 def count_problem(value: float | None) -> str | None:

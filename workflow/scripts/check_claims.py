@@ -1,5 +1,5 @@
 """Rule check_claims: give every published figure and every headline claim a verdict with its basis."""
-from _bootstrap import redirect_stderr
+from online_csa.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 

@@ -1,5 +1,5 @@
 """Rule clean_ledger: raw ledger -> panel, claim records, rejected rows and the routing of every row."""
-from _bootstrap import redirect_stderr
+from online_csa.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 

@@ -1,5 +1,5 @@
 """Rules plot_*: draw one report figure. Which one is the rule's `figure` param."""
-from _bootstrap import redirect_stderr
+from online_csa.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 

@@ -1,5 +1,5 @@
 """Rule render_report: executed chapter notebooks -> results/report/report.html."""
-from _bootstrap import redirect_stderr
+from online_csa.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 

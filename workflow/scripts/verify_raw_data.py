@@ -1,5 +1,5 @@
 """Rule verify_raw_data: recompute the sha256 of every registered raw file; stop on any mismatch."""
-from _bootstrap import redirect_stderr
+from online_csa.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821 (injected by Snakemake)
 

@@ -1,4 +1,4 @@
-"""Shared start of every script: send stderr to the rule's log so failures are kept."""
+"""Shared start of every rule script: send stderr to the rule's log so a failure's traceback is kept."""
 import sys
 
 

@@ -1,0 +1,58 @@
+"""Shared fixtures. Everything called synthetic_* is hand-made test data, never real figures."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FORCE_COLUMNS = ["record_id", "force", "nation", "fiscal_year", "measure", "value", "qualifier", "source_url",
+                 "source_title", "source_date"]
+NATIONAL_COLUMNS = ["record_id", "release_date", "fiscal_year", "geography", "measure", "value", "forces_responded",
+                    "forces_asked", "source_url"]
+
+
+@pytest.fixture
+def synthetic_forces() -> pd.DataFrame:
+    """Three made-up forces in two regions."""
+    return pd.DataFrame({
+        "force": ["Northshire", "Southshire", "Eastshire"],
+        "short_name": ["Northshire", "South & Co", "Eastshire"],
+        "ons_code": ["X00000001", "X00000002", "X00000003"],
+        "nation": ["England", "England", "Wales"],
+        "region": ["North", "South", "Wales"],
+    })
+
+
+@pytest.fixture
+def synthetic_population() -> pd.DataFrame:
+    rows = [(f, y, "0-17", p) for f, p in [("Northshire", 100000), ("Southshire", 200000), ("Eastshire", 50000)]
+            for y in range(2015, 2020)]
+    frame = pd.DataFrame(rows, columns=["force", "mid_year", "age_band", "population"])
+    frame["ons_code"], frame["derivation"], frame["source_url"] = "X", "synthetic", "none"
+    return frame
+
+
+def synthetic_force_rows(rows: list[tuple]) -> pd.DataFrame:
+    """rows of (record_id, force, fiscal_year, measure, value, qualifier, source_date)."""
+    frame = pd.DataFrame(rows, columns=["record_id", "force", "fiscal_year", "measure", "value", "qualifier",
+                                        "source_date"])
+    frame["nation"], frame["source_url"], frame["source_title"] = "England", "https://example.invalid", "synthetic"
+    frame["value"] = frame["value"].astype(object).map(lambda v: None if pd.isna(v) else str(v))
+    return frame[FORCE_COLUMNS]
+
+
+def synthetic_national_rows(rows: list[tuple]) -> pd.DataFrame:
+    """rows of (record_id, release_date, fiscal_year, geography, measure, value)."""
+    frame = pd.DataFrame(rows, columns=["record_id", "release_date", "fiscal_year", "geography", "measure", "value"])
+    frame["forces_responded"], frame["forces_asked"], frame["source_url"] = None, None, "https://example.invalid"
+    frame["value"] = frame["value"].astype(object).map(lambda v: None if pd.isna(v) else str(v))
+    return frame[NATIONAL_COLUMNS]
+
+
+SERIES = [
+    {"name": "online_child_sexual_offences", "label": "online"},
+    {"name": "child_sexual_offences_all", "label": "all"},
+    {"name": "sexual_communication_with_child_offences", "label": "s15a", "first_fiscal_year": "2017/18"},
+]
+NO_CORRECTIONS = pd.DataFrame(columns=["record_id", "action", "reason"])

@@ -1,0 +1,138 @@
+"""Run the whole DAG on the real ledger in a temporary copy and check its outputs against
+facts that can be read straight off the ledger."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.pipeline
+COPY = ["Snakefile", "workflow", "notebooks", "config", "data", "profiles", "environment.yml", "requirements.txt"]
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(workdir / "workflow"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("pipeline")
+    for name in COPY:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, workdir / name)
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+def table(run, name):
+    return pd.read_csv(run / "results/tables" / f"{name}.csv", dtype={"record_ids": str}, keep_default_na=False)
+
+
+def test_norfolk_2018_19_is_168_from_record_f0070(run):
+    panel = table(run, "panel")
+    norfolk = panel[(panel["force"] == "Norfolk") & (panel["fiscal_year"] == "2018/19")
+                    & (panel["series"] == "online_child_sexual_offences")].iloc[0]
+    assert (norfolk["value"], norfolk["status"], norfolk["record_ids"]) == ("168", "observed", "F0070")
+    assert float(norfolk["rate_per_100k"]) == pytest.approx(168 / 170810 * 1e5, abs=1e-3)
+
+
+def test_panel_covers_every_force_and_year(run):
+    panel = table(run, "panel")
+    forces = pd.read_csv(ROOT / "data/raw/police_forces.csv")
+    assert set(panel["force"]) == set(forces["force"])
+    assert sorted(panel["fiscal_year"].unique())[0] == "2014/15"
+    assert sorted(panel["fiscal_year"].unique())[-1] == "2022/23"
+    assert len(panel) == 3 * 46 * 9
+
+
+def test_revised_vintages_keep_the_losing_value(run):
+    panel = table(run, "panel").set_index(["series", "force", "fiscal_year"])
+    west_mercia = panel.loc[("online_child_sexual_offences", "West Mercia", "2015/16")]
+    assert (west_mercia["value"], west_mercia["status"]) == ("114", "conflicting")
+    assert west_mercia["alternatives"] == "85 [F0116; 2016-06]"
+    northumbria = panel.loc[("online_child_sexual_offences", "Northumbria", "2015/16")]
+    assert (northumbria["value"], northumbria["alternatives"]) == ("98", "170 [F0084; 2016-06]")
+
+
+def test_every_ledger_row_ends_in_exactly_one_place(run):
+    routing = table(run, "ledger_routing")
+    ledger_ids = set(pd.read_csv(ROOT / "data/raw/force_figures.csv")["record_id"]) | set(
+        pd.read_csv(ROOT / "data/raw/national_figures.csv")["record_id"])
+    assert routing["record_id"].is_unique
+    assert set(routing["record_id"]) == ledger_ids
+    claims, rejected = table(run, "claims"), table(run, "rejected")
+    in_claims = {i for ids in claims.loc[claims["level"] != "headline", "record_ids"] for i in ids.split(";")}
+    assert in_claims == set(routing.loc[routing["destination"] == "claims", "record_id"])
+    assert set(rejected["record_id"]) == set(routing.loc[routing["destination"] == "rejected", "record_id"])
+    assert rejected.set_index("record_id").loc["F0050", "reason"] == "unknown_force"  # Jersey
+
+
+def test_the_2015_16_base_appears_in_three_vintages(run):
+    claims = table(run, "claims")
+    base = claims[(claims["measure"] == "online_child_sexual_offences") & (claims["fiscal_year"] == "2015/16")
+                  & claims["claim_id"].isin(["N0005", "N0014", "N0038"])]
+    assert sorted(base["published_value"].astype(float)) == [3186, 3903, 4042]
+    headline = claims.set_index("claim_id")
+    assert float(headline.loc["H02b_base_2015_16_adds_northern_ireland", "reproduced_value"]) == 3903 + 138
+
+
+def test_headline_verdicts(run):
+    claims = table(run, "claims").set_index("claim_id")
+    assert claims.loc["H01_doubling_like_for_like", "verdict"] == "reproduced"
+    assert float(claims.loc["H01_doubling_like_for_like", "reproduced_value"]) == pytest.approx(4795 / 2401, abs=1e-4)
+    assert claims.loc["H04_plus16_to_10391", "verdict"] == "contradicted"
+    assert "+26.3%" in claims.loc["H04_plus16_to_10391", "basis"]
+    assert float(claims.loc["H05_s15a_could_account_for_rise", "reproduced_value"]) == pytest.approx(4373 / 4182,
+                                                                                                     abs=1e-4)
+    # "22 a day": 8,224 / 365 = 22.53, printed truncated
+    assert claims.loc["N0051", "verdict"] == "reproduced"
+    assert "22.53 truncated" in claims.loc["N0051", "note"]
+    # "8 a day" in 2015/16 uses the 366 days of that fiscal year
+    assert "366" in claims.loc["N0008", "basis"]
+    assert claims.loc["N0046", "verdict"] == "reproduced"  # Wales 2018/19: 133 + 229 + 214 = 576
+
+
+def test_report_has_every_section_real_numbers_and_no_machine_paths(run):
+    html = (run / "results/report/report.html").read_text()
+    for heading in ["1. The data and where they come from", "2. Cleaning", "3. The claims, checked",
+                    "Appendix: provenance of every number"]:
+        assert heading in html
+    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 4
+    assert "8,224" in html and "snakemake-job-properties" not in html
+    assert str(run) not in html
+
+
+def test_snakemake_report_and_lint_and_noop(run):
+    report = snakemake(run, "--report", "results/report/snakemake_report.html")
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert (run / "results/report/snakemake_report.html").stat().st_size > 100_000
+    lint = snakemake(run, "--lint")
+    assert lint.returncode == 0, lint.stdout[-3000:]
+    noop = snakemake(run, "-n")
+    assert "Nothing to be done" in noop.stdout + noop.stderr
+
+
+def test_a_tampered_raw_file_stops_the_run_and_names_the_file(run, tmp_path):
+    copy = tmp_path / "tampered"
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns("results", ".snakemake"))
+    path = copy / "data/raw/force_figures.csv"
+    path.write_text(path.read_text().replace("F0070,Norfolk,England,2018/19,online_child_sexual_offences,168",
+                                             "F0070,Norfolk,England,2018/19,online_child_sexual_offences,186"))
+    result = snakemake(copy, "--cores", "1", "results/tables/panel.csv")
+    assert result.returncode != 0
+    log = (copy / "results/logs/verify_raw_data.log").read_text()
+    assert "data/raw/force_figures.csv: sha256 is" in log
+    assert not (copy / "results/tables/panel.csv").exists()

@@ -1,0 +1,65 @@
+import shutil
+
+import pandas as pd
+import pytest
+
+from online_csa.ledger import LedgerError, read_force_figures
+from online_csa.raw_data import ChecksumMismatch, read_registry, sha256_of, verify_checksums
+from conftest import ROOT
+
+
+def test_vendored_files_match_the_registry():
+    result = verify_checksums(read_registry(ROOT / "data/sources.csv"), root=ROOT)
+    assert len(result) == 6
+    assert (result["sha256_expected"] == result["sha256_actual"]).all()
+
+
+def test_vendored_ledger_is_identical_to_the_shared_original():
+    shared = ROOT.parent / "shared" / "data"
+    if not shared.exists():
+        pytest.skip("shared/ ledger not beside this checkout")
+    for name in ["force_figures.csv", "national_figures.csv", "police_forces.csv", "child_population.csv",
+                 "under_recording_parameters.csv"]:
+        assert sha256_of(ROOT / "data/raw" / name) == sha256_of(shared / name), name
+
+
+def test_an_edited_raw_file_stops_the_pipeline_and_is_named(tmp_path):
+    (tmp_path / "data/raw").mkdir(parents=True)
+    for name in ["force_figures.csv", "police_forces.csv"]:
+        shutil.copy(ROOT / "data/raw" / name, tmp_path / "data/raw" / name)
+    registry = read_registry(ROOT / "data/sources.csv")
+    registry = registry[registry["file"].isin(["data/raw/force_figures.csv", "data/raw/police_forces.csv"])]
+    with open(tmp_path / "data/raw/force_figures.csv", "a") as handle:
+        handle.write("F9999,Kent,England,2018/19,online_child_sexual_offences,1,,x,x,2019\n")
+    with pytest.raises(ChecksumMismatch) as error:
+        verify_checksums(registry, root=tmp_path)
+    assert "data/raw/force_figures.csv" in str(error.value)
+    assert "police_forces.csv" not in str(error.value)
+
+
+def test_a_missing_raw_file_is_named(tmp_path):
+    registry = read_registry(ROOT / "data/sources.csv").head(1)
+    with pytest.raises(ChecksumMismatch, match="force_figures.csv: listed in the registry but not found"):
+        verify_checksums(registry, root=tmp_path)
+
+
+def test_a_malformed_ledger_names_file_line_and_field(tmp_path):
+    frame = pd.read_csv(ROOT / "data/raw/force_figures.csv", dtype=str)
+    frame.loc[4, "record_id"] = "X12"  # line 6 of the file
+    frame.loc[7, "measure"] = "Online Offences"  # line 9
+    path = tmp_path / "force_figures.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(LedgerError) as error:
+        read_force_figures(path)
+    message = str(error.value)
+    assert f"{path}: line 6 (record_id X12), field 'record_id'" in message
+    assert "line 9" in message and "field 'measure'" in message
+
+
+def test_a_duplicated_record_id_is_an_error(tmp_path):
+    frame = pd.read_csv(ROOT / "data/raw/force_figures.csv", dtype=str)
+    frame.loc[10, "record_id"] = frame.loc[9, "record_id"]
+    path = tmp_path / "force_figures.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(LedgerError, match="field 'record_id'"):
+        read_force_figures(path)
