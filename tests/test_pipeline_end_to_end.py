@@ -136,3 +136,13 @@ def test_a_tampered_raw_file_stops_the_run_and_names_the_file(run, tmp_path):
     log = (copy / "results/logs/verify_raw_data.log").read_text()
     assert "data/raw/force_figures.csv: sha256 is" in log
     assert not (copy / "results/tables/panel.csv").exists()
+
+
+def test_a_second_run_from_scratch_gives_the_same_bytes(run):
+    outputs = sorted((run / "results/tables").glob("*.csv")) + sorted((run / "results/figures").glob("*.png")) + [
+        run / "results/report/report.html"]
+    before = {p.name: p.read_bytes() for p in outputs}
+    again = snakemake(run, "--cores", "2", "--forceall")
+    assert again.returncode == 0, again.stderr[-3000:]
+    changed = [p.name for p in outputs if p.read_bytes() != before[p.name]]
+    assert changed == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -148,8 +149,9 @@ def plot_force_rates(panel: pd.DataFrame, series: str) -> plt.Figure:
         plt.Line2D([], [], color=STATUS_COLOURS["conflicting"], marker="o", linestyle="", markeredgecolor="black",
                    label="conflicting sources: value chosen"),
         plt.Line2D([], [], color=STATUS_COLOURS["conflicting"], marker="o", linestyle="", markerfacecolor="none",
-                   label="conflicting sources: value not chosen")], loc="lower right", fontsize=7, frameon=False)
-    fig.tight_layout(rect=(0.02, 0, 1, 1))
+                   label="conflicting sources: value not chosen")], loc="upper center", ncol=3, fontsize=8,
+        frameon=False)
+    fig.tight_layout(rect=(0.02, 0, 1, 0.97))
     return fig
 
 
@@ -161,17 +163,21 @@ def plot_claim_verdicts(claims: pd.DataFrame) -> plt.Figure:
     counts = (claims.assign(group=claims["level"].map(groups))
               .pivot_table(index="group", columns="verdict", values="claim_id", aggfunc="count", fill_value=0)
               .reindex(index=list(groups.values()), columns=list(VERDICT_COLOURS), fill_value=0))
+    shares = counts.div(counts.sum(axis=1).replace(0, 1), axis=0)
     fig, ax = plt.subplots(figsize=(8, 3.2))
     left = np.zeros(len(counts))
     for verdict, colour in VERDICT_COLOURS.items():
-        values = counts[verdict].to_numpy()
+        values = shares[verdict].to_numpy()
         ax.barh(counts.index, values, left=left, color=colour, label=verdict.replace("_", " "))
-        for i, (v, l) in enumerate(zip(values, left)):
-            if v:
-                ax.text(l + v / 2, i, str(v), ha="center", va="center", fontsize=8, color="black")
+        for i, (share, start, count) in enumerate(zip(values, left, counts[verdict])):
+            if count:
+                ax.text(start + share / 2, i, str(count), ha="center", va="center", fontsize=8, color="black")
         left += values
+    ax.set_yticks(range(len(counts)), [f"{g} ({n})" for g, n in zip(counts.index, counts.sum(axis=1))])
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.invert_yaxis()
-    ax.set_xlabel("claims")
+    ax.set_xlabel("share of claims (labels: number of claims)")
     ax.legend(ncol=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
     ax.set_title("Verdicts on every published figure in the ledger", fontsize=9)
     fig.tight_layout()

@@ -33,8 +33,10 @@ def strip_injected(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def combine(chapters: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
     combined = nbformat.v4.new_notebook(metadata=chapters[0].metadata)
-    for chapter in chapters:
-        combined.cells.extend(strip_injected(chapter).cells)
+    for number, chapter in enumerate(chapters, start=1):
+        for index, cell in enumerate(strip_injected(chapter).cells):
+            cell.id = f"chapter{number}-cell{index:02d}"  # unique and stable, so the HTML is byte-stable
+            combined.cells.append(cell)
     return combined
 
 
