@@ -213,7 +213,7 @@ class ClaimChecker:
         value, verdict, why = self.judge_total(claim["published_value"], comp, coverage, measure.bound,
                                                exact_tolerance=0.0, partial_window=partial_window)
         basis = (f"sum of {measure.series} over {len(comp.observed)} of {len(geography.forces) * len(years)} "
-                 f"force-years in {geography.label} = {fmt(value)}; missing: {comp.describe_missing()}")
+                 f"force-years in {geography.label} = {fmt(value)}; cells without a value: {comp.describe_missing()}")
         return {"method": "force-level sum", "reproduced_value": value, "coverage_share": coverage,
                 "input_record_ids": comp.record_ids, "basis": basis, "verdict": verdict, "note": why}
 

@@ -129,6 +129,9 @@ def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.D
                                 "note": "no source in the ledger"}
                 children = pop.get((force.force, year), np.nan)
                 rate = cell["value"] / children * 1e5 if children and not pd.isna(children) else np.nan
+                if pd.isna(children) and not pd.isna(cell["value"]):
+                    cell = {**cell, "note": "; ".join(filter(None, [cell["note"],
+                                                                    f"no child population for mid-{year}: no rate"]))}
                 rows.append({"series": spec["name"], "force": force.force, "ons_code": force.ons_code,
                              "fiscal_year": format_fiscal_year(year), **cell,
                              "child_population": children, "rate_per_100k": rate})
