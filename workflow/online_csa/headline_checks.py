@@ -30,6 +30,13 @@ class RecordBook:
             raise ValueError(f"headline_checks: record {record_id} has no value")
         return float(value)
 
+    def responders_change(self, earlier: str, later: str) -> str:
+        """' with N more responding forces', from the releases' own forces_responded fields."""
+        a, b = (pd.to_numeric(self.table.at[r, "forces_responded"], errors="coerce") for r in (earlier, later))
+        if pd.isna(a) or pd.isna(b):
+            return ""
+        return f" with {b - a:+.0f} responding forces ({a:.0f} -> {b:.0f})"
+
     def describe(self, record_id: str) -> str:
         row = self.table.loc[record_id]
         return f"{fmt(row['value'])} ({record_id}, {row['release_date']}, {row['geography']})"
@@ -86,7 +93,7 @@ def base_year_vintages(checker: ClaimChecker, book: RecordBook, spec: dict) -> l
     rows.append(_row(
         "H02a_base_2015_16_first_revision", f"{records[0]};{records[1]}", spec["year"], "England and Wales",
         "online_child_sexual_offences", values[1], values[0],
-        f"printed bases: {printed}. The 2017 base is {fmt(step)} higher with one more responding force. "
+        f"printed bases: {printed}. The second base is {fmt(step)} higher{book.responders_change(records[0], records[1])}. "
         f"Force-level revisions of {spec['year']} in the ledger: {', '.join(revisions) or 'none'}",
         "not_reproducible",
         f"the ledger does not say which force joined or what every force revised, so the step of {fmt(step)} "
