@@ -10,7 +10,7 @@ from nbconvert import HTMLExporter
 INJECTED_TAG = "snakemake-job-properties"
 EXTRA_CSS = """
 <style>
- body { max-width: 1200px; margin: auto; }
+ body { max-width: 1200px; margin: auto; font-family: system-ui, sans-serif; }
  .table-wrap { max-height: 34em; overflow: auto; margin: 0.5em 0 1.5em 0; }
  table.data { border-collapse: collapse; font-size: 0.78em; }
  table.data th { position: sticky; top: 0; background: #f4f4f4; }
@@ -43,7 +43,7 @@ def combine(chapters: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
 def _toc(body: str) -> str:
     headings = re.findall(r'<h1 id="([^"]+)">(.*?)<a class="anchor-link"', body)
     items = "".join(f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in headings)
-    return f'<nav class="toc"><strong>Contents</strong><ol>{items}</ol></nav>'
+    return f'<nav class="toc"><strong>Contents</strong><ul>{items}</ul></nav>'
 
 
 def render_html(chapter_paths: list[str], title: str) -> str:
