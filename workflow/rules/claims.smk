@@ -1,7 +1,7 @@
 rule check_claims:
     """Reproduce every published figure from force-level data where possible and give it a verdict."""
     input:
-        code=CLAIMS_CODE,
+        code=code("workflow/scripts/check_claims.py"),
         panel=f"{TABLES}/panel.csv",
         claim_records=f"{INTERIM}/claim_records.csv",
         police_forces=config["raw_data"]["police_forces"],

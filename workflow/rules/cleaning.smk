@@ -1,7 +1,7 @@
 rule clean_ledger:
     """Route every ledger row to the panel, the claims or the rejected table; build the force x year panel."""
     input:
-        code=CLEANING_CODE,
+        code=code("workflow/scripts/clean_ledger.py"),
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
         national_figures=config["raw_data"]["national_figures"],

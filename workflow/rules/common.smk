@@ -10,16 +10,12 @@ SERIES_NAMES = [s["name"] for s in config["series"]]
 SERIES_LABELS = {s["name"]: s["label"] for s in config["series"]}
 
 
-def package(*modules):
-    """Source files of the online_csa package a rule imports. Listing them as inputs makes a
-    change to the package rerun exactly the rules that use the changed module (Snakemake
-    itself only tracks the rule's own script)."""
-    return [f"workflow/online_csa/{m}.py" for m in ("__init__", "script_logging", *modules)]
+import sys
+
+sys.path.insert(0, f"{workflow.basedir}/workflow")
+from online_csa.code_dependencies import package_files  # noqa: E402
 
 
-CLEANING_CODE = package("cleaning", "fiscal_years", "forces", "ledger", "measures", "panel", "routing", "schemas",
-                        "claims", "geographies", "tables")
-CLAIMS_CODE = package("claims", "headline_checks", "geographies", "forces", "ledger", "measures", "fiscal_years",
-                      "panel", "schemas", "routing", "tables")
-FIGURE_CODE = package("figures", "tables")
-NOTEBOOK_CODE = package("narrative", "tables")
+def code(entry):
+    """The package modules a rule's script or notebook (its paired .py) imports, as inputs."""
+    return package_files(entry, "workflow/online_csa")

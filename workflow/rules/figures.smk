@@ -1,7 +1,7 @@
 rule plot_panel_coverage:
     """Which force-years the ledger covers, per series."""
     input:
-        code=FIGURE_CODE,
+        code=code("workflow/scripts/plot_figure.py"),
         panel=f"{TABLES}/panel.csv",
     output:
         png=report(f"{FIGURES}/panel_coverage.png", caption="../report/panel_coverage.rst", category="4. Figures"),
@@ -20,7 +20,7 @@ rule plot_panel_coverage:
 rule plot_national_series:
     """National totals as each release printed them, beside the sum of force figures."""
     input:
-        code=FIGURE_CODE,
+        code=code("workflow/scripts/plot_figure.py"),
         panel=f"{TABLES}/panel.csv",
         claims=f"{TABLES}/claims.csv",
     output:
@@ -40,7 +40,7 @@ rule plot_national_series:
 rule plot_force_rates:
     """Offences per 100,000 children by force, conflicting vintages marked."""
     input:
-        code=FIGURE_CODE,
+        code=code("workflow/scripts/plot_figure.py"),
         panel=f"{TABLES}/panel.csv",
     output:
         png=report(f"{FIGURES}/force_rates.png", caption="../report/force_rates.rst", category="4. Figures"),
@@ -59,7 +59,7 @@ rule plot_force_rates:
 rule plot_claim_verdicts:
     """Claim verdicts at a glance."""
     input:
-        code=FIGURE_CODE,
+        code=code("workflow/scripts/plot_figure.py"),
         claims=f"{TABLES}/claims.csv",
     output:
         png=report(f"{FIGURES}/claim_verdicts.png", caption="../report/claim_verdicts.rst", category="4. Figures"),

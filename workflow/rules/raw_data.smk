@@ -1,7 +1,7 @@
 rule verify_raw_data:
     """Recompute the sha256 of every raw file in the registry; stop, naming the file, if one differs."""
     input:
-        code=package("raw_data"),
+        code=code("workflow/scripts/verify_raw_data.py"),
         registry=config["raw_data"]["registry"],
         files=[config["raw_data"][k] for k in ("force_figures", "national_figures", "police_forces", "child_population")],
     output:

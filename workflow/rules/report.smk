@@ -7,7 +7,7 @@ NOTEBOOKS = "results/notebooks"
 
 rule notebook_data_and_provenance:
     input:
-        code=NOTEBOOK_CODE,
+        code=code("notebooks/01-data-and-provenance.py"),
         registry=config["raw_data"]["registry"],
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
@@ -24,7 +24,7 @@ rule notebook_data_and_provenance:
 
 rule notebook_cleaning:
     input:
-        code=NOTEBOOK_CODE,
+        code=code("notebooks/02-cleaning.py"),
         panel=f"{TABLES}/panel.csv",
         rejected=f"{TABLES}/rejected.csv",
         routing=f"{TABLES}/ledger_routing.csv",
@@ -45,7 +45,7 @@ rule notebook_cleaning:
 
 rule notebook_claims:
     input:
-        code=NOTEBOOK_CODE,
+        code=code("notebooks/03-claims.py"),
         claims=f"{TABLES}/claims.csv",
         verdicts_png=f"{FIGURES}/claim_verdicts.png",
         national_png=f"{FIGURES}/national_series.png",
@@ -61,7 +61,7 @@ rule notebook_claims:
 
 rule notebook_provenance:
     input:
-        code=NOTEBOOK_CODE,
+        code=code("notebooks/04-provenance.py"),
         panel=f"{TABLES}/panel.csv",
         claims=f"{TABLES}/claims.csv",
         checksums=f"{TABLES}/raw_data_checksums.csv",
@@ -80,7 +80,7 @@ rule notebook_provenance:
 rule render_report:
     """Stitch the executed chapters into one self-contained HTML report (code hidden, outputs kept)."""
     input:
-        code=package("report"),
+        code=code("workflow/scripts/render_report.py"),
         chapters=[
             f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
             f"{NOTEBOOKS}/02-cleaning.ipynb",
