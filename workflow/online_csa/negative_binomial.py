@@ -1,0 +1,244 @@
+"""Negative-binomial (NB2) count model of a force x year panel, and simulation from it.
+
+    log E[y_ft] = a_f + g_t + log(child population_ft),   Var[y_ft] = mu + alpha * mu^2
+
+`a_f` are force dummies (the unconditional NB with dummies: Allison & Waterman 2002 show it has
+no incidental-parameter bias, unlike the Hausman-Hall-Griliches "fixed-effects" NB). `g_t` is
+either one effect per year (`design="year_effects"`, first observed year the reference) or an
+interrupted time series (`design="interrupted_time_series"`): a linear trend plus a level step
+from each break year (e.g. 2017 for s.15A, 2020 for the pandemic year).
+
+alpha is estimated by profile likelihood (`alpha_method="ml"`) or so that the Pearson statistic
+equals its degrees of freedom (`"pearson"`, the default). Forces with a single observation are
+fitted exactly, which makes maximum likelihood understate alpha; the Pearson estimator charges
+for every parameter. Given alpha the coefficients are a GLM fit; standard errors are reported
+cluster-robust by force (for inference about years and breaks) and model-based (for simulation:
+cluster-robust variances of force dummies are zero when the force has one observation).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, special
+
+ALPHA_BOUNDS = (1e-6, 50.0)
+
+
+@dataclass
+class NegativeBinomialFit:
+    design: str
+    forces: list[str]
+    years: list[int]
+    breaks: list[int]
+    columns: list[str]
+    params: np.ndarray
+    cov_model: np.ndarray
+    cov_cluster: np.ndarray
+    alpha: float
+    alpha_method: str
+    n_obs: int
+    pearson_chi2_per_df: float
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def force_effects(self) -> np.ndarray:
+        return self.params[: len(self.forces)]
+
+    @property
+    def force_effect_spread(self) -> tuple[float, float]:
+        """Mean and standard deviation of the estimated force effects: the distribution a force
+        with no observation is drawn from."""
+        effects = self.force_effects
+        return float(effects.mean()), float(effects.std(ddof=1)) if len(effects) > 1 else 0.0
+
+
+def design_matrix(forces_of_rows, years_of_rows, forces: list[str], years: list[int], design: str,
+                  breaks: list[int] = ()) -> tuple[np.ndarray, list[str]]:
+    """Columns: one dummy per force, then the time terms of the design."""
+    f = np.asarray(forces_of_rows)
+    t = np.asarray(years_of_rows, dtype=int)
+    columns = [f"force[{name}]" for name in forces]
+    blocks = [(f[:, None] == np.asarray(forces)[None, :]).astype(float)]
+    if design == "year_effects":
+        blocks.append((t[:, None] == np.asarray(years[1:])[None, :]).astype(float))
+        columns += [f"year[{y}/{(y + 1) % 100:02d}]" for y in years[1:]]
+    elif design == "interrupted_time_series":
+        blocks.append((t - years[0]).astype(float)[:, None])
+        columns.append("trend (per year)")
+        for b in breaks:
+            blocks.append((t >= b).astype(float)[:, None])
+            columns.append(f"step from {b}/{(b + 1) % 100:02d}")
+    else:
+        raise ValueError(f"unknown design {design!r} (year_effects or interrupted_time_series)")
+    return np.hstack(blocks), columns
+
+
+def _glm(y, X, offset, alpha, start=None):
+    model = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset)
+    return model, model.fit(start_params=start)
+
+
+@dataclass
+class _IrlsFit:
+    params: np.ndarray
+    mu: np.ndarray
+    cov: np.ndarray
+    pearson_chi2: float
+    llf: float
+
+
+def irls_negative_binomial(y, X, offset, alpha: float, start=None, tol: float = 1e-10,
+                           max_iter: int = 100) -> _IrlsFit:
+    """The NB2 GLM (log link, alpha fixed) by iteratively reweighted least squares, in numpy.
+
+    The same estimates as statsmodels' GLM with a NegativeBinomial family (a test checks it),
+    without its per-fit overhead: the alpha search and the leave-one-out refits call this
+    hundreds of times."""
+    y = np.asarray(y, float)
+    beta = np.zeros(X.shape[1]) if start is None else np.asarray(start, float)
+    if start is None:  # start from a least-squares fit of log(y + 0.5)
+        beta = np.linalg.lstsq(X, np.log(y + 0.5) - offset, rcond=None)[0]
+    deviance_old = np.inf
+    for _ in range(max_iter):
+        eta = X @ beta + offset
+        mu = np.exp(eta)
+        w = mu / (1 + alpha * mu)
+        z = eta - offset + (y - mu) / mu
+        XtW = X.T * w
+        beta = np.linalg.solve(XtW @ X, XtW @ z)
+        mu = np.exp(X @ beta + offset)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(y > 0, y * np.log(y / mu), 0.0)
+        deviance = 2 * np.sum(term - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu)))
+        if abs(deviance - deviance_old) <= tol * (abs(deviance) + 0.1):
+            break
+        deviance_old = deviance
+    w = mu / (1 + alpha * mu)
+    cov = np.linalg.inv((X.T * w) @ X)
+    inv = 1.0 / alpha
+    llf = float(np.sum(special.gammaln(y + inv) - special.gammaln(inv) - special.gammaln(y + 1)
+                       + y * np.log(alpha * mu / (1 + alpha * mu)) - inv * np.log1p(alpha * mu)))
+    return _IrlsFit(beta, mu, cov, float(np.sum((y - mu) ** 2 / (mu + alpha * mu ** 2))), llf)
+
+
+def estimate_alpha(y, X, offset, method: str) -> float:
+    n, p = X.shape
+    if n <= p:
+        raise ValueError(f"{n} observations cannot fit {p} parameters")
+    start = [None]
+
+    def fit_at(log_alpha):
+        fit = irls_negative_binomial(y, X, offset, np.exp(log_alpha), start[0])
+        start[0] = fit.params  # warm start for the next evaluation
+        return fit
+
+    if method == "ml":
+        best = optimize.minimize_scalar(lambda la: -fit_at(la).llf, bounds=np.log(ALPHA_BOUNDS), method="bounded",
+                                        options={"xatol": 1e-5})
+        return float(np.exp(best.x))
+    if method == "pearson":
+        def excess(log_alpha):
+            return fit_at(log_alpha).pearson_chi2 / (n - p) - 1.0
+
+        lo, hi = np.log(ALPHA_BOUNDS)
+        if excess(lo) <= 0:
+            return ALPHA_BOUNDS[0]  # no overdispersion beyond Poisson
+        if excess(hi) >= 0:
+            return ALPHA_BOUNDS[1]
+        return float(np.exp(optimize.brentq(excess, lo, hi, xtol=1e-4)))
+    raise ValueError(f"unknown alpha_method {method!r} (pearson or ml)")
+
+
+def fit_negative_binomial(observed: pd.DataFrame, design: str = "year_effects", breaks: list[int] = (),
+                          alpha_method: str = "pearson", alpha: float | None = None,
+                          robust: bool = True) -> NegativeBinomialFit:
+    """Fit the NB2 model to observed cells (columns force, year, value, log_population).
+
+    Pass `alpha` to hold it fixed. `robust=False` skips the cluster-robust covariance (the
+    leave-one-out calibration simulates from the model covariance only)."""
+    forces = sorted(observed["force"].unique())
+    years = sorted(observed["year"].unique())
+    X, columns = design_matrix(observed["force"], observed["year"], forces, years, design, breaks)
+    y = observed["value"].to_numpy(float)
+    offset = observed["log_population"].to_numpy(float)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise ValueError(f"design {design!r} is not identified on these {len(y)} cells")
+    if alpha is None:
+        alpha = estimate_alpha(y, X, offset, alpha_method)
+    else:
+        alpha_method = "fixed"
+    if not robust:  # the fast path: numpy IRLS, model covariance only
+        fit = irls_negative_binomial(y, X, offset, alpha)
+        return NegativeBinomialFit(design=design, forces=forces, years=years, breaks=list(breaks), columns=columns,
+                                   params=fit.params, cov_model=fit.cov, cov_cluster=np.full_like(fit.cov, np.nan),
+                                   alpha=alpha, alpha_method=alpha_method, n_obs=len(y),
+                                   pearson_chi2_per_df=fit.pearson_chi2 / (len(y) - X.shape[1]))
+    model, fit = _glm(y, X, offset, alpha)
+    cov_model = np.asarray(fit.cov_params())
+    groups = pd.factorize(observed["force"])[0]
+    cov_cluster = np.asarray(model.fit(start_params=fit.params, cov_type="cluster",
+                                       cov_kwds={"groups": groups}).cov_params())
+    return NegativeBinomialFit(design=design, forces=forces, years=years, breaks=list(breaks), columns=columns,
+                               params=np.asarray(fit.params), cov_model=cov_model, cov_cluster=cov_cluster, alpha=alpha, alpha_method=alpha_method,
+                               n_obs=len(y), pearson_chi2_per_df=float(fit.pearson_chi2 / (len(y) - X.shape[1])))
+
+
+def coefficient_table(fit: NegativeBinomialFit, series: str, z: float = 1.959964) -> pd.DataFrame:
+    """Time terms of the fit as incidence-rate ratios with cluster-robust 95% intervals."""
+    k = len(fit.forces)
+    est = fit.params[k:]
+    se_cluster = np.sqrt(np.diag(fit.cov_cluster)[k:])
+    se_model = np.sqrt(np.diag(fit.cov_model)[k:])
+    return pd.DataFrame({
+        "series": series, "design": fit.design, "term": fit.columns[k:], "estimate": est,
+        "irr": np.exp(est), "irr_lower_95": np.exp(est - z * se_cluster), "irr_upper_95": np.exp(est + z * se_cluster),
+        "se_cluster": se_cluster, "se_model": se_model, "alpha": fit.alpha, "n_obs": fit.n_obs,
+        "n_forces": k})
+
+
+def simulate_counts(fit: NegativeBinomialFit, forces, years, log_population, draws: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Posterior-predictive draws (draws x cells) for the given cells.
+
+    Each draw takes coefficients from their sampling distribution (multivariate normal, model
+    covariance), then a count from NB2 given the mean (gamma-Poisson). A force with no
+    observation gets a force effect drawn from the spread of the estimated force effects. A cell
+    whose year has no estimated effect (year_effects design, no observation that year) is NaN.
+    """
+    forces = np.asarray(forces)
+    t = np.asarray(years, dtype=int)
+    offset = np.asarray(log_population, dtype=float)
+    n_cells = len(forces)
+    beta = rng.multivariate_normal(fit.params, fit.cov_model, size=draws, method="cholesky")
+    k = len(fit.forces)
+    force_index = {name: i for i, name in enumerate(fit.forces)}
+
+    # force part: estimated effect, or a new draw from the spread of effects for unseen forces
+    eta = np.empty((draws, n_cells))
+    known = np.array([f in force_index for f in forces], dtype=bool)
+    if known.any():
+        idx = np.array([force_index[f] for f in forces[known]])
+        eta[:, known] = beta[:, idx]
+    unseen = sorted(set(forces[~known]))
+    if unseen:
+        mean, sd = fit.force_effect_spread
+        new_effects = rng.normal(mean, sd, size=(draws, len(unseen)))
+        for j, name in enumerate(unseen):
+            eta[:, forces == name] = new_effects[:, [j]]
+
+    # time part
+    X_time, _ = design_matrix(np.full(n_cells, "-"), t, [], fit.years, fit.design, fit.breaks)
+    eta += beta[:, k:] @ X_time.T
+    estimable = np.ones(n_cells, dtype=bool)
+    if fit.design == "year_effects":
+        estimable = np.isin(t, fit.years)
+    eta += offset[None, :]
+    mu = np.exp(eta)
+    shape = 1.0 / fit.alpha
+    rate = rng.gamma(shape, mu / shape)  # mean mu, variance alpha * mu^2
+    counts = rng.poisson(rate).astype(float)
+    counts[:, ~estimable] = np.nan
+    return counts

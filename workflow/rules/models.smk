@@ -1,0 +1,103 @@
+# Models: the NB count model and the imputation of missing force-years, its leave-one-out
+# calibration, the flagged share, and structural breaks. None reads the under-recording
+# assumptions, so changing one never reruns these.
+
+MODELS = "results/models"
+
+
+rule impute_missing_cells:
+    """Fit the NB count model per series and impute every missing force-year, limited by published totals."""
+    input:
+        code=code("workflow/scripts/impute_missing_cells.py"),
+        panel=f"{TABLES}/panel.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
+        police_forces=config["raw_data"]["police_forces"],
+        geographies=config["claims"]["geographies"],
+    output:
+        coefficients=report(f"{TABLES}/count_model_coefficients.csv", caption="../report/count_model_coefficients.rst", category="4. Models"),
+        force_year_estimates=report(f"{TABLES}/force_year_estimates.csv", caption="../report/force_year_estimates.rst", category="4. Models"),
+        national_estimates=report(f"{TABLES}/national_estimates.csv", caption="../report/national_estimates.rst", category="4. Models"),
+        constraints=report(f"{TABLES}/imputation_constraints.csv", caption="../report/imputation_constraints.rst", category="4. Models"),
+        national_draws=f"{MODELS}/national_draws.csv",
+    params:
+        geography=config["models"]["geography"],
+        series=config["models"]["series"],
+        alpha_method=config["models"]["alpha_method"],
+        summary_geographies=config["models"]["imputation"]["summary_geographies"],
+        national_constraints=config["models"]["imputation"]["national_constraints"],
+        draws=config["models"]["imputation"]["draws"],
+        seed=config["models"]["imputation"]["seed"],
+    log:
+        f"{LOGS}/impute_missing_cells.log",
+    conda:
+        ENV
+    script:
+        "../scripts/impute_missing_cells.py"
+
+
+rule check_calibration:
+    """Leave each observed cell out, refit, and check how often its 90% prediction interval covers it."""
+    input:
+        code=code("workflow/scripts/check_calibration.py"),
+        panel=f"{TABLES}/panel.csv",
+        police_forces=config["raw_data"]["police_forces"],
+        geographies=config["claims"]["geographies"],
+    output:
+        cells=f"{TABLES}/calibration_cells.csv",
+        summary=report(f"{TABLES}/calibration.csv", caption="../report/calibration.rst", category="4. Models"),
+    params:
+        geography=config["models"]["geography"],
+        series=config["models"]["calibration"]["series"],
+        draws=config["models"]["calibration"]["draws"],
+        seed=config["models"]["calibration"]["seed"],
+    log:
+        f"{LOGS}/check_calibration.log",
+    conda:
+        ENV
+    script:
+        "../scripts/check_calibration.py"
+
+
+rule fit_flag_propensity:
+    """Binomial model of the flagged share; growth in flagged offences split into all offences and share."""
+    input:
+        code=code("workflow/scripts/fit_flag_propensity.py"),
+        panel=f"{TABLES}/panel.csv",
+    output:
+        shares=report(f"{TABLES}/flag_share.csv", caption="../report/flag_share.rst", category="4. Models"),
+        decomposition=report(f"{TABLES}/flag_decomposition.csv", caption="../report/flag_decomposition.rst", category="4. Models"),
+        pairs=f"{TABLES}/flag_pairs.csv",
+        quarantined=f"{TABLES}/flag_pairs_quarantined.csv",
+    params:
+        flagged_series=config["models"]["flag_propensity"]["flagged_series"],
+        all_series=config["models"]["flag_propensity"]["all_series"],
+        decompositions=config["models"]["flag_propensity"]["decompositions"],
+    log:
+        f"{LOGS}/fit_flag_propensity.log",
+    conda:
+        ENV
+    script:
+        "../scripts/fit_flag_propensity.py"
+
+
+rule fit_structural_breaks:
+    """Interrupted time series: trend plus level steps for s.15A (2017/18) and the pandemic year."""
+    input:
+        code=code("workflow/scripts/fit_structural_breaks.py"),
+        panel=f"{TABLES}/panel.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
+        police_forces=config["raw_data"]["police_forces"],
+        geographies=config["claims"]["geographies"],
+    output:
+        coefficients=report(f"{TABLES}/structural_breaks.csv", caption="../report/structural_breaks.rst", category="4. Models"),
+        trends=report(f"{TABLES}/trend_with_and_without_s15a.csv", caption="../report/trend_with_and_without_s15a.rst", category="4. Models"),
+    params:
+        geography=config["models"]["geography"],
+        alpha_method=config["models"]["alpha_method"],
+        **config["models"]["structural_breaks"],
+    log:
+        f"{LOGS}/fit_structural_breaks.log",
+    conda:
+        ENV
+    script:
+        "../scripts/fit_structural_breaks.py"

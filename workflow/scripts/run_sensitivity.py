@@ -1,0 +1,28 @@
+"""Rule run_sensitivity: Monte Carlo of the headline metrics under the under-recording assumptions,
+tornado, tipping points and tipping-point curves."""
+from online_csa.script_logging import redirect_stderr
+
+redirect_stderr(snakemake)  # noqa: F821
+
+import pandas as pd  # noqa: E402
+
+from online_csa import sensitivity as sens  # noqa: E402
+from online_csa.distributions import assumptions_table, parse_assumptions  # noqa: E402
+from online_csa.fiscal_years import parse_fiscal_year  # noqa: E402
+from online_csa.tables import read_table, write_table  # noqa: E402
+
+inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+specs = {k: v for k, v in par.assumptions.items() if k != "include_s15a"}
+include_s15a = bool(par.assumptions.get("include_s15a", True))
+assumptions = parse_assumptions(specs, required=sens.REQUIRED)
+records = read_table(inp.claim_records, "claim_records").set_index("record_id")
+totals = sens.load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(inp.national_draws), records,
+                                   par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
+claims = sens.trend_claims_from_config(par.trend_claims, records)
+
+table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed)
+write_table(table, out.sensitivity)
+write_table(sens.tornado_table(table, assumptions), out.tornado)
+write_table(sens.tipping_points(totals, claims, assumptions, include_s15a), out.tipping_points)
+write_table(sens.tipping_curves(totals, claims, assumptions, include_s15a), out.tipping_curves)
+write_table(assumptions_table(assumptions, specs, pd.read_csv(inp.under_recording_parameters)), out.assumptions)
