@@ -5,7 +5,8 @@ Each assumption is one of
 * ``{dist: fixed, value: x}``
 * ``{dist: uniform, low: a, high: b}``            a and b are the ends of the range
 * ``{dist: beta, mean: m, low: a, high: b}``       a and b are the 5th and 95th percentiles
-* ``{dist: lognormal, median: m, low: a, high: b}`` a and b are the 5th and 95th percentiles
+* ``{dist: lognormal, median: m, low: a, high: b}`` a and b are the 5th and 95th percentiles; their
+  log-distance sets the spread, placed symmetrically (on the log scale) about the median
 
 Draws are made by the inverse CDF of uniform numbers, so the same seed gives the same draws,
 and each assumption has its own random stream (seeded by the run's seed and the assumption's

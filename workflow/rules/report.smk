@@ -59,22 +59,74 @@ rule notebook_claims:
         "../../notebooks/03-claims.ipynb"
 
 
+rule notebook_models:
+    input:
+        code=code("notebooks/04-models.py"),
+        coefficients=f"{TABLES}/count_model_coefficients.csv",
+        national_estimates=f"{TABLES}/national_estimates.csv",
+        constraints=f"{TABLES}/imputation_constraints.csv",
+        calibration=f"{TABLES}/calibration.csv",
+        flag_share=f"{TABLES}/flag_share.csv",
+        flag_decomposition=f"{TABLES}/flag_decomposition.csv",
+        flag_quarantined=f"{TABLES}/flag_pairs_quarantined.csv",
+        structural_breaks=f"{TABLES}/structural_breaks.csv",
+        trends=f"{TABLES}/trend_with_and_without_s15a.csv",
+        imputed_totals_png=f"{FIGURES}/imputed_totals.png",
+        imputed_cells_png=f"{FIGURES}/imputed_force_cells.png",
+        flagged_share_png=f"{FIGURES}/flagged_share.png",
+    output:
+        notebook=f"{NOTEBOOKS}/04-models.ipynb",
+    params:
+        focus_series=config["figures"]["focus_series"],
+        geography=config["sensitivity"]["geography"],
+        alpha_method=config["models"]["alpha_method"],
+    log:
+        notebook=f"{NOTEBOOKS}/04-models.ipynb",
+    conda:
+        ENV
+    notebook:
+        "../../notebooks/04-models.ipynb"
+
+
+rule notebook_sensitivity:
+    input:
+        code=code("notebooks/05-sensitivity.py"),
+        assumptions=f"{TABLES}/assumptions.csv",
+        sensitivity=f"{TABLES}/sensitivity.csv",
+        tipping_points=f"{TABLES}/tipping_points.csv",
+        tornado_png=f"{FIGURES}/tornado.png",
+        tipping_png=f"{FIGURES}/tipping_curves.png",
+    output:
+        notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
+    params:
+        draws=config["monte_carlo"]["draws"],
+        seed=config["monte_carlo"]["seed"],
+        include_s15a=config["assumptions"]["include_s15a"],
+        trend_claims=config["sensitivity"]["trend_claims"],
+    log:
+        notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
+    conda:
+        ENV
+    notebook:
+        "../../notebooks/05-sensitivity.ipynb"
+
+
 rule notebook_provenance:
     input:
-        code=code("notebooks/04-provenance.py"),
+        code=code("notebooks/06-provenance.py"),
         panel=f"{TABLES}/panel.csv",
         claims=f"{TABLES}/claims.csv",
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
         national_figures=config["raw_data"]["national_figures"],
     output:
-        notebook=f"{NOTEBOOKS}/04-provenance.ipynb",
+        notebook=f"{NOTEBOOKS}/06-provenance.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/04-provenance.ipynb",
+        notebook=f"{NOTEBOOKS}/06-provenance.ipynb",
     conda:
         ENV
     notebook:
-        "../../notebooks/04-provenance.ipynb"
+        "../../notebooks/06-provenance.ipynb"
 
 
 rule render_report:
@@ -85,7 +137,9 @@ rule render_report:
             f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
             f"{NOTEBOOKS}/02-cleaning.ipynb",
             f"{NOTEBOOKS}/03-claims.ipynb",
-            f"{NOTEBOOKS}/04-provenance.ipynb",
+            f"{NOTEBOOKS}/04-models.ipynb",
+            f"{NOTEBOOKS}/05-sensitivity.ipynb",
+            f"{NOTEBOOKS}/06-provenance.ipynb",
         ],
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="5. Report"),

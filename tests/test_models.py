@@ -1,0 +1,188 @@
+"""The count model, imputation and calibration, on synthetic panels (made-up forces and counts)."""
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from online_csa.flag_propensity import decompose_growth, fit_flag_share, paired_cells
+from online_csa.imputation import (TotalConstraint, force_year_estimates, impute_missing_cells,
+                                   leave_one_out_calibration, national_totals)
+from online_csa.negative_binomial import (design_matrix, fit_negative_binomial, irls_negative_binomial,
+                                          simulate_counts)
+from online_csa.structural_breaks import trend_ratio
+
+warnings.simplefilter("ignore")
+YEARS = list(range(2015, 2021))
+
+
+def synthetic_panel(n_forces=40, alpha=0.2, seed=0, year_effects=(0.0, 0.4, 0.7, 0.9, 1.2, 1.3), spread=0.5):
+    """A made-up force x year panel drawn from a known NB2 model."""
+    rng = np.random.default_rng(seed)
+    forces = [f"Synthetic force {i:02d}" for i in range(n_forces)]
+    force_effects = rng.normal(-8.0, spread, n_forces)
+    rows = []
+    for i, f in enumerate(forces):
+        population = rng.uniform(5e4, 5e5)
+        for j, y in enumerate(YEARS):
+            mu = np.exp(force_effects[i] + year_effects[j] + np.log(population))
+            count = rng.poisson(rng.gamma(1 / alpha, alpha * mu))
+            rows.append({"series": "synthetic_series", "force": f, "fiscal_year": f"{y}/{(y + 1) % 100:02d}",
+                         "year": y, "status": "observed", "value": float(count), "observed": True,
+                         "population": population, "log_population": np.log(population), "population_note": "",
+                         "record_ids": ""})
+    return pd.DataFrame(rows), dict(zip(forces, force_effects))
+
+
+def test_numpy_irls_matches_statsmodels_glm():
+    frame, _ = synthetic_panel(n_forces=15, seed=3)
+    X, _ = design_matrix(frame["force"], frame["year"], sorted(frame["force"].unique()), YEARS, "year_effects")
+    y, offset = frame["value"].to_numpy(), frame["log_population"].to_numpy()
+    ours = irls_negative_binomial(y, X, offset, 0.3)
+    theirs = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=0.3), offset=offset).fit()
+    np.testing.assert_allclose(ours.params, theirs.params, atol=1e-5)
+    np.testing.assert_allclose(ours.cov, theirs.cov_params(), rtol=1e-4)
+    assert ours.llf == pytest.approx(theirs.llf, abs=1e-6)
+    assert ours.pearson_chi2 == pytest.approx(theirs.pearson_chi2, rel=1e-5)
+
+
+def test_negative_binomial_recovers_known_year_effects_and_alpha():
+    true_years = (0.0, 0.4, 0.7, 0.9, 1.2, 1.3)
+    estimates, alphas = [], []
+    for seed in range(5):
+        frame, _ = synthetic_panel(n_forces=200, alpha=0.2, seed=seed, year_effects=true_years)
+        fit = fit_negative_binomial(frame, alpha_method="pearson")
+        estimates.append(fit.params[len(fit.forces):])
+        alphas.append(fit.alpha)
+    # standard error of each averaged effect is about 0.02: the tolerance is three of them
+    np.testing.assert_allclose(np.mean(estimates, axis=0), true_years[1:], atol=0.06)
+    assert np.mean(alphas) == pytest.approx(0.2, abs=0.04)
+
+
+def test_interrupted_time_series_recovers_trend_and_step():
+    # trend 0.2 a year, a step of +0.5 from 2017, nothing from 2020
+    effects = tuple(0.2 * (y - 2015) + 0.5 * (y >= 2017) for y in YEARS)
+    frame, _ = synthetic_panel(n_forces=80, alpha=0.1, seed=11, year_effects=effects)
+    fit = fit_negative_binomial(frame, design="interrupted_time_series", breaks=[2017, 2020])
+    k = len(fit.forces)
+    np.testing.assert_allclose(fit.params[k:], [0.2, 0.5, 0.0], atol=0.08)
+    with_step = trend_ratio(fit, "2015/16", "2018/19", [2017, 2020])
+    without = trend_ratio(fit, "2015/16", "2018/19", [2020])
+    assert with_step["ratio"] / without["ratio"] == pytest.approx(np.exp(fit.params[k + 1]))
+    assert with_step["lower_95"] < with_step["ratio"] < with_step["upper_95"]
+
+
+def test_prediction_intervals_cover_at_the_stated_rate_on_simulated_data():
+    """Hide 30% of cells of a synthetic panel drawn from the model; 90% intervals should cover ~90%."""
+    covered, total = 0, 0
+    for seed in range(6):
+        frame, _ = synthetic_panel(n_forces=40, alpha=0.25, seed=100 + seed)
+        rng = np.random.default_rng(seed)
+        hidden = rng.random(len(frame)) < 0.3
+        truth = frame["value"].copy()
+        frame.loc[hidden, ["value", "observed", "status"]] = [np.nan, False, "missing"]
+        fit = fit_negative_binomial(frame[frame["observed"]])
+        est = force_year_estimates(impute_missing_cells(frame, fit, [], draws=2000, seed=seed))
+        inside = (est["lower_90"] <= truth) & (truth <= est["upper_90"])
+        covered += int(inside[hidden].sum())
+        total += int(hidden.sum())
+    assert 0.85 <= covered / total <= 0.95, covered / total
+
+
+def test_a_force_without_any_observation_gets_the_pooled_force_effect():
+    frame, _ = synthetic_panel(n_forces=30, seed=5)
+    lonely = frame["force"] == "Synthetic force 00"
+    frame.loc[lonely, ["value", "observed", "status"]] = [np.nan, False, "not_provided"]
+    fit = fit_negative_binomial(frame[frame["observed"]])
+    assert "Synthetic force 00" not in fit.forces
+    imp = impute_missing_cells(frame, fit, [], draws=500, seed=1)
+    methods = set(imp.cells.loc[lonely, "method"])
+    assert methods == {"nb_prediction_pooled_force_effect; force gave no figure"}
+
+
+def test_simulation_is_nan_for_a_year_without_observations():
+    frame, _ = synthetic_panel(n_forces=10, seed=2)
+    fit = fit_negative_binomial(frame[frame["year"] < 2020])
+    draws = simulate_counts(fit, ["Synthetic force 01"], [2020], [12.0], 10, np.random.default_rng(0))
+    assert np.isnan(draws).all()
+
+
+def _tiny_frame():
+    """Two synthetic forces x three years; force B misses 2016 and 2017."""
+    frame, _ = synthetic_panel(n_forces=12, seed=9)
+    frame = frame[frame["year"] <= 2017].reset_index(drop=True)
+    gap = (frame["force"] == "Synthetic force 01") & frame["year"].isin([2016, 2017])
+    frame.loc[gap, ["value", "observed", "status"]] = [np.nan, False, "missing"]
+    return frame, gap
+
+
+def test_a_cumulative_total_fixes_the_sum_of_the_missing_years_in_every_draw():
+    frame, gap = _tiny_frame()
+    fit = fit_negative_binomial(frame[frame["observed"]])
+    observed_2015 = frame.loc[(frame["force"] == "Synthetic force 01") & (frame["year"] == 2015), "value"].iloc[0]
+    rule = TotalConstraint("F9999", "cumulative", ("Synthetic force 01",), (2015, 2016, 2017), observed_2015 + 500)
+    imp = impute_missing_cells(frame, fit, [rule], draws=300, seed=4)
+    np.testing.assert_allclose(imp.draws[:, gap.to_numpy()].sum(axis=1), 500)
+    assert imp.constraints["applied"].tolist() == [True]
+    assert (imp.cells.loc[gap, "constraints"] == "F9999").all()
+
+
+def test_a_national_total_with_known_responders_fixes_their_sum_and_a_contradicted_one_is_not_applied():
+    frame, _ = synthetic_panel(n_forces=10, seed=21)
+    hide = (frame["year"] == 2018) & frame["force"].isin([f"Synthetic force {i:02d}" for i in range(4)])
+    frame.loc[hide, ["value", "observed", "status"]] = [np.nan, False, "missing"]
+    forces = tuple(sorted(frame["force"].unique()))
+    observed_sum = frame.loc[(frame["year"] == 2018) & frame["observed"], "value"].sum()
+    fit = fit_negative_binomial(frame[frame["observed"]])
+    # 8 of 10 forces responded: the 6 observed and 2 of the 4 hidden ones, whose cells sum to 300
+    good = TotalConstraint("N9001", "national", forces, (2018,), observed_sum + 300, responded=8)
+    bad = TotalConstraint("N9002", "national", forces, (2018,), observed_sum - 1, responded=8)
+    imp = impute_missing_cells(frame, fit, [good], draws=400, seed=2)
+    block = imp.draws[:, hide.to_numpy()]
+    # in every draw, two of the four cells sum to exactly 300; the other two keep their unconstrained draws
+    pair_sums = [block[:, i] + block[:, j] for i in range(4) for j in range(i + 1, 4)]
+    assert np.isclose(np.array(pair_sums), 300).any(axis=0).all()
+    totals, _ = national_totals(imp, {"all": forces})
+    row = totals[totals["fiscal_year"] == "2018/19"].iloc[0]
+    assert row["lower_90"] >= observed_sum + 300 - 1e-9
+    imp_bad = impute_missing_cells(frame, fit, [bad], draws=50, seed=2)
+    assert imp_bad.constraints["applied"].tolist() == [False]
+    assert "above the total" in imp_bad.constraints["note"].iloc[0]
+
+
+def test_leave_one_out_scores_every_observed_cell_and_flags_single_cell_forces():
+    frame, _ = synthetic_panel(n_forces=8, seed=31)
+    keep = ~((frame["force"] == "Synthetic force 00") & (frame["year"] != 2015))
+    frame = frame[keep].reset_index(drop=True)
+    calibration = leave_one_out_calibration(frame, "year_effects", "pearson", draws=300, seed=0)
+    assert len(calibration) == len(frame)
+    only = calibration[calibration["force"] == "Synthetic force 00"]
+    assert only["path"].tolist() == ["force's only cell"]
+    assert calibration["covered"].notna().all()
+
+
+def test_flag_share_scale_is_pearson_chi2_over_df_and_growth_decomposes_exactly():
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(12):
+        for y, share in ((2015, 0.08), (2016, 0.10), (2018, 0.14)):
+            total = int(rng.integers(500, 3000))
+            flagged = int(rng.binomial(total, min(0.9, share * rng.lognormal(0, 0.3))))
+            fy = f"{y}/{(y + 1) % 100:02d}"
+            rows += [{"series": "flagged", "force": f"Synthetic force {i}", "fiscal_year": fy, "value": flagged,
+                      "status": "observed", "record_ids": ""},
+                     {"series": "all", "force": f"Synthetic force {i}", "fiscal_year": fy, "value": total,
+                      "status": "observed", "record_ids": ""}]
+    rows.append({"series": "flagged", "force": "Synthetic force 99", "fiscal_year": "2015/16", "value": 50,
+                 "status": "observed", "record_ids": ""})
+    rows.append({"series": "all", "force": "Synthetic force 99", "fiscal_year": "2015/16", "value": 40,
+                 "status": "observed", "record_ids": ""})
+    pairs, quarantined = paired_cells(pd.DataFrame(rows), "flagged", "all")
+    assert quarantined["force"].tolist() == ["Synthetic force 99"]
+    shares, info = fit_flag_share(pairs)
+    assert info["scale"] == pytest.approx(info["pearson_chi2"] / info["df_resid"])
+    assert info["scale"] > 1  # the lognormal noise makes forces differ more than binomial sampling
+    d = decompose_growth(pairs, "2015/16", "2018/19")
+    assert d["growth_flagged"] == pytest.approx(d["growth_all"] * d["growth_share"])
+    assert 0.5 < shares.set_index("fiscal_year").loc["2018/19", "odds_ratio_vs_first_year"] / (0.14 / 0.86 / (0.08 / 0.92)) < 2
