@@ -108,6 +108,7 @@ def test_headline_verdicts(run):
 def test_report_has_every_section_real_numbers_and_no_machine_paths(run):
     html = (run / "results/report/report.html").read_text()
     for heading in ["1. The data and where they come from", "2. Cleaning", "3. The claims, checked",
+                    "4. Models: the forces and years nobody printed", "5. Sensitivity: the tip of the iceberg",
                     "Appendix: provenance of every number"]:
         assert heading in html
     assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 4
@@ -146,3 +147,40 @@ def test_a_second_run_from_scratch_gives_the_same_bytes(run):
     assert again.returncode == 0, again.stderr[-3000:]
     changed = [p.name for p in outputs if p.read_bytes() != before[p.name]]
     assert changed == []
+
+
+def test_models_on_the_real_ledger(run):
+    cells = pd.read_csv(run / "results/tables/force_year_estimates.csv")
+    norfolk = cells[(cells["series"] == "online_child_sexual_offences") & (cells["force"] == "Norfolk")
+                    & (cells["fiscal_year"] == "2018/19")].iloc[0]
+    assert (norfolk["method"], norfolk["estimate"], norfolk["lower_90"]) == ("observed", 168, 168)
+    imputed = cells[cells["method"].str.startswith("nb_prediction")]
+    assert len(imputed) > 200
+    assert ((imputed["lower_90"] <= imputed["estimate"]) & (imputed["estimate"] <= imputed["upper_90"])).all()
+    national = pd.read_csv(run / "results/tables/national_estimates.csv").set_index(["series", "geography", "fiscal_year"])
+    row = national.loc[("online_child_sexual_offences", "ewni", "2018/19")]
+    assert float(row["lower_90"]) >= 8224  # N0050: 40 responding forces printed 8,224; the other 4 add to it
+    calibration = pd.read_csv(run / "results/tables/calibration.csv").set_index(["series", "alpha_method", "cells"])
+    coverage = float(calibration.loc[("online_child_sexual_offences", "pearson", "all cells"), "coverage"])
+    assert 0.80 <= coverage <= 0.97
+
+
+def test_tipping_point_of_doubling_is_about_half_by_arithmetic_and_by_model(run):
+    tips = pd.read_csv(run / "results/tables/tipping_points.csv")
+    flag = tips[(tips["claim_id"] == "H01_doubling_like_for_like") & (tips["threshold"] == 1.0)
+                & (tips["assumption"] == "flag_completeness_ratio") & (tips["others_at"] == "neutral")]
+    by_method = flag.set_index("method")["tipping_value"].astype(float)
+    arithmetic = by_method[[m for m in by_method.index if m.startswith("arithmetic")][0]]
+    assert arithmetic == pytest.approx(4042 / 8224)  # 0.49
+    assert by_method["model: median of imputed totals"] == pytest.approx(arithmetic, abs=0.05)
+
+
+def test_changing_one_assumption_reruns_only_the_sensitivity_stage_and_what_follows(run, tmp_path):
+    extra = tmp_path / "reviewer.yaml"
+    extra.write_text("assumptions:\n  flag_completeness_ratio: {dist: fixed, value: 0.6}\n")
+    dry = snakemake(run, "-n", "--configfile", "config/config.yaml", str(extra))
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    scheduled = set(re.findall(r"^rule (\w+):", dry.stdout + dry.stderr, flags=re.M))
+    scheduled |= set(re.findall(r"^localrule (\w+):", dry.stdout + dry.stderr, flags=re.M))
+    assert scheduled == {"run_sensitivity", "plot_tornado", "plot_tipping_curves", "notebook_sensitivity",
+                         "render_report", "all"}
