@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import yaml
 
 from .forces import ForceRegister
+from .ledger import read_police_forces
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class GeographyMap:
     def from_yaml(cls, path, register: ForceRegister) -> "GeographyMap":
         with open(path) as handle:
             return cls(yaml.safe_load(handle), register)
+
+    @classmethod
+    def from_files(cls, geographies_yaml, police_forces_csv) -> "GeographyMap":
+        """The map a rule builds from its two input files: geographies.yaml and police_forces.csv."""
+        return cls.from_yaml(geographies_yaml, ForceRegister(read_police_forces(police_forces_csv)))
 
     def for_record(self, record_id: str, label: str) -> Geography | None:
         gid = self.overrides.get(record_id) or self.labels.get(label)

@@ -29,7 +29,8 @@ import pandas as pd
 from .fiscal_years import format_fiscal_year, parse_fiscal_year, parse_period
 from .negative_binomial import NegativeBinomialFit, fit_negative_binomial, simulate_counts
 
-LOWER, UPPER = 0.05, 0.95
+LOWER, UPPER = 0.05, 0.95  # every interval of this stage: the central 90% of the draws
+LEVEL = UPPER - LOWER
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,6 @@ class Imputation:
     cells: pd.DataFrame  # the model frame with method and constraint columns
     draws: np.ndarray  # draws x cells (observed cells hold their value)
     constraints: pd.DataFrame  # one row per constraint: applied or why not
-    fit: NegativeBinomialFit
 
 
 def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constraints: list[TotalConstraint],
@@ -196,7 +196,7 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
                       np.char.add(method.astype(str), "; force gave no figure"), method)
     cells["method"] = method
     cells["constraints"] = [";".join(t) for t in touched]
-    return Imputation(cells, values, pd.DataFrame(log), fit)
+    return Imputation(cells, values, pd.DataFrame(log))
 
 
 def force_year_estimates(imp: Imputation) -> pd.DataFrame:
@@ -237,7 +237,7 @@ def national_totals(imp: Imputation, geographies: dict[str, tuple[str, ...]]) ->
 
 
 def leave_one_out_calibration(frame: pd.DataFrame, design: str, alpha_method: str, draws: int, seed: int,
-                              level: float = 0.90) -> pd.DataFrame:
+                              level: float = LEVEL) -> pd.DataFrame:
     """Refit without each observed cell (re-estimating alpha) and check its prediction interval."""
     observed = frame[frame["observed"]].reset_index(drop=True)
     rng = np.random.default_rng(seed)
@@ -271,5 +271,5 @@ def calibration_summary(calibration: pd.DataFrame) -> pd.DataFrame:
         rows.append({"series": calibration["series"].iloc[0], "cells": path, "scored": len(scored),
                      "covered": int(scored["covered"].sum()),
                      "coverage": float(scored["covered"].mean()) if len(scored) else np.nan,
-                     "nominal": 0.90, "not_scored": len(group) - len(scored)})
+                     "nominal": LEVEL, "not_scored": len(group) - len(scored)})
     return pd.DataFrame(rows)

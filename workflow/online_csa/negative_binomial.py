@@ -17,7 +17,7 @@ cluster-robust variances of force dummies are zero when the force has one observ
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,6 @@ class NegativeBinomialFit:
     alpha_method: str
     n_obs: int
     pearson_chi2_per_df: float
-    extras: dict = field(default_factory=dict)
 
     @property
     def force_effects(self) -> np.ndarray:
@@ -98,9 +97,10 @@ def irls_negative_binomial(y, X, offset, alpha: float, start=None, tol: float = 
     without its per-fit overhead: the alpha search and the leave-one-out refits call this
     hundreds of times."""
     y = np.asarray(y, float)
-    beta = np.zeros(X.shape[1]) if start is None else np.asarray(start, float)
     if start is None:  # start from a least-squares fit of log(y + 0.5)
         beta = np.linalg.lstsq(X, np.log(y + 0.5) - offset, rcond=None)[0]
+    else:
+        beta = np.asarray(start, float)
     deviance_old = np.inf
     for _ in range(max_iter):
         eta = X @ beta + offset

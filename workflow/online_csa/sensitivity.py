@@ -206,6 +206,9 @@ def _claim_tipping_rows(totals, claim, c, ratio_factor, include_s15a, others_at)
     s15a_to, s15a_from = totals.s15a.get(claim.to_year), totals.s15a.get(claim.from_year)
     model = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], include_s15a)
     model_median, model_low = float(np.median(model)), float(np.quantile(model, 0.05))
+    with_s15a = float(np.median(_ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], True)))
+    without = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], False)
+    without_text = "n/a (no s.15A count)" if np.isnan(without).all() else f"{np.median(without) * ratio_factor:.2f}"
     for threshold in claim.thresholds:
         base = {"claim_id": claim.claim_id, "claim": claim.description, "threshold": threshold, "others_at": others_at}
         holds = bool(model_median * ratio_factor >= threshold)
@@ -251,9 +254,6 @@ def _claim_tipping_rows(totals, claim, c, ratio_factor, include_s15a, others_at)
                     "" if not np.isnan(value) else "the verdict is the same for every share from 0 to 1")
         else:
             add("s15a_flagged_share", np.nan, "none", "no published s.15A count for both years")
-        with_s15a = float(np.median(_ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], True)))
-        without = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], False)
-        without_text = "n/a (no s.15A count)" if np.isnan(without).all() else f"{np.median(without) * ratio_factor:.2f}"
         add("include_s15a", np.nan, "switch",
             f"model median ratio {with_s15a * ratio_factor:.2f} with s.15A in scope, {without_text} without")
     return rows
@@ -268,11 +268,11 @@ def tipping_curves(totals: RecordedTotals, claims: list[TrendClaim], assumptions
     grids["nonresponse_multiplier"] = np.linspace(0.25, 3.0, points)
     rows = []
     for claim in claims:
+        central = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], include_s15a)
         for name, grid in grids.items():
             for value in grid:
                 if name in RATIO_ASSUMPTIONS:
-                    draws = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"],
-                                         include_s15a) * ratio_factor / c[name] * value
+                    draws = central * ratio_factor / c[name] * value
                 else:
                     draws = _ratio_draws(totals, claim, value, c["s15a_flagged_share"], include_s15a) * ratio_factor
                 lo, med, hi = np.quantile(draws, QUANTILES) if not np.isnan(draws).all() else (np.nan,) * 3

@@ -5,8 +5,6 @@ redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa import ledger  # noqa: E402
-from online_csa.forces import ForceRegister  # noqa: E402
 from online_csa.geographies import GeographyMap  # noqa: E402
 from online_csa.imputation import calibration_summary, leave_one_out_calibration  # noqa: E402
 from online_csa.model_panel import model_frame  # noqa: E402
@@ -14,13 +12,13 @@ from online_csa.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")
-geographies = GeographyMap.from_yaml(inp.geographies, ForceRegister(ledger.read_police_forces(inp.police_forces)))
+geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 forces = list(geographies.geographies[par.geography].forces)
 cells, summaries = [], []
 for series in par.series:
+    frame = model_frame(panel, series, forces)
     for alpha_method in ("pearson", "ml"):
-        calibration = leave_one_out_calibration(model_frame(panel, series, forces), "year_effects", alpha_method,
-                                                par.draws, par.seed)
+        calibration = leave_one_out_calibration(frame, "year_effects", alpha_method, par.draws, par.seed)
         cells.append(calibration.assign(alpha_method=alpha_method))
         summaries.append(calibration_summary(calibration).assign(alpha_method=alpha_method))
 write_table(pd.concat(cells, ignore_index=True), out.cells)

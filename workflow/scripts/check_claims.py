@@ -5,9 +5,7 @@ redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa import ledger  # noqa: E402
 from online_csa.claims import check_claims  # noqa: E402
-from online_csa.forces import ForceRegister  # noqa: E402
 from online_csa.geographies import GeographyMap  # noqa: E402
 from online_csa.headline_checks import headline_checks  # noqa: E402
 from online_csa.schemas import validate_table  # noqa: E402
@@ -16,8 +14,7 @@ from online_csa.tables import read_table, write_table  # noqa: E402
 inp, par = snakemake.input, snakemake.params
 panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
-register = ForceRegister(ledger.read_police_forces(inp.police_forces))
-geographies = GeographyMap.from_yaml(inp.geographies, register)
+geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 per_record, checker = check_claims(claim_records, panel, geographies, par.series, par.min_coverage_share)
 headline = headline_checks(checker, claim_records, par.headline_checks)
 claims = pd.concat([headline, per_record], ignore_index=True)

@@ -3,9 +3,7 @@ from online_csa.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
-from online_csa import ledger  # noqa: E402
 from online_csa.fiscal_years import parse_fiscal_year  # noqa: E402
-from online_csa.forces import ForceRegister  # noqa: E402
 from online_csa.geographies import GeographyMap  # noqa: E402
 from online_csa.model_panel import model_frame  # noqa: E402
 from online_csa.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
@@ -15,7 +13,7 @@ from online_csa.tables import read_table, write_table  # noqa: E402
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")
 records = read_table(inp.claim_records, "claim_records").set_index("record_id")
-geographies = GeographyMap.from_yaml(inp.geographies, ForceRegister(ledger.read_police_forces(inp.police_forces)))
+geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 frame = model_frame(panel, par.series, list(geographies.geographies[par.geography].forces))
 breaks = [parse_fiscal_year(b) for b in par.breaks]
 fit = fit_negative_binomial(frame[frame["observed"]], design="interrupted_time_series", breaks=breaks,

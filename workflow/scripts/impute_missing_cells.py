@@ -6,8 +6,7 @@ redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa import imputation, ledger  # noqa: E402
-from online_csa.forces import ForceRegister  # noqa: E402
+from online_csa import imputation  # noqa: E402
 from online_csa.geographies import GeographyMap  # noqa: E402
 from online_csa.model_panel import model_frame  # noqa: E402
 from online_csa.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
@@ -16,7 +15,7 @@ from online_csa.tables import read_table, write_table  # noqa: E402
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
-geographies = GeographyMap.from_yaml(inp.geographies, ForceRegister(ledger.read_police_forces(inp.police_forces)))
+geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 forces = list(geographies.geographies[par.geography].forces)
 summary_geographies = {gid: geographies.geographies[gid].forces for gid in par.summary_geographies}
 
