@@ -154,6 +154,7 @@ def test_models_on_the_real_ledger(run):
     norfolk = cells[(cells["series"] == "online_child_sexual_offences") & (cells["force"] == "Norfolk")
                     & (cells["fiscal_year"] == "2018/19")].iloc[0]
     assert (norfolk["method"], norfolk["estimate"], norfolk["lower_90"]) == ("observed", 168, 168)
+    assert norfolk["record_ids"] == "F0070"  # an observed cell cites the ledger record it came from
     imputed = cells[cells["method"].str.startswith("nb_prediction")]
     assert len(imputed) > 200
     assert ((imputed["lower_90"] <= imputed["estimate"]) & (imputed["estimate"] <= imputed["upper_90"])).all()
