@@ -34,6 +34,7 @@ import pandas as pd
 
 from online_csa.imputation import LOWER, UPPER
 from online_csa.narrative import figure, md, pct, table
+from online_csa.tables import read_table
 
 inp = snakemake.input  # noqa: F821
 par = snakemake.params  # noqa: F821
@@ -48,6 +49,7 @@ breaks = pd.read_csv(inp.structural_breaks)
 trends = pd.read_csv(inp.trends)
 focus = par.focus_series
 geography = par.geography
+panel = read_table(inp.panel, "panel")
 md(f"Every interval in this chapter is a **{pct(UPPER - LOWER)}** interval: the {pct(LOWER)} and "
    f"{pct(UPPER)} points of the simulated draws (`lower_90`, `upper_90` in the tables).")
 
@@ -62,6 +64,26 @@ for series, c in coefficients.groupby("series", sort=False):
     md(f"**{series}**: {c['n_obs'].iloc[0]} observed force-years from {c['n_forces'].iloc[0]} forces; "
        f"alpha = {c['alpha'].iloc[0]:.3f} ({par.alpha_method} estimator).")
     table(c, ["term", "irr", "irr_lower_95", "irr_upper_95", "se_cluster", "se_model"])
+
+# %% [markdown]
+# ### What the models leave out, and why
+#
+# Observed panel values that no model uses: a series not listed in `models.series`, or a
+# force outside the modelled geography (`models.geography`). They stay in the panel and in the
+# claims; the sensitivity stage uses the national s.15A totals instead of force figures.
+
+# %%
+observed = panel[panel["status"].isin(["observed", "conflicting"]) & panel["value"].notna()]
+estimates = pd.read_csv(inp.force_year_estimates)
+used = observed.merge(estimates[["series", "force", "fiscal_year"]], how="left", indicator=True)
+unused = used[used["_merge"] == "left_only"].copy()
+unused["reason"] = [f"series not in models.series ({', '.join(par.modelled_series)})"
+                    if s not in par.modelled_series else f"force outside the modelled geography ({par.modelled_geography})"
+                    for s in unused["series"]]
+md(f"**{len(unused)}** of {len(observed)} observed panel values are not used by any model." if len(unused)
+   else "Every observed panel value is used by a model.")
+if len(unused):
+    table(unused, ["series", "force", "fiscal_year", "value", "record_ids", "reason"])
 
 # %% [markdown]
 # ## Imputed totals

@@ -62,8 +62,10 @@ rule notebook_claims:
 rule notebook_models:
     input:
         code=code("notebooks/04-models.py"),
+        panel=f"{TABLES}/panel.csv",
         coefficients=f"{TABLES}/count_model_coefficients.csv",
         national_estimates=f"{TABLES}/national_estimates.csv",
+        force_year_estimates=f"{TABLES}/force_year_estimates.csv",
         constraints=f"{TABLES}/imputation_constraints.csv",
         calibration=f"{TABLES}/calibration.csv",
         flag_share=f"{TABLES}/flag_share.csv",
@@ -80,6 +82,8 @@ rule notebook_models:
         focus_series=config["figures"]["focus_series"],
         geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
+        modelled_series=config["models"]["series"],
+        modelled_geography=config["models"]["geography"],
     log:
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
     conda:
