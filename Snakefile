@@ -4,15 +4,21 @@
 # -> figures -> report.
 # Run it with ./run_pipeline.sh (sets up .venv first) or `snakemake` inside the venv;
 # the default profile (profiles/default/) sets cores and other runtime options.
-from snakemake.utils import min_version, validate
+import sys
+
+from snakemake.utils import min_version
 
 min_version("9.27")
+sys.path.insert(0, f"{workflow.basedir}/workflow")
+from online_csa.config_validation import check_config  # noqa: E402
 
 
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+# Before any job: text from --config becomes numbers, defaults fill in, and every bad key is
+# named (unknown keys, wrong types, probabilities outside 0..1, a low above its high).
+config.update(check_config(config, "workflow/schemas/config.schema.yaml", source="the configuration"))
 
 report: "workflow/report/workflow.rst"
 
@@ -30,4 +36,6 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         "results/report/report.html",
+        "results/report/report.pdf",
+        f"{NOTEBOOKS}/jobs.json",
     default_target: True

@@ -23,9 +23,11 @@
 # %%
 import pandas as pd
 
+from online_csa.notebook_context import pipeline_job
 from online_csa.narrative import md, n, table
 
-inp = snakemake.input  # noqa: F821 (injected by Snakemake)
+job = pipeline_job(globals(), "notebook_data_and_provenance")  # the Snakemake job, or in Jupyter the last run's
+inp = job.input
 registry = pd.read_csv(inp.registry, dtype=str)
 checksums = pd.read_csv(inp.checksums, dtype=str)
 forces = pd.read_csv(inp.force_figures, dtype=str)

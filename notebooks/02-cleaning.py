@@ -30,10 +30,12 @@
 # %%
 import pandas as pd
 
+from online_csa.notebook_context import pipeline_job
 from online_csa.narrative import figure, md, n, table
 from online_csa.tables import read_table
 
-inp, params = snakemake.input, snakemake.params  # noqa: F821
+job = pipeline_job(globals(), "notebook_cleaning")  # the Snakemake job, or in Jupyter the last run's
+inp, params = job.input, job.params
 panel = read_table(inp.panel, "panel")
 rejected = read_table(inp.rejected, "rejected")
 routing = read_table(inp.routing, "routing")

@@ -26,10 +26,12 @@
 # %%
 import pandas as pd
 
+from online_csa.notebook_context import pipeline_job
 from online_csa.narrative import figure, md, n, pct, table, verdict_counts
 from online_csa.tables import read_table
 
-inp = snakemake.input  # noqa: F821
+job = pipeline_job(globals(), "notebook_claims")  # the Snakemake job, or in Jupyter the last run's
+inp = job.input
 claims = read_table(inp.claims, "claims")
 headline = claims[claims["level"] == "headline"].set_index("claim_id")
 counts = verdict_counts(claims)

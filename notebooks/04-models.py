@@ -32,12 +32,14 @@
 # %%
 import pandas as pd
 
+from online_csa.notebook_context import pipeline_job
 from online_csa.imputation import LOWER, UPPER
 from online_csa.narrative import figure, md, pct, table
 from online_csa.tables import read_table
 
-inp = snakemake.input  # noqa: F821
-par = snakemake.params  # noqa: F821
+job = pipeline_job(globals(), "notebook_models")  # the Snakemake job, or in Jupyter the last run's
+inp = job.input
+par = job.params
 coefficients = pd.read_csv(inp.coefficients)
 national = pd.read_csv(inp.national_estimates)
 constraints = pd.read_csv(inp.constraints)

@@ -25,10 +25,12 @@
 # %%
 import pandas as pd
 
+from online_csa.notebook_context import pipeline_job
 from online_csa.narrative import figure, md, table
 
-inp = snakemake.input  # noqa: F821
-par = snakemake.params  # noqa: F821
+job = pipeline_job(globals(), "notebook_sensitivity")  # the Snakemake job, or in Jupyter the last run's
+inp = job.input
+par = job.params
 assumptions = pd.read_csv(inp.assumptions)
 sensitivity = pd.read_csv(inp.sensitivity)
 tipping = pd.read_csv(inp.tipping_points)
@@ -52,10 +54,10 @@ table(assumptions, ["assumption", "distribution", "p05", "central", "p95", "sour
 # ## The headline metrics under the assumptions
 
 # %%
-main = sensitivity[~sensitivity["scenario"].str.startswith("one-way")]
-table(main, ["scenario", "metric", "median", "lower_90", "upper_90"])
-joint = sensitivity[sensitivity["scenario"] == "all assumptions drawn"].set_index("metric")
-recorded = sensitivity[sensitivity["scenario"] == "recorded only (no adjustment)"].set_index("metric")
+main = sensitivity[~sensitivity["variant"].str.startswith("one-way")]
+table(main, ["variant", "metric", "median", "lower_90", "upper_90"])
+joint = sensitivity[sensitivity["variant"] == "all assumptions drawn"].set_index("metric")
+recorded = sensitivity[sensitivity["variant"] == "recorded only (no adjustment)"].set_index("metric")
 md(f"Recorded, the imputed totals rise by a factor of **{recorded.loc[recorded_metric, 'median']:.2f}** "
    f"({recorded.loc[recorded_metric, 'lower_90']:.2f} to {recorded.loc[recorded_metric, 'upper_90']:.2f}) from "
    f"{first['from_year']} to {first['to_year']}. With every assumption drawn from its distribution, the rise in "

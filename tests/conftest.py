@@ -56,3 +56,14 @@ SERIES = [
     {"name": "sexual_communication_with_child_offences", "label": "s15a", "first_fiscal_year": "2017/18"},
 ]
 NO_CORRECTIONS = pd.DataFrame(columns=["record_id", "action", "reason"])
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory) -> Path:
+    """The whole DAG run once, cold, on the real ledger in a clean temporary copy."""
+    from pipeline_helpers import copy_project, snakemake
+
+    workdir = copy_project(tmp_path_factory.mktemp("pipeline") / "project")
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir

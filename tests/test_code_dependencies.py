@@ -17,7 +17,7 @@ def test_a_script_depends_on_what_it_imports_directly_and_through_other_modules(
 
 
 def test_a_notebook_depends_on_the_modules_its_paired_text_imports():
-    assert names("notebooks/03-claims.py") == {"__init__.py", "narrative.py", "tables.py"}
+    assert names("notebooks/03-claims.py") == {"__init__.py", "narrative.py", "notebook_context.py", "tables.py"}
     assert names("workflow/scripts/render_report.py") == {"__init__.py", "report.py", "script_logging.py"}
 
 

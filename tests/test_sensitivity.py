@@ -58,7 +58,7 @@ def test_fixed_assumptions_give_exactly_the_analytic_answer():
              "s15a_flagged_share": {"dist": "fixed", "value": 0.9}}
     assumptions = parse_assumptions(specs)
     table = run_sensitivity(synthetic_totals(), [CLAIM], assumptions, True, draws=1000, seed=1)
-    joint = table[table["scenario"] == "all assumptions drawn"].set_index("metric")
+    joint = table[table["variant"] == "all assumptions drawn"].set_index("metric")
     n0, n1 = 4000 + 1.5 * 1000, 7000 + 1.5 * 1000
     detection = 0.8 * 0.85 * 0.125
     assert joint.loc["recorded ratio 2018/19 vs 2015/16", "median"] == n1 / n0
@@ -67,7 +67,7 @@ def test_fixed_assumptions_give_exactly_the_analytic_answer():
     assert joint.loc["adjusted total 2015/16", "median"] == n0 / (detection * 0.6)
     assert joint.loc["adjusted total 2018/19", "lower_90"] == joint.loc["adjusted total 2018/19", "upper_90"]
     without = run_sensitivity(synthetic_totals(), [CLAIM], assumptions, False, draws=10, seed=1)
-    row = without[without["scenario"] == "all assumptions drawn"].set_index("metric")
+    row = without[without["variant"] == "all assumptions drawn"].set_index("metric")
     assert row.loc["recorded ratio 2018/19 vs 2015/16", "median"] == (n1 - 0.9 * 2000) / n0
 
 

@@ -139,3 +139,44 @@ def plot_flagged_share(pairs: pd.DataFrame, shares: pd.DataFrame) -> plt.Figure:
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def plot_scenario_comparison(comparison: pd.DataFrame) -> plt.Figure:
+    """One panel per headline metric: each scenario's median and 90% interval, the baseline first
+    (top) with a vertical line through its median; ratio panels also mark 1 (no change). A
+    metric a scenario cannot compute (no s.15A count for that year) is marked n/a."""
+    import textwrap
+
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    _style()
+    metrics = list(dict.fromkeys(comparison["metric"]))
+    scenarios = list(dict.fromkeys(comparison["scenario"]))
+    ncols = 2
+    nrows = -(-len(metrics) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8, 0.6 + nrows * (0.8 + 0.3 * len(scenarios))), squeeze=False)
+    y = np.arange(len(scenarios))[::-1]
+    for ax, metric in zip(axes.flat, metrics):
+        m = comparison[comparison["metric"] == metric].set_index("scenario").loc[scenarios]
+        ok = m["median"].notna().to_numpy()
+        ax.errorbar(m["median"][ok], y[ok], xerr=[(m["median"] - m["lower_90"])[ok], (m["upper_90"] - m["median"])[ok]],
+                    fmt="o", color=IMPUTED, ecolor=IMPUTED, capsize=2, ms=4)
+        ax.axvline(m["median"].iloc[0], color=THRESHOLD, lw=0.8)
+        if "ratio" in metric:
+            ax.axvline(1.0, color=PUBLISHED, lw=0.8, ls="--")
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(5))
+            if m["upper_90"].max() >= 10_000:
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k"))
+        for yy in y[~ok]:
+            ax.text(0.02, yy, "n/a (no s.15A count for a year)", transform=ax.get_yaxis_transform(), fontsize=7,
+                    va="center", color=THRESHOLD)
+        ax.set_yticks(y, scenarios if ax in axes[:, 0] else [""] * len(y), fontsize=8)
+        ax.set_title("\n".join(textwrap.wrap(metric, 48)), fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    fig.suptitle("Scenarios: median and 90% interval of the joint draws\n(solid line: baseline median; "
+                 "dashed: ratio 1, no change)", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -34,7 +34,27 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, max_rows: int |
     body = shown.to_html(index=False, na_rep="", escape=True, border=0, classes="data")
     note = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
     more = f"<p class='caption'>... and {left_out} more rows in the CSV file.</p>" if left_out else ""
-    display(HTML(f"<div class='table-wrap'>{note}{body}{more}</div>"))
+    # The HTML is for the web report; the same table as data is for the PDF (typst_report.py).
+    display({"text/html": f"<div class='table-wrap'>{note}{body}{more}</div>",
+             TABLE_MIMETYPE: table_data(shown, caption, left_out)}, raw=True)
+
+
+TABLE_MIMETYPE = "application/vnd.online-csa.table+json"
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def table_data(frame: pd.DataFrame, caption: str = "", left_out: int = 0) -> dict:
+    """A table as plain JSON: column names, rows of formatted text, caption, rows left out."""
+    return {"columns": [str(c) for c in frame.columns],
+            "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)],
+            "caption": caption, "left_out": int(left_out)}
 
 
 def figure(path: str) -> None:

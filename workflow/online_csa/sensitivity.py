@@ -100,29 +100,55 @@ def _summary(metrics: dict[str, np.ndarray]) -> dict[str, tuple[float, float, fl
     return out
 
 
+def joint_draws(totals: RecordedTotals, assumptions: dict[str, Assumption], draws: int,
+                seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """One joint draw of every assumption per Monte Carlo draw, and the imputation draw it uses."""
+    rng = np.random.default_rng([int(seed), 0])
+    index = rng.integers(0, totals.n_draws, size=int(draws))  # resampled imputation draws
+    return {name: a.draw(draws, seed) for name, a in assumptions.items()}, index
+
+
+def claim_support(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
+                  include_s15a: bool, draws: int, seed: int) -> pd.DataFrame:
+    """For each trend claim and threshold, the share of joint draws in which the claim holds
+    (ratio at or above the threshold), recorded and adjusted for under-recording."""
+    values, index = joint_draws(totals, assumptions, draws, seed)
+    metrics = evaluate(totals, claims, values, index, include_s15a)
+    rows = []
+    for claim in claims:
+        tag = f"{claim.to_year} vs {claim.from_year}"
+        for threshold in claim.thresholds:
+            row = {"claim_id": claim.claim_id, "description": claim.description, "threshold": float(threshold)}
+            for kind in ("recorded", "adjusted"):
+                ratio = metrics[f"{kind} ratio {tag}"]
+                row[f"share_holding_{kind}"] = (float(np.mean(ratio >= threshold))
+                                                if not np.isnan(ratio).all() else np.nan)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _central_values(assumptions: dict[str, Assumption], size: int) -> dict[str, np.ndarray]:
     return {name: np.full(size, a.central) for name, a in assumptions.items()}
 
 
 def run_sensitivity(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
                     include_s15a: bool, draws: int, seed: int) -> pd.DataFrame:
-    """The sensitivity table: one row per scenario and metric, with the assumption values used."""
-    rng = np.random.default_rng([int(seed), 0])
-    index = rng.integers(0, totals.n_draws, size=int(draws))  # resampled imputation draws
+    """The sensitivity table: one row per variant (all drawn, central, one-way, ...) and metric,
+    with the assumption values used."""
     model_index = np.arange(totals.n_draws)
     names = list(assumptions)
-    scenarios = []
+    variants = []
 
-    joint = {name: a.draw(draws, seed) for name, a in assumptions.items()}
-    scenarios.append(("all assumptions drawn", joint, index, include_s15a, {n: np.nan for n in names}))
+    joint, index = joint_draws(totals, assumptions, draws, seed)
+    variants.append(("all assumptions drawn", joint, index, include_s15a, {n: np.nan for n in names}))
     central = _central_values(assumptions, totals.n_draws)
-    scenarios.append(("central values", central, model_index, include_s15a,
+    variants.append(("central values", central, model_index, include_s15a,
                       {n: assumptions[n].central for n in names}))
     recorded = {n: np.ones(totals.n_draws) for n in names}
     recorded["s15a_flagged_share"] = central["s15a_flagged_share"]
-    scenarios.append(("recorded only (no adjustment)", recorded, model_index, include_s15a,
+    variants.append(("recorded only (no adjustment)", recorded, model_index, include_s15a,
                       {n: float(recorded[n][0]) for n in names}))
-    scenarios.append((f"central values, s.15A {'out of' if include_s15a else 'in'} scope", central, model_index,
+    variants.append((f"central values, s.15A {'out of' if include_s15a else 'in'} scope", central, model_index,
                       not include_s15a, {n: assumptions[n].central for n in names}))
     for name, a in assumptions.items():
         if a.dist == "fixed":
@@ -131,25 +157,25 @@ def run_sensitivity(totals: RecordedTotals, claims: list[TrendClaim], assumption
             values = dict(central)
             values[name] = np.full(totals.n_draws, float(a.quantile(q)))
             used = {n: float(values[n][0]) for n in names}
-            scenarios.append((f"one-way: {name} at its {label} percentile", values, model_index, include_s15a, used))
+            variants.append((f"one-way: {name} at its {label} percentile", values, model_index, include_s15a, used))
 
     rows = []
-    for scenario, values, idx, s15a_in, used in scenarios:
+    for variant, values, idx, s15a_in, used in variants:
         for metric, (med, lo, hi) in _summary(evaluate(totals, claims, values, idx, s15a_in)).items():
-            rows.append({"scenario": scenario, "metric": metric, "median": med, "lower_90": lo, "upper_90": hi,
+            rows.append({"variant": variant, "metric": metric, "median": med, "lower_90": lo, "upper_90": hi,
                          "include_s15a": s15a_in, **used})
     return pd.DataFrame(rows)
 
 
 def tornado_table(sensitivity: pd.DataFrame, assumptions: dict[str, Assumption]) -> pd.DataFrame:
     """Long form of the one-way rows: metric, assumption, value at 5th/95th, metric at each, swing."""
-    central = sensitivity[sensitivity["scenario"] == "central values"].set_index("metric")["median"]
+    central = sensitivity[sensitivity["variant"] == "central values"].set_index("metric")["median"]
     rows = []
     for name, a in assumptions.items():
         if a.dist == "fixed":
             continue
-        low = sensitivity[sensitivity["scenario"] == f"one-way: {name} at its 5th percentile"].set_index("metric")
-        high = sensitivity[sensitivity["scenario"] == f"one-way: {name} at its 95th percentile"].set_index("metric")
+        low = sensitivity[sensitivity["variant"] == f"one-way: {name} at its 5th percentile"].set_index("metric")
+        high = sensitivity[sensitivity["variant"] == f"one-way: {name} at its 95th percentile"].set_index("metric")
         for metric in central.index:
             rows.append({"metric": metric, "assumption": name, "value_at_5th": float(a.quantile(0.05)),
                          "value_at_95th": float(a.quantile(0.95)), "metric_at_central": central[metric],

@@ -10,10 +10,18 @@ SERIES_NAMES = [s["name"] for s in config["series"]]
 SERIES_LABELS = {s["name"]: s["label"] for s in config["series"]}
 
 
-import sys
-
-sys.path.insert(0, f"{workflow.basedir}/workflow")
 from online_csa.code_dependencies import package_files  # noqa: E402
+from online_csa.scenarios import BASELINE, load_scenarios  # noqa: E402
+
+# Named scenarios: the baseline (this configuration's own assumptions) and one per file in
+# config/scenarios/, each checked against the schema now, before any job runs.
+SCENARIOS = load_scenarios(config["scenarios"]["directory"], config, "workflow/schemas/config.schema.yaml")
+SCENARIO_RESULTS = "results/scenarios"
+BASELINE_RESULTS = f"{SCENARIO_RESULTS}/{BASELINE}"
+
+
+wildcard_constraints:
+    scenario="[a-z][a-z0-9_]*",
 
 
 def code(entry):

@@ -134,10 +134,10 @@ rule plot_flagged_share:
 
 
 rule plot_tornado:
-    """One-way sensitivity of the headline metrics to each assumption."""
+    """One-way sensitivity of the headline metrics to each assumption (baseline scenario)."""
     input:
         code=code("workflow/scripts/plot_model_figure.py"),
-        tornado=f"{TABLES}/tornado.csv",
+        tornado=f"{BASELINE_RESULTS}/tornado.csv",
     output:
         png=report(f"{FIGURES}/tornado.png", caption="../report/tornado.rst", category="5. Sensitivity"),
     params:
@@ -157,8 +157,8 @@ rule plot_tipping_curves:
     """The first trend claim's adjusted ratio as each assumption moves, with its thresholds and tipping points."""
     input:
         code=code("workflow/scripts/plot_model_figure.py"),
-        tipping_curves=f"{TABLES}/tipping_curves.csv",
-        tipping_points=f"{TABLES}/tipping_points.csv",
+        tipping_curves=f"{BASELINE_RESULTS}/tipping_curves.csv",
+        tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
     output:
         png=report(f"{FIGURES}/tipping_curves.png", caption="../report/tipping_curves.rst", category="5. Sensitivity"),
     params:
@@ -167,6 +167,24 @@ rule plot_tipping_curves:
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/plot_tipping_curves.log",
+    conda:
+        ENV
+    script:
+        "../scripts/plot_model_figure.py"
+
+
+rule plot_scenario_comparison:
+    """The named scenarios side by side on the headline metrics."""
+    input:
+        code=code("workflow/scripts/plot_model_figure.py"),
+        comparison=f"{TABLES}/scenario_comparison.csv",
+    output:
+        png=report(f"{FIGURES}/scenario_comparison.png", caption="../report/scenario_comparison_figure.rst", category="5. Sensitivity"),
+    params:
+        figure="scenario_comparison",
+        dpi=config["figures"]["dpi"],
+    log:
+        f"{LOGS}/plot_scenario_comparison.log",
     conda:
         ENV
     script:

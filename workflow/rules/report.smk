@@ -3,6 +3,8 @@
 # render_report stitches the chapters into one self-contained HTML file.
 
 NOTEBOOKS = "results/notebooks"
+CHAPTERS = ["01-data-and-provenance", "02-cleaning", "03-claims", "04-models", "05-sensitivity", "06-scenarios",
+            "07-provenance"]
 
 
 rule notebook_data_and_provenance:
@@ -95,17 +97,17 @@ rule notebook_models:
 rule notebook_sensitivity:
     input:
         code=code("notebooks/05-sensitivity.py"),
-        assumptions=f"{TABLES}/assumptions.csv",
-        sensitivity=f"{TABLES}/sensitivity.csv",
-        tipping_points=f"{TABLES}/tipping_points.csv",
+        assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
+        sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
+        tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
         tornado_png=f"{FIGURES}/tornado.png",
         tipping_png=f"{FIGURES}/tipping_curves.png",
     output:
         notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
     params:
-        draws=config["monte_carlo"]["draws"],
-        seed=config["monte_carlo"]["seed"],
-        include_s15a=config["assumptions"]["include_s15a"],
+        draws=SCENARIOS[BASELINE].monte_carlo["draws"],
+        seed=SCENARIOS[BASELINE].monte_carlo["seed"],
+        include_s15a=SCENARIOS[BASELINE].assumptions["include_s15a"],
         trend_claims=config["sensitivity"]["trend_claims"],
     log:
         notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
@@ -115,36 +117,53 @@ rule notebook_sensitivity:
         "../../notebooks/05-sensitivity.ipynb"
 
 
+rule notebook_scenarios:
+    input:
+        code=code("notebooks/06-scenarios.py"),
+        comparison=f"{TABLES}/scenario_comparison.csv",
+        claim_support=f"{TABLES}/scenario_claim_support.csv",
+        comparison_png=f"{FIGURES}/scenario_comparison.png",
+    output:
+        notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
+    params:
+        scenarios=[{"name": s.name, "description": s.description, "file": s.path, "overrides": list(s.overrides)}
+                   for s in SCENARIOS.values()],
+        trend_claims=config["sensitivity"]["trend_claims"],
+    log:
+        notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
+    conda:
+        ENV
+    notebook:
+        "../../notebooks/06-scenarios.ipynb"
+
+
 rule notebook_provenance:
     input:
-        code=code("notebooks/06-provenance.py"),
+        code=code("notebooks/07-provenance.py"),
         panel=f"{TABLES}/panel.csv",
         claims=f"{TABLES}/claims.csv",
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
         national_figures=config["raw_data"]["national_figures"],
     output:
-        notebook=f"{NOTEBOOKS}/06-provenance.ipynb",
+        notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
+    params:
+        config=config,
+        scenarios=[{"name": s.name, "seed": s.monte_carlo["seed"], "draws": s.monte_carlo["draws"]}
+                   for s in SCENARIOS.values()],
     log:
-        notebook=f"{NOTEBOOKS}/06-provenance.ipynb",
+        notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     conda:
         ENV
     notebook:
-        "../../notebooks/06-provenance.ipynb"
+        "../../notebooks/07-provenance.ipynb"
 
 
 rule render_report:
     """Stitch the executed chapters into one self-contained HTML report (code hidden, outputs kept)."""
     input:
         code=code("workflow/scripts/render_report.py"),
-        chapters=[
-            f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
-            f"{NOTEBOOKS}/02-cleaning.ipynb",
-            f"{NOTEBOOKS}/03-claims.ipynb",
-            f"{NOTEBOOKS}/04-models.ipynb",
-            f"{NOTEBOOKS}/05-sensitivity.ipynb",
-            f"{NOTEBOOKS}/06-provenance.ipynb",
-        ],
+        chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="5. Report"),
     params:
@@ -155,3 +174,54 @@ rule render_report:
         ENV
     script:
         "../scripts/render_report.py"
+
+
+rule render_pdf:
+    """The same chapters as a PDF for reviewers who annotate on paper (typst, offline)."""
+    input:
+        code=code("workflow/scripts/render_pdf.py"),
+        chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+    output:
+        pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="5. Report"),
+    params:
+        title=config["report"]["title"],
+        max_table_rows=config["report"]["pdf_max_table_rows"],
+    log:
+        f"{LOGS}/render_pdf.log",
+    conda:
+        ENV
+    script:
+        "../scripts/render_pdf.py"
+
+
+def plain_paths(value):
+    """Snakemake's file objects as plain strings (they carry their rule, which does not pickle)."""
+    return str(value) if isinstance(value, str) else [str(v) for v in value]
+
+
+NOTEBOOK_RULES = [
+    rules.notebook_data_and_provenance,
+    rules.notebook_cleaning,
+    rules.notebook_claims,
+    rules.notebook_models,
+    rules.notebook_sensitivity,
+    rules.notebook_scenarios,
+    rules.notebook_provenance,
+]
+
+
+rule describe_notebook_jobs:
+    """Every chapter's inputs and params, so a student can run a notebook in Jupyter without Snakemake."""
+    input:
+        code=code("workflow/scripts/describe_notebook_jobs.py"),
+    output:
+        jobs=f"{NOTEBOOKS}/jobs.json",
+    params:
+        jobs={r.rule.name: {"input": {k: plain_paths(v) for k, v in r.input.items() if k != "code"},
+                            "params": dict(r.params.items())} for r in NOTEBOOK_RULES},
+    log:
+        f"{LOGS}/describe_notebook_jobs.log",
+    conda:
+        ENV
+    script:
+        "../scripts/describe_notebook_jobs.py"

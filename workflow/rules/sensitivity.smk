@@ -1,9 +1,13 @@
-# Sensitivity: Monte Carlo over the under-recording assumptions, tornado and tipping points.
-# The only stage that reads `assumptions:` and `monte_carlo:`.
+# Sensitivity: Monte Carlo over the under-recording assumptions, tornado and tipping points,
+# once per named scenario, and the scenarios side by side. The only stage that reads
+# `assumptions:`, `monte_carlo:` and the scenario files. Each scenario's results live in
+# results/scenarios/<name>/, so running one never overwrites another.
+
+SCENARIO_TABLES = ["sensitivity", "claim_support", "tornado", "tipping_points", "tipping_curves", "assumptions"]
 
 
 rule run_sensitivity:
-    """Adjust the headline metrics for recording, flagging, reporting and non-response; find tipping points."""
+    """Adjust the headline metrics for recording, flagging, reporting and non-response under one scenario; find tipping points."""
     input:
         code=code("workflow/scripts/run_sensitivity.py"),
         national_estimates=f"{TABLES}/national_estimates.csv",
@@ -11,23 +15,61 @@ rule run_sensitivity:
         claim_records=f"{INTERIM}/claim_records.csv",
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
     output:
-        sensitivity=report(f"{TABLES}/sensitivity.csv", caption="../report/sensitivity.rst", category="5. Sensitivity"),
-        tornado=f"{TABLES}/tornado.csv",
-        tipping_points=report(f"{TABLES}/tipping_points.csv", caption="../report/tipping_points.rst", category="5. Sensitivity"),
-        tipping_curves=f"{TABLES}/tipping_curves.csv",
-        assumptions=report(f"{TABLES}/assumptions.csv", caption="../report/assumptions.rst", category="5. Sensitivity"),
+        sensitivity=report(f"{SCENARIO_RESULTS}/{{scenario}}/sensitivity.csv", caption="../report/sensitivity.rst", category="5. Sensitivity", subcategory="{scenario}"),
+        claim_support=report(f"{SCENARIO_RESULTS}/{{scenario}}/claim_support.csv", caption="../report/claim_support.rst", category="5. Sensitivity", subcategory="{scenario}"),
+        tornado=report(f"{SCENARIO_RESULTS}/{{scenario}}/tornado.csv", caption="../report/tornado_table.rst", category="5. Sensitivity", subcategory="{scenario}"),
+        tipping_points=report(f"{SCENARIO_RESULTS}/{{scenario}}/tipping_points.csv", caption="../report/tipping_points.rst", category="5. Sensitivity", subcategory="{scenario}"),
+        tipping_curves=report(f"{SCENARIO_RESULTS}/{{scenario}}/tipping_curves.csv", caption="../report/tipping_curves_table.rst", category="5. Sensitivity", subcategory="{scenario}"),
+        assumptions=report(f"{SCENARIO_RESULTS}/{{scenario}}/assumptions.csv", caption="../report/assumptions.rst", category="5. Sensitivity", subcategory="{scenario}"),
     params:
-        assumptions=config["assumptions"],
-        draws=config["monte_carlo"]["draws"],
-        seed=config["monte_carlo"]["seed"],
+        assumptions=lambda wc: SCENARIOS[wc.scenario].assumptions,
+        draws=lambda wc: SCENARIOS[wc.scenario].monte_carlo["draws"],
+        seed=lambda wc: SCENARIOS[wc.scenario].monte_carlo["seed"],
         series=config["sensitivity"]["series"],
         geography=config["sensitivity"]["geography"],
         s15a_first_year=config["sensitivity"]["s15a_first_year"],
         s15a_counts=config["sensitivity"]["s15a_counts"],
         trend_claims=config["sensitivity"]["trend_claims"],
     log:
-        f"{LOGS}/run_sensitivity.log",
+        f"{LOGS}/run_sensitivity/{{scenario}}.log",
     conda:
         ENV
     script:
         "../scripts/run_sensitivity.py"
+
+
+rule compare_scenarios:
+    """The headline metrics and the share of draws in which each claim holds, scenario by scenario."""
+    input:
+        code=code("workflow/scripts/compare_scenarios.py"),
+        sensitivity=expand(f"{SCENARIO_RESULTS}/{{scenario}}/sensitivity.csv", scenario=SCENARIOS),
+        claim_support=expand(f"{SCENARIO_RESULTS}/{{scenario}}/claim_support.csv", scenario=SCENARIOS),
+    output:
+        comparison=report(f"{TABLES}/scenario_comparison.csv", caption="../report/scenario_comparison.rst", category="5. Sensitivity"),
+        claim_support=report(f"{TABLES}/scenario_claim_support.csv", caption="../report/scenario_claim_support.rst", category="5. Sensitivity"),
+    params:
+        scenarios=[{"name": s.name, "description": s.description, "file": s.path, "overrides": list(s.overrides)}
+                   for s in SCENARIOS.values()],
+        headline_metrics=config["scenarios"]["headline_metrics"],
+    log:
+        f"{LOGS}/compare_scenarios.log",
+    conda:
+        ENV
+    script:
+        "../scripts/compare_scenarios.py"
+
+
+rule scenarios:
+    """Run every scenario and compare them (./run_pipeline.sh scenarios)."""
+    input:
+        rules.compare_scenarios.output,
+
+
+# One target per scenario: ./run_pipeline.sh scenario_low_reporting_rate
+for _scenario in SCENARIOS:
+
+    rule:
+        name:
+            f"scenario_{_scenario}"
+        input:
+            expand(f"{SCENARIO_RESULTS}/{_scenario}/{{table}}.csv", table=SCENARIO_TABLES),

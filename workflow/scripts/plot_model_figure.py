@@ -20,6 +20,8 @@ elif par.figure == "tornado":
 elif par.figure == "tipping_curves":
     fig = model_figures.plot_tipping_curves(pd.read_csv(inp.tipping_curves), pd.read_csv(inp.tipping_points),
                                             par.claim_id)
+elif par.figure == "scenario_comparison":
+    fig = model_figures.plot_scenario_comparison(pd.read_csv(inp.comparison))
 elif par.figure == "flagged_share":
     fig = model_figures.plot_flagged_share(pd.read_csv(inp.pairs), pd.read_csv(inp.shares))
 else:

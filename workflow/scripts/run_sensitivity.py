@@ -1,5 +1,5 @@
-"""Rule run_sensitivity: Monte Carlo of the headline metrics under the under-recording assumptions,
-tornado, tipping points and tipping-point curves."""
+"""Rule run_sensitivity: Monte Carlo of the headline metrics under one scenario's under-recording
+assumptions, the share of draws in which each claim holds, tornado, tipping points and curves."""
 from online_csa.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
@@ -22,6 +22,7 @@ claims = sens.trend_claims_from_config(par.trend_claims, records)
 
 table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed)
 write_table(table, out.sensitivity)
+write_table(sens.claim_support(totals, claims, assumptions, include_s15a, par.draws, par.seed), out.claim_support)
 write_table(sens.tornado_table(table, assumptions), out.tornado)
 write_table(sens.tipping_points(totals, claims, assumptions, include_s15a), out.tipping_points)
 write_table(sens.tipping_curves(totals, claims, assumptions, include_s15a), out.tipping_curves)

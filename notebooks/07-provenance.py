@@ -11,17 +11,22 @@
 # %% [markdown]
 # # Appendix: provenance of every number
 #
-# Every value in the panel and every claim traces to ledger records, and every record to the
-# address of the source that printed it. The tables below list them; the same information
-# is in `results/tables/panel.csv`, `claims.csv` and `ledger_routing.csv`.
+# What this report was built from: the source files and their checksums, the configuration
+# in full, every seed and the versions of the packages that computed it. With these, the same
+# commands give the same tables, byte for byte. Then every value in the panel and every claim,
+# traced to the ledger records and the addresses of the sources that printed them (the same
+# information is in `results/tables/panel.csv`, `claims.csv` and `ledger_routing.csv`).
 
 # %%
 import pandas as pd
 
+from online_csa.notebook_context import pipeline_job
 from online_csa.narrative import md, source_addresses, table
+from online_csa.run_record import config_yaml, package_versions, seeds
 from online_csa.tables import read_table
 
-inp = snakemake.input  # noqa: F821
+job = pipeline_job(globals(), "notebook_provenance")  # the Snakemake job, or in Jupyter the last run's
+inp, par = job.input, job.params
 panel = read_table(inp.panel, "panel")
 claims = read_table(inp.claims, "claims")
 sources = pd.concat([pd.read_csv(inp.force_figures, dtype=str), pd.read_csv(inp.national_figures, dtype=str)])
@@ -32,6 +37,21 @@ checksums = pd.read_csv(inp.checksums, dtype=str)
 
 # %%
 table(checksums, ["file", "sha256_actual", "bytes"])
+
+# %% [markdown]
+# ## Seeds and package versions
+
+# %%
+table(pd.DataFrame(seeds(par.config, par.scenarios)), caption="Every random stream and its seed.")
+table(pd.DataFrame(package_versions()), caption="Python and the packages that computed this report.")
+
+# %% [markdown]
+# ## The configuration
+#
+# The configuration as the run saw it, after the user's changes and the schema's defaults.
+
+# %%
+md(f"```yaml\n{config_yaml(par.config)}```")
 
 # %% [markdown]
 # ## Panel values and their sources

@@ -1,0 +1,79 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 6. Scenarios: the same claims under named sets of assumptions
+#
+# The previous chapter varied one assumption at a time around the configuration's own
+# values. A reviewer usually thinks in whole stories instead: *the NSPCC is right to compare
+# recorded totals directly*; *the flag was simply used more*; *far fewer offences reach the
+# police than we assumed*. Each story is a file in `config/scenarios/`, naming the
+# assumptions it changes and what each rests on. The pipeline runs every scenario with the
+# same imputation draws and the same seed, so the differences below come from the
+# assumptions alone. The baseline is the configuration itself.
+
+# %%
+import pandas as pd
+
+from online_csa.narrative import figure, md, pct, table
+from online_csa.notebook_context import pipeline_job
+
+job = pipeline_job(globals(), "notebook_scenarios")  # the Snakemake job, or in Jupyter the last run's
+inp, par = job.input, job.params
+comparison = pd.read_csv(inp.comparison)
+support = pd.read_csv(inp.claim_support)
+scenarios = pd.DataFrame(par.scenarios)
+
+# %% [markdown]
+# ## The scenarios
+#
+# What each scenario assumes, in its own words, and which assumptions it changes from the
+# baseline (the others keep the baseline's distributions).
+
+# %%
+scenarios["changes"] = scenarios["overrides"].map(lambda keys: ", ".join(keys) or "none (the baseline)")
+table(scenarios, ["name", "description", "changes", "file"])
+
+# %% [markdown]
+# ## The headline metrics side by side
+#
+# Medians, and the intervals holding the central nine-tenths of the draws, with all of a
+# scenario's assumptions drawn together;
+# `median_vs_baseline` is each median over the baseline's.
+
+# %%
+figure(inp.comparison_png)
+table(comparison, ["scenario", "metric", "median", "lower_90", "upper_90", "median_vs_baseline"])
+
+# %% [markdown]
+# ## How often each claim holds
+#
+# The share of a scenario's joint draws in which a trend claim's ratio reaches its threshold.
+# On the recorded totals the shares differ between scenarios only through non-response and
+# s.15A; adjusted for under-recording they also carry the change in flagging, recording and
+# reporting that the scenario assumes.
+
+# %%
+first = par.trend_claims[0]
+rise = support[(support["claim_id"] == first["claim_id"]) & (support["threshold"] == 1.0)].set_index("scenario")
+lowest, highest = rise["share_holding_adjusted"].idxmin(), rise["share_holding_adjusted"].idxmax()
+md(f"**\"{first['description']}\"**: adjusted for under-recording, the rise itself (ratio above 1) holds in "
+   f"{pct(rise.loc['baseline', 'share_holding_adjusted'])} of the baseline's draws, from "
+   f"{pct(rise.loc[lowest, 'share_holding_adjusted'])} under *{lowest}* to "
+   f"{pct(rise.loc[highest, 'share_holding_adjusted'])} under *{highest}*.")
+table(support, ["scenario", "claim_id", "threshold", "share_holding_recorded", "share_holding_adjusted"])
+
+# %% [markdown]
+# ## Adding a scenario
+#
+# Copy one of the files in `config/scenarios/`, give it a new lower-case name, change the
+# assumptions and write what each rests on in its `source`. The next run adds it to the
+# comparison; its own results land in `results/scenarios/<name>/`, and no other scenario
+# is rerun. A scenario alone: `./run_pipeline.sh scenario_<name>`.

@@ -1,0 +1,43 @@
+"""Running Snakemake on a temporary copy of the project (used by the pipeline tests)."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+COPY = ["Snakefile", "workflow", "notebooks", "config", "data", "profiles", "environment.yml", "requirements.txt"]
+
+
+def copy_project(workdir: Path) -> Path:
+    """The project's sources (not results/ or .snakemake/) in workdir: a clean tree."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in COPY:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, workdir / name)
+    return workdir
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(workdir / "workflow"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+def scheduled_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """{rule: number of jobs} from the 'Job stats' table of a dry run."""
+    text = result.stdout + result.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    jobs = {}
+    for line in table.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) == 2 and parts[0] != "total" and parts[1].isdigit():
+            jobs[parts[0]] = int(parts[1])
+    return jobs

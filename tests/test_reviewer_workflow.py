@@ -1,0 +1,197 @@
+"""What a reviewer and a student do, on the real pipeline: change an assumption and see only
+the affected stages rerun, run named scenarios, get the same bytes twice, read the reports,
+run a notebook by hand."""
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbclient import NotebookClient
+
+from conftest import ROOT
+from online_csa.typst_report import pdf_page_count
+from pipeline_helpers import copy_project, scheduled_jobs, snakemake
+
+pytestmark = pytest.mark.pipeline
+SCENARIOS = ["baseline", "flag_completeness_improving", "low_reporting_rate", "nspcc_reading",
+             "pessimistic_nonresponse", "s15a_excluded"]
+UPSTREAM = {"verify_raw_data", "clean_ledger", "check_claims", "impute_missing_cells", "check_calibration",
+            "fit_flag_propensity", "fit_structural_breaks", "plot_panel_coverage", "notebook_cleaning",
+            "notebook_claims", "notebook_models", "notebook_data_and_provenance"}
+# What one changed assumption reruns: the sensitivity stage of the scenarios that do not set it,
+# the comparison, the figures and chapters that show them, the reports.
+AFTER_AN_ASSUMPTION = {"compare_scenarios": 1, "plot_scenario_comparison": 1, "plot_tornado": 1,
+                       "plot_tipping_curves": 1, "notebook_sensitivity": 1, "notebook_scenarios": 1,
+                       "notebook_provenance": 1, "describe_notebook_jobs": 1, "render_report": 1, "render_pdf": 1,
+                       "all": 1}
+
+
+@pytest.fixture
+def run(pipeline_run) -> Path:
+    return pipeline_run
+
+
+def scenario_table(run, scenario, name):
+    return pd.read_csv(run / "results/scenarios" / scenario / f"{name}.csv")
+
+
+def test_each_scenario_has_its_own_folder_of_results(run):
+    for scenario in SCENARIOS:
+        folder = run / "results/scenarios" / scenario
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            f"{t}.csv" for t in ["assumptions", "claim_support", "sensitivity", "tipping_curves", "tipping_points",
+                                 "tornado"])
+    low = scenario_table(run, "low_reporting_rate", "assumptions").set_index("assumption")
+    assert low.loc["reporting_rate", "central"] == pytest.approx(0.07)
+    base = scenario_table(run, "baseline", "assumptions").set_index("assumption")
+    assert base.loc["reporting_rate", "central"] == pytest.approx(0.125)
+
+
+def test_the_scenario_comparison_moves_each_metric_as_its_assumptions_imply(run):
+    comparison = pd.read_csv(run / "results/tables/scenario_comparison.csv").set_index(["scenario", "metric"])
+    assert list(dict.fromkeys(comparison.index.get_level_values(0))) == SCENARIOS
+    ratio, later = "adjusted ratio 2018/19 vs 2015/16", "adjusted ratio 2019/20 vs 2018/19"
+    iceberg = "iceberg multiplier (offences per recorded flagged offence)"
+    # flag ratio U(0.4, 0.8) against U(0.5, 1): the same uniform stream, so every draw is 0.8 times the baseline's
+    assert comparison.loc[("flag_completeness_improving", ratio), "median_vs_baseline"] == pytest.approx(0.8, abs=1e-4)
+    # the reporting-rate level moves the iceberg, never a ratio
+    assert comparison.loc[("low_reporting_rate", ratio), "median_vs_baseline"] == pytest.approx(1.0, abs=1e-12)
+    assert comparison.loc[("low_reporting_rate", iceberg), "median_vs_baseline"] > 1.5
+    # the NSPCC's reading adjusts no ratio: adjusted equals recorded
+    nspcc = scenario_table(run, "nspcc_reading", "sensitivity")
+    joint = nspcc[nspcc["variant"] == "all assumptions drawn"].set_index("metric")
+    assert joint.loc[ratio, "median"] == pytest.approx(joint.loc["recorded ratio 2018/19 vs 2015/16", "median"])
+    # without s.15A the 2015/16 to 2018/19 rise shrinks; 2019/20 has no published s.15A count, so no ratio
+    assert comparison.loc[("s15a_excluded", ratio), "median"] < comparison.loc[("baseline", ratio), "median"]
+    assert pd.isna(comparison.loc[("s15a_excluded", later), "median"])
+    support = pd.read_csv(run / "results/tables/scenario_claim_support.csv")
+    rise = support[(support["claim_id"] == "H01_doubling_like_for_like") & (support["threshold"] == 1.0)]
+    shares = rise.set_index("scenario")["share_holding_adjusted"]
+    assert shares["nspcc_reading"] > shares["baseline"] > shares["flag_completeness_improving"]
+
+
+def test_changing_one_assumption_reruns_only_the_sensitivity_stage_and_what_follows(run, tmp_path):
+    extra = tmp_path / "reviewer.yaml"
+    extra.write_text("assumptions:\n  flag_completeness_ratio: {dist: fixed, value: 0.6}\n")
+    dry = snakemake(run, "-n", "--configfile", "config/config.yaml", str(extra))
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    # two scenarios set flag_completeness_ratio themselves, so four of six rerun
+    assert scheduled_jobs(dry) == {"run_sensitivity": 4, **AFTER_AN_ASSUMPTION}
+    rerun = set(re.findall(r"results/scenarios/(\w+)/sensitivity.csv", dry.stdout.split("rule compare_scenarios")[0]))
+    assert rerun == {"baseline", "low_reporting_rate", "pessimistic_nonresponse", "s15a_excluded"}
+
+
+def test_the_same_change_on_the_command_line_reruns_the_same_stages(run):
+    dry = snakemake(run, "-n", "--config", "assumptions={flag_completeness_ratio: {dist: fixed, value: 0.6}}")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert scheduled_jobs(dry) == {"run_sensitivity": 4, **AFTER_AN_ASSUMPTION}
+    draws = snakemake(run, "-n", "--config", "monte_carlo={draws: 20000}")  # a number, given as text
+    assert draws.returncode == 0, draws.stderr[-3000:]
+    assert scheduled_jobs(draws)["run_sensitivity"] == 6
+    assert not UPSTREAM & set(scheduled_jobs(draws))
+
+
+def test_editing_one_scenario_reruns_that_scenario_only(run, tmp_path):
+    copy = tmp_path / "edited"
+    shutil.copytree(run, copy, symlinks=True)
+    path = copy / "config/scenarios/low_reporting_rate.yaml"
+    path.write_text(path.read_text().replace("median: 0.07", "median: 0.08"))
+    dry = snakemake(copy, "-n")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    jobs = scheduled_jobs(dry)
+    assert jobs["run_sensitivity"] == 1 and "results/scenarios/low_reporting_rate/" in dry.stdout
+    assert not UPSTREAM & set(jobs) and "plot_tornado" not in jobs  # the baseline is untouched
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--config", "monte_carlo={draws: -5}"], "monte_carlo.draws: -5 is less than the minimum of 100"),
+    (["--config", "assumptions={reporting_rate: {low: 0.3, high: 0.2}}"],
+     "assumptions.reporting_rate.low: 0.3 must be below"),
+    (["--config", "montecarlo={draws: 5}"], "montecarlo: unknown key"),
+])
+def test_a_config_error_stops_before_any_job_and_names_the_key(run, args, expected):
+    result = snakemake(run, "--cores", "1", *args)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Building DAG of jobs" not in result.stdout + result.stderr
+
+
+def test_a_bad_scenario_file_stops_the_run_naming_the_file(tmp_path):
+    project = copy_project(tmp_path / "project")
+    (project / "config/scenarios/synthetic_bad.yaml").write_text(
+        "description: synthetic\nassumptions:\n  reporting_rate: {dist: fixed, value: 1.7, source: test}\n")
+    result = snakemake(project, "-n")
+    assert result.returncode != 0
+    assert "config/scenarios/synthetic_bad.yaml is invalid" in result.stderr
+    assert "assumptions.reporting_rate.value: 1.7 is greater than the maximum of 1" in result.stderr
+
+
+def comparable_outputs(root: Path) -> dict[str, bytes]:
+    """Every table, figure and report the pipeline writes (not logs, not executed notebooks,
+    which record timings)."""
+    files = {}
+    for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv", "results/interim/*.csv",
+                    "results/models/*.csv", "results/figures/*.png", "results/report/report.html",
+                    "results/report/report.pdf", "results/notebooks/jobs.json"]:
+        for path in sorted(root.glob(pattern)):
+            files[str(path.relative_to(root))] = path.read_bytes()
+    return files
+
+
+def test_two_runs_from_clean_trees_give_the_same_bytes(run, tmp_path):
+    second = copy_project(tmp_path / "second")
+    result = snakemake(second, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    first, again = comparable_outputs(run), comparable_outputs(second)
+    assert len(first) > 40 and set(first) == set(again)
+    assert [name for name in first if first[name] != again[name]] == []
+
+
+def test_the_pdf_has_every_chapter(run):
+    pdf = (run / "results/report/report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf_page_count(pdf) >= 20
+
+
+def test_the_report_records_config_seed_versions_and_checksums(run):
+    html = (run / "results/report/report.html").read_text()
+    assert "Seeds and package versions" in html and "20190625" in html
+    assert re.search(r"<td>pandas</td>\s*<td>2\.3\.3</td>", html)
+    assert "vintage_rule: latest_release" in html  # the configuration as the run saw it
+    registry = pd.read_csv(ROOT / "data/sources.csv")
+    assert all(sha in html for sha in registry["sha256"])
+
+
+def test_the_provenance_bundle_has_every_table_and_figure_with_a_caption(run):
+    result = snakemake(run, "--report", "bundle.zip")
+    assert result.returncode == 0, result.stderr[-3000:]
+    with zipfile.ZipFile(run / "bundle.zip") as bundle:
+        names = bundle.namelist()
+    expected = [p.relative_to(run) for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv",
+                                                   "results/figures/*.png"] for p in run.glob(pattern)]
+    missing = [str(p) for p in expected if not any(n.endswith(str(p)) for n in names)]
+    assert missing == []
+    captions = sorted((ROOT / "workflow/report").glob("*.rst"))
+    assert [c.name for c in captions if not c.read_text().strip()] == []
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")))
+def test_a_student_can_run_each_notebook_by_hand_against_the_outputs(run, notebook):
+    path = run / "notebooks" / notebook
+    nb = nbformat.read(path, as_version=4)
+    env_before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(run / "workflow")
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+                       ).execute()
+    finally:
+        if env_before is None:
+            os.environ.pop("PYTHONPATH")
+        else:
+            os.environ["PYTHONPATH"] = env_before
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("text/html" in o.get("data", {}) or "image/png" in o.get("data", {}) for o in outputs) >= 2

@@ -1,0 +1,211 @@
+"""Check the configuration before any job runs, with messages that name the key.
+
+The Snakefile calls `check_config` on the merged configuration (config.yaml, any
+`--configfile` of the user's and any `--config` values). It
+
+1. turns text into numbers or booleans where the schema wants them, because Snakemake's
+   `--config` parser hands every nested value over as text (`--config
+   monte_carlo='{draws: 20000}'` gives the string "20000");
+2. fills in the schema's defaults;
+3. checks the result against the JSON schema (unknown keys, wrong types, out-of-range values);
+4. checks what a JSON schema cannot say: a distribution's low below its high, its mean or
+   median between them.
+
+Every problem found is reported at once, one line each, as `key.path: message`.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+# The parameters each kind of distribution needs (distributions.py reads this too). Kept here,
+# not in distributions.py, so that checking the config at parse time does not import scipy.
+DISTRIBUTION_PARAMETERS = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "beta": ("mean", "low", "high"),
+    "lognormal": ("median", "low", "high"),
+}
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message lists every problem with its key."""
+
+
+def load_schema(path) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def _resolve(node: dict, schema: dict) -> dict:
+    """Follow `$ref` and merge `allOf` branches so a node's properties can be read directly."""
+    while "$ref" in node:
+        target = schema
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    if "allOf" in node:
+        merged = {k: v for k, v in node.items() if k != "allOf"}
+        for branch in node["allOf"]:
+            branch = _resolve(branch, schema)
+            for key, value in branch.items():
+                if key == "properties":
+                    merged.setdefault("properties", {})
+                    for name, sub in value.items():
+                        merged["properties"][name] = {**merged["properties"].get(name, {}), **sub}
+                elif key not in merged:
+                    merged[key] = value
+        node = merged
+    return node
+
+
+def _coerce_scalar(value, wanted):
+    if not isinstance(value, str):
+        return value
+    types = wanted if isinstance(wanted, list) else [wanted]
+    text = value.strip()
+    if "boolean" in types and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if "integer" in types:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    if "number" in types:
+        try:
+            return float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            pass
+    return value
+
+
+def coerce_text_values(config, schema: dict, node: dict | None = None):
+    """A copy of `config` with text turned into numbers/booleans where the schema wants them."""
+    node = _resolve(schema if node is None else node, schema)
+    if isinstance(config, dict):
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        out = {}
+        for key, value in config.items():
+            sub = properties.get(key, extra if isinstance(extra, dict) else None)
+            out[key] = coerce_text_values(value, schema, sub) if sub is not None else value
+        return out
+    if isinstance(config, list):
+        items = node.get("items")
+        return [coerce_text_values(v, schema, items) if isinstance(items, dict) else v for v in config]
+    if "type" in node:
+        return _coerce_scalar(config, node["type"])
+    return config
+
+
+def fill_defaults(config: dict, schema: dict, node: dict | None = None) -> dict:
+    """A copy of `config` with every missing key that has a schema default filled in."""
+    node = _resolve(schema if node is None else node, schema)
+    out = copy.deepcopy(config)
+    for key, sub in node.get("properties", {}).items():
+        sub = _resolve(sub, schema)
+        if key not in out and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+        if isinstance(out.get(key), dict) and sub.get("type") == "object":
+            out[key] = fill_defaults(out[key], schema, sub)
+    return out
+
+
+def _key(path) -> str:
+    parts = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "(top level)"
+
+
+def _messages(error: jsonschema.ValidationError, path: list) -> list[str]:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in allowed]
+        return [f"{_key(path + [k])}: unknown key (allowed here: {', '.join(allowed) or 'none'})" for k in unknown]
+    if error.context:  # a failed allOf/anyOf: its own causes name the key best
+        return [m for sub in error.context for m in _messages(sub, path + list(sub.relative_path))]
+    return [f"{_key(path)}: {error.message}"]
+
+
+def schema_errors(config: dict, schema: dict) -> list[str]:
+    validator = jsonschema.Draft202012Validator(schema)
+    messages = []
+    for error in validator.iter_errors(config):
+        messages.extend(_messages(error, list(error.absolute_path)))
+    return sorted(set(messages))
+
+
+def distribution_errors(name: str, spec: dict) -> list[str]:
+    """What the schema cannot say about one distribution (its bounds in the right order)."""
+    kind = spec.get("dist")
+    needed = DISTRIBUTION_PARAMETERS.get(kind, ())
+    if any(not isinstance(spec.get(p), (int, float)) or isinstance(spec.get(p), bool) for p in needed):
+        return []  # the schema has reported the missing or non-numeric parameter already
+    errors = []
+    if "low" in needed and "high" in needed and not spec["low"] < spec["high"]:
+        errors.append(f"{name}.low: {spec['low']} must be below {name}.high ({spec['high']})")
+    centre = "mean" if kind == "beta" else "median" if kind == "lognormal" else None
+    if centre and spec["low"] < spec["high"] and not spec["low"] < spec[centre] < spec["high"]:
+        errors.append(f"{name}.{centre}: {spec[centre]} must lie between low ({spec['low']}) and high ({spec['high']})")
+    return errors
+
+
+def assumption_errors(assumptions: dict, prefix: str = "assumptions") -> list[str]:
+    errors = []
+    for name, spec in assumptions.items():
+        if isinstance(spec, dict) and "dist" in spec:
+            errors.extend(distribution_errors(f"{prefix}.{name}", spec))
+    return errors
+
+
+def _parameters(spec: dict) -> tuple:
+    return (spec.get("dist"),) + tuple(spec.get(p) for p in DISTRIBUTION_PARAMETERS.get(spec.get("dist"), ()))
+
+
+def normalise_assumptions(assumptions: dict, defaults: dict) -> dict:
+    """Tidy what Snakemake's key-by-key merge leaves behind when a user changes an assumption.
+
+    `--config` and `--configfile` merge into the default distribution key by key, so changing
+    `{dist: uniform, low, high}` to `{dist: fixed, value: 0.6}` leaves low and high behind, and
+    the default's `source` with it. Parameters the new `dist` does not use are dropped, and a
+    changed distribution that still carries the default's source says it was changed, so the
+    report never cites evidence for a value that is not the one used.
+    """
+    out = copy.deepcopy(assumptions)
+    for name, spec in out.items():
+        if not isinstance(spec, dict) or spec.get("dist") not in DISTRIBUTION_PARAMETERS:
+            continue
+        keep = set(DISTRIBUTION_PARAMETERS[spec["dist"]]) | {"dist", "source", "evidence"}
+        for key in [k for k in spec if k not in keep]:
+            del spec[key]
+        default = defaults.get(name)
+        if (isinstance(default, dict) and _parameters(spec) != _parameters(default)
+                and spec.get("source") == default.get("source")):
+            spec["source"] = f"changed by the user from the default; the default rested on: {default.get('source', '')}"
+    return out
+
+
+def assumption_defaults(schema: dict) -> dict:
+    properties = schema["properties"]["assumptions"]["properties"]
+    return {name: copy.deepcopy(node["default"]) for name, node in properties.items() if "default" in node}
+
+
+def check_config(config: dict, schema_path, source: str = "config") -> dict:
+    """The validated configuration with defaults filled in, or ConfigError naming every bad key."""
+    schema = load_schema(schema_path)
+    checked = fill_defaults(coerce_text_values(config, schema), schema)
+    errors = schema_errors(checked, schema)
+    if isinstance(checked.get("assumptions"), dict):
+        errors += assumption_errors(checked["assumptions"])
+    if not errors:
+        checked["assumptions"] = normalise_assumptions(checked["assumptions"], assumption_defaults(schema))
+    if errors:
+        raise ConfigError(f"{source} is invalid ({len(errors)} problem{'s' if len(errors) > 1 else ''}):\n  "
+                          + "\n  ".join(errors))
+    return checked

@@ -1,0 +1,44 @@
+"""What a run was built from: configuration, seeds, package versions and source checksums,
+recorded in the report so a reader can rebuild the same bytes."""
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+import yaml
+
+# The packages whose versions decide the numbers and the figures (the pins in requirements.txt).
+KEY_PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "jsonschema",
+                "nbconvert", "nbformat", "papermill", "jupytext", "typst")
+
+
+def package_versions(packages=KEY_PACKAGES) -> list[dict]:
+    rows = [{"package": "python", "version": platform.python_version()}]
+    for name in packages:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "not installed"
+        rows.append({"package": name, "version": version})
+    return rows
+
+
+def seeds(config: dict, scenarios: list[dict] | None = None) -> list[dict]:
+    """Every seed in the configuration, with where it is used."""
+    rows = [
+        {"stage": "imputation (models.imputation.seed)", "seed": config["models"]["imputation"]["seed"],
+         "draws": config["models"]["imputation"]["draws"]},
+        {"stage": "calibration (models.calibration.seed)", "seed": config["models"]["calibration"]["seed"],
+         "draws": config["models"]["calibration"]["draws"]},
+        {"stage": "sensitivity, baseline (monte_carlo.seed)", "seed": config["monte_carlo"]["seed"],
+         "draws": config["monte_carlo"]["draws"]},
+    ]
+    for scenario in scenarios or []:
+        if scenario["name"] != "baseline":
+            rows.append({"stage": f"sensitivity, scenario {scenario['name']}", "seed": scenario["seed"],
+                         "draws": scenario["draws"]})
+    return rows
+
+
+def config_yaml(config: dict) -> str:
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,94 @@
+"""Named scenarios: sets of under-recording assumptions a reviewer can run side by side.
+
+A scenario is a YAML file in `config/scenarios/` (its name is the file's stem):
+
+    description: Flag completeness improving over time
+    assumptions:
+      flag_completeness_ratio: {dist: uniform, low: 0.4, high: 0.8, source: "...", evidence: []}
+    monte_carlo: {draws: 20000}        # optional
+
+Each assumption a scenario names replaces the configuration's whole distribution for that
+assumption (it is not merged key by key, so a scenario's `source` is always its own); the
+others, and `monte_carlo`, come from the configuration. The configuration's own assumptions
+are the scenario `baseline`. Every scenario is checked against the config schema when the
+workflow is parsed, and an error names the file and the key.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .config_validation import ConfigError, assumption_errors, load_schema, schema_errors
+
+BASELINE = "baseline"
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+FILE_KEYS = {"description", "assumptions", "monte_carlo"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    path: str  # the scenario file ("" for the baseline)
+    assumptions: dict
+    monte_carlo: dict
+    overrides: tuple[str, ...] = field(default=())  # assumption (and monte_carlo) keys the file sets
+
+
+def baseline(config: dict) -> Scenario:
+    return Scenario(BASELINE, "The configuration's own assumptions (config/config.yaml and any changes given on "
+                    "the command line)", "", copy.deepcopy(config["assumptions"]),
+                    copy.deepcopy(config["monte_carlo"]))
+
+
+def _file_errors(path: Path, content) -> list[str]:
+    if not isinstance(content, dict):
+        return [f"(top level): expected a mapping with description and assumptions, got {type(content).__name__}"]
+    errors = [f"{key}: unknown key (allowed here: {', '.join(sorted(FILE_KEYS))})" for key in content
+              if key not in FILE_KEYS]
+    if not isinstance(content.get("description"), str) or not content["description"].strip():
+        errors.append("description: required, a sentence saying what the scenario assumes")
+    for key in ("assumptions", "monte_carlo"):
+        if key in content and not isinstance(content[key], dict):
+            errors.append(f"{key}: expected a mapping, got {content[key]!r}")
+    for name, spec in (content.get("assumptions") or {}).items():
+        if isinstance(spec, dict) and not str(spec.get("source", "")).strip():
+            errors.append(f"assumptions.{name}.source: required in a scenario: say what the value rests on")
+    return errors
+
+
+def load_scenario(path, config: dict, schema: dict) -> Scenario:
+    """One scenario file, merged onto the (already checked) configuration; ConfigError names file and key."""
+    path = Path(path)
+    name = path.stem
+    if not NAME_PATTERN.match(name) or name == BASELINE:
+        raise ConfigError(f"{path}: a scenario's file name must be lower-case letters, digits and underscores, and "
+                          f"not '{BASELINE}' (got '{name}')")
+    content = yaml.safe_load(path.read_text())
+    errors = _file_errors(path, content)
+    if not errors:
+        candidate = copy.deepcopy(config)
+        candidate["assumptions"].update(copy.deepcopy(content.get("assumptions", {})))
+        candidate["monte_carlo"].update(copy.deepcopy(content.get("monte_carlo", {})))
+        errors = [e for e in schema_errors(candidate, schema) if e.startswith(("assumptions", "monte_carlo"))]
+        errors += assumption_errors(candidate["assumptions"])
+    if errors:
+        raise ConfigError(f"{path} is invalid:\n  " + "\n  ".join(errors))
+    overrides = tuple(sorted(content.get("assumptions", {}))) + tuple(
+        f"monte_carlo.{key}" for key in sorted(content.get("monte_carlo", {})))
+    return Scenario(name, content["description"].strip(), str(path), candidate["assumptions"],
+                    candidate["monte_carlo"], overrides)
+
+
+def load_scenarios(directory, config: dict, schema_path) -> dict[str, Scenario]:
+    """The baseline followed by every `*.yaml` in `directory`, in name order."""
+    schema = load_schema(schema_path)
+    scenarios = {BASELINE: baseline(config)}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        scenario = load_scenario(path, config, schema)
+        scenarios[scenario.name] = scenario
+    return scenarios

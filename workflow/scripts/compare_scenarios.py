@@ -1,0 +1,22 @@
+"""Rule compare_scenarios: the named scenarios side by side on the headline metrics."""
+from online_csa.script_logging import redirect_stderr
+
+redirect_stderr(snakemake)  # noqa: F821
+
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from online_csa.scenario_comparison import compare_claim_support, compare_metrics  # noqa: E402
+from online_csa.tables import write_table  # noqa: E402
+
+inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+
+
+def by_scenario(paths):
+    """{scenario name: table}, the name being the folder results/scenarios/<name>/."""
+    return {Path(path).parent.name: pd.read_csv(path) for path in paths}
+
+
+write_table(compare_metrics(by_scenario(inp.sensitivity), par.scenarios, par.headline_metrics), out.comparison)
+write_table(compare_claim_support(by_scenario(inp.claim_support), par.scenarios), out.claim_support)
