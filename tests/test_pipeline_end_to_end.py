@@ -103,7 +103,7 @@ def test_snakemake_report_and_lint_and_noop(run):
     assert report.returncode == 0, report.stderr[-3000:]
     assert (run / "results/report/snakemake_report.html").stat().st_size > 100_000
     lint = snakemake(run, "--lint")
-    assert lint.returncode == 0, lint.stdout[-3000:]
+    assert lint.returncode == 0, (lint.stdout + lint.stderr)[-3000:]
     noop = snakemake(run, "-n")
     assert "Nothing to be done" in noop.stdout + noop.stderr
 

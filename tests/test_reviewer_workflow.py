@@ -3,6 +3,7 @@ the affected stages rerun, run named scenarios, get the same bytes twice, read t
 run a notebook by hand."""
 import os
 import re
+from collections import Counter
 import shutil
 import zipfile
 from pathlib import Path
@@ -115,9 +116,10 @@ def test_editing_one_scenario_reruns_that_scenario_only(run, tmp_path):
 ])
 def test_a_config_error_stops_before_any_job_and_names_the_key(run, args, expected):
     result = snakemake(run, "--cores", "1", *args)
+    said = result.stdout + result.stderr
     assert result.returncode != 0
-    assert expected in result.stderr
-    assert "Building DAG of jobs" not in result.stdout + result.stderr
+    assert expected in said
+    assert "Building DAG of jobs" not in said
 
 
 def test_a_bad_scenario_file_stops_the_run_naming_the_file(tmp_path):
@@ -126,8 +128,10 @@ def test_a_bad_scenario_file_stops_the_run_naming_the_file(tmp_path):
         "description: synthetic\nassumptions:\n  reporting_rate: {dist: fixed, value: 1.7, source: test}\n")
     result = snakemake(project, "-n")
     assert result.returncode != 0
-    assert "config/scenarios/synthetic_bad.yaml is invalid" in result.stderr
-    assert "assumptions.reporting_rate.value: 1.7 is greater than the maximum of 1" in result.stderr
+    said = result.stdout + result.stderr
+    assert "config/scenarios/synthetic_bad.yaml is invalid" in said
+    assert "assumptions.reporting_rate.value: 1.7 is greater than the maximum of 1" in said
+    assert "Building DAG of jobs" not in said
 
 
 def comparable_outputs(root: Path) -> dict[str, bytes]:
@@ -158,9 +162,10 @@ def test_the_pdf_has_every_chapter(run):
 
 def test_the_report_records_config_seed_versions_and_checksums(run):
     html = (run / "results/report/report.html").read_text()
-    assert "Seeds and package versions" in html and "20190625" in html
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "Seeds and package versions" in text and "20190625" in text
     assert re.search(r"<td>pandas</td>\s*<td>2\.3\.3</td>", html)
-    assert "vintage_rule: latest_release" in html  # the configuration as the run saw it
+    assert "vintage_rule: latest_release" in text  # the configuration as the run saw it
     registry = pd.read_csv(ROOT / "data/sources.csv")
     assert all(sha in html for sha in registry["sha256"])
 
@@ -170,10 +175,12 @@ def test_the_provenance_bundle_has_every_table_and_figure_with_a_caption(run):
     assert result.returncode == 0, result.stderr[-3000:]
     with zipfile.ZipFile(run / "bundle.zip") as bundle:
         names = bundle.namelist()
-    expected = [p.relative_to(run) for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv",
-                                                   "results/figures/*.png"] for p in run.glob(pattern)]
-    missing = [str(p) for p in expected if not any(n.endswith(str(p)) for n in names)]
-    assert missing == []
+    # the bundle stores each file as data/raw/<hash>/<file name>
+    expected = Counter(p.name for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv",
+                                              "results/figures/*.png"] for p in run.glob(pattern))
+    bundled = Counter(Path(n).name for n in names if "/data/raw/" in n)
+    assert sum(expected.values()) > 60
+    assert {name: count for name, count in expected.items() if bundled[name] < count} == {}
     captions = sorted((ROOT / "workflow/report").glob("*.rst"))
     assert [c.name for c in captions if not c.read_text().strip()] == []
 

@@ -16,10 +16,15 @@ Every problem found is reported at once, one line each, as `key.path: message`.
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
-import jsonschema
-import yaml
+# jsonschema imports rfc3987_syntax (installed for jupyter) for an "iri" format check this schema
+# never uses; compiling its grammars costs seconds on every Snakemake start, dry runs included.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import jsonschema  # noqa: E402
+import yaml  # noqa: E402
 
 # The parameters each kind of distribution needs (distributions.py reads this too). Kept here,
 # not in distributions.py, so that checking the config at parse time does not import scipy.
@@ -101,15 +106,28 @@ def coerce_text_values(config, schema: dict, node: dict | None = None):
 
 
 def fill_defaults(config: dict, schema: dict, node: dict | None = None) -> dict:
-    """A copy of `config` with every missing key that has a schema default filled in."""
+    """A copy of `config` with every missing key that has a schema default filled in, and its keys
+    in the schema's order. The order matters: Snakemake compares a rule's params with the last
+    run's as written, so the same values in another order (as a `--config` merge leaves them)
+    would rerun the rule for nothing."""
     node = _resolve(schema if node is None else node, schema)
-    out = copy.deepcopy(config)
-    for key, sub in node.get("properties", {}).items():
+    properties = node.get("properties", {})
+    out = {}
+    for key, sub in properties.items():
         sub = _resolve(sub, schema)
-        if key not in out and "default" in sub:
+        if key in config:
+            out[key] = copy.deepcopy(config[key])
+        elif "default" in sub:
             out[key] = copy.deepcopy(sub["default"])
-        if isinstance(out.get(key), dict) and sub.get("type") == "object":
+        else:
+            continue
+        if isinstance(out[key], dict) and sub.get("type") == "object":
             out[key] = fill_defaults(out[key], schema, sub)
+        elif isinstance(out[key], dict) and "dist" in out[key]:
+            out[key] = fill_defaults(out[key], schema, sub)  # a distribution: its keys in order too
+    for key in config:
+        if key not in properties:
+            out[key] = copy.deepcopy(config[key])
     return out
 
 

@@ -43,7 +43,7 @@ rule check_calibration:
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
-        cells=f"{TABLES}/calibration_cells.csv",
+        cells=report(f"{TABLES}/calibration_cells.csv", caption="../report/calibration_cells.rst", category="4. Models"),
         summary=report(f"{TABLES}/calibration.csv", caption="../report/calibration.rst", category="4. Models"),
     params:
         geography=config["models"]["geography"],
@@ -66,8 +66,8 @@ rule fit_flag_propensity:
     output:
         shares=report(f"{TABLES}/flag_share.csv", caption="../report/flag_share.rst", category="4. Models"),
         decomposition=report(f"{TABLES}/flag_decomposition.csv", caption="../report/flag_decomposition.rst", category="4. Models"),
-        pairs=f"{TABLES}/flag_pairs.csv",
-        quarantined=f"{TABLES}/flag_pairs_quarantined.csv",
+        pairs=report(f"{TABLES}/flag_pairs.csv", caption="../report/flag_pairs.rst", category="4. Models"),
+        quarantined=report(f"{TABLES}/flag_pairs_quarantined.csv", caption="../report/flag_pairs_quarantined.rst", category="4. Models"),
     params:
         flagged_series=config["models"]["flag_propensity"]["flagged_series"],
         all_series=config["models"]["flag_propensity"]["all_series"],

@@ -194,11 +194,6 @@ rule render_pdf:
         "../scripts/render_pdf.py"
 
 
-def plain_paths(value):
-    """Snakemake's file objects as plain strings (they carry their rule, which does not pickle)."""
-    return str(value) if isinstance(value, str) else [str(v) for v in value]
-
-
 NOTEBOOK_RULES = [
     rules.notebook_data_and_provenance,
     rules.notebook_cleaning,

@@ -1,0 +1,56 @@
+"""Time the pipeline as a reviewer meets it, in a clean temporary copy (a benchmark, not a test).
+
+    .venv/bin/python tools/benchmark_pipeline.py [--cores N]
+
+Prints, in seconds: the cold run of the whole DAG, a no-op dry run, the rerun after one
+assumption changes on the command line, and the rerun after one scenario file is edited.
+"""
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pipeline_helpers import copy_project, scheduled_jobs, snakemake  # noqa: E402
+
+
+def timed(workdir, *args):
+    start = time.perf_counter()
+    result = snakemake(workdir, *args)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"snakemake {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return elapsed, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cores", default="2")
+    cores = parser.parse_args().cores
+    change = ["--config", "assumptions={flag_completeness_ratio: {dist: fixed, value: 0.6}}"]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = copy_project(Path(tmp) / "project")
+        rows.append(("cold run, whole DAG", *timed(work, "--cores", cores)))
+        rows.append(("no-op dry run (-n)", *timed(work, "-n")))
+        jobs = scheduled_jobs(snakemake(work, "-n", *change))
+        rows.append((f"rerun after one assumption changes ({sum(jobs.values())} jobs)", *timed(work, "--cores", cores,
+                                                                                              *change)))
+        scenario = work / "config/scenarios/low_reporting_rate.yaml"
+        scenario.write_text(scenario.read_text().replace("median: 0.07", "median: 0.08"))
+        jobs = scheduled_jobs(snakemake(work, "-n", *change))
+        rows.append((f"rerun after one scenario file is edited ({sum(jobs.values())} jobs)",
+                     *timed(work, "--cores", cores, *change)))
+    print(f"{'what':<58} {'seconds':>8}")
+    for what, seconds, _ in rows:
+        print(f"{what:<58} {seconds:8.1f}")
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    print(f"(commit {git.strip()}, --cores {cores})")
+
+
+if __name__ == "__main__":
+    main()
