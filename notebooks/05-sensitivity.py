@@ -112,3 +112,9 @@ figure(inp.tipping_png)
 #   and the tipping point shows how small a change in it would erase the "doubling".
 # * Non-response matters little to the trend once the published national totals constrain
 #   the imputation; it matters more for years without such a total.
+# * Each `*_ratio` applies to every comparison whatever its span: the same distribution
+#   adjusts the three-year comparison from 2015/16 and the one-year comparison from 2018/19.
+#   Flagging and recording probably changed less in one later year than over the first
+#   three, so the intervals of the one-year claim are likely too wide and its adjusted ratio
+#   too low. A reviewer who thinks so can narrow the ratios in a scenario of their own;
+#   expressing the ratios per year is the natural next refinement.
