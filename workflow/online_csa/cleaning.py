@@ -49,14 +49,16 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, police_forces: pd.DataFrame,
                  child_population: pd.DataFrame, corrections: pd.DataFrame, series: list[dict],
-                 first_fiscal_year: str, vintage_rule: str, age_band: str) -> CleanedLedger:
+                 first_fiscal_year: str, vintage_rule: str, age_band: str,
+                 suppressed_range: tuple[int, int] = (1, 4)) -> CleanedLedger:
     register = ForceRegister(police_forces)
     names = [s["name"] for s in series]
     first = parse_fiscal_year(first_fiscal_year)
     unknown = sorted(set(corrections["record_id"]) - set(force_figures["record_id"]) - set(national_figures["record_id"]))
     if unknown:
         raise ValueError(f"config/corrections.csv names record(s) not in the ledger: {unknown}")
-    candidates, force_claims, force_rejected = route_force_figures(force_figures, register, names, first, corrections)
+    candidates, force_claims, force_rejected = route_force_figures(force_figures, register, names, first, corrections,
+                                                                   suppressed_range=suppressed_range)
     national_claims, national_rejected = route_national_figures(national_figures, corrections)
     last = int(candidates["start_year"].max()) if len(candidates) else first
     panel = build_panel(candidates, register.table, child_population, series, first, last, vintage_rule, age_band)

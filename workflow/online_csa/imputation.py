@@ -110,12 +110,16 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
     rng = np.random.default_rng(seed)
     cells = frame.reset_index(drop=True).copy()
     missing = ~cells["observed"].to_numpy()
+    lower = cells["lower"].to_numpy(float) if "lower" in cells else np.full(len(cells), np.nan)
+    upper = cells["upper"].to_numpy(float) if "upper" in cells else np.full(len(cells), np.nan)
+    suppressed = missing & ~np.isnan(lower)  # drawn inside its bounds; never rescaled
     values = np.tile(cells["value"].fillna(0).to_numpy(float), (draws, 1))
     simulated = simulate_counts(fit, cells.loc[missing, "force"], cells.loc[missing, "year"],
-                                cells.loc[missing, "log_population"], draws, rng)
+                                cells.loc[missing, "log_population"], draws, rng,
+                                lower=lower[missing], upper=upper[missing])
     values[:, missing] = simulated
     estimable = ~np.isnan(values).any(axis=0)
-    fixed = np.zeros(len(cells), dtype=bool)  # set by a cumulative constraint
+    fixed = suppressed.copy()  # set by a cumulative constraint, or bounded by a suppressed count
     touched = [[] for _ in range(len(cells))]
     log = []
 
@@ -141,12 +145,13 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
         elif remainder < 0:
             entry["note"] = f"not applied: observed cells already sum to {observed_sum:,.0f}, above the total"
         elif c.kind == "cumulative":
-            free = idx[~obs]
+            free = idx[~obs & ~suppressed[idx]]
+            bounded = idx[suppressed[idx]]
             if len(free) == 0:
                 entry["note"] = "every year observed: a check, not a constraint" + (
                     "" if remainder == 0 else f" (differs by {remainder:,.0f})")
             else:
-                values[:, free] = _rescale(values[:, free], remainder)
+                values[:, free] = _rescale(values[:, free], remainder - values[:, bounded].sum(axis=1))
                 fixed[free] = True
                 for i in free:
                     touched[i].append(c.record_id)
@@ -163,11 +168,20 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
                                  "responded (the observed cells come from other sources or vintages)")
             elif c.responded - n_observed > len(unknown):
                 entry["note"] = "not applied: more responders than forces that could have responded"
+            elif c.responded - n_observed < suppressed[unknown].sum():
+                entry["note"] = "not applied: more forces printed a suppressed count than responded"
             else:
-                k = c.responded - n_observed
-                order = np.argsort(rng.random((draws, len(unknown))), axis=1)
+                # a force that printed a suppressed count responded; the other responders are drawn
+                must = suppressed[unknown]
+                k = c.responded - n_observed - int(must.sum())
+                others = np.flatnonzero(~must)
+                order = np.argsort(rng.random((draws, len(others))), axis=1)
+                picked = np.zeros((draws, len(others)), dtype=bool)
+                np.put_along_axis(picked, order[:, :k], True, axis=1)
                 chosen = np.zeros((draws, len(unknown)), dtype=bool)
-                np.put_along_axis(chosen, order[:, :k], True, axis=1)
+                chosen[:, must] = True
+                chosen[:, others] = picked
+                k = c.responded - n_observed
                 block = values[:, unknown]
                 is_fixed = fixed[unknown][None, :]
                 fixed_sum = (block * (chosen & is_fixed)).sum(axis=1)
@@ -194,6 +208,8 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
                                np.where(in_fit, "nb_prediction", "nb_prediction_pooled_force_effect")))
     method = np.where((method != "observed") & (method != "not_estimable") & not_provided,
                       np.char.add(method.astype(str), "; force gave no figure"), method)
+    method = np.where((method != "not_estimable") & suppressed,
+                      np.char.add(method.astype(str), "; within the suppressed bounds"), method)
     cells["method"] = method
     cells["constraints"] = [";".join(t) for t in touched]
     return Imputation(cells, values, pd.DataFrame(log))

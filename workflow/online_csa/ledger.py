@@ -138,20 +138,6 @@ def read_child_population(path) -> pd.DataFrame:
         raise LedgerError(f"{path} failed validation:\n  " + describe_failures(path, error, "force", frame)) from None
 
 
-def parse_number(text) -> tuple[float | None, str | None]:
-    """Parse a raw value. Returns (value, None), (None, None) for an empty value, or (None, reason)."""
-    if text is None or (isinstance(text, float) and pd.isna(text)) or str(text).strip() == "":
-        return None, None
-    raw = str(text).strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        return None, f"value {raw!r} is not a number"
-    if value != value or value in (float("inf"), float("-inf")):
-        return None, f"value {raw!r} is not a finite number"
-    return value, None
-
-
 def count_problem(value: float | None) -> str | None:
     """Why a parsed value cannot be a count of offences, or None if it can."""
     if value is None:

@@ -47,5 +47,7 @@ def model_frame(panel: pd.DataFrame, series: str, forces: list[str]) -> pd.DataF
         forces_without = sorted(rows.loc[no_population, "force"].unique())
         raise ValueError(f"no child population for {', '.join(forces_without)}: cannot model series {series!r}")
     rows["log_population"] = np.log(rows["population"])
+    for bound in ("lower", "upper"):  # a suppressed cell's bounds (NaN elsewhere)
+        rows[bound] = pd.to_numeric(rows[bound], errors="coerce").astype(float) if bound in rows else np.nan
     return rows[["series", "force", "fiscal_year", "year", "status", "value", "observed", "population",
-                 "log_population", "population_note", "record_ids"]]
+                 "log_population", "population_note", "record_ids", "lower", "upper"]]

@@ -199,9 +199,28 @@ def coefficient_table(fit: NegativeBinomialFit, series: str, z: float = 1.959964
         "n_forces": k})
 
 
+def truncated_poisson(rate: np.ndarray, lower: np.ndarray, upper: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Poisson counts with the given rates (draws x cells), each restricted to [lower, upper] of
+    its cell: the exact conditional distribution, drawn by inverse CDF over the few values allowed."""
+    lower, upper = np.asarray(lower, dtype=int), np.asarray(upper, dtype=int)
+    width = int((upper - lower).max()) + 1
+    k = lower[None, :, None] + np.arange(width)[None, None, :]  # 1 x cells x width
+    allowed = k <= upper[None, :, None]
+    log_pmf = k * np.log(np.maximum(rate[:, :, None], 1e-300)) - rate[:, :, None] - special.gammaln(k + 1)
+    log_pmf = np.where(allowed, log_pmf, -np.inf)
+    weights = np.exp(log_pmf - log_pmf.max(axis=2, keepdims=True))
+    cdf = np.cumsum(weights, axis=2) / weights.sum(axis=2, keepdims=True)
+    u = rng.random(rate.shape)[:, :, None]
+    return (lower[None, :] + (u > cdf).sum(axis=2)).astype(float).clip(None, upper[None, :])
+
+
 def simulate_counts(fit: NegativeBinomialFit, forces, years, log_population, draws: int,
-                    rng: np.random.Generator) -> np.ndarray:
+                    rng: np.random.Generator, lower=None, upper=None) -> np.ndarray:
     """Posterior-predictive draws (draws x cells) for the given cells.
+
+    A cell with bounds (`lower`/`upper` not NaN: a suppressed small count) is drawn from the
+    same distribution restricted to its bounds, never outside them and never as a zero it
+    could not be.
 
     Each draw takes coefficients from their sampling distribution (multivariate normal, model
     covariance), then a count from NB2 given the mean (gamma-Poisson). A force with no
@@ -240,5 +259,10 @@ def simulate_counts(fit: NegativeBinomialFit, forces, years, log_population, dra
     shape = 1.0 / fit.alpha
     rate = rng.gamma(shape, mu / shape)  # mean mu, variance alpha * mu^2
     counts = rng.poisson(rate).astype(float)
+    if lower is not None:
+        bounded = ~np.isnan(np.asarray(lower, dtype=float))
+        if bounded.any():
+            counts[:, bounded] = truncated_poisson(rate[:, bounded], np.asarray(lower)[bounded],
+                                                   np.asarray(upper)[bounded], rng)
     counts[:, ~estimable] = np.nan
     return counts

@@ -6,8 +6,10 @@ year of the panel, whatever the ledger holds:
 * ``observed``       one value; every source that printed the cell agrees;
 * ``conflicting``    sources disagree; the vintage rule chose ``value`` and the losing
                      values stay in ``alternatives`` for the sensitivity analysis;
-* ``not_provided``   the source said the force did not provide / had no figure: a gap,
-                     never a zero;
+* ``suppressed``     the source printed a suppressed small count (``*``, ``<5``): no value,
+                     but ``lower`` and ``upper`` bound it; the models impute it inside them;
+* ``not_provided``   the source said the force did not provide / had no figure, held none,
+                     or refused on cost: a gap, never a zero;
 * ``missing``        no source in the ledger prints the cell;
 * ``not_applicable`` the offence did not exist that year (s.15A before 2017/18).
 """
@@ -20,10 +22,10 @@ import pandas as pd
 
 from .fiscal_years import fiscal_years_between, format_fiscal_year, parse_fiscal_year
 
-STATUSES = ("observed", "conflicting", "not_provided", "missing", "not_applicable")
+STATUSES = ("observed", "conflicting", "suppressed", "not_provided", "missing", "not_applicable")
 VINTAGE_RULES = ("latest_release", "first_release")
 PANEL_COLUMNS = ["series", "force", "ons_code", "fiscal_year", "value", "status", "record_ids", "alternatives",
-                 "child_population", "rate_per_100k", "note"]
+                 "child_population", "rate_per_100k", "note", "lower", "upper"]
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
 
@@ -40,11 +42,16 @@ def release_key(date_text) -> tuple[int, int, int]:
 def _versions(rows: pd.DataFrame) -> list[dict]:
     """Group a cell's ledger rows into distinct versions (one per value; one for 'no figure')."""
     versions = []
-    keyed = rows.assign(_key=rows["value"].map(lambda v: "gap" if pd.isna(v) else f"{v:.0f}"))
+    lower = rows["lower"] if "lower" in rows else pd.Series(np.nan, index=rows.index)
+    upper = rows["upper"] if "upper" in rows else pd.Series(np.nan, index=rows.index)
+    keys = [f"{v:.0f}" if pd.notna(v) else f"between {lo:.0f} and {hi:.0f}" if pd.notna(lo) else "gap"
+            for v, lo, hi in zip(rows["value"], lower, upper)]
+    keyed = rows.assign(_key=keys, _lower=lower, _upper=upper)
     for key, group in keyed.groupby("_key", sort=True):
         dates = [release_key(d) for d in group["source_date"]]
         versions.append({
-            "value": np.nan if key == "gap" else float(key),
+            "value": np.nan if not key[0].isdigit() else float(key),
+            "lower": group["_lower"].iloc[0], "upper": group["_upper"].iloc[0], "key": key,
             "record_ids": sorted(group["record_id"]),
             "latest": max(dates), "first": min(dates),
             "label": max(group["source_date"].dropna(), default="undated", key=release_key),
@@ -83,7 +90,8 @@ def choose_version(versions: list[dict], rule: str) -> tuple[dict, str]:
 
 
 def _format_version(version: dict) -> str:
-    shown = "no figure" if pd.isna(version["value"]) else f"{version['value']:.0f}"
+    shown = version["key"] if pd.notna(version.get("lower")) else (
+        "no figure" if pd.isna(version["value"]) else f"{version['value']:.0f}")
     return f"{shown} [{'; '.join(version['record_ids'])}; {version['label']}]"
 
 
@@ -92,6 +100,10 @@ def resolve_cell(rows: pd.DataFrame, rule: str) -> dict:
     versions = _versions(rows)
     if len(versions) == 1:
         only = versions[0]
+        if pd.notna(only["lower"]):
+            return {"value": np.nan, "status": "suppressed", "record_ids": ";".join(only["record_ids"]),
+                    "alternatives": "", "note": f"suppressed small count, {only['key']}",
+                    "lower": only["lower"], "upper": only["upper"]}
         if pd.isna(only["value"]):
             return {"value": np.nan, "status": "not_provided", "record_ids": ";".join(only["record_ids"]),
                     "alternatives": "", "note": "; ".join(only["reasons"]) or "no figure given"}
@@ -100,10 +112,13 @@ def resolve_cell(rows: pd.DataFrame, rule: str) -> dict:
                 "alternatives": "", "note": note}
     winner, why = choose_version(versions, rule)
     losers = [v for v in versions if v is not winner]
+    suppressed = pd.notna(winner["lower"])
     return {
-        "value": winner["value"], "status": "conflicting", "record_ids": ";".join(winner["record_ids"]),
+        "value": winner["value"], "status": "suppressed" if suppressed else "conflicting",
+        "record_ids": ";".join(winner["record_ids"]),
         "alternatives": " | ".join(_format_version(v) for v in losers),
-        "note": f"{len(versions)} versions; {why}",
+        "note": f"{len(versions)} versions; {why}" + (f"; suppressed small count, {winner['key']}" if suppressed else ""),
+        "lower": winner["lower"] if suppressed else np.nan, "upper": winner["upper"] if suppressed else np.nan,
     }
 
 
@@ -138,6 +153,8 @@ def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.D
     panel = pd.DataFrame(rows)
     panel["child_population"] = panel["child_population"].astype("Int64")
     panel["value"] = panel["value"].astype("Int64")
+    for bound in ("lower", "upper"):
+        panel[bound] = (panel[bound] if bound in panel else pd.Series(np.nan, index=panel.index)).astype("Int64")
     panel["rate_per_100k"] = panel["rate_per_100k"].round(3)
     return panel[PANEL_COLUMNS]
 

@@ -13,20 +13,23 @@ import pandas as pd
 
 from .fiscal_years import parse_period
 from .forces import ForceRegister
-from .ledger import count_problem, parse_number
+from .ledger import count_problem
 from .measures import classify_measure
+from .panel import release_key
+from .raw_values import interpret_value
 
 REJECTION_REASONS = {
     "unknown_force": "force name matches no row of police_forces.csv",
     "invalid_value": "value cannot be a count of offences",
     "invalid_fiscal_year": "fiscal_year label is malformed",
+    "future_year": "a count for a fiscal year that had not ended when the source printed it",
     "before_panel_start": "a count for a year before the panel's first year",
     "measure_out_of_scope": "a count of a measure that is not one of the configured series",
     "excluded_by_correction": "excluded by a reviewed entry in config/corrections.csv",
 }
 
-CANDIDATE_COLUMNS = ["record_id", "series", "force", "fiscal_year", "start_year", "value", "gap_reason",
-                     "source_date", "qualifier", "source_url"]
+CANDIDATE_COLUMNS = ["record_id", "series", "force", "fiscal_year", "start_year", "value", "lower", "upper",
+                     "gap_reason", "value_note", "source_date", "qualifier", "source_url"]
 CLAIM_COLUMNS = ["record_id", "level", "force", "geography", "fiscal_year", "measure", "value", "value_text",
                  "release_date", "forces_responded", "forces_asked", "qualifier", "source_url"]
 REJECTED_COLUMNS = ["record_id", "source_file", "field", "reason", "detail"]
@@ -50,8 +53,21 @@ def read_corrections(path) -> pd.DataFrame:
     return corrections
 
 
+def _printed_before_year_end(start_year: int, source_date) -> bool:
+    """True when a source dated `source_date` printed a count for a fiscal year (April to March)
+    that had not yet ended. An undated source, or a year-only date in the year the fiscal year
+    ends, cannot be judged and passes."""
+    year, month, _ = release_key(source_date)
+    if year == 0:
+        return False
+    if month == 0:
+        return year <= start_year
+    return (year, month) < (start_year + 1, 4)
+
+
 def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: list[str], first_year: int,
-                        corrections: pd.DataFrame | None = None, source_file: str = "force_figures.csv"):
+                        corrections: pd.DataFrame | None = None, source_file: str = "force_figures.csv",
+                        suppressed_range: tuple[int, int] = (1, 4)):
     """Route force-level ledger rows. Returns (panel_candidates, claim_records, rejected)."""
     excluded = {} if corrections is None else dict(zip(corrections["record_id"], corrections["reason"]))
     candidates, claims, rejected = [], [], []
@@ -69,8 +85,13 @@ def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: 
         except ValueError as error:
             rejected.append(_reject(row.record_id, source_file, "fiscal_year", "invalid_fiscal_year", str(error)))
             continue
+        if period.kind == "other":
+            rejected.append(_reject(row.record_id, source_file, "fiscal_year", "invalid_fiscal_year",
+                                    f"{row.fiscal_year!r} is not a fiscal year (2016/17), a span or a window"))
+            continue
         measure = classify_measure(row.measure, series)
-        value, problem = parse_number(row.value)
+        raw = interpret_value(row.value, suppressed_range)
+        value, problem = raw.value, raw.problem
         if problem is None and measure.is_count:
             problem = count_problem(value)
         if problem:
@@ -81,10 +102,17 @@ def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: 
                 rejected.append(_reject(row.record_id, source_file, "fiscal_year", "before_panel_start",
                                         f"{row.fiscal_year} is before the panel's first year"))
                 continue
+            if _printed_before_year_end(period.first, row.source_date):
+                rejected.append(_reject(row.record_id, source_file, "fiscal_year", "future_year",
+                                        f"{row.fiscal_year} had not ended on the source date {row.source_date}"))
+                continue
+            gap_reason = raw.gap_reason
+            if value is None and gap_reason is None:
+                gap_reason = row.qualifier if isinstance(row.qualifier, str) else "not stated"
             candidates.append({
                 "record_id": row.record_id, "series": row.measure, "force": force, "fiscal_year": row.fiscal_year,
-                "start_year": period.first, "value": value,
-                "gap_reason": (row.qualifier if isinstance(row.qualifier, str) else "not stated") if value is None else None,
+                "start_year": period.first, "value": value, "lower": raw.lower, "upper": raw.upper,
+                "gap_reason": gap_reason, "value_note": raw.note,
                 "source_date": row.source_date, "qualifier": row.qualifier, "source_url": row.source_url,
             })
         elif measure.kind == "other":
@@ -111,7 +139,8 @@ def route_national_figures(figures: pd.DataFrame, corrections: pd.DataFrame | No
         if row.record_id in excluded:
             rejected.append(_reject(row.record_id, source_file, "record_id", "excluded_by_correction", excluded[row.record_id]))
             continue
-        value, problem = parse_number(row.value)
+        raw = interpret_value(row.value)
+        value, problem = raw.value, raw.problem
         if problem:
             rejected.append(_reject(row.record_id, source_file, "value", "invalid_value", problem))
             continue

@@ -23,8 +23,13 @@ PANEL = pa.DataFrameSchema(
         "child_population": pa.Column("Int64", pa.Check.gt(0), nullable=True),
         "rate_per_100k": pa.Column(float, pa.Check.ge(0), nullable=True),
         "note": pa.Column(str),
+        "lower": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "upper": pa.Column("Int64", pa.Check.ge(0), nullable=True),
     },
     checks=[
+        # bounds exactly on suppressed cells, in order
+        pa.Check(lambda df: df["lower"].notna() == (df["status"] == "suppressed"), name="bounds_only_where_suppressed"),
+        pa.Check(lambda df: df["lower"].isna() | (df["lower"] <= df["upper"]), name="lower_not_above_upper"),
         # a value only in observed or conflicting cells; an observed cell always has one
         pa.Check(lambda df: df["value"].isna() | df["status"].isin(["observed", "conflicting"]),
                  name="value_only_where_observed"),

@@ -13,7 +13,7 @@ _TEXT = {
     "rejected": ["record_id", "source_file", "field", "reason", "detail"],
     "routing": ["record_id", "source_file", "destination", "role", "key"],
 }
-_INTEGER = {"panel": ["value", "child_population"]}
+_INTEGER = {"panel": ["value", "child_population", "lower", "upper"]}
 _NULLABLE_TEXT = {"claim_records": ["force", "value_text", "release_date", "forces_responded", "forces_asked",
                                     "qualifier", "source_url"]}
 

@@ -18,6 +18,7 @@ rule clean_ledger:
         first_fiscal_year=config["cleaning"]["first_fiscal_year"],
         vintage_rule=config["cleaning"]["vintage_rule"],
         population_age_band=config["cleaning"]["population_age_band"],
+        suppressed_range=config["cleaning"]["suppressed_range"],
     log:
         f"{LOGS}/clean_ledger.log",
     conda:

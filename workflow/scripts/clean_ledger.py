@@ -17,6 +17,7 @@ cleaned = clean_ledger(
     corrections=read_corrections(inp.corrections),
     series=par.series, first_fiscal_year=par.first_fiscal_year,
     vintage_rule=par.vintage_rule, age_band=par.population_age_band,
+    suppressed_range=(par.suppressed_range["low"], par.suppressed_range["high"]),
 )
 write_table(cleaned.panel, out.panel)
 write_table(cleaned.claim_records, out.claim_records)

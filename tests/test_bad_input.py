@@ -1,0 +1,131 @@
+"""Bad and awkward input, one case per test: each ends in a quarantine row naming the record and
+the field, or in a panel cell whose status and note say what was printed. Never a silent zero.
+(Checksums, missing files, malformed ledgers and duplicated record_ids: test_raw_data.py; config
+errors: test_config_and_scenarios.py; a run killed mid-stage: test_reliability.py.)"""
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import synthetic_national_rows
+from online_csa.imputation import impute_missing_cells
+from online_csa.negative_binomial import fit_negative_binomial, truncated_poisson
+from online_csa.raw_values import GAP_COST_LIMIT, GAP_NOT_HELD, interpret_value
+from test_cleaning_rules import ONLINE, cell, clean
+
+
+def rejected_row(result, record_id):
+    rows = result.rejected[result.rejected["record_id"] == record_id]
+    assert len(rows) == 1, f"{record_id} should be rejected exactly once"
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize("force, year, value, date, field, reason, detail", [
+    ("Jerseyshire", "2016/17", "40", "2017-06", "force", "unknown_force", "'Jerseyshire' (England) is not in"),
+    ("Northshire", "2016-17", "40", "2017-06", "fiscal_year", "invalid_fiscal_year", "2016-17"),
+    ("Northshire", "2019/20", "40", "2019-06", "fiscal_year", "future_year", "2019/20 had not ended on the source date"),
+    ("Northshire", "2016/17", "-3", "2017-06", "value", "invalid_value", "value -3 is negative"),
+    ("Northshire", "2016/17", "12.5", "2017-06", "value", "invalid_value", "not a whole number"),
+    ("Northshire", "2016/17", "about forty", "2017-06", "value", "invalid_value", "'about forty' is not a number"),
+    ("Northshire", "2016/17", "<0", "2017-06", "value", "invalid_value", "'<0' is below zero"),
+])
+def test_a_bad_ledger_row_is_quarantined_naming_record_field_and_reason(synthetic_forces, synthetic_population, force,
+                                                                        year, value, date, field, reason, detail):
+    result = clean([("F0001", force, year, ONLINE, value, None, date),
+                    ("F0002", "Southshire", "2016/17", ONLINE, "7", None, "2017-06")],
+                   synthetic_forces, synthetic_population)
+    row = rejected_row(result, "F0001")
+    assert (row["source_file"], row["field"], row["reason"]) == ("force_figures.csv", field, reason)
+    assert detail in row["detail"]
+    assert cell(result, "Southshire", "2016/17")["value"] == 7  # the good row still lands
+
+
+def test_a_suppressed_star_is_an_interval_never_a_zero(synthetic_forces, synthetic_population):
+    row = cell(clean([("F0001", "Northshire", "2016/17", ONLINE, "*", None, "2017-06")],
+                     synthetic_forces, synthetic_population), "Northshire", "2016/17")
+    assert row["status"] == "suppressed" and pd.isna(row["value"]) and pd.isna(row["rate_per_100k"])
+    assert (row["lower"], row["upper"], row["record_ids"]) == (1, 4, "F0001")
+    assert row["note"] == "suppressed small count, between 1 and 4"
+
+
+def test_a_less_than_five_is_read_literally_as_zero_to_four(synthetic_forces, synthetic_population):
+    row = cell(clean([("F0001", "Eastshire", "2017/18", ONLINE, "<5", None, "2018-06")],
+                     synthetic_forces, synthetic_population), "Eastshire", "2017/18")
+    assert (row["status"], row["lower"], row["upper"]) == ("suppressed", 0, 4)
+
+
+def test_a_thousands_separator_is_a_count(synthetic_forces, synthetic_population):
+    row = cell(clean([("F0001", "Southshire", "2018/19", ONLINE, "1,234", None, "2019-06")],
+                     synthetic_forces, synthetic_population), "Southshire", "2018/19")
+    assert (row["value"], row["status"]) == (1234, "observed")
+    assert interpret_value("1,234").note == "printed '1,234' with a thousands separator"
+    assert interpret_value("12,34").problem == "value '12,34' is not a number"  # not a thousands separator
+
+
+@pytest.mark.parametrize("printed, reason", [
+    ("not held", GAP_NOT_HELD), ("Information not held", GAP_NOT_HELD),
+    ("Exceeds cost limit", GAP_COST_LIMIT), ("Refused (s.12)", GAP_COST_LIMIT), ("section 12 refusal", GAP_COST_LIMIT),
+])
+def test_not_held_and_cost_limit_refusals_are_gaps_with_their_reason(synthetic_forces, synthetic_population, printed,
+                                                                      reason):
+    row = cell(clean([("F0001", "Northshire", "2018/19", ONLINE, printed, None, "2019-06")],
+                     synthetic_forces, synthetic_population), "Northshire", "2018/19")
+    assert (row["status"], row["note"]) == ("not_provided", reason)
+    assert pd.isna(row["value"])
+
+
+def test_two_values_in_one_release_are_a_visible_conflict(synthetic_forces, synthetic_population):
+    row = cell(clean([("F0001", "Southshire", "2017/18", ONLINE, "60", None, "2018-06"),
+                      ("F0002", "Southshire", "2017/18", ONLINE, "66", None, "2018-06")],
+                     synthetic_forces, synthetic_population), "Southshire", "2017/18")
+    assert (row["status"], row["value"], row["alternatives"]) == ("conflicting", 66, "60 [F0001; 2018-06]")
+    assert "same release month and as many sources" in row["note"]
+
+
+def test_a_suppressed_value_beside_a_number_keeps_both_visible(synthetic_forces, synthetic_population):
+    row = cell(clean([("F0001", "Southshire", "2017/18", ONLINE, "*", None, "2018-06"),
+                      ("F0002", "Southshire", "2017/18", ONLINE, "3", None, "2019-06")],
+                     synthetic_forces, synthetic_population), "Southshire", "2017/18")
+    assert (row["status"], row["value"]) == ("conflicting", 3)
+    assert row["alternatives"] == "between 1 and 4 [F0001; 2018-06]"
+
+
+def test_a_suppressed_national_figure_is_a_claim_without_a_value(synthetic_forces, synthetic_population):
+    national = synthetic_national_rows([("N0001", "2019-06", "2018/19", "England and Wales", ONLINE, "*")])
+    result = clean([], synthetic_forces, synthetic_population, national=national)
+    claim = result.claim_records.set_index("record_id").loc["N0001"]
+    assert pd.isna(claim["value"]) and claim["value_text"] == "*"
+
+
+def test_truncated_poisson_draws_stay_in_bounds_with_the_right_mean():
+    rng = np.random.default_rng(0)
+    draws = truncated_poisson(np.full((200_000, 2), 2.0), np.array([1, 0]), np.array([4, 4]), rng)
+    assert draws.min() == 0 and draws[:, 0].min() == 1 and draws.max() == 4
+    k = np.arange(1, 5)
+    pmf = 2.0 ** k / np.array([1, 2, 6, 24])
+    assert draws[:, 0].mean() == pytest.approx((k * pmf).sum() / pmf.sum(), abs=0.01)  # 1.94
+
+
+def synthetic_model_frame() -> pd.DataFrame:
+    """Ten made-up forces over five years; one cell printed as a suppressed count, one missing."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for f in range(10):
+        for year in range(2015, 2020):
+            rows.append({"series": "s", "force": f"Synthetic {f}", "fiscal_year": f"{year}/{(year + 1) % 100:02d}",
+                         "year": year, "status": "observed", "value": float(rng.poisson(30 * 1.2 ** (year - 2015))),
+                         "observed": True, "population": 1e5, "log_population": np.log(1e5), "population_note": "",
+                         "record_ids": "F", "lower": np.nan, "upper": np.nan})
+    frame = pd.DataFrame(rows)
+    frame.loc[3, ["status", "value", "observed", "lower", "upper"]] = ["suppressed", np.nan, False, 1.0, 4.0]
+    frame.loc[7, ["status", "value", "observed"]] = ["missing", np.nan, False]
+    return frame
+
+
+def test_a_suppressed_cell_is_imputed_inside_its_bounds():
+    frame = synthetic_model_frame()
+    fit = fit_negative_binomial(frame[frame["observed"]])
+    imputation = impute_missing_cells(frame, fit, [], draws=2000, seed=1)
+    suppressed, missing = imputation.draws[:, 3], imputation.draws[:, 7]
+    assert suppressed.min() >= 1 and suppressed.max() <= 4  # the model predicts about 36: the bounds win
+    assert missing.mean() > 20  # an ordinary missing cell follows the model
+    assert imputation.cells.loc[3, "method"] == "nb_prediction; within the suppressed bounds"
