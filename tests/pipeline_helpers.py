@@ -41,3 +41,15 @@ def scheduled_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
         if len(parts) == 2 and parts[0] != "total" and parts[1].isdigit():
             jobs[parts[0]] = int(parts[1])
     return jobs
+
+
+def comparable_outputs(root: Path) -> dict[str, bytes]:
+    """Every table, figure and report the pipeline writes (not logs, not executed notebooks,
+    which record timings)."""
+    files = {}
+    for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv", "results/interim/*.csv",
+                    "results/models/*.csv", "results/figures/*.png", "results/report/report.html",
+                    "results/report/report.pdf", "results/notebooks/jobs.json"]:
+        for path in sorted(root.glob(pattern)):
+            files[str(path.relative_to(root))] = path.read_bytes()
+    return files

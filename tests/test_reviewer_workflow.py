@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 from conftest import ROOT
 from online_csa.typst_report import pdf_page_count
-from pipeline_helpers import copy_project, scheduled_jobs, snakemake
+from pipeline_helpers import comparable_outputs, copy_project, scheduled_jobs, snakemake
 
 pytestmark = pytest.mark.pipeline
 SCENARIOS = ["baseline", "flag_completeness_improving", "low_reporting_rate", "nspcc_reading",
@@ -132,18 +132,6 @@ def test_a_bad_scenario_file_stops_the_run_naming_the_file(tmp_path):
     assert "config/scenarios/synthetic_bad.yaml is invalid" in said
     assert "assumptions.reporting_rate.value: 1.7 is greater than the maximum of 1" in said
     assert "Building DAG of jobs" not in said
-
-
-def comparable_outputs(root: Path) -> dict[str, bytes]:
-    """Every table, figure and report the pipeline writes (not logs, not executed notebooks,
-    which record timings)."""
-    files = {}
-    for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv", "results/interim/*.csv",
-                    "results/models/*.csv", "results/figures/*.png", "results/report/report.html",
-                    "results/report/report.pdf", "results/notebooks/jobs.json"]:
-        for path in sorted(root.glob(pattern)):
-            files[str(path.relative_to(root))] = path.read_bytes()
-    return files
 
 
 def test_two_runs_from_clean_trees_give_the_same_bytes(run, tmp_path):

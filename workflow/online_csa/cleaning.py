@@ -57,8 +57,9 @@ def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, po
     unknown = sorted(set(corrections["record_id"]) - set(force_figures["record_id"]) - set(national_figures["record_id"]))
     if unknown:
         raise ValueError(f"config/corrections.csv names record(s) not in the ledger: {unknown}")
-    candidates, force_claims, force_rejected = route_force_figures(force_figures, register, names, first, corrections,
-                                                                   suppressed_range=suppressed_range)
+    candidates, force_claims, force_rejected = route_force_figures(
+        force_figures, register, names, first, corrections, suppressed_range=suppressed_range,
+        series_start={s["name"]: parse_fiscal_year(s["first_fiscal_year"]) for s in series if s.get("first_fiscal_year")})
     national_claims, national_rejected = route_national_figures(national_figures, corrections)
     last = int(candidates["start_year"].max()) if len(candidates) else first
     panel = build_panel(candidates, register.table, child_population, series, first, last, vintage_rule, age_band)

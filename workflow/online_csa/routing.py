@@ -24,6 +24,7 @@ REJECTION_REASONS = {
     "invalid_fiscal_year": "fiscal_year label is malformed",
     "future_year": "a count for a fiscal year that had not ended when the source printed it",
     "before_panel_start": "a count for a year before the panel's first year",
+    "before_series_start": "a count for a year before the offence existed (the series' first_fiscal_year)",
     "measure_out_of_scope": "a count of a measure that is not one of the configured series",
     "excluded_by_correction": "excluded by a reviewed entry in config/corrections.csv",
 }
@@ -67,8 +68,10 @@ def _printed_before_year_end(start_year: int, source_date) -> bool:
 
 def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: list[str], first_year: int,
                         corrections: pd.DataFrame | None = None, source_file: str = "force_figures.csv",
-                        suppressed_range: tuple[int, int] = (1, 4)):
-    """Route force-level ledger rows. Returns (panel_candidates, claim_records, rejected)."""
+                        suppressed_range: tuple[int, int] = (1, 4), series_start: dict[str, int] | None = None):
+    """Route force-level ledger rows. Returns (panel_candidates, claim_records, rejected).
+    `series_start` gives the first fiscal year (start year) of series that began later."""
+    series_start = series_start or {}
     excluded = {} if corrections is None else dict(zip(corrections["record_id"], corrections["reason"]))
     candidates, claims, rejected = [], [], []
     for row in figures.itertuples(index=False):
@@ -101,6 +104,10 @@ def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: 
             if period.first < first_year:
                 rejected.append(_reject(row.record_id, source_file, "fiscal_year", "before_panel_start",
                                         f"{row.fiscal_year} is before the panel's first year"))
+                continue
+            if period.first < series_start.get(row.measure, period.first):
+                rejected.append(_reject(row.record_id, source_file, "fiscal_year", "before_series_start",
+                                        f"{row.fiscal_year} is before {row.measure} began"))
                 continue
             if _printed_before_year_end(period.first, row.source_date):
                 rejected.append(_reject(row.record_id, source_file, "fiscal_year", "future_year",
