@@ -77,11 +77,17 @@ table(conflicts, ["series", "force", "fiscal_year", "value", "record_ids", "alte
 # %% [markdown]
 # ## Gaps a source reported
 #
-# A force that did not answer, or said a figure was not available, is a gap with the
-# source's own words, not a zero.
+# A force that did not answer, said a figure was not held, or refused on cost grounds, is a
+# gap with the source's own words, not a zero. A count printed suppressed (an asterisk, or
+# "less than" a small number) is neither a gap nor a value: its `lower` and `upper` bounds go
+# to the models, which impute the cell inside them.
 
 # %%
 table(panel[panel["status"] == "not_provided"], ["series", "force", "fiscal_year", "record_ids", "note"])
+suppressed = panel[panel["status"] == "suppressed"]
+md(f"**{len(suppressed)}** cells were printed as suppressed small counts.")
+if len(suppressed):
+    table(suppressed, ["series", "force", "fiscal_year", "lower", "upper", "record_ids", "note"])
 
 # %% [markdown]
 # ## Rejected rows

@@ -96,6 +96,12 @@ def test_a_suppressed_national_figure_is_a_claim_without_a_value(synthetic_force
     assert pd.isna(claim["value"]) and claim["value_text"] == "*"
 
 
+def test_every_panel_status_has_a_colour_in_the_coverage_figure():
+    from online_csa.figures import STATUS_COLOURS
+    from online_csa.panel import STATUSES
+    assert tuple(STATUS_COLOURS) == STATUSES
+
+
 def test_truncated_poisson_draws_stay_in_bounds_with_the_right_mean():
     rng = np.random.default_rng(0)
     draws = truncated_poisson(np.full((200_000, 2), 2.0), np.array([1, 0]), np.array([4, 4]), rng)

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch  # noqa: E402
 STATUS_COLOURS = {  # colour-blind-safe (Okabe-Ito) and distinct in greyscale
     "observed": "#0072B2",
     "conflicting": "#E69F00",
+    "suppressed": "#CC79A7",
     "not_provided": "#D55E00",
     "missing": "#F0F0F0",
     "not_applicable": "#BBBBBB",
