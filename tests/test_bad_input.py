@@ -135,3 +135,19 @@ def test_a_suppressed_cell_is_imputed_inside_its_bounds():
     assert suppressed.min() >= 1 and suppressed.max() <= 4  # the model predicts about 36: the bounds win
     assert missing.mean() > 20  # an ordinary missing cell follows the model
     assert imputation.cells.loc[3, "method"] == "nb_prediction; within the suppressed bounds"
+
+
+def test_calibration_skips_a_cell_without_which_the_model_is_not_identified():
+    from online_csa.imputation import leave_one_out_calibration
+    frame = synthetic_model_frame()
+    frame = frame[frame["year"] < 2019].copy()
+    # a synthetic area seen in 2016/17 and in a year nobody else reports (2019/20)
+    extra = frame.iloc[[0, 0]].copy()
+    extra["force"], extra["year"], extra["fiscal_year"], extra["value"] = "Synthetic lone", [2016, 2019], \
+        ["2016/17", "2019/20"], [12.0, 15.0]
+    frame = pd.concat([frame, extra], ignore_index=True)
+    calibration = leave_one_out_calibration(frame[frame["observed"]], "year_effects", "pearson", 200, 1)
+    lone = calibration[calibration["force"] == "Synthetic lone"].set_index("fiscal_year")
+    assert lone.loc["2016/17", "note"].startswith("without this cell the model is not identified")
+    assert lone.loc["2019/20", "note"] == "year has no other observation: not estimable"
+    assert calibration["covered"].notna().sum() == len(calibration) - 2

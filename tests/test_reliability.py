@@ -36,7 +36,6 @@ def test_a_run_killed_mid_stage_restarts_and_ends_byte_identical(pipeline_run, t
     assert snakemake(project, "--unlock").returncode == 0
     again = snakemake(project, "--cores", "2")  # the default profile sets rerun-incomplete
     assert again.returncode == 0, again.stderr[-3000:]
-    assert "Incomplete" in again.stdout + again.stderr or "incomplete" in again.stdout + again.stderr
     first, restarted = comparable_outputs(pipeline_run), comparable_outputs(project)
     assert set(first) == set(restarted)
     assert [name for name in first if first[name] != restarted[name]] == []

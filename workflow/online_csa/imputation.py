@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .fiscal_years import format_fiscal_year, parse_fiscal_year, parse_period
-from .negative_binomial import NegativeBinomialFit, fit_negative_binomial, simulate_counts
+from .negative_binomial import NegativeBinomialFit, NotIdentifiedError, fit_negative_binomial, simulate_counts
 
 LOWER, UPPER = 0.05, 0.95  # every interval of this stage: the central 90% of the draws
 LEVEL = UPPER - LOWER
@@ -269,7 +269,13 @@ def leave_one_out_calibration(frame: pd.DataFrame, design: str, alpha_method: st
             rows.append({**row, "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA, "pit": np.nan,
                          "note": "year has no other observation: not estimable"})
             continue
-        fit = fit_negative_binomial(rest, design=design, alpha_method=alpha_method, robust=False)
+        try:
+            fit = fit_negative_binomial(rest, design=design, alpha_method=alpha_method, robust=False)
+        except NotIdentifiedError:
+            rows.append({**row, "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA, "pit": np.nan,
+                         "note": "without this cell the model is not identified (a force and a year rest on one "
+                                 "cell): not scored"})
+            continue
         sims = simulate_counts(fit, [cell["force"]], [cell["year"]], [cell["log_population"]], draws, rng)[:, 0]
         lower, upper = np.quantile(sims, [lo_q, hi_q])
         y = cell["value"]

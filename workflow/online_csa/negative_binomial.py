@@ -54,6 +54,11 @@ class NegativeBinomialFit:
         return float(effects.mean()), float(effects.std(ddof=1)) if len(effects) > 1 else 0.0
 
 
+class NotIdentifiedError(ValueError):
+    """The observed cells cannot separate every force and time effect (e.g. a force whose only
+    cell falls in a year no other force observed)."""
+
+
 def design_matrix(forces_of_rows, years_of_rows, forces: list[str], years: list[int], design: str,
                   breaks: list[int] = ()) -> tuple[np.ndarray, list[str]]:
     """Columns: one dummy per force, then the time terms of the design."""
@@ -165,7 +170,7 @@ def fit_negative_binomial(observed: pd.DataFrame, design: str = "year_effects", 
     y = observed["value"].to_numpy(float)
     offset = observed["log_population"].to_numpy(float)
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise ValueError(f"design {design!r} is not identified on these {len(y)} cells")
+        raise NotIdentifiedError(f"design {design!r} is not identified on these {len(y)} cells")
     if alpha is None:
         alpha = estimate_alpha(y, X, offset, alpha_method)
     else:
