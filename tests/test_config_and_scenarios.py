@@ -45,6 +45,8 @@ def problems(change) -> str:
     (lambda c: c["assumptions"]["nonresponse_multiplier"].update(dist="gamma"),
      "assumptions.nonresponse_multiplier.dist: 'gamma' is not one of"),
     (lambda c: c["claims"].update(min_coverage_share=1.5), "claims.min_coverage_share: 1.5 is greater than"),
+    (lambda c: c["cleaning"].update(suppressed_range={"low": 5, "high": 4}),
+     "cleaning.suppressed_range.low: 5 must not be above cleaning.suppressed_range.high (4)"),
 ])
 def test_a_bad_value_is_refused_with_its_key_named(change, expected):
     assert expected in problems(change)

@@ -221,6 +221,10 @@ def check_config(config: dict, schema_path, source: str = "config") -> dict:
     errors = schema_errors(checked, schema)
     if isinstance(checked.get("assumptions"), dict):
         errors += assumption_errors(checked["assumptions"])
+    bounds = checked.get("cleaning", {}).get("suppressed_range", {})
+    if isinstance(bounds.get("low"), int) and isinstance(bounds.get("high"), int) and bounds["low"] > bounds["high"]:
+        errors.append(f"cleaning.suppressed_range.low: {bounds['low']} must not be above "
+                      f"cleaning.suppressed_range.high ({bounds['high']})")
     if not errors:
         checked["assumptions"] = normalise_assumptions(checked["assumptions"], assumption_defaults(schema))
     if errors:
