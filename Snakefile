@@ -16,9 +16,12 @@ from online_csa.config_validation import check_config  # noqa: E402
 configfile: "config/config.yaml"
 
 
+CONFIG_SCHEMA = "workflow/schemas/config.schema.yaml"
+
+
 # Before any job: text from --config becomes numbers, defaults fill in, and every bad key is
 # named (unknown keys, wrong types, probabilities outside 0..1, a low above its high).
-config.update(check_config(config, "workflow/schemas/config.schema.yaml", source="the configuration"))
+config.update(check_config(config, CONFIG_SCHEMA, source="the configuration"))
 
 report: "workflow/report/workflow.rst"
 

@@ -12,7 +12,7 @@ from online_csa.distributions import parse_assumptions
 from online_csa.narrative import TABLE_MIMETYPE, table_data
 from online_csa.notebook_context import job_from_file, pipeline_job, project_root
 from online_csa.run_record import package_versions, seeds
-from online_csa.sensitivity import RecordedTotals, TrendClaim, claim_support
+from online_csa.sensitivity import RecordedTotals, TrendClaim, claim_support, joint_metrics
 from online_csa.typst_report import compile_pdf, escape, inline, markdown, pdf_page_count, report_markup
 
 
@@ -110,7 +110,8 @@ def test_claim_support_counts_the_draws_in_which_a_claim_holds():
              "reporting_rate_ratio": {"dist": "fixed", "value": 1}, "nonresponse_multiplier": {"dist": "fixed", "value": 1},
              "s15a_flagged_share": {"dist": "fixed", "value": 1},
              "flag_completeness_ratio": {"dist": "uniform", "low": 0.5, "high": 1.5}}
-    support = claim_support(totals, [claim], parse_assumptions(specs), True, 20000, 3).set_index("threshold")
+    joint = joint_metrics(totals, [claim], parse_assumptions(specs), True, 20000, 3)
+    support = claim_support(joint, [claim]).set_index("threshold")
     assert support["share_holding_recorded"].tolist() == [1.0, 1.0, 0.0]
     # adjusted ratio = 2 * U(0.5, 1.5): >= 1 always, >= 2 half the time, >= 2.5 a quarter of the time
     assert support.loc[1.0, "share_holding_adjusted"] == 1.0

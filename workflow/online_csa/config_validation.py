@@ -19,15 +19,11 @@ import copy
 import sys
 from pathlib import Path
 
-# jsonschema imports rfc3987_syntax (installed for jupyter) for an "iri" format check this schema
-# never uses; compiling its grammars costs seconds on every Snakemake start, dry runs included.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-import jsonschema  # noqa: E402
-import yaml  # noqa: E402
+import yaml
 
 # The parameters each kind of distribution needs (distributions.py reads this too). Kept here,
-# not in distributions.py, so that checking the config at parse time does not import scipy.
+# not in distributions.py, so that checking the config at parse time does not import scipy;
+# jsonschema is imported only where the schema is checked, so a job importing this is cheap.
 DISTRIBUTION_PARAMETERS = {
     "fixed": ("value",),
     "uniform": ("low", "high"),
@@ -121,10 +117,8 @@ def fill_defaults(config: dict, schema: dict, node: dict | None = None) -> dict:
             out[key] = copy.deepcopy(sub["default"])
         else:
             continue
-        if isinstance(out[key], dict) and sub.get("type") == "object":
-            out[key] = fill_defaults(out[key], schema, sub)
-        elif isinstance(out[key], dict) and "dist" in out[key]:
-            out[key] = fill_defaults(out[key], schema, sub)  # a distribution: its keys in order too
+        if isinstance(out[key], dict) and (sub.get("type") == "object" or "dist" in out[key]):
+            out[key] = fill_defaults(out[key], schema, sub)  # a section, or a distribution
     for key in config:
         if key not in properties:
             out[key] = copy.deepcopy(config[key])
@@ -141,7 +135,8 @@ def _key(path) -> str:
     return "".join(parts) or "(top level)"
 
 
-def _messages(error: jsonschema.ValidationError, path: list) -> list[str]:
+def _messages(error, path: list) -> list[str]:
+    """One line per problem of a jsonschema ValidationError, naming the key."""
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         unknown = [k for k in error.instance if k not in allowed]
@@ -152,6 +147,11 @@ def _messages(error: jsonschema.ValidationError, path: list) -> list[str]:
 
 
 def schema_errors(config: dict, schema: dict) -> list[str]:
+    # jsonschema imports rfc3987_syntax (installed for jupyter) for an "iri" format check this
+    # schema never uses; compiling its grammars costs seconds on every Snakemake start.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema)
     messages = []
     for error in validator.iter_errors(config):
@@ -225,9 +225,8 @@ def check_config(config: dict, schema_path, source: str = "config") -> dict:
     if isinstance(bounds.get("low"), int) and isinstance(bounds.get("high"), int) and bounds["low"] > bounds["high"]:
         errors.append(f"cleaning.suppressed_range.low: {bounds['low']} must not be above "
                       f"cleaning.suppressed_range.high ({bounds['high']})")
-    if not errors:
-        checked["assumptions"] = normalise_assumptions(checked["assumptions"], assumption_defaults(schema))
     if errors:
         raise ConfigError(f"{source} is invalid ({len(errors)} problem{'s' if len(errors) > 1 else ''}):\n  "
                           + "\n  ".join(errors))
+    checked["assumptions"] = normalise_assumptions(checked["assumptions"], assumption_defaults(schema))
     return checked

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from .config_validation import DISTRIBUTION_PARAMETERS
+
 Z95 = stats.norm.ppf(0.95)
 PROBABILITY_DISTRIBUTIONS = {"beta"}
 
@@ -101,15 +103,15 @@ def parse_assumption(name: str, spec: dict) -> Assumption:
         raise AssumptionError(f"assumptions.{name}: expected a mapping with a 'dist' key, got {spec!r}")
     dist = spec["dist"]
     if dist == "fixed":
-        p = _require(name, spec, ("value",))
+        p = _require(name, spec, DISTRIBUTION_PARAMETERS["fixed"])
         return Assumption(name, dist, p, None)
     if dist == "uniform":
-        p = _require(name, spec, ("low", "high"))
+        p = _require(name, spec, DISTRIBUTION_PARAMETERS["uniform"])
         if not p["low"] < p["high"]:
             raise AssumptionError(f"assumptions.{name}: low ({p['low']:g}) must be below high ({p['high']:g})")
         return Assumption(name, dist, p, stats.uniform(p["low"], p["high"] - p["low"]))
     if dist == "beta":
-        p = _require(name, spec, ("mean", "low", "high"))
+        p = _require(name, spec, DISTRIBUTION_PARAMETERS["beta"])
         for key in ("mean", "low", "high"):
             if not 0 < p[key] < 1:
                 raise AssumptionError(f"assumptions.{name}.{key}: a beta is a probability, so {key} must be "
@@ -119,7 +121,7 @@ def parse_assumption(name: str, spec: dict) -> Assumption:
                                   f"{p['high']:g})")
         return Assumption(name, dist, p, _beta_from_mean_and_percentiles(name, p["mean"], p["low"], p["high"]))
     if dist == "lognormal":
-        p = _require(name, spec, ("median", "low", "high"))
+        p = _require(name, spec, DISTRIBUTION_PARAMETERS["lognormal"])
         if not 0 < p["low"] < p["median"] < p["high"]:
             raise AssumptionError(f"assumptions.{name}: need 0 < low < median < high (got {p['low']:g}, "
                                   f"{p['median']:g}, {p['high']:g})")

@@ -173,15 +173,14 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
             else:
                 # a force that printed a suppressed count responded; the other responders are drawn
                 must = suppressed[unknown]
-                k = c.responded - n_observed - int(must.sum())
+                k = c.responded - n_observed  # responders among the forces without a figure
                 others = np.flatnonzero(~must)
                 order = np.argsort(rng.random((draws, len(others))), axis=1)
                 picked = np.zeros((draws, len(others)), dtype=bool)
-                np.put_along_axis(picked, order[:, :k], True, axis=1)
+                np.put_along_axis(picked, order[:, :k - int(must.sum())], True, axis=1)
                 chosen = np.zeros((draws, len(unknown)), dtype=bool)
                 chosen[:, must] = True
                 chosen[:, others] = picked
-                k = c.responded - n_observed
                 block = values[:, unknown]
                 is_fixed = fixed[unknown][None, :]
                 fixed_sum = (block * (chosen & is_fixed)).sum(axis=1)

@@ -50,7 +50,7 @@ def _versions(rows: pd.DataFrame) -> list[dict]:
     for key, group in keyed.groupby("_key", sort=True):
         dates = [release_key(d) for d in group["source_date"]]
         versions.append({
-            "value": np.nan if not key[0].isdigit() else float(key),
+            "value": float(group["value"].iloc[0]) if pd.notna(group["value"].iloc[0]) else np.nan,
             "lower": group["_lower"].iloc[0], "upper": group["_upper"].iloc[0], "key": key,
             "record_ids": sorted(group["record_id"]),
             "latest": max(dates), "first": min(dates),

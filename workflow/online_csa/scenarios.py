@@ -38,6 +38,11 @@ class Scenario:
     monte_carlo: dict
     overrides: tuple[str, ...] = field(default=())  # assumption (and monte_carlo) keys the file sets
 
+    def summary(self) -> dict:
+        """What the comparison and the report say about the scenario (plain data for params)."""
+        return {"name": self.name, "description": self.description, "file": self.path,
+                "overrides": list(self.overrides)}
+
 
 def baseline(config: dict) -> Scenario:
     return Scenario(BASELINE, "The configuration's own assumptions (config/config.yaml and any changes given on "

@@ -100,20 +100,19 @@ def _summary(metrics: dict[str, np.ndarray]) -> dict[str, tuple[float, float, fl
     return out
 
 
-def joint_draws(totals: RecordedTotals, assumptions: dict[str, Assumption], draws: int,
-                seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """One joint draw of every assumption per Monte Carlo draw, and the imputation draw it uses."""
+def joint_metrics(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
+                  include_s15a: bool, draws: int, seed: int) -> dict[str, np.ndarray]:
+    """Every headline metric with all assumptions drawn jointly: one value per Monte Carlo draw,
+    each draw pairing one draw of every assumption with a resampled imputation draw."""
     rng = np.random.default_rng([int(seed), 0])
     index = rng.integers(0, totals.n_draws, size=int(draws))  # resampled imputation draws
-    return {name: a.draw(draws, seed) for name, a in assumptions.items()}, index
+    values = {name: a.draw(draws, seed) for name, a in assumptions.items()}
+    return evaluate(totals, claims, values, index, include_s15a)
 
 
-def claim_support(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
-                  include_s15a: bool, draws: int, seed: int) -> pd.DataFrame:
-    """For each trend claim and threshold, the share of joint draws in which the claim holds
-    (ratio at or above the threshold), recorded and adjusted for under-recording."""
-    values, index = joint_draws(totals, assumptions, draws, seed)
-    metrics = evaluate(totals, claims, values, index, include_s15a)
+def claim_support(metrics: dict[str, np.ndarray], claims: list[TrendClaim]) -> pd.DataFrame:
+    """For each trend claim and threshold, the share of joint draws (`joint_metrics`) in which
+    the claim holds (ratio at or above the threshold), recorded and adjusted for under-recording."""
     rows = []
     for claim in claims:
         tag = f"{claim.to_year} vs {claim.from_year}"
@@ -132,36 +131,39 @@ def _central_values(assumptions: dict[str, Assumption], size: int) -> dict[str, 
 
 
 def run_sensitivity(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
-                    include_s15a: bool, draws: int, seed: int) -> pd.DataFrame:
+                    include_s15a: bool, draws: int, seed: int,
+                    joint: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The sensitivity table: one row per variant (all drawn, central, one-way, ...) and metric,
-    with the assumption values used."""
+    with the assumption values used. Pass `joint` (`joint_metrics` with the same arguments) when
+    it is already computed, so the Monte Carlo is drawn once."""
+    if joint is None:
+        joint = joint_metrics(totals, claims, assumptions, include_s15a, draws, seed)
     model_index = np.arange(totals.n_draws)
     names = list(assumptions)
-    variants = []
+    variants = [("all assumptions drawn", joint, include_s15a, {n: np.nan for n in names})]
 
-    joint, index = joint_draws(totals, assumptions, draws, seed)
-    variants.append(("all assumptions drawn", joint, index, include_s15a, {n: np.nan for n in names}))
+    def add(variant: str, values: dict[str, np.ndarray], s15a_in: bool, used: dict) -> None:
+        variants.append((variant, evaluate(totals, claims, values, model_index, s15a_in), s15a_in, used))
+
     central = _central_values(assumptions, totals.n_draws)
-    variants.append(("central values", central, model_index, include_s15a,
-                      {n: assumptions[n].central for n in names}))
+    add("central values", central, include_s15a, {n: assumptions[n].central for n in names})
     recorded = {n: np.ones(totals.n_draws) for n in names}
     recorded["s15a_flagged_share"] = central["s15a_flagged_share"]
-    variants.append(("recorded only (no adjustment)", recorded, model_index, include_s15a,
-                      {n: float(recorded[n][0]) for n in names}))
-    variants.append((f"central values, s.15A {'out of' if include_s15a else 'in'} scope", central, model_index,
-                      not include_s15a, {n: assumptions[n].central for n in names}))
+    add("recorded only (no adjustment)", recorded, include_s15a, {n: float(recorded[n][0]) for n in names})
+    add(f"central values, s.15A {'out of' if include_s15a else 'in'} scope", central, not include_s15a,
+        {n: assumptions[n].central for n in names})
     for name, a in assumptions.items():
         if a.dist == "fixed":
             continue
         for label, q in (("5th", 0.05), ("95th", 0.95)):
             values = dict(central)
             values[name] = np.full(totals.n_draws, float(a.quantile(q)))
-            used = {n: float(values[n][0]) for n in names}
-            variants.append((f"one-way: {name} at its {label} percentile", values, model_index, include_s15a, used))
+            add(f"one-way: {name} at its {label} percentile", values, include_s15a,
+                {n: float(values[n][0]) for n in names})
 
     rows = []
-    for variant, values, idx, s15a_in, used in variants:
-        for metric, (med, lo, hi) in _summary(evaluate(totals, claims, values, idx, s15a_in)).items():
+    for variant, metrics, s15a_in, used in variants:
+        for metric, (med, lo, hi) in _summary(metrics).items():
             rows.append({"variant": variant, "metric": metric, "median": med, "lower_90": lo, "upper_90": hi,
                          "include_s15a": s15a_in, **used})
     return pd.DataFrame(rows)

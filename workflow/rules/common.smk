@@ -15,7 +15,7 @@ from online_csa.scenarios import BASELINE, load_scenarios  # noqa: E402
 
 # Named scenarios: the baseline (this configuration's own assumptions) and one per file in
 # config/scenarios/, each checked against the schema now, before any job runs.
-SCENARIOS = load_scenarios(config["scenarios"]["directory"], config, "workflow/schemas/config.schema.yaml")
+SCENARIOS = load_scenarios(config["scenarios"]["directory"], config, CONFIG_SCHEMA)
 SCENARIO_RESULTS = "results/scenarios"
 BASELINE_RESULTS = f"{SCENARIO_RESULTS}/{BASELINE}"
 

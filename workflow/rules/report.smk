@@ -126,8 +126,7 @@ rule notebook_scenarios:
     output:
         notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
     params:
-        scenarios=[{"name": s.name, "description": s.description, "file": s.path, "overrides": list(s.overrides)}
-                   for s in SCENARIOS.values()],
+        scenarios=[s.summary() for s in SCENARIOS.values()],
         trend_claims=config["sensitivity"]["trend_claims"],
     log:
         notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",

@@ -48,8 +48,7 @@ rule compare_scenarios:
         comparison=report(f"{TABLES}/scenario_comparison.csv", caption="../report/scenario_comparison.rst", category="5. Sensitivity"),
         claim_support=report(f"{TABLES}/scenario_claim_support.csv", caption="../report/scenario_claim_support.rst", category="5. Sensitivity"),
     params:
-        scenarios=[{"name": s.name, "description": s.description, "file": s.path, "overrides": list(s.overrides)}
-                   for s in SCENARIOS.values()],
+        scenarios=[s.summary() for s in SCENARIOS.values()],
         headline_metrics=config["scenarios"]["headline_metrics"],
     log:
         f"{LOGS}/compare_scenarios.log",

@@ -20,9 +20,10 @@ totals = sens.load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_
                                    par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
 claims = sens.trend_claims_from_config(par.trend_claims, records)
 
-table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed)
+joint = sens.joint_metrics(totals, claims, assumptions, include_s15a, par.draws, par.seed)  # drawn once
+table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed, joint=joint)
 write_table(table, out.sensitivity)
-write_table(sens.claim_support(totals, claims, assumptions, include_s15a, par.draws, par.seed), out.claim_support)
+write_table(sens.claim_support(joint, claims), out.claim_support)
 write_table(sens.tornado_table(table, assumptions), out.tornado)
 write_table(sens.tipping_points(totals, claims, assumptions, include_s15a), out.tipping_points)
 write_table(sens.tipping_curves(totals, claims, assumptions, include_s15a), out.tipping_curves)
