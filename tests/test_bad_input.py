@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from conftest import synthetic_national_rows
-from online_csa.imputation import impute_missing_cells
+from online_csa.imputation import force_year_estimates, impute_missing_cells
 from online_csa.negative_binomial import fit_negative_binomial, truncated_poisson
 from online_csa.raw_values import GAP_COST_LIMIT, GAP_NOT_HELD, interpret_value
+from test_claims import verdicts  # noqa: F401 (a fixture)
 from test_cleaning_rules import ONLINE, cell, clean
 
 
@@ -96,6 +97,14 @@ def test_a_suppressed_national_figure_is_a_claim_without_a_value(synthetic_force
     assert pd.isna(claim["value"]) and claim["value_text"] == "*"
 
 
+def test_a_national_figure_printed_without_a_number_is_not_reproducible_never_contradicted(verdicts):
+    claims = verdicts([("N0001", "2016-06", "2015/16", "All", ONLINE, "*"),
+                       ("N0002", "2019-06", "2018/19", "All", ONLINE, "not held")])
+    for claim_id, printed in [("N0001", "*"), ("N0002", "not held")]:
+        assert claims.loc[claim_id, "verdict"] == "not_reproducible"
+        assert claims.loc[claim_id, "basis"] == f"the source printed {printed!r}, not a number: there is no figure to check"
+
+
 def test_every_panel_status_has_a_colour_in_the_coverage_figure():
     from online_csa.figures import STATUS_COLOURS
     from online_csa.panel import STATUSES
@@ -135,6 +144,8 @@ def test_a_suppressed_cell_is_imputed_inside_its_bounds():
     assert suppressed.min() >= 1 and suppressed.max() <= 4  # the model predicts about 36: the bounds win
     assert missing.mean() > 20  # an ordinary missing cell follows the model
     assert imputation.cells.loc[3, "method"] == "nb_prediction; within the suppressed bounds"
+    estimates = force_year_estimates(imputation)
+    assert estimates.loc[3, "record_ids"] == "F" and estimates.loc[7, "record_ids"] == ""  # the bounds' source
 
 
 def test_calibration_skips_a_cell_without_which_the_model_is_not_identified():

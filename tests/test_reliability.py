@@ -88,3 +88,4 @@ def test_a_new_release_added_as_documented_flows_through_with_no_code_change(tmp
     cell = estimates[(estimates["force"] == "Suffolk") & (estimates["fiscal_year"] == "2023/24")
                      & (estimates["series"] == "online_child_sexual_offences")].iloc[0]
     assert 1 <= cell["lower_90"] <= cell["upper_90"] <= 4  # imputed inside the suppressed bounds
+    assert cell["record_ids"] == "F9002"  # and citing the record that bounds it

@@ -192,6 +192,10 @@ class ClaimChecker:
         if measure.kind == "other":
             result["basis"] = "the ledger has no force-level counterpart of this measure"
             return result
+        if pd.isna(claim["published_value"]):
+            printed = claim["value_text"] if isinstance(claim["value_text"], str) and claim["value_text"] else "nothing"
+            result["basis"] = f"the source printed {printed!r}, not a number: there is no figure to check"
+            return result
         if geography is None:
             result["basis"] = f"geography label {claim['geography']!r} is not defined in config/geographies.yaml"
             return result

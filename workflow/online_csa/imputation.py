@@ -221,7 +221,8 @@ def force_year_estimates(imp: Imputation) -> pd.DataFrame:
     out = pd.DataFrame({
         "series": cells["series"], "force": cells["force"], "fiscal_year": cells["fiscal_year"],
         "status": cells["status"], "observed": np.where(observed, cells["value"], np.nan),
-        "record_ids": np.where(observed, cells["record_ids"].fillna(""), ""),
+        # an observed cell cites its records, and so does a suppressed one: its record bounds the draws
+        "record_ids": np.where(observed | (cells["status"] == "suppressed").to_numpy(), cells["record_ids"].fillna(""), ""),
         "estimate": np.where(observed, cells["value"], median),
         "lower_90": np.where(observed, cells["value"], lower), "upper_90": np.where(observed, cells["value"], upper),
         "method": cells["method"], "constraints": cells["constraints"], "population_note": cells["population_note"]})
