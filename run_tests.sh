@@ -3,5 +3,5 @@
 # a temporary copy). Extra arguments go to pytest, e.g. ./run_tests.sh -k claims
 set -euo pipefail
 cd "$(dirname "$0")"
-source tools/bootstrap_venv.sh
+source tools/bootstrap_venv.sh --with-cluster-plugins
 python -m pytest "$@"

@@ -22,8 +22,21 @@ def copy_project(workdir: Path) -> Path:
     return workdir
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(workdir / "workflow"),
+# The pinned executor plugins of requirements-cluster.txt, installed here by
+# `tools/bootstrap_venv.sh --with-cluster-plugins` (run_tests.sh does it), outside the venv's
+# site-packages so that ordinary runs do not pay for importing them.
+CLUSTER_PLUGINS = ROOT / ".venv" / "cluster-plugins"
+
+
+def snakemake(workdir: Path, *args: str, cluster_plugins: bool = False) -> subprocess.CompletedProcess:
+    """Snakemake run in workdir; with cluster_plugins, the SLURM and Kubernetes executors are importable."""
+    paths = [workdir / "workflow"]
+    if cluster_plugins:
+        if not (CLUSTER_PLUGINS / "snakemake_executor_plugin_slurm").is_dir():
+            raise RuntimeError(f"the cluster executor plugins are not installed in {CLUSTER_PLUGINS}: run "
+                               "./run_tests.sh, or `source tools/bootstrap_venv.sh --with-cluster-plugins`")
+        paths.append(CLUSTER_PLUGINS)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env, capture_output=True,
                           text=True, timeout=900)

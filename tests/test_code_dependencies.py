@@ -31,3 +31,36 @@ def test_relative_and_absolute_imports_are_both_followed(tmp_path):
     entry = tmp_path / "script.py"
     entry.write_text("import online_csa.a\nfrom online_csa import c\n")
     assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {"__init__.py", "a.py", "b.py", "c.py"}
+
+
+def test_imports_inside_functions_over_several_lines_or_after_a_backslash_are_found(tmp_path):
+    package = tmp_path / "online_csa"
+    package.mkdir()
+    for name in ("__init__", "lazy", "wrapped", "continued", "in_text", "d", "e"):
+        (package / f"{name}.py").write_text("")
+    entry = tmp_path / "script.py"
+    entry.write_text(
+        '"""Docs that mention the word\nimport online_csa.in_text as prose, not code."""\n'
+        "def fit():\n"
+        "    from online_csa import lazy\n"
+        "from online_csa import (\n"
+        "    wrapped,  # a comment\n"
+        "    d,\n"
+        ")\n"
+        "import os, online_csa.e\n"
+        "from online_csa import \\\n"
+        "    continued\n")
+    assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {
+        "__init__.py", "lazy.py", "wrapped.py", "d.py", "e.py", "continued.py"}
+
+
+def test_a_changed_module_is_read_again(tmp_path):
+    package = tmp_path / "online_csa"
+    package.mkdir()
+    for name in ("__init__", "a", "b"):
+        (package / f"{name}.py").write_text("")
+    entry = tmp_path / "script.py"
+    entry.write_text("from online_csa import a\n")
+    assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {"__init__.py", "a.py"}
+    entry.write_text("from online_csa import a, b\n# longer now, so the change shows even within one tick\n")
+    assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {"__init__.py", "a.py", "b.py"}

@@ -16,6 +16,7 @@ Every problem found is reported at once, one line each, as `key.path: message`.
 from __future__ import annotations
 
 import copy
+import functools
 import sys
 from pathlib import Path
 
@@ -36,8 +37,25 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message lists every problem with its key."""
 
 
+# libyaml's loader when PyYAML was built with it: the schema is parsed at every Snakemake start,
+# and the pure-Python parser took a quarter of a second for it.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path):
+    """A YAML file's content, with the safe loader (the C one when available)."""
+    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_schema(path: str, version: tuple[int, int]) -> dict:
+    return read_yaml(path)
+
+
 def load_schema(path) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    """The config schema (a fresh copy each call; the file is parsed once per change)."""
+    stat = Path(path).stat()
+    return copy.deepcopy(_cached_schema(str(path), (stat.st_mtime_ns, stat.st_size)))
 
 
 def _resolve(node: dict, schema: dict) -> dict:
@@ -146,12 +164,30 @@ def _messages(error, path: list) -> list[str]:
     return [f"{_key(path)}: {error.message}"]
 
 
-def schema_errors(config: dict, schema: dict) -> list[str]:
-    # jsonschema imports rfc3987_syntax (installed for jupyter) for an "iri" format check this
-    # schema never uses; compiling its grammars costs seconds on every Snakemake start.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    import jsonschema
+# Optional libraries jsonschema imports for "format" checks this schema never asks for (they are
+# installed for Jupyter). rfc3987_syntax compiles grammars for seconds; the rest (arrow and
+# friends) cost a fifth of a second. Every Snakemake start checks the config, so they are hidden
+# while jsonschema is first imported, and only then.
+_FORMAT_CHECK_LIBRARIES = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "isoduration",
+                           "fqdn", "idna", "webcolors", "jsonpointer", "uri_template")
 
+
+def _import_jsonschema():
+    if "jsonschema" in sys.modules:
+        return sys.modules["jsonschema"]
+    hidden = [name for name in _FORMAT_CHECK_LIBRARIES if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(hidden))  # a None entry makes `import name` fail at once
+    try:
+        import jsonschema
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return jsonschema
+
+
+def schema_errors(config: dict, schema: dict) -> list[str]:
+    jsonschema = _import_jsonschema()
     validator = jsonschema.Draft202012Validator(schema)
     messages = []
     for error in validator.iter_errors(config):

@@ -260,6 +260,10 @@ def leave_one_out_calibration(frame: pd.DataFrame, design: str, alpha_method: st
     rng = np.random.default_rng(seed)
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     rows = []
+    try:  # every refit starts from the fit to all cells, which differs from it by one cell
+        full = fit_negative_binomial(observed, design=design, alpha_method=alpha_method, robust=False)
+    except NotIdentifiedError:
+        full = None
     for i, cell in observed.iterrows():
         rest = observed.drop(index=i)
         path = "force has other cells" if (rest["force"] == cell["force"]).any() else "force's only cell"
@@ -270,7 +274,7 @@ def leave_one_out_calibration(frame: pd.DataFrame, design: str, alpha_method: st
                          "note": "year has no other observation: not estimable"})
             continue
         try:
-            fit = fit_negative_binomial(rest, design=design, alpha_method=alpha_method, robust=False)
+            fit = fit_negative_binomial(rest, design=design, alpha_method=alpha_method, robust=False, near=full)
         except NotIdentifiedError:
             rows.append({**row, "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA, "pit": np.nan,
                          "note": "without this cell the model is not identified (a force and a year rest on one "

@@ -129,11 +129,18 @@ def irls_negative_binomial(y, X, offset, alpha: float, start=None, tol: float = 
     return _IrlsFit(beta, mu, cov, float(np.sum((y - mu) ** 2 / (mu + alpha * mu ** 2))), llf)
 
 
-def estimate_alpha(y, X, offset, method: str) -> float:
+def estimate_alpha(y, X, offset, method: str, guess: float | None = None, start=None) -> float:
+    """alpha by profile likelihood ("ml") or by Pearson chi2 = df ("pearson").
+
+    `guess` (e.g. the alpha of the full data, when refitting without one cell) and `start`
+    (coefficients to begin the IRLS from) only make the search shorter: the search first looks
+    within 10% of the guess and widens (fourfold each time, up to ALPHA_BOUNDS) when the answer
+    is not inside."""
     n, p = X.shape
     if n <= p:
         raise ValueError(f"{n} observations cannot fit {p} parameters")
-    start = [None]
+    start = [start]
+    lo, hi = np.log(ALPHA_BOUNDS)
 
     def fit_at(log_alpha):
         fit = irls_negative_binomial(y, X, offset, np.exp(log_alpha), start[0])
@@ -141,29 +148,44 @@ def estimate_alpha(y, X, offset, method: str) -> float:
         return fit
 
     if method == "ml":
-        best = optimize.minimize_scalar(lambda la: -fit_at(la).llf, bounds=np.log(ALPHA_BOUNDS), method="bounded",
-                                        options={"xatol": 1e-5})
-        return float(np.exp(best.x))
+        def search(bounds):
+            return optimize.minimize_scalar(lambda la: -fit_at(la).llf, bounds=bounds, method="bounded",
+                                            options={"xatol": 1e-5}).x
+        width = 0.1
+        while guess is not None and width < hi - lo:
+            near = (max(lo, np.log(guess) - width), min(hi, np.log(guess) + width))
+            best = search(near)
+            if all(abs(best - edge) > 1e-3 or edge in (lo, hi) for edge in near):
+                return float(np.exp(best))  # an interior optimum (or one on ALPHA_BOUNDS)
+            width *= 4
+        return float(np.exp(search((lo, hi))))
     if method == "pearson":
-        def excess(log_alpha):
+        def excess(log_alpha):  # decreases as alpha grows
             return fit_at(log_alpha).pearson_chi2 / (n - p) - 1.0
 
-        lo, hi = np.log(ALPHA_BOUNDS)
-        if excess(lo) <= 0:
-            return ALPHA_BOUNDS[0]  # no overdispersion beyond Poisson
-        if excess(hi) >= 0:
-            return ALPHA_BOUNDS[1]
-        return float(np.exp(optimize.brentq(excess, lo, hi, xtol=1e-4)))
+        a, b = (lo, hi) if guess is None else (max(lo, np.log(guess) - 0.1), min(hi, np.log(guess) + 0.1))
+        step = 0.4
+        while excess(a) <= 0:  # widen downwards until the root is above a
+            if a == lo:
+                return ALPHA_BOUNDS[0]  # no overdispersion beyond Poisson
+            a, b, step = max(lo, a - step), a, step * 4
+        while excess(b) >= 0:  # widen upwards until the root is below b
+            if b == hi:
+                return ALPHA_BOUNDS[1]
+            a, b, step = b, min(hi, b + step), step * 4
+        return float(np.exp(optimize.brentq(excess, a, b, xtol=1e-4)))
     raise ValueError(f"unknown alpha_method {method!r} (pearson or ml)")
 
 
 def fit_negative_binomial(observed: pd.DataFrame, design: str = "year_effects", breaks: list[int] = (),
                           alpha_method: str = "pearson", alpha: float | None = None,
-                          robust: bool = True) -> NegativeBinomialFit:
+                          robust: bool = True, near: NegativeBinomialFit | None = None) -> NegativeBinomialFit:
     """Fit the NB2 model to observed cells (columns force, year, value, log_population).
 
     Pass `alpha` to hold it fixed. `robust=False` skips the cluster-robust covariance (the
-    leave-one-out calibration simulates from the model covariance only)."""
+    leave-one-out calibration simulates from the model covariance only). `near`, a fit to
+    nearly the same cells, starts the search from its alpha and coefficients: the same answer
+    (to the search's tolerance), reached in fewer steps."""
     forces = sorted(observed["force"].unique())
     years = sorted(observed["year"].unique())
     X, columns = design_matrix(observed["force"], observed["year"], forces, years, design, breaks)
@@ -171,12 +193,13 @@ def fit_negative_binomial(observed: pd.DataFrame, design: str = "year_effects", 
     offset = observed["log_population"].to_numpy(float)
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise NotIdentifiedError(f"design {design!r} is not identified on these {len(y)} cells")
+    start = near.params if near is not None and near.columns == columns else None
     if alpha is None:
-        alpha = estimate_alpha(y, X, offset, alpha_method)
+        alpha = estimate_alpha(y, X, offset, alpha_method, guess=near.alpha if near is not None else None, start=start)
     else:
         alpha_method = "fixed"
     if not robust:  # the fast path: numpy IRLS, model covariance only
-        fit = irls_negative_binomial(y, X, offset, alpha)
+        fit = irls_negative_binomial(y, X, offset, alpha, start)
         return NegativeBinomialFit(design=design, forces=forces, years=years, breaks=list(breaks), columns=columns,
                                    params=fit.params, cov_model=fit.cov, cov_cluster=np.full_like(fit.cov, np.nan),
                                    alpha=alpha, alpha_method=alpha_method, n_obs=len(y),

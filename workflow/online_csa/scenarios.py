@@ -20,9 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from .config_validation import ConfigError, assumption_errors, load_schema, schema_errors
+from .config_validation import ConfigError, assumption_errors, load_schema, read_yaml, schema_errors
 
 BASELINE = "baseline"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -73,7 +71,7 @@ def load_scenario(path, config: dict, schema: dict) -> Scenario:
     if not NAME_PATTERN.match(name) or name == BASELINE:
         raise ConfigError(f"{path}: a scenario's file name must be lower-case letters, digits and underscores, and "
                           f"not '{BASELINE}' (got '{name}')")
-    content = yaml.safe_load(path.read_text())
+    content = read_yaml(path)
     errors = _file_errors(path, content)
     if not errors:
         candidate = copy.deepcopy(config)
