@@ -2,10 +2,13 @@
 
     .venv/bin/python tools/benchmark_pipeline.py [--cores N]
 
-Prints, in seconds: the cold run of the whole DAG, a no-op dry run, the rerun after one
-assumption changes on the command line, and the rerun after one scenario file is edited.
+Prints, in seconds, with the peak memory of the largest single process (Snakemake or one of
+its jobs): the cold run of the whole DAG, a no-op dry run, the rerun after one assumption
+changes on the command line, and the rerun after one scenario file is edited.
 """
 import argparse
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -18,13 +21,27 @@ sys.path.insert(0, str(ROOT / "tests"))
 from pipeline_helpers import copy_project, scheduled_jobs, snakemake  # noqa: E402
 
 
+# Runs Snakemake in a child of its own, so that its peak memory (the largest resident set of it
+# and every job process it waited for) is not mixed with the earlier measurements.
+PEAK_MEMORY_WRAPPER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+print(json.dumps({"seconds": time.perf_counter() - start, "returncode": code.returncode, "stderr": code.stderr[-3000:],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
 def timed(workdir, *args):
-    start = time.perf_counter()
-    result = snakemake(workdir, *args)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"snakemake {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return elapsed, result
+    """Seconds and peak memory (MB) of one Snakemake call in workdir."""
+    env = dict(os.environ, PYTHONPATH=str(workdir / "workflow"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    wrapper = subprocess.run([sys.executable, "-c", PEAK_MEMORY_WRAPPER, sys.executable, "-m", "snakemake", *args],
+                             cwd=workdir, env=env, capture_output=True, text=True, check=True)
+    result = json.loads(wrapper.stdout)
+    if result["returncode"] != 0:
+        sys.exit(f"snakemake {' '.join(args)} failed:\n{result['stderr']}")
+    return result["seconds"], result["peak_mb"]
 
 
 def main():
@@ -45,9 +62,9 @@ def main():
         jobs = scheduled_jobs(snakemake(work, "-n", *change))
         rows.append((f"rerun after one scenario file is edited ({sum(jobs.values())} jobs)",
                      *timed(work, "--cores", cores, *change)))
-    print(f"{'what':<58} {'seconds':>8}")
-    for what, seconds, _ in rows:
-        print(f"{what:<58} {seconds:8.1f}")
+    print(f"{'what':<58} {'seconds':>8} {'peak MB':>8}")
+    for what, seconds, peak in rows:
+        print(f"{what:<58} {seconds:8.1f} {peak:8.0f}")
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     print(f"(commit {git.strip()}, --cores {cores})")
 

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .figures import _style, national_points  # noqa: E402
+from .figures import _style, national_points, set_margins  # noqa: E402
 
 OBSERVED, IMPUTED, PUBLISHED, THRESHOLD = "#0072B2", "#E69F00", "#D55E00", "#555555"
 
@@ -71,7 +71,7 @@ def plot_imputed_force_cells(cells: pd.DataFrame, series: str) -> plt.Figure:
         ax.set_xticks(np.arange(len(years))[::2], [y[2:4] for y in years[::2]])
     fig.suptitle("Observed (filled) and imputed (hollow, 90% prediction interval) force-years; "
                  "x axis: fiscal year starting 20xx", fontsize=8)
-    fig.tight_layout()
+    set_margins(fig, left=0.4, right=0.1, top=0.7, bottom=0.3, wspace=0.3, hspace=0.45)
     return fig
 
 

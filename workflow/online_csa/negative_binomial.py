@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, special
 
 ALPHA_BOUNDS = (1e-6, 50.0)
@@ -81,6 +80,10 @@ def design_matrix(forces_of_rows, years_of_rows, forces: list[str], years: list[
 
 
 def _glm(y, X, offset, alpha, start=None):
+    # statsmodels is imported here, not at the top: it takes two to three seconds, and the
+    # leave-one-out calibration and the simulations never need it (they use the IRLS below)
+    import statsmodels.api as sm
+
     model = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset)
     return model, model.fit(start_params=start)
 

@@ -7,6 +7,8 @@ MODELS = "results/models"
 
 rule impute_missing_cells:
     """Fit the NB count model per series and impute every missing force-year, limited by published totals."""
+    # Scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
+    priority: 20
     input:
         code=code("workflow/scripts/impute_missing_cells.py"),
         panel=f"{TABLES}/panel.csv",
@@ -37,6 +39,8 @@ rule impute_missing_cells:
 
 rule check_calibration:
     """Leave each observed cell out, refit, and check how often its 90% prediction interval covers it."""
+    # Scheduling only: the longest job, so start it as soon as the panel exists
+    priority: 10
     input:
         code=code("workflow/scripts/check_calibration.py"),
         panel=f"{TABLES}/panel.csv",
