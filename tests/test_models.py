@@ -186,3 +186,39 @@ def test_flag_share_scale_is_pearson_chi2_over_df_and_growth_decomposes_exactly(
     d = decompose_growth(pairs, "2015/16", "2018/19")
     assert d["growth_flagged"] == pytest.approx(d["growth_all"] * d["growth_share"])
     assert 0.5 < shares.set_index("fiscal_year").loc["2018/19", "odds_ratio_vs_first_year"] / (0.14 / 0.86 / (0.08 / 0.92)) < 2
+
+
+@pytest.mark.parametrize("design, breaks", [("year_effects", []), ("interrupted_time_series", [2018])])
+def test_the_structured_fit_for_many_forces_equals_the_dense_fit(monkeypatch, design, breaks):
+    """Beyond STRUCTURED_FROM_FORCES areas the fit never forms the dense design; it must give the
+    same estimates, alpha and covariance, and coefficient draws from the same distribution."""
+    from online_csa import negative_binomial as nb
+
+    frame, _ = synthetic_panel(n_forces=30, seed=5)
+    frame = frame[np.random.default_rng(2).random(len(frame)) > 0.3]  # an unbalanced panel
+    dense = fit_negative_binomial(frame, design=design, breaks=breaks, robust=False)
+    monkeypatch.setattr(nb, "STRUCTURED_FROM_FORCES", 10)
+    structured = fit_negative_binomial(frame, design=design, breaks=breaks, robust=False)
+    assert structured.information_blocks is not None and dense.information_blocks is None
+    assert structured.columns == dense.columns
+    assert structured.alpha == pytest.approx(dense.alpha, rel=1e-3)
+    np.testing.assert_allclose(structured.params, dense.params, atol=1e-4)
+    assert structured.pearson_chi2_per_df == pytest.approx(dense.pearson_chi2_per_df, rel=1e-3)
+    A, B, C = structured.information_blocks
+    information = np.block([[np.diag(A), B], [B.T, C]])
+    np.testing.assert_allclose(np.linalg.inv(information), dense.cov_model, rtol=2e-3, atol=1e-6)
+    draws = nb.draw_coefficients(structured, 40_000, np.random.default_rng(0))
+    np.testing.assert_allclose(draws.mean(axis=0), structured.params, atol=4 * np.sqrt(np.diag(dense.cov_model) / 4e4).max())
+    np.testing.assert_allclose(np.cov(draws.T), dense.cov_model, atol=0.05 * np.abs(dense.cov_model).max())
+
+
+def test_a_structured_fit_that_cannot_separate_a_year_says_so(monkeypatch):
+    from online_csa import negative_binomial as nb
+
+    frame, _ = synthetic_panel(n_forces=12, seed=1)
+    # the only 2020 cell belongs to a force seen in no other year: its force and year effects are confounded
+    frame = frame[(frame["year"] < 2020) | (frame["force"] == "Synthetic force 00")]
+    frame = frame[~((frame["force"] == "Synthetic force 00") & (frame["year"] < 2020))]
+    monkeypatch.setattr(nb, "STRUCTURED_FROM_FORCES", 5)
+    with pytest.raises(nb.NotIdentifiedError, match="not identified"):
+        fit_negative_binomial(frame, robust=False)

@@ -101,8 +101,18 @@ def _rescale(block: np.ndarray, target) -> np.ndarray:
 @dataclass
 class Imputation:
     cells: pd.DataFrame  # the model frame with method and constraint columns
-    draws: np.ndarray  # draws x cells (observed cells hold their value)
+    missing_draws: np.ndarray  # draws x unobserved cells, in the order of the cells
     constraints: pd.DataFrame  # one row per constraint: applied or why not
+
+    @property
+    def draws(self) -> np.ndarray:
+        """draws x every cell (observed cells hold their value). Built on request: the pipeline
+        keeps only the unobserved cells' draws, so memory grows with the cells it imputes."""
+        observed = self.cells["observed"].to_numpy()
+        full = np.empty((self.missing_draws.shape[0], len(observed)))
+        full[:, observed] = self.cells.loc[observed, "value"].to_numpy(float)[None, :]
+        full[:, ~observed] = self.missing_draws
+        return full
 
 
 def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constraints: list[TotalConstraint],
@@ -113,12 +123,15 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
     lower = cells["lower"].to_numpy(float) if "lower" in cells else np.full(len(cells), np.nan)
     upper = cells["upper"].to_numpy(float) if "upper" in cells else np.full(len(cells), np.nan)
     suppressed = missing & ~np.isnan(lower)  # drawn inside its bounds; never rescaled
-    values = np.tile(cells["value"].fillna(0).to_numpy(float), (draws, 1))
+    # draws of the unobserved cells only (observed cells are the same in every draw); `column`
+    # maps a cell to its column of `simulated` (-1 for an observed cell)
     simulated = simulate_counts(fit, cells.loc[missing, "force"], cells.loc[missing, "year"],
                                 cells.loc[missing, "log_population"], draws, rng,
                                 lower=lower[missing], upper=upper[missing])
-    values[:, missing] = simulated
-    estimable = ~np.isnan(values).any(axis=0)
+    column = np.full(len(cells), -1)
+    column[missing] = np.arange(int(missing.sum()))
+    estimable = np.ones(len(cells), dtype=bool)
+    estimable[missing] = ~np.isnan(simulated).any(axis=0)
     fixed = suppressed.copy()  # set by a cumulative constraint, or bounded by a suppressed count
     touched = [[] for _ in range(len(cells))]
     log = []
@@ -151,7 +164,8 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
                 entry["note"] = "every year observed: a check, not a constraint" + (
                     "" if remainder == 0 else f" (differs by {remainder:,.0f})")
             else:
-                values[:, free] = _rescale(values[:, free], remainder - values[:, bounded].sum(axis=1))
+                simulated[:, column[free]] = _rescale(simulated[:, column[free]],
+                                                      remainder - simulated[:, column[bounded]].sum(axis=1))
                 fixed[free] = True
                 for i in free:
                     touched[i].append(c.record_id)
@@ -181,7 +195,7 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
                 chosen = np.zeros((draws, len(unknown)), dtype=bool)
                 chosen[:, must] = True
                 chosen[:, others] = picked
-                block = values[:, unknown]
+                block = simulated[:, column[unknown]]
                 is_fixed = fixed[unknown][None, :]
                 fixed_sum = (block * (chosen & is_fixed)).sum(axis=1)
                 free = chosen & ~is_fixed
@@ -189,7 +203,7 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
                 target = remainder - fixed_sum
                 short = target < 0
                 scale = np.where(free_sum > 0, np.clip(target, 0, None) / np.where(free_sum > 0, free_sum, 1), 1.0)
-                values[:, unknown] = np.where(free, block * scale[:, None], block)
+                simulated[:, column[unknown]] = np.where(free, block * scale[:, None], block)
                 for i in unknown:
                     touched[i].append(c.record_id)
                 entry["applied"] = True
@@ -211,13 +225,16 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
                       np.char.add(method.astype(str), "; within the suppressed bounds"), method)
     cells["method"] = method
     cells["constraints"] = [";".join(t) for t in touched]
-    return Imputation(cells, values, pd.DataFrame(log))
+    return Imputation(cells, simulated, pd.DataFrame(log))
 
 
 def force_year_estimates(imp: Imputation) -> pd.DataFrame:
     cells = imp.cells
-    lower, median, upper = np.quantile(imp.draws, [LOWER, 0.5, UPPER], axis=0)
     observed = cells["observed"].to_numpy()
+    lower, median, upper = np.full((3, len(cells)), np.nan)
+    if (~observed).any():
+        lower[~observed], median[~observed], upper[~observed] = np.quantile(imp.missing_draws, [LOWER, 0.5, UPPER],
+                                                                            axis=0)
     out = pd.DataFrame({
         "series": cells["series"], "force": cells["force"], "fiscal_year": cells["fiscal_year"],
         "status": cells["status"], "observed": np.where(observed, cells["value"], np.nan),
@@ -235,11 +252,12 @@ def national_totals(imp: Imputation, geographies: dict[str, tuple[str, ...]]) ->
     cells = imp.cells
     rows, draw_columns = [], {}
     series = cells["series"].iloc[0]
+    column = np.cumsum(~cells["observed"].to_numpy()) - 1  # a cell's column of imp.missing_draws
     for gid, forces in geographies.items():
         for year in sorted(cells["year"].unique()):
             mask = (cells["year"] == year).to_numpy() & cells["force"].isin(forces).to_numpy()
             obs = mask & cells["observed"].to_numpy()
-            imputed_part = imp.draws[:, mask & ~cells["observed"].to_numpy()].sum(axis=1)
+            imputed_part = imp.missing_draws[:, column[mask & ~cells["observed"].to_numpy()]].sum(axis=1)
             observed_sum = float(cells.loc[obs, "value"].sum())
             total = observed_sum + imputed_part
             estimable = not np.isnan(total).any()

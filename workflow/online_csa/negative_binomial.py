@@ -34,12 +34,15 @@ class NegativeBinomialFit:
     breaks: list[int]
     columns: list[str]
     params: np.ndarray
-    cov_model: np.ndarray
-    cov_cluster: np.ndarray
+    cov_model: np.ndarray | None  # None for a structured fit (see information_blocks)
+    cov_cluster: np.ndarray | None
     alpha: float
     alpha_method: str
     n_obs: int
     pearson_chi2_per_df: float
+    # a structured fit (many forces): the information matrix in blocks (A, B, C) instead of a
+    # dense covariance; draw_coefficients samples from it exactly
+    information_blocks: tuple | None = None
 
     @property
     def force_effects(self) -> np.ndarray:
@@ -132,21 +135,117 @@ def irls_negative_binomial(y, X, offset, alpha: float, start=None, tol: float = 
     return _IrlsFit(beta, mu, cov, float(np.sum((y - mu) ** 2 / (mu + alpha * mu ** 2))), llf)
 
 
-def estimate_alpha(y, X, offset, method: str, guess: float | None = None, start=None) -> float:
+# Beyond this many forces (areas) the fit uses the two-way structure of the design instead of
+# the dense matrix: the real panel has 44 forces; a synthetic panel of 5,000 areas x 50 years
+# would need a 10 GB dense design (tools/benchmark_panel_size.py).
+STRUCTURED_FROM_FORCES = 100
+
+
+@dataclass
+class _StructuredIrlsFit:
+    """An NB2 fit whose design is one dummy per force plus a few dense time terms T. The
+    information matrix X'WX = [[A, B], [B', C]] is kept in blocks: A (one number per force: the
+    sum of its weights), B (forces x time terms), C (time terms x time terms)."""
+    params: np.ndarray
+    mu: np.ndarray
+    blocks: tuple[np.ndarray, np.ndarray, np.ndarray]
+    pearson_chi2: float
+    llf: float
+
+
+def _weighted_blocks(force_index, k: int, T: np.ndarray, w: np.ndarray):
+    A = np.bincount(force_index, weights=w, minlength=k)
+    B = np.column_stack([np.bincount(force_index, weights=w * T[:, j], minlength=k) for j in range(T.shape[1])]) \
+        if T.shape[1] else np.zeros((k, 0))
+    C = (T.T * w) @ T
+    return A, B, C
+
+
+def _solve_blocks(A, B, C, force_index, T, w, z):
+    """Solve X'WX beta = X'Wz by eliminating the force block (diagonal) first."""
+    k = len(A)
+    b_force = np.bincount(force_index, weights=w * z, minlength=k)
+    b_time = (T.T * w) @ z
+    A_inv_B = B / A[:, None]
+    schur = C - B.T @ A_inv_B  # the information about the time terms once forces are profiled out
+    gamma = np.linalg.solve(schur, b_time - A_inv_B.T @ b_force) if T.shape[1] else np.zeros(0)
+    return np.concatenate([(b_force - B @ gamma) / A, gamma])
+
+
+def irls_two_way(y, force_index, k: int, T: np.ndarray, offset, alpha: float, start=None, tol: float = 1e-10,
+                 max_iter: int = 100) -> _StructuredIrlsFit:
+    """`irls_negative_binomial` for the design [force dummies | T] without forming it: memory and
+    time grow with cells x time terms, not cells x forces (a test checks it against the dense fit)."""
+    y = np.asarray(y, float)
+    force_index = np.asarray(force_index)
+    if start is None:  # least squares of log(y + 0.5): one weighted step with unit weights
+        ones = np.ones_like(y)
+        beta = _solve_blocks(*_weighted_blocks(force_index, k, T, ones), force_index, T, ones,
+                             np.log(y + 0.5) - offset)
+    else:
+        beta = np.asarray(start, float)
+
+    def linear(beta):
+        return beta[:k][force_index] + T @ beta[k:] + offset
+
+    deviance_old = np.inf
+    for _ in range(max_iter):
+        eta = linear(beta)
+        mu = np.exp(eta)
+        w = mu / (1 + alpha * mu)
+        z = eta - offset + (y - mu) / mu
+        beta = _solve_blocks(*_weighted_blocks(force_index, k, T, w), force_index, T, w, z)
+        mu = np.exp(linear(beta))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(y > 0, y * np.log(y / mu), 0.0)
+        deviance = 2 * np.sum(term - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu)))
+        if abs(deviance - deviance_old) <= tol * (abs(deviance) + 0.1):
+            break
+        deviance_old = deviance
+    blocks = _weighted_blocks(force_index, k, T, mu / (1 + alpha * mu))
+    inv = 1.0 / alpha
+    llf = float(np.sum(special.gammaln(y + inv) - special.gammaln(inv) - special.gammaln(y + 1)
+                       + y * np.log(alpha * mu / (1 + alpha * mu)) - inv * np.log1p(alpha * mu)))
+    return _StructuredIrlsFit(beta, mu, blocks, float(np.sum((y - mu) ** 2 / (mu + alpha * mu ** 2))), llf)
+
+
+def draw_coefficients(fit: "NegativeBinomialFit", draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Coefficient draws (draws x parameters) from their sampling distribution N(params, cov).
+
+    A structured fit has no dense covariance; its draws are exact all the same: the time terms
+    from their marginal (covariance: the inverse of the Schur complement), then each force's
+    effect from its conditional given them, N(mean - A^-1 B (gamma - mean), 1 / A)."""
+    if fit.information_blocks is None:
+        return rng.multivariate_normal(fit.params, fit.cov_model, size=draws, method="cholesky")
+    A, B, C = fit.information_blocks
+    k = len(A)
+    A_inv_B = B / A[:, None]
+    time_cov = np.linalg.inv(C - B.T @ A_inv_B)
+    gamma = rng.multivariate_normal(fit.params[k:], time_cov, size=draws, method="cholesky")
+    forces = (fit.params[:k][None, :] - (gamma - fit.params[k:]) @ A_inv_B.T
+              + rng.standard_normal((draws, k)) / np.sqrt(A)[None, :])
+    return np.hstack([forces, gamma])
+
+
+def estimate_alpha(y, X, offset, method: str, guess: float | None = None, start=None, irls=None,
+                   n_parameters: int | None = None) -> float:
     """alpha by profile likelihood ("ml") or by Pearson chi2 = df ("pearson").
 
     `guess` (e.g. the alpha of the full data, when refitting without one cell) and `start`
     (coefficients to begin the IRLS from) only make the search shorter: the search first looks
     within 10% of the guess and widens (fourfold each time, up to ALPHA_BOUNDS) when the answer
     is not inside."""
-    n, p = X.shape
+    if irls is None:  # the dense fit; a structured fit passes its own (X is then None)
+        def irls(alpha, start):
+            return irls_negative_binomial(y, X, offset, alpha, start)
+    n, p = len(y), (X.shape[1] if n_parameters is None else n_parameters)
     if n <= p:
         raise ValueError(f"{n} observations cannot fit {p} parameters")
     start = [start]
     lo, hi = np.log(ALPHA_BOUNDS)
 
     def fit_at(log_alpha):
-        fit = irls_negative_binomial(y, X, offset, np.exp(log_alpha), start[0])
+        fit = irls(np.exp(log_alpha), start[0])
         start[0] = fit.params  # warm start for the next evaluation
         return fit
 
@@ -191,9 +290,11 @@ def fit_negative_binomial(observed: pd.DataFrame, design: str = "year_effects", 
     (to the search's tolerance), reached in fewer steps."""
     forces = sorted(observed["force"].unique())
     years = sorted(observed["year"].unique())
-    X, columns = design_matrix(observed["force"], observed["year"], forces, years, design, breaks)
     y = observed["value"].to_numpy(float)
     offset = observed["log_population"].to_numpy(float)
+    if not robust and len(forces) >= STRUCTURED_FROM_FORCES:
+        return _fit_structured(observed, forces, years, design, breaks, alpha_method, alpha, near, y, offset)
+    X, columns = design_matrix(observed["force"], observed["year"], forces, years, design, breaks)
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise NotIdentifiedError(f"design {design!r} is not identified on these {len(y)} cells")
     start = near.params if near is not None and near.columns == columns else None
@@ -215,6 +316,33 @@ def fit_negative_binomial(observed: pd.DataFrame, design: str = "year_effects", 
     return NegativeBinomialFit(design=design, forces=forces, years=years, breaks=list(breaks), columns=columns,
                                params=np.asarray(fit.params), cov_model=cov_model, cov_cluster=cov_cluster, alpha=alpha, alpha_method=alpha_method,
                                n_obs=len(y), pearson_chi2_per_df=float(fit.pearson_chi2 / (len(y) - X.shape[1])))
+
+
+def _fit_structured(observed, forces, years, design, breaks, alpha_method, alpha, near, y, offset):
+    """fit_negative_binomial (robust=False) for many forces, without the dense design."""
+    force_index = pd.Categorical(observed["force"], categories=forces).codes.astype(np.intp)
+    k = len(forces)
+    T, time_columns = design_matrix(np.full(len(y), "-"), observed["year"], [], years, design, breaks)
+    columns = [f"force[{name}]" for name in forces] + time_columns
+    A, B, C = _weighted_blocks(force_index, k, T, np.ones_like(y))
+    if T.shape[1] and np.linalg.matrix_rank(C - B.T @ (B / A[:, None])) < T.shape[1]:
+        raise NotIdentifiedError(f"design {design!r} is not identified on these {len(y)} cells")
+    p = k + T.shape[1]
+
+    def irls(a, start):
+        return irls_two_way(y, force_index, k, T, offset, a, start)
+
+    start = near.params if near is not None and near.columns == columns else None
+    if alpha is None:
+        alpha = estimate_alpha(y, None, offset, alpha_method, guess=near.alpha if near is not None else None,
+                               start=start, irls=irls, n_parameters=p)
+    else:
+        alpha_method = "fixed"
+    fit = irls(alpha, start)
+    return NegativeBinomialFit(design=design, forces=forces, years=years, breaks=list(breaks), columns=columns,
+                               params=fit.params, cov_model=None, cov_cluster=None, alpha=alpha,
+                               alpha_method=alpha_method, n_obs=len(y),
+                               pearson_chi2_per_df=fit.pearson_chi2 / (len(y) - p), information_blocks=fit.blocks)
 
 
 def coefficient_table(fit: NegativeBinomialFit, series: str, z: float = 1.959964) -> pd.DataFrame:
@@ -262,7 +390,7 @@ def simulate_counts(fit: NegativeBinomialFit, forces, years, log_population, dra
     t = np.asarray(years, dtype=int)
     offset = np.asarray(log_population, dtype=float)
     n_cells = len(forces)
-    beta = rng.multivariate_normal(fit.params, fit.cov_model, size=draws, method="cholesky")
+    beta = draw_coefficients(fit, draws, rng)
     k = len(fit.forces)
     force_index = {name: i for i, name in enumerate(fit.forces)}
 
@@ -286,14 +414,17 @@ def simulate_counts(fit: NegativeBinomialFit, forces, years, log_population, dra
     if fit.design == "year_effects":
         estimable = np.isin(t, fit.years)
     eta += offset[None, :]
-    mu = np.exp(eta)
+    # in place where it can be (draws x cells arrays dominate the memory of a large panel)
+    mu = np.exp(eta, out=eta)
     shape = 1.0 / fit.alpha
-    rate = rng.gamma(shape, mu / shape)  # mean mu, variance alpha * mu^2
+    mu /= shape
+    rate = rng.gamma(shape, mu)  # mean mu, variance alpha * mu^2 (mu holds mu / shape here)
+    del eta, mu
     counts = rng.poisson(rate).astype(float)
-    if lower is not None:
-        bounded = ~np.isnan(np.asarray(lower, dtype=float))
-        if bounded.any():
-            counts[:, bounded] = truncated_poisson(rate[:, bounded], np.asarray(lower)[bounded],
-                                                   np.asarray(upper)[bounded], rng)
+    bounded = np.zeros(n_cells, dtype=bool) if lower is None else ~np.isnan(np.asarray(lower, dtype=float))
+    bounded_rate = rate[:, bounded]
+    del rate
+    if bounded.any():
+        counts[:, bounded] = truncated_poisson(bounded_rate, np.asarray(lower)[bounded], np.asarray(upper)[bounded], rng)
     counts[:, ~estimable] = np.nan
     return counts
