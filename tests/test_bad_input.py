@@ -162,3 +162,57 @@ def test_calibration_skips_a_cell_without_which_the_model_is_not_identified():
     assert lone.loc["2016/17", "note"].startswith("without this cell the model is not identified")
     assert lone.loc["2019/20", "note"] == "year has no other observation: not estimable"
     assert calibration["covered"].notna().sum() == len(calibration) - 2
+
+
+@pytest.fixture
+def verdicts_with_a_suppressed_cell(synthetic_forces, synthetic_population):
+    """Three made-up forces in 2015/16; Eastshire printed '*' (between 1 and 4); in 2018/19
+    Eastshire gave nothing at all."""
+    from conftest import NO_CORRECTIONS, SERIES, synthetic_force_rows
+    from online_csa.claims import check_claims
+    from online_csa.cleaning import clean_ledger
+    from online_csa.forces import ForceRegister
+    from online_csa.geographies import GeographyMap
+    from test_claims import GEOGRAPHY, NAMES
+
+    force_rows = [("F0001", "Northshire", "2015/16", ONLINE, 100, None, "2016"),
+                  ("F0002", "Southshire", "2015/16", ONLINE, 200, None, "2016"),
+                  ("F0003", "Eastshire", "2015/16", ONLINE, "*", None, "2016"),
+                  ("F0004", "Northshire", "2018/19", ONLINE, 150, None, "2019"),
+                  ("F0005", "Southshire", "2018/19", ONLINE, 250, None, "2019"),
+                  ("F0006", "Eastshire", "2018/19", ONLINE, "*", None, "2019")]
+
+    def run(national_rows):
+        cleaned = clean_ledger(synthetic_force_rows(force_rows), synthetic_national_rows(national_rows),
+                               synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16",
+                               "latest_release", "0-17")
+        geography = GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces))
+        claims, _ = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25)
+        return claims.set_index("claim_id")
+    return run
+
+
+@pytest.mark.parametrize("published, verdict, note", [
+    (302, "consistent", "complete force-level data give between 301 and 304 (1 suppressed cell counted at its "
+                        "bounds); the published figure lies within"),
+    (304, "consistent", "the published figure lies within"),
+    (300, "contradicted", "complete force-level data give between 301 and 304 (1 suppressed cell counted at its "
+                          "bounds), not 300"),
+    (310, "contradicted", "not 310"),
+])
+def test_a_total_over_a_suppressed_cell_is_judged_against_the_range_it_allows(verdicts_with_a_suppressed_cell,
+                                                                             published, verdict, note):
+    claims = verdicts_with_a_suppressed_cell([("N0001", "2016-06", "2015/16", "All", ONLINE, published)])
+    claim = claims.loc["N0001"]
+    assert claim["verdict"] == verdict and note in claim["note"]
+    assert claim["reproduced_value"] == 301  # the least the known cells can sum to
+    assert "301 to 304 with the suppressed cells (Eastshire 2015/16: 1 to 4)" in claim["basis"]
+    assert claim["input_record_ids"] == "F0001;F0002;F0003"  # the suppressed cell's record is an input too
+
+
+def test_a_suppressed_cell_never_counts_as_zero_in_a_total(verdicts_with_a_suppressed_cell):
+    # 300 would be 'reproduced' if the '*' were read as zero
+    assert verdicts_with_a_suppressed_cell([("N0001", "2019-06", "2018/19", "All", ONLINE, 400)]).loc[
+        "N0001", "verdict"] == "contradicted"
+    assert verdicts_with_a_suppressed_cell([("N0001", "2019-06", "2018/19", "All", ONLINE, 403)]).loc[
+        "N0001", "verdict"] == "consistent"

@@ -1,6 +1,6 @@
 """Benchmark of the sensitivity stage (not a test): time and peak memory for several draw counts.
 
-    .venv/bin/python tools/benchmark_sensitivity.py            # 10,000 and 100,000 draws
+    .venv/bin/python tools/benchmark_sensitivity.py            # 10,000, 100,000 and 1,000,000 draws
     .venv/bin/python tools/benchmark_sensitivity.py 1000000    # any counts
 
 Needs a finished run (results/tables/national_estimates.csv, results/models/national_draws.csv).
@@ -52,7 +52,7 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--one":
         one(int(sys.argv[2]))
         return
-    counts = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    counts = [int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
     for draws in counts:
         subprocess.run([sys.executable, __file__, "--one", str(draws)], check=True)
 

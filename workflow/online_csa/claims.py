@@ -61,17 +61,25 @@ def fmt(x, digits=0) -> str:
 
 @dataclass
 class Components:
-    """Force-level cells behind an aggregate: what we see and what is missing."""
+    """Force-level cells behind an aggregate: what we see, what is known only within bounds (a
+    suppressed small count), and what is missing."""
     observed: list = field(default_factory=list)  # (force, year, value, record_ids)
     missing: list = field(default_factory=list)  # (force, year, status)
+    bounded: list = field(default_factory=list)  # (force, year, lower, upper, record_ids)
 
     @property
     def total(self) -> float:
         return float(sum(v for _, _, v, _ in self.observed))
 
     @property
+    def total_range(self) -> tuple[float, float]:
+        """The least and the most the known cells can sum to (observed plus suppressed bounds)."""
+        return (self.total + sum(lo for _, _, lo, _, _ in self.bounded),
+                self.total + sum(hi for _, _, _, hi, _ in self.bounded))
+
+    @property
     def record_ids(self) -> str:
-        ids = sorted({i for *_, ids in self.observed for i in ids.split(";") if i})
+        ids = sorted({i for *_, ids in self.observed + self.bounded for i in ids.split(";") if i})
         return ";".join(ids)
 
     def describe_missing(self) -> str:
@@ -96,6 +104,11 @@ class ClaimChecker:
             for s, f, y, v, st, ids in zip(panel["series"], panel["force"], years, panel["value"], panel["status"],
                                            panel["record_ids"])
         }
+        # suppressed small counts: known to lie between these bounds (interval-censored)
+        suppressed = (panel["status"] == "suppressed") & panel.get("lower", pd.Series(pd.NA, panel.index)).notna()
+        self.bounds = {(s, f, y): (float(lo), float(hi)) for s, f, y, lo, hi in zip(
+            panel.loc[suppressed, "series"], panel.loc[suppressed, "force"], years[suppressed],
+            panel.loc[suppressed, "lower"], panel.loc[suppressed, "upper"])}
         pop = panel.drop_duplicates(["force", "fiscal_year"]).assign(year=years)
         self.population = {(f, y): p for f, y, p in zip(pop["force"], pop["year"], pop["child_population"]) if pd.notna(p)}
         self.published_counts = published_counts
@@ -108,12 +121,17 @@ class ClaimChecker:
             return float(value), status, ids
         return None, status, ids
 
-    def components(self, series, forces, years) -> Components:
+    def components(self, series, forces, years, bounds: bool = False) -> Components:
+        """The cells behind an aggregate. With `bounds`, a suppressed small count is a bounded cell
+        (a total is then a range); otherwise it counts as missing, as in the checks of changes,
+        ratios and rates, which would need a value."""
         comp = Components()
         for year in years:
             for force in forces:
                 value, status, ids = self.cell(series, force, year)
-                if value is None:
+                if value is None and bounds and (series, force, year) in self.bounds:
+                    comp.bounded.append((force, year, *self.bounds[(series, force, year)], ids))
+                elif value is None:
                     comp.missing.append((force, year, "outside_panel" if not self._in_panel(year) else status))
                 else:
                     comp.observed.append((force, year, value, ids))
@@ -130,7 +148,7 @@ class ClaimChecker:
                     return float(self.population[(force, candidate)])
             return 1.0
         total = sum(weight(f, y) for y in years for f in forces)
-        seen = sum(weight(f, y) for f, y, _, _ in comp.observed)
+        seen = sum(weight(f, y) for f, y, *_ in comp.observed + comp.bounded)
         return round(seen / total, 4) if total else 0.0
 
     # ---- published totals (arithmetic of the releases themselves) --------------------------
@@ -155,10 +173,12 @@ class ClaimChecker:
     def judge_total(self, published, comp: Components, coverage, bound, exact_tolerance, partial_window=False):
         """Verdict for a published total against the sum of force-level cells."""
         total = comp.total
-        if not comp.observed:
+        if not comp.observed and not comp.bounded:
             return None, "not_reproducible", "no force-level figure for any component"
         tolerance = approx_half_width(published) if bound == "approx" else exact_tolerance
         complete = not comp.missing
+        if comp.bounded and not partial_window:
+            return self._judge_interval(published, comp, coverage, bound, tolerance)
         if partial_window:
             if complete and published <= total + tolerance:
                 return total, "consistent", "a part-year count no larger than the whole years it falls in"
@@ -181,6 +201,30 @@ class ClaimChecker:
                                                f"below the {self.min_coverage:.0%} needed to call it consistent")
         gap = published - total
         return total, "consistent", f"the missing cells would need to add {fmt(gap)} ({fmt(gap / len(comp.missing), 1)} each)"
+
+    def _judge_interval(self, published, comp: Components, coverage, bound, tolerance):
+        """judge_total when some cells are suppressed small counts: the known cells sum to a range,
+        not a number, so a published figure inside it is consistent, never reproduced exactly."""
+        low, high = comp.total_range
+        many = len(comp.bounded) > 1
+        cells = f"{len(comp.bounded)} suppressed cell{'s' if many else ''} counted at {'their' if many else 'its'} bounds"
+        between = f"between {fmt(low)} and {fmt(high)} ({cells})"
+        if bound == "lower":
+            if low >= published - tolerance:
+                return low, "reproduced", f"the known cells reach the published lower bound even at their least: {between}"
+            if not comp.missing and high < published - tolerance:
+                return low, "contradicted", f"complete force-level data give at most {fmt(high)}: {between}"
+        elif not comp.missing:
+            if low - tolerance <= published <= high + tolerance:
+                return low, "consistent", f"complete force-level data give {between}; the published figure lies within"
+            return low, "contradicted", f"complete force-level data give {between}, not {fmt(published)}"
+        elif low > published + tolerance:
+            return low, "contradicted", f"the forces we can see already exceed the published total: {between}"
+        if coverage < self.min_coverage:
+            return low, "not_reproducible", (f"force data cover {coverage:.0%} of the children in the area, "
+                                             f"below the {self.min_coverage:.0%} needed to call it consistent")
+        return low, "consistent", (f"the known cells give {between}; the missing cells would need to add "
+                                   f"{fmt(published - high)} to {fmt(published - low)}")
 
     # ---- one claim ----------------------------------------------------------------------
     def check(self, claim: pd.Series) -> dict:
@@ -212,12 +256,18 @@ class ClaimChecker:
         return self.geo.for_record(claim["record_ids"].split(";")[0], claim["geography"])
 
     def _total_result(self, claim, measure, years, geography, partial_window=False):
-        comp = self.components(measure.series, geography.forces, years)
+        comp = self.components(measure.series, geography.forces, years, bounds=True)
         coverage = self.coverage(comp, geography.forces, years)
         value, verdict, why = self.judge_total(claim["published_value"], comp, coverage, measure.bound,
                                                exact_tolerance=0.0, partial_window=partial_window)
         basis = (f"sum of {measure.series} over {len(comp.observed)} of {len(geography.forces) * len(years)} "
-                 f"force-years in {geography.label} = {fmt(value)}; cells without a value: {comp.describe_missing()}")
+                 f"force-years in {geography.label} = {fmt(comp.total if comp.observed else None)}")
+        if comp.bounded:
+            low, high = comp.total_range
+            basis += (f", {fmt(low)} to {fmt(high)} with the suppressed cells ("
+                      + ", ".join(f"{f} {format_fiscal_year(y)}: {fmt(lo)} to {fmt(hi)}" for f, y, lo, hi, _ in comp.bounded)
+                      + ")")
+        basis += f"; cells without a value: {comp.describe_missing()}"
         return {"method": "force-level sum", "reproduced_value": value, "coverage_share": coverage,
                 "input_record_ids": comp.record_ids, "basis": basis, "verdict": verdict, "note": why}
 

@@ -42,9 +42,19 @@ def _routing(panel, claim_records, rejected) -> pd.DataFrame:
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate, skipping empty frames (their all-NA columns would otherwise decide dtypes)."""
+    """Concatenate, skipping empty frames; a column that is all NA in one frame takes the dtype it
+    has where it holds values (pandas would otherwise let the empty column decide, and warns)."""
     kept = [f for f in frames if len(f)]
-    return pd.concat(kept, ignore_index=True) if kept else frames[0].iloc[0:0]
+    if not kept:
+        return frames[0].iloc[0:0]
+    dtypes = {}
+    for frame in kept:
+        for column in frame.columns:
+            if column not in dtypes and frame[column].notna().any():
+                dtypes[column] = frame[column].dtype
+    kept = [f.astype({c: dtypes[c] for c in f.columns if c in dtypes and f[c].isna().all() and f[c].dtype != dtypes[c]})
+            for f in kept]
+    return pd.concat(kept, ignore_index=True)
 
 
 def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, police_forces: pd.DataFrame,
