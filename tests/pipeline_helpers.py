@@ -28,18 +28,23 @@ def copy_project(workdir: Path) -> Path:
 CLUSTER_PLUGINS = ROOT / ".venv" / "cluster-plugins"
 
 
-def snakemake(workdir: Path, *args: str, cluster_plugins: bool = False) -> subprocess.CompletedProcess:
-    """Snakemake run in workdir; with cluster_plugins, the SLURM and Kubernetes executors are importable."""
+def snakemake_env(workdir: Path, cluster_plugins: bool = False) -> dict[str, str]:
+    """The environment Snakemake runs in: this venv first on PATH, the copy's package importable;
+    with cluster_plugins, the SLURM and Kubernetes executors importable too."""
     paths = [workdir / "workflow"]
     if cluster_plugins:
         if not (CLUSTER_PLUGINS / "snakemake_executor_plugin_slurm").is_dir():
             raise RuntimeError(f"the cluster executor plugins are not installed in {CLUSTER_PLUGINS}: run "
                                "./run_tests.sh, or `source tools/bootstrap_venv.sh --with-cluster-plugins`")
         paths.append(CLUSTER_PLUGINS)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env, capture_output=True,
-                          text=True, timeout=900)
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, paths)),
+                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def snakemake(workdir: Path, *args: str, cluster_plugins: bool = False) -> subprocess.CompletedProcess:
+    """Snakemake run in workdir (see snakemake_env)."""
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir,
+                          env=snakemake_env(workdir, cluster_plugins), capture_output=True, text=True, timeout=900)
 
 
 def scheduled_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:

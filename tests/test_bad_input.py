@@ -10,7 +10,7 @@ from conftest import synthetic_national_rows
 from online_csa.imputation import force_year_estimates, impute_missing_cells
 from online_csa.negative_binomial import fit_negative_binomial, truncated_poisson
 from online_csa.raw_values import GAP_COST_LIMIT, GAP_NOT_HELD, interpret_value
-from test_claims import verdicts  # noqa: F401 (a fixture)
+from test_claims import verdicts, verdicts_against  # noqa: F401 (verdicts: a fixture)
 from test_cleaning_rules import ONLINE, cell, clean
 
 
@@ -166,30 +166,14 @@ def test_calibration_skips_a_cell_without_which_the_model_is_not_identified():
 
 @pytest.fixture
 def verdicts_with_a_suppressed_cell(synthetic_forces, synthetic_population):
-    """Three made-up forces in 2015/16; Eastshire printed '*' (between 1 and 4); in 2018/19
-    Eastshire gave nothing at all."""
-    from conftest import NO_CORRECTIONS, SERIES, synthetic_force_rows
-    from online_csa.claims import check_claims
-    from online_csa.cleaning import clean_ledger
-    from online_csa.forces import ForceRegister
-    from online_csa.geographies import GeographyMap
-    from test_claims import GEOGRAPHY, NAMES
-
+    """Three made-up forces in 2015/16 and 2018/19; Eastshire printed '*' (between 1 and 4) both years."""
     force_rows = [("F0001", "Northshire", "2015/16", ONLINE, 100, None, "2016"),
                   ("F0002", "Southshire", "2015/16", ONLINE, 200, None, "2016"),
                   ("F0003", "Eastshire", "2015/16", ONLINE, "*", None, "2016"),
                   ("F0004", "Northshire", "2018/19", ONLINE, 150, None, "2019"),
                   ("F0005", "Southshire", "2018/19", ONLINE, 250, None, "2019"),
                   ("F0006", "Eastshire", "2018/19", ONLINE, "*", None, "2019")]
-
-    def run(national_rows):
-        cleaned = clean_ledger(synthetic_force_rows(force_rows), synthetic_national_rows(national_rows),
-                               synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16",
-                               "latest_release", "0-17")
-        geography = GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces))
-        claims, _ = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25)
-        return claims.set_index("claim_id")
-    return run
+    return verdicts_against(force_rows, synthetic_forces, synthetic_population)
 
 
 @pytest.mark.parametrize("published, verdict, note", [

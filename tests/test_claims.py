@@ -15,6 +15,19 @@ GEOGRAPHY = {"geographies": {"all3": {"label": "All three", "nations": ["England
              "labels": {"All": "all3", "North": "north"}}
 
 
+def verdicts_against(force_rows, synthetic_forces, synthetic_population):
+    """A function checking a list of national rows against the panel of these synthetic force
+    rows; it returns the claims by claim_id."""
+    def run(national_rows):
+        cleaned = clean_ledger(synthetic_force_rows(force_rows), synthetic_national_rows(national_rows),
+                               synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16",
+                               "latest_release", "0-17")
+        geography = GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces))
+        claims, _ = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25)
+        return claims.set_index("claim_id")
+    return run
+
+
 @pytest.fixture
 def verdicts(synthetic_forces, synthetic_population):
     """Check a list of national rows against a fixed synthetic force panel; return claims by claim_id."""
@@ -28,15 +41,7 @@ def verdicts(synthetic_forces, synthetic_population):
         ("F0007", "Northshire", "2018/19", "child_sexual_offences_all", 1000, None, "2019"),
         ("F0008", "Northshire", "2018/19", "online_share_of_child_sexual_offences_pct", 15, None, "2019"),
     ]
-
-    def run(national_rows):
-        cleaned = clean_ledger(synthetic_force_rows(force_rows), synthetic_national_rows(national_rows),
-                               synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16",
-                               "latest_release", "0-17")
-        geography = GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces))
-        claims, _ = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25)
-        return claims.set_index("claim_id")
-    return run
+    return verdicts_against(force_rows, synthetic_forces, synthetic_population)
 
 
 def test_a_complete_total_is_reproduced_or_contradicted(verdicts):

@@ -8,7 +8,6 @@ changes on the command line, and the rerun after one scenario file is edited.
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pipeline_helpers import copy_project, scheduled_jobs, snakemake  # noqa: E402
+from pipeline_helpers import copy_project, scheduled_jobs, snakemake, snakemake_env  # noqa: E402
 
 
 # Runs Snakemake in a child of its own, so that its peak memory (the largest resident set of it
@@ -34,10 +33,8 @@ print(json.dumps({"seconds": time.perf_counter() - start, "returncode": code.ret
 
 def timed(workdir, *args):
     """Seconds and peak memory (MB) of one Snakemake call in workdir."""
-    env = dict(os.environ, PYTHONPATH=str(workdir / "workflow"),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     wrapper = subprocess.run([sys.executable, "-c", PEAK_MEMORY_WRAPPER, sys.executable, "-m", "snakemake", *args],
-                             cwd=workdir, env=env, capture_output=True, text=True, check=True)
+                             cwd=workdir, env=snakemake_env(workdir), capture_output=True, text=True, check=True)
     result = json.loads(wrapper.stdout)
     if result["returncode"] != 0:
         sys.exit(f"snakemake {' '.join(args)} failed:\n{result['stderr']}")

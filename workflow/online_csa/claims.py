@@ -104,8 +104,9 @@ class ClaimChecker:
             for s, f, y, v, st, ids in zip(panel["series"], panel["force"], years, panel["value"], panel["status"],
                                            panel["record_ids"])
         }
-        # suppressed small counts: known to lie between these bounds (interval-censored)
-        suppressed = (panel["status"] == "suppressed") & panel.get("lower", pd.Series(pd.NA, panel.index)).notna()
+        # suppressed small counts: known to lie between these bounds (interval-censored; the panel
+        # schema guarantees a suppressed cell has both)
+        suppressed = panel["status"] == "suppressed"
         self.bounds = {(s, f, y): (float(lo), float(hi)) for s, f, y, lo, hi in zip(
             panel.loc[suppressed, "series"], panel.loc[suppressed, "force"], years[suppressed],
             panel.loc[suppressed, "lower"], panel.loc[suppressed, "upper"])}

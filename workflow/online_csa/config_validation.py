@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import sys
 from pathlib import Path
 
 import yaml
+
+from .lean_imports import import_without
 
 # The parameters each kind of distribution needs (distributions.py reads this too). Kept here,
 # not in distributions.py, so that checking the config at parse time does not import scipy;
@@ -173,17 +174,7 @@ _FORMAT_CHECK_LIBRARIES = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rf
 
 
 def _import_jsonschema():
-    if "jsonschema" in sys.modules:
-        return sys.modules["jsonschema"]
-    hidden = [name for name in _FORMAT_CHECK_LIBRARIES if name not in sys.modules]
-    sys.modules.update(dict.fromkeys(hidden))  # a None entry makes `import name` fail at once
-    try:
-        import jsonschema
-    finally:
-        for name in hidden:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-    return jsonschema
+    return import_without("jsonschema", _FORMAT_CHECK_LIBRARIES)
 
 
 def schema_errors(config: dict, schema: dict) -> list[str]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import sys
 
 import matplotlib
 import matplotlib.ticker
@@ -14,29 +13,13 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from .lean_imports import import_without  # noqa: E402
 
 # seaborn imports these at start-up only for its kernel density estimate and its cluster map,
-# which these figures never draw, and carries on without them when they cannot be imported.
+# which these figures never draw, and carries on without them when they cannot be imported
+# (together a second and a half of every figure job).
 _SEABORN_OPTIONAL = ("scipy.stats", "scipy.cluster")
-
-
-def _import_seaborn():
-    """seaborn, imported without scipy.stats and scipy.cluster when nothing has loaded them yet.
-
-    The two took a second and a half to import in each figure job, so they are hidden while
-    seaborn loads, and only then: anything imported later can still use them."""
-    hidden = [name for name in _SEABORN_OPTIONAL if name not in sys.modules]
-    sys.modules.update(dict.fromkeys(hidden))  # a None entry makes `import name` fail at once
-    try:
-        import seaborn
-    finally:
-        for name in hidden:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-    return seaborn
-
-
-sns = _import_seaborn()
+sns = import_without("seaborn", _SEABORN_OPTIONAL)
 
 STATUS_COLOURS = {  # colour-blind-safe (Okabe-Ito) and distinct in greyscale
     "observed": "#0072B2",

@@ -115,6 +115,14 @@ class Imputation:
         return full
 
 
+def _missing_columns(missing: np.ndarray) -> np.ndarray:
+    """Each cell's column in the draws of the unobserved cells (`Imputation.missing_draws`), -1
+    for an observed cell."""
+    column = np.full(len(missing), -1)
+    column[missing] = np.arange(int(missing.sum()))
+    return column
+
+
 def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constraints: list[TotalConstraint],
                          draws: int, seed: int) -> Imputation:
     rng = np.random.default_rng(seed)
@@ -124,12 +132,11 @@ def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constrai
     upper = cells["upper"].to_numpy(float) if "upper" in cells else np.full(len(cells), np.nan)
     suppressed = missing & ~np.isnan(lower)  # drawn inside its bounds; never rescaled
     # draws of the unobserved cells only (observed cells are the same in every draw); `column`
-    # maps a cell to its column of `simulated` (-1 for an observed cell)
+    # maps a cell to its column of `simulated`
     simulated = simulate_counts(fit, cells.loc[missing, "force"], cells.loc[missing, "year"],
                                 cells.loc[missing, "log_population"], draws, rng,
                                 lower=lower[missing], upper=upper[missing])
-    column = np.full(len(cells), -1)
-    column[missing] = np.arange(int(missing.sum()))
+    column = _missing_columns(missing)
     estimable = np.ones(len(cells), dtype=bool)
     estimable[missing] = ~np.isnan(simulated).any(axis=0)
     fixed = suppressed.copy()  # set by a cumulative constraint, or bounded by a suppressed count
@@ -252,7 +259,7 @@ def national_totals(imp: Imputation, geographies: dict[str, tuple[str, ...]]) ->
     cells = imp.cells
     rows, draw_columns = [], {}
     series = cells["series"].iloc[0]
-    column = np.cumsum(~cells["observed"].to_numpy()) - 1  # a cell's column of imp.missing_draws
+    column = _missing_columns(~cells["observed"].to_numpy())
     for gid, forces in geographies.items():
         for year in sorted(cells["year"].unique()):
             mask = (cells["year"] == year).to_numpy() & cells["force"].isin(forces).to_numpy()

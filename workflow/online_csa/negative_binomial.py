@@ -100,6 +100,40 @@ class _IrlsFit:
     llf: float
 
 
+def _irls(y, offset, alpha: float, beta, linear, solve, tol: float, max_iter: int):
+    """Iteratively reweighted least squares for the NB2 GLM with log link and alpha fixed.
+
+    `linear(beta)` gives the linear predictor including the offset; `solve(w, z)` gives the
+    coefficients of the weighted least-squares step on the working response z (offset removed).
+    Shared by the dense fit and the structured one, which differ only in those two. Returns
+    (beta, mu) once the deviance settles."""
+    deviance_old = np.inf
+    for _ in range(max_iter):
+        eta = linear(beta)
+        mu = np.exp(eta)
+        w = mu / (1 + alpha * mu)
+        z = eta - offset + (y - mu) / mu
+        beta = solve(w, z)
+        mu = np.exp(linear(beta))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(y > 0, y * np.log(y / mu), 0.0)
+        deviance = 2 * np.sum(term - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu)))
+        if abs(deviance - deviance_old) <= tol * (abs(deviance) + 0.1):
+            break
+        deviance_old = deviance
+    return beta, mu
+
+
+def _log_likelihood(y, mu, alpha: float) -> float:
+    inv = 1.0 / alpha
+    return float(np.sum(special.gammaln(y + inv) - special.gammaln(inv) - special.gammaln(y + 1)
+                        + y * np.log(alpha * mu / (1 + alpha * mu)) - inv * np.log1p(alpha * mu)))
+
+
+def _pearson_chi2(y, mu, alpha: float) -> float:
+    return float(np.sum((y - mu) ** 2 / (mu + alpha * mu ** 2)))
+
+
 def irls_negative_binomial(y, X, offset, alpha: float, start=None, tol: float = 1e-10,
                            max_iter: int = 100) -> _IrlsFit:
     """The NB2 GLM (log link, alpha fixed) by iteratively reweighted least squares, in numpy.
@@ -112,27 +146,14 @@ def irls_negative_binomial(y, X, offset, alpha: float, start=None, tol: float = 
         beta = np.linalg.lstsq(X, np.log(y + 0.5) - offset, rcond=None)[0]
     else:
         beta = np.asarray(start, float)
-    deviance_old = np.inf
-    for _ in range(max_iter):
-        eta = X @ beta + offset
-        mu = np.exp(eta)
-        w = mu / (1 + alpha * mu)
-        z = eta - offset + (y - mu) / mu
+
+    def solve(w, z):
         XtW = X.T * w
-        beta = np.linalg.solve(XtW @ X, XtW @ z)
-        mu = np.exp(X @ beta + offset)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(y > 0, y * np.log(y / mu), 0.0)
-        deviance = 2 * np.sum(term - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu)))
-        if abs(deviance - deviance_old) <= tol * (abs(deviance) + 0.1):
-            break
-        deviance_old = deviance
-    w = mu / (1 + alpha * mu)
-    cov = np.linalg.inv((X.T * w) @ X)
-    inv = 1.0 / alpha
-    llf = float(np.sum(special.gammaln(y + inv) - special.gammaln(inv) - special.gammaln(y + 1)
-                       + y * np.log(alpha * mu / (1 + alpha * mu)) - inv * np.log1p(alpha * mu)))
-    return _IrlsFit(beta, mu, cov, float(np.sum((y - mu) ** 2 / (mu + alpha * mu ** 2))), llf)
+        return np.linalg.solve(XtW @ X, XtW @ z)
+
+    beta, mu = _irls(y, offset, alpha, beta, lambda b: X @ b + offset, solve, tol, max_iter)
+    cov = np.linalg.inv((X.T * (mu / (1 + alpha * mu))) @ X)
+    return _IrlsFit(beta, mu, cov, _pearson_chi2(y, mu, alpha), _log_likelihood(y, mu, alpha))
 
 
 # Beyond this many forces (areas) the fit uses the two-way structure of the design instead of
@@ -161,13 +182,19 @@ def _weighted_blocks(force_index, k: int, T: np.ndarray, w: np.ndarray):
     return A, B, C
 
 
+def _profile_out_forces(A, B, C):
+    """A^-1 B, and the Schur complement C - B' A^-1 B: the information about the time terms once
+    the force effects are profiled out."""
+    A_inv_B = B / A[:, None]
+    return A_inv_B, C - B.T @ A_inv_B
+
+
 def _solve_blocks(A, B, C, force_index, T, w, z):
     """Solve X'WX beta = X'Wz by eliminating the force block (diagonal) first."""
     k = len(A)
     b_force = np.bincount(force_index, weights=w * z, minlength=k)
     b_time = (T.T * w) @ z
-    A_inv_B = B / A[:, None]
-    schur = C - B.T @ A_inv_B  # the information about the time terms once forces are profiled out
+    A_inv_B, schur = _profile_out_forces(A, B, C)
     gamma = np.linalg.solve(schur, b_time - A_inv_B.T @ b_force) if T.shape[1] else np.zeros(0)
     return np.concatenate([(b_force - B @ gamma) / A, gamma])
 
@@ -178,35 +205,20 @@ def irls_two_way(y, force_index, k: int, T: np.ndarray, offset, alpha: float, st
     time grow with cells x time terms, not cells x forces (a test checks it against the dense fit)."""
     y = np.asarray(y, float)
     force_index = np.asarray(force_index)
-    if start is None:  # least squares of log(y + 0.5): one weighted step with unit weights
-        ones = np.ones_like(y)
-        beta = _solve_blocks(*_weighted_blocks(force_index, k, T, ones), force_index, T, ones,
-                             np.log(y + 0.5) - offset)
-    else:
-        beta = np.asarray(start, float)
 
     def linear(beta):
         return beta[:k][force_index] + T @ beta[k:] + offset
 
-    deviance_old = np.inf
-    for _ in range(max_iter):
-        eta = linear(beta)
-        mu = np.exp(eta)
-        w = mu / (1 + alpha * mu)
-        z = eta - offset + (y - mu) / mu
-        beta = _solve_blocks(*_weighted_blocks(force_index, k, T, w), force_index, T, w, z)
-        mu = np.exp(linear(beta))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(y > 0, y * np.log(y / mu), 0.0)
-        deviance = 2 * np.sum(term - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu)))
-        if abs(deviance - deviance_old) <= tol * (abs(deviance) + 0.1):
-            break
-        deviance_old = deviance
+    def solve(w, z):
+        return _solve_blocks(*_weighted_blocks(force_index, k, T, w), force_index, T, w, z)
+
+    if start is None:  # least squares of log(y + 0.5): one weighted step with unit weights
+        beta = solve(np.ones_like(y), np.log(y + 0.5) - offset)
+    else:
+        beta = np.asarray(start, float)
+    beta, mu = _irls(y, offset, alpha, beta, linear, solve, tol, max_iter)
     blocks = _weighted_blocks(force_index, k, T, mu / (1 + alpha * mu))
-    inv = 1.0 / alpha
-    llf = float(np.sum(special.gammaln(y + inv) - special.gammaln(inv) - special.gammaln(y + 1)
-                       + y * np.log(alpha * mu / (1 + alpha * mu)) - inv * np.log1p(alpha * mu)))
-    return _StructuredIrlsFit(beta, mu, blocks, float(np.sum((y - mu) ** 2 / (mu + alpha * mu ** 2))), llf)
+    return _StructuredIrlsFit(beta, mu, blocks, _pearson_chi2(y, mu, alpha), _log_likelihood(y, mu, alpha))
 
 
 def draw_coefficients(fit: "NegativeBinomialFit", draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -219,28 +231,25 @@ def draw_coefficients(fit: "NegativeBinomialFit", draws: int, rng: np.random.Gen
         return rng.multivariate_normal(fit.params, fit.cov_model, size=draws, method="cholesky")
     A, B, C = fit.information_blocks
     k = len(A)
-    A_inv_B = B / A[:, None]
-    time_cov = np.linalg.inv(C - B.T @ A_inv_B)
+    A_inv_B, schur = _profile_out_forces(A, B, C)
+    time_cov = np.linalg.inv(schur)
     gamma = rng.multivariate_normal(fit.params[k:], time_cov, size=draws, method="cholesky")
     forces = (fit.params[:k][None, :] - (gamma - fit.params[k:]) @ A_inv_B.T
               + rng.standard_normal((draws, k)) / np.sqrt(A)[None, :])
     return np.hstack([forces, gamma])
 
 
-def estimate_alpha(y, X, offset, method: str, guess: float | None = None, start=None, irls=None,
-                   n_parameters: int | None = None) -> float:
-    """alpha by profile likelihood ("ml") or by Pearson chi2 = df ("pearson").
+def estimate_alpha(irls, n_obs: int, n_parameters: int, method: str, guess: float | None = None,
+                   start=None) -> float:
+    """alpha by profile likelihood ("ml") or by Pearson chi2 = df ("pearson"), searching over
+    `irls(alpha, start)` (the dense or the structured fit at a fixed alpha).
 
     `guess` (e.g. the alpha of the full data, when refitting without one cell) and `start`
     (coefficients to begin the IRLS from) only make the search shorter: the search first looks
     within 10% of the guess and widens (fourfold each time, up to ALPHA_BOUNDS) when the answer
     is not inside."""
-    if irls is None:  # the dense fit; a structured fit passes its own (X is then None)
-        def irls(alpha, start):
-            return irls_negative_binomial(y, X, offset, alpha, start)
-    n, p = len(y), (X.shape[1] if n_parameters is None else n_parameters)
-    if n <= p:
-        raise ValueError(f"{n} observations cannot fit {p} parameters")
+    if n_obs <= n_parameters:
+        raise ValueError(f"{n_obs} observations cannot fit {n_parameters} parameters")
     start = [start]
     lo, hi = np.log(ALPHA_BOUNDS)
 
@@ -263,7 +272,7 @@ def estimate_alpha(y, X, offset, method: str, guess: float | None = None, start=
         return float(np.exp(search((lo, hi))))
     if method == "pearson":
         def excess(log_alpha):  # decreases as alpha grows
-            return fit_at(log_alpha).pearson_chi2 / (n - p) - 1.0
+            return fit_at(log_alpha).pearson_chi2 / (n_obs - n_parameters) - 1.0
 
         a, b = (lo, hi) if guess is None else (max(lo, np.log(guess) - 0.1), min(hi, np.log(guess) + 0.1))
         step = 0.4
@@ -299,7 +308,8 @@ def fit_negative_binomial(observed: pd.DataFrame, design: str = "year_effects", 
         raise NotIdentifiedError(f"design {design!r} is not identified on these {len(y)} cells")
     start = near.params if near is not None and near.columns == columns else None
     if alpha is None:
-        alpha = estimate_alpha(y, X, offset, alpha_method, guess=near.alpha if near is not None else None, start=start)
+        alpha = estimate_alpha(lambda a, b: irls_negative_binomial(y, X, offset, a, b), len(y), X.shape[1],
+                               alpha_method, guess=near.alpha if near is not None else None, start=start)
     else:
         alpha_method = "fixed"
     if not robust:  # the fast path: numpy IRLS, model covariance only
@@ -325,7 +335,7 @@ def _fit_structured(observed, forces, years, design, breaks, alpha_method, alpha
     T, time_columns = design_matrix(np.full(len(y), "-"), observed["year"], [], years, design, breaks)
     columns = [f"force[{name}]" for name in forces] + time_columns
     A, B, C = _weighted_blocks(force_index, k, T, np.ones_like(y))
-    if T.shape[1] and np.linalg.matrix_rank(C - B.T @ (B / A[:, None])) < T.shape[1]:
+    if T.shape[1] and np.linalg.matrix_rank(_profile_out_forces(A, B, C)[1]) < T.shape[1]:
         raise NotIdentifiedError(f"design {design!r} is not identified on these {len(y)} cells")
     p = k + T.shape[1]
 
@@ -334,8 +344,8 @@ def _fit_structured(observed, forces, years, design, breaks, alpha_method, alpha
 
     start = near.params if near is not None and near.columns == columns else None
     if alpha is None:
-        alpha = estimate_alpha(y, None, offset, alpha_method, guess=near.alpha if near is not None else None,
-                               start=start, irls=irls, n_parameters=p)
+        alpha = estimate_alpha(irls, len(y), p, alpha_method, guess=near.alpha if near is not None else None,
+                               start=start)
     else:
         alpha_method = "fixed"
     fit = irls(alpha, start)
