@@ -10,7 +10,7 @@ from snakemake.utils import min_version
 
 min_version("9.27")
 sys.path.insert(0, f"{workflow.basedir}/workflow")
-from online_csa.config_validation import check_config  # noqa: E402
+from online_csa.configuration.validation import check_config  # noqa: E402
 
 
 configfile: "config/config.yaml"

@@ -23,8 +23,8 @@
 # %%
 import pandas as pd
 
-from online_csa.notebook_context import pipeline_job
-from online_csa.narrative import md, n, table
+from online_csa.rule_support.pipeline_job import pipeline_job
+from online_csa.report.narrative import md, n, table
 
 job = pipeline_job(globals(), "notebook_data_and_provenance")  # the Snakemake job, or in Jupyter the last run's
 inp = job.input

@@ -32,10 +32,10 @@
 # %%
 import pandas as pd
 
-from online_csa.notebook_context import pipeline_job
-from online_csa.imputation import LOWER, UPPER
-from online_csa.narrative import figure, md, pct, table
-from online_csa.tables import read_table
+from online_csa.rule_support.pipeline_job import pipeline_job
+from online_csa.models.imputation import LOWER, UPPER
+from online_csa.report.narrative import figure, md, pct, table
+from online_csa.common.tables import read_table
 
 job = pipeline_job(globals(), "notebook_models")  # the Snakemake job, or in Jupyter the last run's
 inp = job.input

@@ -25,8 +25,8 @@
 # %%
 import pandas as pd
 
-from online_csa.notebook_context import pipeline_job
-from online_csa.narrative import figure, md, table
+from online_csa.rule_support.pipeline_job import pipeline_job
+from online_csa.report.narrative import figure, md, table
 
 job = pipeline_job(globals(), "notebook_sensitivity")  # the Snakemake job, or in Jupyter the last run's
 inp = job.input

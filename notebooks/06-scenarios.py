@@ -22,8 +22,8 @@
 # %%
 import pandas as pd
 
-from online_csa.narrative import figure, md, pct, table
-from online_csa.notebook_context import pipeline_job
+from online_csa.report.narrative import figure, md, pct, table
+from online_csa.rule_support.pipeline_job import pipeline_job
 
 job = pipeline_job(globals(), "notebook_scenarios")  # the Snakemake job, or in Jupyter the last run's
 inp, par = job.input, job.params

@@ -20,10 +20,10 @@
 # %%
 import pandas as pd
 
-from online_csa.notebook_context import pipeline_job
-from online_csa.narrative import md, source_addresses, table
-from online_csa.run_record import config_yaml, package_versions, seeds
-from online_csa.tables import read_table
+from online_csa.rule_support.pipeline_job import pipeline_job
+from online_csa.report.narrative import md, source_addresses, table
+from online_csa.report.run_record import config_yaml, package_versions, seeds
+from online_csa.common.tables import read_table
 
 job = pipeline_job(globals(), "notebook_provenance")  # the Snakemake job, or in Jupyter the last run's
 inp, par = job.input, job.params

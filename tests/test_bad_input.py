@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from conftest import synthetic_national_rows
-from online_csa.imputation import force_year_estimates, impute_missing_cells
-from online_csa.negative_binomial import fit_negative_binomial, truncated_poisson
-from online_csa.raw_values import GAP_COST_LIMIT, GAP_NOT_HELD, interpret_value
+from online_csa.models.imputation import force_year_estimates, impute_missing_cells
+from online_csa.models.negative_binomial import fit_negative_binomial, truncated_poisson
+from online_csa.cleaning.raw_values import GAP_COST_LIMIT, GAP_NOT_HELD, interpret_value
 from test_claims import verdicts, verdicts_against  # noqa: F401 (verdicts: a fixture)
 from test_cleaning_rules import ONLINE, cell, clean
 
@@ -106,8 +106,8 @@ def test_a_national_figure_printed_without_a_number_is_not_reproducible_never_co
 
 
 def test_every_panel_status_has_a_colour_in_the_coverage_figure():
-    from online_csa.figures import STATUS_COLOURS
-    from online_csa.panel import STATUSES
+    from online_csa.figures.data_figures import STATUS_COLOURS
+    from online_csa.cleaning.panel import STATUSES
     assert tuple(STATUS_COLOURS) == STATUSES
 
 
@@ -149,7 +149,7 @@ def test_a_suppressed_cell_is_imputed_inside_its_bounds():
 
 
 def test_calibration_skips_a_cell_without_which_the_model_is_not_identified():
-    from online_csa.imputation import leave_one_out_calibration
+    from online_csa.models.imputation import leave_one_out_calibration
     frame = synthetic_model_frame()
     frame = frame[frame["year"] < 2019].copy()
     # a synthetic area seen in 2016/17 and in a year nobody else reports (2019/20)

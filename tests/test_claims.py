@@ -2,10 +2,10 @@
 import pandas as pd
 import pytest
 
-from online_csa.claims import approx_half_width, check_claims, printed_unit
-from online_csa.cleaning import clean_ledger
-from online_csa.forces import ForceRegister
-from online_csa.geographies import GeographyMap
+from online_csa.claims.checker import approx_half_width, check_claims, printed_unit
+from online_csa.cleaning.clean_ledger import clean_ledger
+from online_csa.common.forces import ForceRegister
+from online_csa.common.geographies import GeographyMap
 from conftest import NO_CORRECTIONS, SERIES, synthetic_force_rows, synthetic_national_rows
 
 ONLINE = "online_child_sexual_offences"

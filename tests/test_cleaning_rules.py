@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from online_csa.cleaning import clean_ledger
-from online_csa.panel import choose_version, release_key
+from online_csa.cleaning.clean_ledger import clean_ledger
+from online_csa.cleaning.panel import choose_version, release_key
 from conftest import NO_CORRECTIONS, SERIES, synthetic_force_rows, synthetic_national_rows
 
 ONLINE = "online_child_sexual_offences"

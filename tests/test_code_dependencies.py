@@ -1,43 +1,84 @@
-from online_csa.code_dependencies import package_files
+import functools
+from pathlib import Path
+
+from online_csa.rule_support.code_dependencies import package_files
 from conftest import ROOT
 
 PACKAGE = ROOT / "workflow/online_csa"
 
 
 def names(entry):
-    return {p.rsplit("/", 1)[1] for p in package_files(ROOT / entry, PACKAGE)}
+    """Package files as paths inside the package, e.g. 'claims/checker.py'."""
+    return {str(p).split("workflow/online_csa/", 1)[1] for p in package_files(ROOT / entry, PACKAGE)}
 
 
 def test_a_script_depends_on_what_it_imports_directly_and_through_other_modules():
     claims = names("workflow/scripts/check_claims.py")
-    # direct imports, and panel/measures/routing reached only through claims and schemas
-    assert {"claims.py", "headline_checks.py", "tables.py", "script_logging.py", "panel.py", "measures.py",
-            "routing.py", "__init__.py"} <= claims
-    assert "figures.py" not in claims and "report.py" not in claims
+    # direct imports, and panel/measures/routing reached only through the checker and the table schemas
+    assert {"claims/checker.py", "claims/headline_checks.py", "common/tables.py", "rule_support/script_logging.py",
+            "cleaning/panel.py", "common/measures.py", "cleaning/routing.py", "__init__.py", "claims/__init__.py",
+            "cleaning/__init__.py", "common/__init__.py"} <= claims
+    assert not any(name.startswith(("figures/", "report/", "models/")) for name in claims)
 
 
 def test_a_notebook_depends_on_the_modules_its_paired_text_imports():
-    assert names("notebooks/03-claims.py") == {"__init__.py", "narrative.py", "notebook_context.py", "tables.py"}
-    assert names("workflow/scripts/render_report.py") == {"__init__.py", "report.py", "script_logging.py"}
+    assert names("notebooks/03-claims.py") == {
+        "__init__.py", "report/__init__.py", "report/narrative.py", "rule_support/__init__.py",
+        "rule_support/pipeline_job.py", "common/__init__.py", "common/tables.py"}
+    assert names("workflow/scripts/render_report.py") == {
+        "__init__.py", "report/__init__.py", "report/html_report.py", "rule_support/__init__.py",
+        "rule_support/script_logging.py"}
+
+
+def files_of(entry, package):
+    return {p.relative_to(package).as_posix() for p in map(type(package), package_files(entry, package))}
+
+
+def make_package(root, files: dict[str, str]):
+    package = root / "online_csa"
+    for name, text in files.items():
+        path = package / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return package
 
 
 def test_relative_and_absolute_imports_are_both_followed(tmp_path):
-    package = tmp_path / "online_csa"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "a.py").write_text("from .b import thing\n")
-    (package / "b.py").write_text("thing = 1\n")
-    (package / "c.py").write_text("import os\n")
+    package = make_package(tmp_path, {"__init__.py": "", "a.py": "from .b import thing\n", "b.py": "thing = 1\n",
+                                      "c.py": "import os\n"})
     entry = tmp_path / "script.py"
     entry.write_text("import online_csa.a\nfrom online_csa import c\n")
-    assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {"__init__.py", "a.py", "b.py", "c.py"}
+    assert files_of(entry, package) == {"__init__.py", "a.py", "b.py", "c.py"}
+
+
+def test_subpackages_at_any_depth_relative_levels_and_init_re_exports(tmp_path):
+    package = make_package(tmp_path, {
+        "__init__.py": "",
+        "stage/__init__.py": "from .public import api  # re-export\n",
+        "stage/public.py": "from ..common.years import parse\nfrom . import helper\napi = 1\n",
+        "stage/helper.py": "from .deep.inner import x\n",
+        "stage/deep/__init__.py": "",
+        "stage/deep/inner.py": "from ...common import labels\nx = 1\n",
+        "common/__init__.py": "",
+        "common/years.py": "parse = 1\n",
+        "common/labels.py": "",
+        "other/__init__.py": "",
+        "other/unused.py": "",
+    })
+    entry = tmp_path / "script.py"
+    entry.write_text("from online_csa.stage import api\n")
+    assert files_of(entry, package) == {
+        "__init__.py", "stage/__init__.py", "stage/public.py", "stage/helper.py", "stage/deep/__init__.py",
+        "stage/deep/inner.py", "common/__init__.py", "common/years.py", "common/labels.py"}
+    # a submodule imported by name from its package, and a dotted absolute import
+    entry.write_text("from online_csa.common import labels\nimport online_csa.other.unused\n")
+    assert files_of(entry, package) == {"__init__.py", "common/__init__.py", "common/labels.py",
+                                        "other/__init__.py", "other/unused.py"}
 
 
 def test_imports_inside_functions_over_several_lines_or_after_a_backslash_are_found(tmp_path):
-    package = tmp_path / "online_csa"
-    package.mkdir()
-    for name in ("__init__", "lazy", "wrapped", "continued", "in_text", "d", "e"):
-        (package / f"{name}.py").write_text("")
+    package = make_package(tmp_path, {f"{name}.py": "" for name in
+                                      ("__init__", "lazy", "wrapped", "continued", "in_text", "d", "e")})
     entry = tmp_path / "script.py"
     entry.write_text(
         '"""Docs that mention the word\nimport online_csa.in_text as prose, not code."""\n'
@@ -50,17 +91,63 @@ def test_imports_inside_functions_over_several_lines_or_after_a_backslash_are_fo
         "import os, online_csa.e\n"
         "from online_csa import \\\n"
         "    continued\n")
-    assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {
-        "__init__.py", "lazy.py", "wrapped.py", "d.py", "e.py", "continued.py"}
+    assert files_of(entry, package) == {"__init__.py", "lazy.py", "wrapped.py", "d.py", "e.py", "continued.py"}
 
 
 def test_a_changed_module_is_read_again(tmp_path):
-    package = tmp_path / "online_csa"
-    package.mkdir()
-    for name in ("__init__", "a", "b"):
-        (package / f"{name}.py").write_text("")
+    package = make_package(tmp_path, {f"{name}.py": "" for name in ("__init__", "a", "b")})
     entry = tmp_path / "script.py"
     entry.write_text("from online_csa import a\n")
-    assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {"__init__.py", "a.py"}
+    assert files_of(entry, package) == {"__init__.py", "a.py"}
     entry.write_text("from online_csa import a, b\n# longer now, so the change shows even within one tick\n")
-    assert {p.rsplit("/", 1)[1] for p in package_files(entry, package)} == {"__init__.py", "a.py", "b.py"}
+    assert files_of(entry, package) == {"__init__.py", "a.py", "b.py"}
+
+
+# ---- the real package, checked against the standard library's own import finder -------------
+
+def rule_entries() -> dict[str, str]:
+    """{rule: the script or notebook text whose imports are its code input}, read from the rule files."""
+    import re
+
+    entries = {}
+    for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
+        for name, body in re.findall(r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(), re.MULTILINE):
+            found = re.search(r'code=code\("([^"]+)"\)', body)
+            if found:
+                entries[name] = found.group(1)
+    return entries
+
+
+@functools.lru_cache(maxsize=None)
+def finder_files(entry: str) -> frozenset[str]:
+    """The package files Python's modulefinder says the entry imports (an oracle independent of ours)."""
+    from modulefinder import ModuleFinder
+
+    finder = ModuleFinder(path=[str(ROOT / "workflow")])  # only the package: third-party imports are skipped
+    finder.run_script(str(ROOT / entry))
+    return frozenset(str(Path(m.__file__).relative_to(PACKAGE).as_posix()) for name, m in finder.modules.items()
+                     if name.split(".")[0] == "online_csa" and m.__file__)
+
+
+def test_every_rule_has_a_code_input_and_it_matches_modulefinder():
+    entries = rule_entries()
+    assert len(entries) >= 20  # every script and notebook rule
+    for rule, entry in entries.items():
+        ours = {str(Path(p).relative_to(PACKAGE).as_posix()) for p in package_files(ROOT / entry, PACKAGE)}
+        assert ours == finder_files(entry), rule
+
+
+def test_editing_a_module_of_each_subpackage_concerns_exactly_the_rules_that_import_it():
+    """Snakemake reruns a rule when a file among its inputs changes; each subpackage's modules are
+    inputs of exactly the rules whose script or notebook reaches them."""
+    entries = rule_entries()
+    needs = {rule: set(package_files(ROOT / entry, PACKAGE)) for rule, entry in entries.items()}
+    subpackages = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+    assert {"raw_data", "cleaning", "claims", "models", "sensitivity", "figures", "report", "configuration",
+            "common"} <= set(subpackages)
+    for sub in subpackages:
+        for module in sorted((PACKAGE / sub).glob("*.py")):
+            users = {rule for rule, files in needs.items() if str(module) in files}
+            oracle = {rule for rule, entry in entries.items()
+                      if module.relative_to(PACKAGE).as_posix() in finder_files(entry)}
+            assert users == oracle, module

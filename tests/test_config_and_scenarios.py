@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from online_csa.config_validation import (ConfigError, check_config, coerce_text_values, fill_defaults,
+from online_csa.configuration.validation import (ConfigError, check_config, coerce_text_values, fill_defaults,
                                           load_schema, normalise_assumptions)
-from online_csa.scenario_comparison import compare_claim_support, compare_metrics
-from online_csa.scenarios import BASELINE, load_scenario, load_scenarios
+from online_csa.sensitivity.scenario_comparison import compare_claim_support, compare_metrics
+from online_csa.configuration.scenarios import BASELINE, load_scenario, load_scenarios
 
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
 SCHEMA = load_schema(SCHEMA_PATH)
@@ -86,7 +86,7 @@ def test_an_empty_config_gets_every_default_and_the_shipped_assumptions_are_the_
 
 
 def _schema_keys(node, path, inherited):
-    from online_csa.config_validation import _resolve
+    from online_csa.configuration.validation import _resolve
     for name, sub in _resolve(node, SCHEMA).get("properties", {}).items():
         resolved = _resolve(sub, SCHEMA)
         has_default = "default" in sub or "default" in resolved or inherited

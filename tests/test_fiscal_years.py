@@ -1,6 +1,6 @@
 import pytest
 
-from online_csa.fiscal_years import days_in_fiscal_year, format_fiscal_year, parse_fiscal_year, parse_period
+from online_csa.common.fiscal_years import days_in_fiscal_year, format_fiscal_year, parse_fiscal_year, parse_period
 
 
 def test_single_year_parses_to_its_start_year():

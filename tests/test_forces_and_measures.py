@@ -1,7 +1,7 @@
 import pandas as pd
 
-from online_csa.forces import ForceRegister
-from online_csa.measures import classify_measure
+from online_csa.common.forces import ForceRegister
+from online_csa.common.measures import classify_measure
 from conftest import ROOT
 
 SERIES = ["online_child_sexual_offences", "child_sexual_offences_all", "sexual_communication_with_child_offences"]

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 
 from conftest import NO_CORRECTIONS, synthetic_force_rows, synthetic_national_rows
-from online_csa.cleaning import clean_ledger
-from online_csa.imputation import force_year_estimates, impute_missing_cells
-from online_csa.model_panel import model_frame
-from online_csa.negative_binomial import fit_negative_binomial
+from online_csa.cleaning.clean_ledger import clean_ledger
+from online_csa.models.imputation import force_year_estimates, impute_missing_cells
+from online_csa.models.model_panel import model_frame
+from online_csa.models.negative_binomial import fit_negative_binomial
 
 SYNTHETIC = "synthetic_second_series"
 SERIES = [{"name": "online_child_sexual_offences", "label": "online"},

@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from online_csa.flag_propensity import decompose_growth, fit_flag_share, paired_cells
-from online_csa.imputation import (TotalConstraint, force_year_estimates, impute_missing_cells,
+from online_csa.models.flag_propensity import decompose_growth, fit_flag_share, paired_cells
+from online_csa.models.imputation import (TotalConstraint, force_year_estimates, impute_missing_cells,
                                    leave_one_out_calibration, national_totals)
-from online_csa.negative_binomial import (design_matrix, fit_negative_binomial, irls_negative_binomial,
+from online_csa.models.negative_binomial import (design_matrix, fit_negative_binomial, irls_negative_binomial,
                                           simulate_counts)
-from online_csa.structural_breaks import trend_ratio
+from online_csa.models.structural_breaks import trend_ratio
 
 warnings.simplefilter("ignore")
 YEARS = list(range(2015, 2021))
@@ -192,7 +192,7 @@ def test_flag_share_scale_is_pearson_chi2_over_df_and_growth_decomposes_exactly(
 def test_the_structured_fit_for_many_forces_equals_the_dense_fit(monkeypatch, design, breaks):
     """Beyond STRUCTURED_FROM_FORCES areas the fit never forms the dense design; it must give the
     same estimates, alpha and covariance, and coefficient draws from the same distribution."""
-    from online_csa import negative_binomial as nb
+    from online_csa.models import negative_binomial as nb
 
     frame, _ = synthetic_panel(n_forces=30, seed=5)
     frame = frame[np.random.default_rng(2).random(len(frame)) > 0.3]  # an unbalanced panel
@@ -213,7 +213,7 @@ def test_the_structured_fit_for_many_forces_equals_the_dense_fit(monkeypatch, de
 
 
 def test_a_structured_fit_that_cannot_separate_a_year_says_so(monkeypatch):
-    from online_csa import negative_binomial as nb
+    from online_csa.models import negative_binomial as nb
 
     frame, _ = synthetic_panel(n_forces=12, seed=1)
     # the only 2020 cell belongs to a force seen in no other year: its force and year effects are confounded

@@ -16,7 +16,7 @@ ALLOWED_NUMBERS = re.compile(r"\b(19|20)\d\d(/\d\d)?\b|^#+ \d+\.|100,000|s\.15A|
 
 def test_every_notebook_is_paired_and_in_sync():
     assert [p.stem for p in NOTEBOOKS] == [p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.py"))]
-    result = subprocess.run([sys.executable, "workflow/scripts/sync_notebooks.py", "--check"], cwd=ROOT,
+    result = subprocess.run([sys.executable, "tools/sync_notebooks.py", "--check"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 

@@ -3,8 +3,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from online_csa.ledger import LedgerError, read_force_figures
-from online_csa.raw_data import ChecksumMismatch, read_registry, sha256_of, verify_checksums
+from online_csa.raw_data.ledger import LedgerError, read_force_figures
+from online_csa.raw_data.checksums import ChecksumMismatch, read_registry, sha256_of, verify_checksums
 from conftest import ROOT
 
 

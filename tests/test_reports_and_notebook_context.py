@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from online_csa.distributions import parse_assumptions
-from online_csa.narrative import TABLE_MIMETYPE, table_data
-from online_csa.notebook_context import job_from_file, pipeline_job, project_root
-from online_csa.run_record import package_versions, seeds
-from online_csa.sensitivity import RecordedTotals, TrendClaim, claim_support, joint_metrics
-from online_csa.typst_report import compile_pdf, escape, inline, markdown, pdf_page_count, report_markup
+from online_csa.sensitivity.distributions import parse_assumptions
+from online_csa.report.narrative import TABLE_MIMETYPE, table_data
+from online_csa.rule_support.pipeline_job import job_from_file, pipeline_job, project_root
+from online_csa.report.run_record import package_versions, seeds
+from online_csa.sensitivity.monte_carlo import RecordedTotals, TrendClaim, claim_support, joint_metrics
+from online_csa.report.pdf_report import compile_pdf, escape, inline, markdown, pdf_page_count, report_markup
 
 
 def test_plain_text_never_becomes_typst_markup():

@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import ROOT
-from online_csa.typst_report import pdf_page_count
+from online_csa.report.pdf_report import pdf_page_count
 from pipeline_helpers import comparable_outputs, copy_project, scheduled_jobs, snakemake
 
 pytestmark = pytest.mark.pipeline
@@ -190,3 +190,39 @@ def test_a_student_can_run_each_notebook_by_hand_against_the_outputs(run, notebo
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("text/html" in o.get("data", {}) or "image/png" in o.get("data", {}) for o in outputs) >= 2
+
+
+def rule_graph_edges(run) -> dict[str, set[str]]:
+    """{rule: the rules that read its outputs}, from Snakemake's own rule graph."""
+    dot = snakemake(run, "--rulegraph").stdout
+    labels = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, re.MULTILINE))
+    edges = {name: set() for name in labels.values()}
+    for upstream, downstream in re.findall(r"^\s*(\d+) -> (\d+)", dot, re.MULTILINE):
+        edges[labels[upstream]].add(labels[downstream])
+    return edges
+
+
+def test_editing_one_module_per_subpackage_reruns_the_rules_that_import_it_and_what_follows(run, tmp_path):
+    from test_code_dependencies import PACKAGE, finder_files, rule_entries
+
+    copy = tmp_path / "edited"
+    shutil.copytree(run, copy, symlinks=True)
+    edges, entries = rule_graph_edges(copy), rule_entries()
+    for module in ["raw_data/checksums.py", "cleaning/raw_values.py", "claims/headline_checks.py",
+                   "models/structural_breaks.py", "sensitivity/scenario_comparison.py", "figures/model_figures.py",
+                   "report/pdf_report.py", "common/tables.py", "rule_support/pipeline_job.py"]:
+        importers = {rule for rule, entry in entries.items() if module in finder_files(entry)}  # the oracle
+        assert importers, module
+        expected, todo = set(), list(importers)
+        while todo:
+            rule = todo.pop()
+            if rule not in expected:
+                expected.add(rule)
+                todo.extend(edges.get(rule, ()))
+        path = copy / "workflow/online_csa" / module
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# edited by the test\n")
+        dry = snakemake(copy, "-n")
+        path.write_bytes(original)
+        assert dry.returncode == 0, dry.stderr[-3000:]
+        assert set(scheduled_jobs(dry)) == expected, module

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from online_csa.distributions import AssumptionError, assumptions_table, parse_assumption, parse_assumptions
-from online_csa.sensitivity import (REQUIRED, RecordedTotals, TrendClaim, run_sensitivity, tipping_curves,
+from online_csa.sensitivity.distributions import AssumptionError, assumptions_table, parse_assumption, parse_assumptions
+from online_csa.sensitivity.monte_carlo import (REQUIRED, RecordedTotals, TrendClaim, run_sensitivity, tipping_curves,
                                     tipping_points, tornado_table)
 
 FIXED = {name: {"dist": "fixed", "value": 1.0} for name in REQUIRED}
@@ -43,7 +43,7 @@ def test_the_inverse_cdfs_agree_with_scipy_stats():
     from scipy import stats
 
     q = np.array([1e-6, 0.01, 0.05, 0.3, 0.5, 0.77, 0.95, 0.999999])
-    from online_csa.distributions import beta_ppf, lognormal_ppf, uniform_ppf
+    from online_csa.sensitivity.distributions import beta_ppf, lognormal_ppf, uniform_ppf
     np.testing.assert_allclose(beta_ppf(3.2, 0.7)(q), stats.beta(3.2, 0.7).ppf(q), rtol=1e-12)
     np.testing.assert_allclose(lognormal_ppf(0.125, 0.3)(q), stats.lognorm(s=0.3, scale=0.125).ppf(q), rtol=1e-12)
     np.testing.assert_allclose(uniform_ppf(0.5, 1.5)(q), stats.uniform(0.5, 1.0).ppf(q), rtol=1e-12)

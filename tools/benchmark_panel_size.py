@@ -29,8 +29,8 @@ def one(areas: int, years: int, draws: int) -> None:
     import pandas as pd
 
     sys.path.insert(0, str(ROOT / "workflow"))
-    from online_csa.imputation import impute_missing_cells
-    from online_csa.negative_binomial import fit_negative_binomial
+    from online_csa.models.imputation import impute_missing_cells
+    from online_csa.models.negative_binomial import fit_negative_binomial
 
     rng = np.random.default_rng(1)
     force = np.repeat([f"Synthetic area {i}" for i in range(areas)], years)

@@ -23,10 +23,10 @@ def one(draws: int) -> None:
     import yaml
 
     sys.path.insert(0, str(ROOT / "workflow"))
-    from online_csa import sensitivity as sens
-    from online_csa.distributions import parse_assumptions
-    from online_csa.fiscal_years import parse_fiscal_year
-    from online_csa.tables import read_table
+    from online_csa.sensitivity import monte_carlo as sens
+    from online_csa.sensitivity.distributions import parse_assumptions
+    from online_csa.common.fiscal_years import parse_fiscal_year
+    from online_csa.common.tables import read_table
 
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     specs = {k: v for k, v in config["assumptions"].items() if k != "include_s15a"}

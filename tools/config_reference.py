@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow"))
 
-from online_csa.config_reference import assumptions_reference, full_reference, replace_section  # noqa: E402
-from online_csa.config_validation import load_schema  # noqa: E402
+from online_csa.configuration.reference import assumptions_reference, full_reference, replace_section  # noqa: E402
+from online_csa.configuration.validation import load_schema  # noqa: E402
 
 
 def generated() -> dict[Path, str]:

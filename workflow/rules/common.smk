@@ -10,8 +10,8 @@ SERIES_NAMES = [s["name"] for s in config["series"]]
 SERIES_LABELS = {s["name"]: s["label"] for s in config["series"]}
 
 
-from online_csa.code_dependencies import package_files  # noqa: E402
-from online_csa.scenarios import BASELINE, load_scenarios  # noqa: E402
+from online_csa.rule_support.code_dependencies import package_files  # noqa: E402
+from online_csa.configuration.scenarios import BASELINE, load_scenarios  # noqa: E402
 
 # Named scenarios: the baseline (this configuration's own assumptions) and one per file in
 # config/scenarios/, each checked against the schema now, before any job runs.

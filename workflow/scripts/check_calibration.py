@@ -1,14 +1,14 @@
 """Rule check_calibration: leave each observed cell out in turn, refit, and check its 90% interval."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa.geographies import GeographyMap  # noqa: E402
-from online_csa.imputation import calibration_summary, leave_one_out_calibration  # noqa: E402
-from online_csa.model_panel import model_frame  # noqa: E402
-from online_csa.tables import read_table, write_table  # noqa: E402
+from online_csa.common.geographies import GeographyMap  # noqa: E402
+from online_csa.models.imputation import calibration_summary, leave_one_out_calibration  # noqa: E402
+from online_csa.models.model_panel import model_frame  # noqa: E402
+from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")

@@ -1,15 +1,15 @@
 """Rule check_claims: give every published figure and every headline claim a verdict with its basis."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa.claims import check_claims  # noqa: E402
-from online_csa.geographies import GeographyMap  # noqa: E402
-from online_csa.headline_checks import headline_checks  # noqa: E402
-from online_csa.schemas import validate_table  # noqa: E402
-from online_csa.tables import read_table, write_table  # noqa: E402
+from online_csa.claims.checker import check_claims  # noqa: E402
+from online_csa.common.geographies import GeographyMap  # noqa: E402
+from online_csa.claims.headline_checks import headline_checks  # noqa: E402
+from online_csa.common.table_schemas import validate_table  # noqa: E402
+from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par = snakemake.input, snakemake.params
 panel = read_table(inp.panel, "panel")

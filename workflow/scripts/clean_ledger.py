@@ -1,12 +1,12 @@
 """Rule clean_ledger: raw ledger -> panel, claim records, rejected rows and the routing of every row."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
-from online_csa import ledger  # noqa: E402
-from online_csa.cleaning import clean_ledger  # noqa: E402
-from online_csa.routing import read_corrections  # noqa: E402
-from online_csa.tables import write_table  # noqa: E402
+from online_csa.raw_data import ledger  # noqa: E402
+from online_csa.cleaning.clean_ledger import clean_ledger  # noqa: E402
+from online_csa.cleaning.routing import read_corrections  # noqa: E402
+from online_csa.common.tables import write_table  # noqa: E402
 
 inp, out, par = snakemake.input, snakemake.output, snakemake.params
 cleaned = clean_ledger(

@@ -1,5 +1,5 @@
 """Rule compare_scenarios: the named scenarios side by side on the headline metrics."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
@@ -7,8 +7,8 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from online_csa.scenario_comparison import compare_claim_support, compare_metrics  # noqa: E402
-from online_csa.tables import write_table  # noqa: E402
+from online_csa.sensitivity.scenario_comparison import compare_claim_support, compare_metrics  # noqa: E402
+from online_csa.common.tables import write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 

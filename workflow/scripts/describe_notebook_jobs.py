@@ -1,8 +1,8 @@
 """Rule describe_notebook_jobs: write each chapter's inputs and params to jobs.json, which
-online_csa.notebook_context reads when a student runs a notebook in Jupyter."""
+online_csa.rule_support.pipeline_job reads when a student runs a notebook in Jupyter."""
 import json
 
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 

@@ -1,12 +1,12 @@
 """Rule fit_flag_propensity: model the flagged share of all child sexual offences and decompose growth."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa.flag_propensity import decompose_growth, fit_flag_share, paired_cells  # noqa: E402
-from online_csa.tables import read_table, write_table  # noqa: E402
+from online_csa.models.flag_propensity import decompose_growth, fit_flag_share, paired_cells  # noqa: E402
+from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 pairs, quarantined = paired_cells(read_table(inp.panel, "panel"), par.flagged_series, par.all_series)

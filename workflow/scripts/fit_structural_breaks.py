@@ -1,14 +1,14 @@
 """Rule fit_structural_breaks: the count model with a trend and level steps (s.15A, pandemic year)."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
-from online_csa.fiscal_years import parse_fiscal_year  # noqa: E402
-from online_csa.geographies import GeographyMap  # noqa: E402
-from online_csa.model_panel import model_frame  # noqa: E402
-from online_csa.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
-from online_csa.structural_breaks import trend_with_and_without_s15a  # noqa: E402
-from online_csa.tables import read_table, write_table  # noqa: E402
+from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
+from online_csa.common.geographies import GeographyMap  # noqa: E402
+from online_csa.models.model_panel import model_frame  # noqa: E402
+from online_csa.models.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
+from online_csa.models.structural_breaks import trend_with_and_without_s15a  # noqa: E402
+from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")

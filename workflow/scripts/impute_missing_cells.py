@@ -1,16 +1,16 @@
 """Rule impute_missing_cells: fit the NB count model per series, impute missing force-years under
 the ledger's constraints, and summarise cells and geography totals."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa import imputation  # noqa: E402
-from online_csa.geographies import GeographyMap  # noqa: E402
-from online_csa.model_panel import model_frame  # noqa: E402
-from online_csa.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
-from online_csa.tables import read_table, write_table  # noqa: E402
+from online_csa.models import imputation  # noqa: E402
+from online_csa.common.geographies import GeographyMap  # noqa: E402
+from online_csa.models.model_panel import model_frame  # noqa: E402
+from online_csa.models.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
+from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")

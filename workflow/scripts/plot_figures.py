@@ -1,12 +1,12 @@
 """Rules plot_*_figures: draw one chapter's figures. Each output is named after its figure."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa import figures, model_figures  # noqa: E402
-from online_csa.tables import read_table  # noqa: E402
+from online_csa.figures import data_figures as figures, model_figures  # noqa: E402
+from online_csa.common.tables import read_table  # noqa: E402
 
 inp, par = snakemake.input, snakemake.params  # noqa: F821
 

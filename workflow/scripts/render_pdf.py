@@ -1,12 +1,12 @@
 """Rule render_pdf: the executed chapters as one PDF (typst source built from the notebooks)."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from online_csa.typst_report import compile_pdf, report_markup  # noqa: E402
+from online_csa.report.pdf_report import compile_pdf, report_markup  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 with tempfile.TemporaryDirectory() as workdir:

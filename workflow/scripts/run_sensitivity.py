@@ -1,15 +1,15 @@
 """Rule run_sensitivity: Monte Carlo of the headline metrics under one scenario's under-recording
 assumptions, the share of draws in which each claim holds, tornado, tipping points and curves."""
-from online_csa.script_logging import redirect_stderr
+from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa import sensitivity as sens  # noqa: E402
-from online_csa.distributions import assumptions_table, parse_assumptions  # noqa: E402
-from online_csa.fiscal_years import parse_fiscal_year  # noqa: E402
-from online_csa.tables import read_table, write_table  # noqa: E402
+from online_csa.sensitivity import monte_carlo as sens  # noqa: E402
+from online_csa.sensitivity.distributions import assumptions_table, parse_assumptions  # noqa: E402
+from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
+from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 specs = {k: v for k, v in par.assumptions.items() if k != "include_s15a"}

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .fiscal_years import parse_fiscal_year
-from .forces import ForceRegister
-from .panel import build_panel
-from .routing import REJECTED_COLUMNS, route_force_figures, route_national_figures
-from .schemas import validate_table
+from online_csa.common.fiscal_years import parse_fiscal_year
+from online_csa.common.forces import ForceRegister
+from online_csa.cleaning.panel import build_panel
+from online_csa.cleaning.routing import REJECTED_COLUMNS, route_force_figures, route_national_figures
+from online_csa.common.table_schemas import validate_table
 
 ROUTING_COLUMNS = ["record_id", "source_file", "destination", "role", "key"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from .claims import VERDICTS
-from .panel import STATUSES
-from .routing import REJECTION_REASONS
+from online_csa.claims.checker import VERDICTS
+from online_csa.cleaning.panel import STATUSES
+from online_csa.cleaning.routing import REJECTION_REASONS
 
 FISCAL_YEAR = r"^\d{4}/\d{2}$"
 

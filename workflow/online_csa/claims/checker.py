@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .fiscal_years import days_in_fiscal_year, format_fiscal_year, parse_period
-from .geographies import Geography, GeographyMap
-from .measures import classify_measure
-from .panel import release_key
+from online_csa.common.fiscal_years import days_in_fiscal_year, format_fiscal_year, parse_period
+from online_csa.common.geographies import Geography, GeographyMap
+from online_csa.common.measures import classify_measure
+from online_csa.cleaning.panel import release_key
 
 VERDICTS = ("reproduced", "consistent", "contradicted", "not_reproducible")
 CLAIM_COLUMNS = ["claim_id", "record_ids", "fiscal_year", "geography", "measure", "published_value",

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .fiscal_years import format_fiscal_year, parse_fiscal_year, parse_period
-from .negative_binomial import NegativeBinomialFit, NotIdentifiedError, fit_negative_binomial, simulate_counts
+from online_csa.common.fiscal_years import format_fiscal_year, parse_fiscal_year, parse_period
+from online_csa.models.negative_binomial import NegativeBinomialFit, NotIdentifiedError, fit_negative_binomial, simulate_counts
 
 LOWER, UPPER = 0.05, 0.95  # every interval of this stage: the central 90% of the draws
 LEVEL = UPPER - LOWER

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .figures import _style, national_points, set_margins  # noqa: E402
+from online_csa.figures.data_figures import _style, national_points, set_margins  # noqa: E402
 
 OBSERVED, IMPUTED, PUBLISHED, THRESHOLD = "#0072B2", "#E69F00", "#D55E00", "#555555"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .fiscal_years import parse_fiscal_year
+from online_csa.common.fiscal_years import parse_fiscal_year
 
 OBSERVED_STATUSES = ("observed", "conflicting")
 

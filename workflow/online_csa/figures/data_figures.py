@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from .lean_imports import import_without  # noqa: E402
+from online_csa.common.lean_imports import import_without  # noqa: E402
 
 # seaborn imports these at start-up only for its kernel density estimate and its cluster map,
 # which these figures never draw, and carries on without them when they cannot be imported

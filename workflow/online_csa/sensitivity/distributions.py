@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 from scipy import optimize, special
 
-from .config_validation import DISTRIBUTION_PARAMETERS
+from online_csa.configuration.validation import DISTRIBUTION_PARAMETERS
 
 Z95 = float(special.ndtri(0.95))
 PROBABILITY_DISTRIBUTIONS = {"beta"}

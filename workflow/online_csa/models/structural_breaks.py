@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .fiscal_years import parse_fiscal_year
-from .negative_binomial import NegativeBinomialFit
+from online_csa.common.fiscal_years import parse_fiscal_year
+from online_csa.models.negative_binomial import NegativeBinomialFit
 
 Z95 = 1.959964
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from .narrative import TABLE_MIMETYPE
-from .report import strip_injected
+from online_csa.report.narrative import TABLE_MIMETYPE
+from online_csa.report.html_report import strip_injected
 
 # Characters with a meaning in typst markup; each is escaped with a backslash in plain text.
 # Every inline function call ends with ";", so text after it is never read as its arguments.

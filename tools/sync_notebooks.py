@@ -4,8 +4,8 @@ The .py file is the one to edit and review; the .ipynb is what Snakemake's noteb
 directive executes. Both are committed without outputs. Snakemake refuses a notebook
 without metadata.language_info, so it is set here.
 
-    python workflow/scripts/sync_notebooks.py          # rewrite every .ipynb
-    python workflow/scripts/sync_notebooks.py --check  # exit 1 if any .ipynb is out of date
+    python tools/sync_notebooks.py          # rewrite every .ipynb
+    python tools/sync_notebooks.py --check  # exit 1 if any .ipynb is out of date
 """
 import argparse
 import json
@@ -47,7 +47,7 @@ def main() -> int:
             if not args.check:
                 target.write_text(text)
     if args.check and stale:
-        print("out of date (run python workflow/scripts/sync_notebooks.py):", *map(str, stale), sep="\n  ")
+        print("out of date (run python tools/sync_notebooks.py):", *map(str, stale), sep="\n  ")
         return 1
     return 0
 

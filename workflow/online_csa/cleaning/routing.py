@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .fiscal_years import parse_period
-from .forces import ForceRegister
-from .ledger import count_problem
-from .measures import classify_measure
-from .panel import release_key
-from .raw_values import interpret_value
+from online_csa.common.fiscal_years import parse_period
+from online_csa.common.forces import ForceRegister
+from online_csa.raw_data.ledger import count_problem
+from online_csa.common.measures import classify_measure
+from online_csa.cleaning.panel import release_key
+from online_csa.cleaning.raw_values import interpret_value
 
 REJECTION_REASONS = {
     "unknown_force": "force name matches no row of police_forces.csv",

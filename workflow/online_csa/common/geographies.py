@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from .forces import ForceRegister
-from .ledger import read_police_forces
+from online_csa.common.forces import ForceRegister
+from online_csa.raw_data.ledger import read_police_forces
 
 
 @dataclass(frozen=True)

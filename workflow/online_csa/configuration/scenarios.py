@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config_validation import ConfigError, assumption_errors, load_schema, read_yaml, schema_errors
+from online_csa.configuration.validation import ConfigError, assumption_errors, load_schema, read_yaml, schema_errors
 
 BASELINE = "baseline"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from .lean_imports import import_without
+from online_csa.common.lean_imports import import_without
 
 # The parameters each kind of distribution needs (distributions.py reads this too). Kept here,
 # not in distributions.py, so that checking the config at parse time does not import scipy;

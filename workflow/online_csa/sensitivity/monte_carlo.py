@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .distributions import Assumption
+from online_csa.sensitivity.distributions import Assumption
 
 RATIO_ASSUMPTIONS = ("flag_completeness_ratio", "recording_compliance_ratio", "reporting_rate_ratio")
 LEVEL_ASSUMPTIONS = ("flag_completeness", "recording_compliance", "reporting_rate")

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .fiscal_years import format_fiscal_year, parse_fiscal_year
-from .model_panel import OBSERVED_STATUSES
+from online_csa.common.fiscal_years import format_fiscal_year, parse_fiscal_year
+from online_csa.models.model_panel import OBSERVED_STATUSES
 
 
 def paired_cells(panel: pd.DataFrame, flagged: str, all_offences: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .claims import CLAIM_COLUMNS, ClaimChecker, fmt
-from .fiscal_years import parse_fiscal_year
+from online_csa.claims.checker import CLAIM_COLUMNS, ClaimChecker, fmt
+from online_csa.common.fiscal_years import parse_fiscal_year
 
 
 class RecordBook:

@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .fiscal_years import fiscal_years_between, format_fiscal_year, parse_fiscal_year
+from online_csa.common.fiscal_years import fiscal_years_between, format_fiscal_year, parse_fiscal_year
 
 STATUSES = ("observed", "conflicting", "suppressed", "not_provided", "missing", "not_applicable")
 VINTAGE_RULES = ("latest_release", "first_release")

@@ -1,0 +1,1 @@
+"""Configuration: the schema check, named scenarios and the generated reference."""

@@ -1,0 +1,1 @@
+"""Figures: one module per report chapter's figures, and their shared style."""

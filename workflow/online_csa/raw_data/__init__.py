@@ -1,0 +1,1 @@
+"""Raw data: the vendored source ledger, its readers and its checksums."""

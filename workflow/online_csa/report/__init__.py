@@ -1,0 +1,1 @@
+"""Report: the chapters' narrative helpers, the HTML and PDF renderings and the run record."""

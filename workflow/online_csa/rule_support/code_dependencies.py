@@ -1,0 +1,120 @@
+"""Which files of this package a rule's script or notebook imports, directly or through other
+modules. Snakemake tracks only a rule's own script for code changes; listing these files as
+inputs makes a change to the package rerun exactly the rules that use it.
+
+The package has subpackages (one per stage), so an import names a dotted module at any depth:
+``import online_csa.models.imputation``, ``from online_csa.models import imputation`` (a
+submodule imported by name), ``from online_csa.models.imputation import LOWER`` (a name from a
+module), and inside the package relative imports at any level (``from .panel import x``,
+``from ..common import fiscal_years``). Importing a module runs the ``__init__.py`` of every
+package above it, so those count too, with whatever they import (re-exports).
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from pathlib import Path
+
+
+@functools.lru_cache(maxsize=None)
+def _import_nodes_of(path: Path, version: tuple[int, int]) -> tuple[ast.stmt, ...]:
+    """The import statements of one file, read once per process and version (modified time and
+    size): the rules share most modules."""
+    return tuple(_import_nodes(path.read_text()))
+
+
+# An import statement at the start of a line, with its parenthesised or backslash-continued
+# tail. Only these snippets are parsed: Snakemake computes every rule's code inputs at each
+# start, and parsing whole files would make every start slower.
+_IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(?:\([^)]*\)|(?:[^\n\\]|\\[\s\S])*)",
+                               re.MULTILINE)
+
+
+def _import_nodes(source: str) -> list[ast.stmt]:
+    nodes = []
+    for statement in _IMPORT_STATEMENT.findall(source):
+        try:
+            nodes.extend(ast.parse(statement.strip()).body)
+        except SyntaxError:  # "import" at the start of a line inside a string
+            continue
+    return nodes
+
+
+class _Package:
+    """The package on disk: dotted module names to files and back."""
+
+    def __init__(self, package_dir: Path):
+        self.dir = package_dir
+        self.name = package_dir.name
+
+    def file_of(self, module: str) -> Path | None:
+        """online_csa.models.imputation -> .../models/imputation.py (or .../__init__.py of a package)."""
+        parts = module.split(".")
+        if parts[0] != self.name:
+            return None
+        base = self.dir.joinpath(*parts[1:])
+        for candidate in (base.with_suffix(".py") if len(parts) > 1 else None, base / "__init__.py"):
+            if candidate is not None and candidate.is_file():
+                return candidate
+        return None
+
+    def module_of(self, path: Path) -> tuple[str, bool] | None:
+        """A file's dotted name and whether it is a package's __init__, or None outside the package."""
+        try:
+            relative = path.resolve().relative_to(self.dir.resolve())
+        except ValueError:
+            return None
+        parts = [self.name, *relative.with_suffix("").parts]
+        is_init = parts[-1] == "__init__"
+        return ".".join(parts[:-1] if is_init else parts), is_init
+
+    def imported_modules(self, node: ast.stmt, importer: Path) -> set[str]:
+        """Dotted names of this package's modules one import statement loads (parents excluded)."""
+        if isinstance(node, ast.Import):
+            return {a.name for a in node.names if a.name.split(".")[0] == self.name}
+        if not isinstance(node, ast.ImportFrom):
+            return set()
+        if node.level == 0:
+            base = node.module or ""
+        else:  # relative: resolve against the importing module's package
+            own = self.module_of(importer)
+            if own is None:
+                return set()
+            name, is_init = own
+            package = name.split(".") if is_init else name.split(".")[:-1]
+            keep = len(package) - (node.level - 1)
+            if keep < 1:
+                return set()
+            base = ".".join(package[:keep] + ([node.module] if node.module else []))
+        if base.split(".")[0] != self.name:
+            return set()
+        found = {base}
+        for alias in node.names:  # `from pkg import submodule` loads the submodule
+            if alias.name != "*" and self.file_of(f"{base}.{alias.name}") is not None:
+                found.add(f"{base}.{alias.name}")
+        return found
+
+
+def _with_parents(module: str) -> list[str]:
+    """online_csa.models.imputation -> [online_csa, online_csa.models, online_csa.models.imputation]."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def package_files(entry: str | Path, package_dir: str | Path) -> list[str]:
+    """Sorted package files an entry file (rule script, or a notebook's paired .py) needs."""
+    package = _Package(Path(package_dir))
+    files = {package.dir / "__init__.py"}
+    todo = [Path(entry)]
+    while todo:
+        path = todo.pop()
+        stat = path.stat()
+        for node in _import_nodes_of(path, (stat.st_mtime_ns, stat.st_size)):
+            for module in package.imported_modules(node, path):
+                for name in _with_parents(module):
+                    imported = package.file_of(name)
+                    if imported is not None and imported not in files:
+                        files.add(imported)
+                        todo.append(imported)
+    return sorted(str(p) for p in files)

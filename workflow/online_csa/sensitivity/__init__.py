@@ -1,0 +1,1 @@
+"""Sensitivity: Monte Carlo over the under-recording assumptions, tipping points, scenarios compared."""
