@@ -2,10 +2,17 @@
 import pandas as pd
 import pytest
 
-from online_csa.claims.checker import approx_half_width, check_claims, printed_unit
+from online_csa.claims import checks
+from online_csa.claims.cell_index import CellIndex
+from online_csa.claims.check_claims import check_claim, check_claims
+from online_csa.claims.checks import CHECKS, check_for_kind
+from online_csa.claims.claim_context import ClaimContext
+from online_csa.claims.claim_records import claim_geography, collapse_claim_records
+from online_csa.claims.verdicts import approx_half_width, printed_unit
 from online_csa.cleaning.clean_ledger import clean_ledger
 from online_csa.common.forces import ForceRegister
 from online_csa.common.geographies import GeographyMap
+from online_csa.common.measures import KINDS
 from conftest import NO_CORRECTIONS, SERIES, synthetic_force_rows, synthetic_national_rows
 
 ONLINE = "online_child_sexual_offences"
@@ -23,7 +30,7 @@ def verdicts_against(force_rows, synthetic_forces, synthetic_population):
                                synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16",
                                "latest_release", "0-17")
         geography = GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces))
-        claims, _ = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25)
+        claims = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25)
         return claims.set_index("claim_id")
     return run
 
@@ -125,3 +132,85 @@ def test_responders_counted_against_the_release(verdicts):
 def test_printing_precision_helpers():
     assert printed_unit("22") == 1.0 and printed_unit("35.8") == pytest.approx(0.1)
     assert approx_half_width(34000) == 500 and approx_half_width(100) == 5.0 * 10
+
+
+# ---- the dispatch table -------------------------------------------------------------------
+
+def test_every_checkable_kind_of_measure_has_a_check():
+    assert set(CHECKS) == set(KINDS) - {"other"}
+    assert all(callable(check) and check.__name__ == f"check_{kind}" for kind, check in CHECKS.items())
+
+
+def test_a_kind_without_a_check_is_an_error_naming_it():
+    assert check_for_kind("per_day") is checks.check_per_day
+    with pytest.raises(KeyError, match="no claim check for measure kind 'per_week'"):
+        check_for_kind("per_week")
+
+
+def synthetic_context(synthetic_forces, synthetic_population, national_rows=()):
+    """(ClaimContext, collapsed claims by claim_id) for one force's 2018/19 counts and share, and the
+    given national rows."""
+    cleaned = clean_ledger(synthetic_force_rows([
+        ("F0001", "Northshire", "2018/19", ONLINE, 150, None, "2019"),
+        ("F0002", "Northshire", "2018/19", "child_sexual_offences_all", 1000, None, "2019"),
+        ("F0003", "Northshire", "2018/19", "online_share_of_child_sexual_offences_pct", 15, None, "2019")]),
+        synthetic_national_rows(list(national_rows)), synthetic_forces, synthetic_population, NO_CORRECTIONS,
+        SERIES, "2015/16", "latest_release", "0-17")
+    geographies = GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces))
+    claims = collapse_claim_records(cleaned.claim_records, geographies)
+    return ClaimContext.from_claims(claims, cleaned.panel, geographies, NAMES, 0.25), claims.set_index("claim_id")
+
+
+def test_a_claim_reaches_the_check_of_its_kind_through_the_table(synthetic_forces, synthetic_population, monkeypatch):
+    context, claims = synthetic_context(synthetic_forces, synthetic_population,
+                                        [("N0001", "2019", "2018/19", "North", f"{ONLINE}_per_day", 1),
+                                         ("N0002", "2019", "2018/19", "North", "nca_referrals", 1)])
+    seen = []
+    monkeypatch.setitem(CHECKS, "per_day", lambda *args: seen.append(args[1].name) or {"verdict": "consistent"})
+    result = check_claim(context, claims.loc["N0001"])
+    assert seen == ["N0001"] and (result["kind"], result["verdict"]) == ("per_day", "consistent")
+    # 'other' has no check: not reproducible without consulting the table
+    other = check_claim(context, claims.loc["N0002"])
+    assert (other["kind"], other["verdict"]) == ("other", "not_reproducible")
+
+
+def test_a_claim_speaks_for_its_force_or_for_the_geography_its_label_maps_to(synthetic_forces, synthetic_population):
+    context, claims = synthetic_context(synthetic_forces, synthetic_population,
+                                        [("N0001", "2019", "2018/19", "North", ONLINE, 150),
+                                         ("N0002", "2019", "2018/19", "Atlantis", ONLINE, 1)])
+    assert claim_geography(claims.loc["F0003"], context.geographies).id == "force:Northshire"
+    north = claim_geography(claims.loc["N0001"], context.geographies)
+    assert (north.id, north.forces) == ("north", ("Northshire",))
+    assert claim_geography(claims.loc["N0002"], context.geographies) is None
+
+
+# ---- the panel's cells --------------------------------------------------------------------
+
+def synthetic_panel_cells() -> CellIndex:
+    """Four forces over 2015/16 and 2018/19: figures, a revised figure, a suppressed count, a gap."""
+    rows = [("A", "2015/16", 10, "observed"), ("A", "2018/19", 20, "observed"),
+            ("B", "2015/16", 5, "conflicting"), ("B", "2018/19", 7, "observed"),
+            ("C", "2015/16", None, "suppressed"), ("C", "2018/19", 9, "observed"),
+            ("D", "2015/16", 4, "observed"), ("D", "2018/19", None, "not_provided")]
+    panel = pd.DataFrame(rows, columns=["force", "fiscal_year", "value", "status"]).assign(
+        series=ONLINE, record_ids=[f"F{i:04d}" for i in range(1, 9)], child_population=1000.0)
+    panel["lower"] = panel["upper"] = None
+    panel.loc[panel["status"] == "suppressed", ["lower", "upper"]] = [1.0, 4.0]
+    return CellIndex(panel)
+
+
+def test_forces_with_figures_in_both_years_skip_suppressed_and_missing_cells():
+    cells = synthetic_panel_cells()
+    assert cells.forces_with_figures_in_both(ONLINE, ["D", "C", "B", "A"], 2015, 2018) == ["B", "A"]
+    assert cells.forces_with_figures_in_both(ONLINE, ["A", "B"], 2015, 2019) == []
+    assert cells.value(ONLINE, "B", 2015) == 5.0 and cells.value(ONLINE, "C", 2015) is None
+    assert cells.panel_years == (2015, 2018)
+
+
+def test_components_count_a_suppressed_cell_within_its_bounds_only_when_asked():
+    cells = synthetic_panel_cells()
+    comp = cells.components(ONLINE, ["A", "C", "D"], [2015, 2020], bounds=True)
+    assert comp.total == 14.0 and comp.total_range == (15.0, 18.0)
+    assert comp.describe_missing() == "outside_panel: A 2020/21, C 2020/21, D 2020/21"
+    assert cells.components(ONLINE, ["C"], [2015]).missing == [("C", 2015, "suppressed")]
+    assert cells.coverage(comp, ["A", "C", "D"], [2015, 2020]) == 0.5

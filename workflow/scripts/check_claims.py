@@ -5,7 +5,7 @@ redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa.claims.checker import check_claims  # noqa: E402
+from online_csa.claims.check_claims import check_claims  # noqa: E402
 from online_csa.common.geographies import GeographyMap  # noqa: E402
 from online_csa.claims.headline_checks import headline_checks  # noqa: E402
 from online_csa.common.table_schemas import validate_table  # noqa: E402
@@ -15,8 +15,8 @@ inp, par = snakemake.input, snakemake.params
 panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
-per_record, checker = check_claims(claim_records, panel, geographies, par.series, par.min_coverage_share)
-headline = headline_checks(checker, claim_records, par.headline_checks)
+per_record = check_claims(claim_records, panel, geographies, par.series, par.min_coverage_share)
+headline = headline_checks(claim_records, panel, geographies, par.headline_checks)
 claims = pd.concat([headline, per_record], ignore_index=True)
 validate_table(claims, "claims")
 write_table(claims, snakemake.output.claims)

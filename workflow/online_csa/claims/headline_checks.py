@@ -1,6 +1,6 @@
 """Cross-release checks of the NSPCC's headline claims.
 
-Per-record checks (claims.py) test one printed figure at a time. The headline claims need
+Per-record checks (check_claims.py) test one printed figure at a time. The headline claims need
 several figures at once: "doubled since 2015/16" on forces present in both years, the
 2015/16 base that moved between releases, two totals for 2018/19, a percent change whose
 base is not the published total, and how much of the rise one new offence could explain.
@@ -12,8 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from online_csa.claims.checker import CLAIM_COLUMNS, ClaimChecker, fmt
+from online_csa.claims.cell_index import CellIndex
+from online_csa.claims.verdicts import CLAIM_COLUMNS
 from online_csa.common.fiscal_years import parse_fiscal_year
+from online_csa.common.formatting import format_number
+from online_csa.common.geographies import GeographyMap
 
 
 class RecordBook:
@@ -39,7 +42,7 @@ class RecordBook:
 
     def describe(self, record_id: str) -> str:
         row = self.table.loc[record_id]
-        return f"{fmt(row['value'])} ({record_id}, {row['release_date']}, {row['geography']})"
+        return f"{format_number(row['value'])} ({record_id}, {row['release_date']}, {row['geography']})"
 
 
 def _row(claim_id, record_ids, fiscal_year, geography, measure, published, reproduced, basis, verdict, note,
@@ -50,23 +53,22 @@ def _row(claim_id, record_ids, fiscal_year, geography, measure, published, repro
             "coverage_share": coverage, "input_record_ids": inputs, "release_date": ""}
 
 
-def doubling_like_for_like(checker: ClaimChecker, book: RecordBook, spec: dict) -> dict:
+def doubling_like_for_like(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
     first, last = parse_fiscal_year(spec["from_year"]), parse_fiscal_year(spec["to_year"])
-    geography = checker.geo.geographies[spec["geography"]]
+    geography = geographies.geographies[spec["geography"]]
     series = spec["series"]
-    both = [f for f in geography.forces if checker.cell(series, f, first)[0] is not None
-            and checker.cell(series, f, last)[0] is not None]
-    start, end = checker.components(series, both, [first]), checker.components(series, both, [last])
+    both = cells.forces_with_figures_in_both(series, geography.forces, first, last)
+    start, end = cells.components(series, both, [first]), cells.components(series, both, [last])
     ratio = end.total / start.total if start.total else np.nan
-    coverage = checker.coverage(end, geography.forces, [last])
+    coverage = cells.coverage(end, geography.forces, [last])
     published = book.value(spec["published_record"])
     holds = bool(round(ratio, 1) >= published)
     basis = (f"{len(both)} of {len(geography.forces)} forces in {geography.label} have figures for both "
-             f"{spec['from_year']} and {spec['to_year']}: {fmt(start.total)} -> {fmt(end.total)}; "
+             f"{spec['from_year']} and {spec['to_year']}: {format_number(start.total)} -> {format_number(end.total)}; "
              f"forces: {', '.join(both)}")
     note = (f"ratio {ratio:.3f} on a like-for-like set covering {coverage:.0%} of the children; "
-            f"the release's own totals give {fmt(book.value(spec['release_to_record']))} / "
-            f"{fmt(book.value(spec['release_from_record']))} = "
+            f"the release's own totals give {format_number(book.value(spec['release_to_record']))} / "
+            f"{format_number(book.value(spec['release_from_record']))} = "
             f"{book.value(spec['release_to_record']) / book.value(spec['release_from_record']):.3f}")
     return _row("H01_doubling_like_for_like", spec["published_record"], f"{spec['from_year']}-{spec['to_year']}",
                 geography.label, f"{series}_fold_change", published, round(ratio, 4), basis,
@@ -74,34 +76,36 @@ def doubling_like_for_like(checker: ClaimChecker, book: RecordBook, spec: dict) 
                 ";".join(filter(None, [start.record_ids, end.record_ids])), coverage)
 
 
-def base_year_vintages(checker: ClaimChecker, book: RecordBook, spec: dict) -> list[dict]:
+def base_year_vintages(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> list[dict]:
     """The 2015/16 base as printed in successive releases, and what force data say about each step."""
     records = spec["records"]  # oldest first
     values = [book.value(r) for r in records]
     year = parse_fiscal_year(spec["year"])
     numerator = book.value(spec["compare_with"])
-    ratios = "; ".join(f"{fmt(numerator)} / {fmt(v)} = {numerator / v:.2f}" for v in values)
+    ratios = "; ".join(f"{format_number(numerator)} / {format_number(v)} = {numerator / v:.2f}" for v in values)
     printed = " -> ".join(book.describe(r) for r in records)
     rows = []
     # step 1: the E&W base grew when one more force answered and earlier answers were revised
     revisions = []
-    for force in checker.geo.geographies[spec["geography"]].forces:
-        value, status, ids = checker.cell(spec["series"], force, year)
+    for force in geographies.geographies[spec["geography"]].forces:
+        value, status, ids = cells.cell(spec["series"], force, year)
         if status == "conflicting":
-            revisions.append(f"{force} (now {fmt(value) if value is not None else 'no figure'}, record {ids})")
+            now = format_number(value) if value is not None else "no figure"
+            revisions.append(f"{force} (now {now}, record {ids})")
     step = values[1] - values[0]
     rows.append(_row(
         "H02a_base_2015_16_first_revision", f"{records[0]};{records[1]}", spec["year"], "England and Wales",
         "online_child_sexual_offences", values[1], values[0],
-        f"printed bases: {printed}. The second base is {fmt(step)} higher{book.responders_change(records[0], records[1])}. "
+        f"printed bases: {printed}. The second base is {format_number(step)} higher"
+        f"{book.responders_change(records[0], records[1])}. "
         f"Force-level revisions of {spec['year']} in the ledger: {', '.join(revisions) or 'none'}",
         "not_reproducible",
-        f"the ledger does not say which force joined or what every force revised, so the step of {fmt(step)} "
+        f"the ledger does not say which force joined or what every force revised, so the step of {format_number(step)} "
         f"cannot be rebuilt from force data. Doubling ratios: {ratios}",
         "comparison of published vintages", ";".join(records)))
     # step 2: E,W&NI base = E&W base + Northern Ireland
     ni_force = spec["added_force"]
-    ni_value, _, ni_ids = checker.cell(spec["series"], ni_force, year)
+    ni_value, _, ni_ids = cells.cell(spec["series"], ni_force, year)
     if ni_value is None:
         rows.append(_row("H02b_base_2015_16_adds_northern_ireland", f"{records[1]};{records[2]}", spec["year"],
                          "England, Wales and Northern Ireland", "online_child_sexual_offences", values[2], np.nan,
@@ -114,19 +118,20 @@ def base_year_vintages(checker: ClaimChecker, book: RecordBook, spec: dict) -> l
     rows.append(_row(
         "H02b_base_2015_16_adds_northern_ireland", f"{records[1]};{records[2]}", spec["year"],
         "England, Wales and Northern Ireland", "online_child_sexual_offences", values[2], rebuilt,
-        f"{fmt(values[1])} ({records[1]}, England and Wales) + {fmt(ni_value)} ({ni_force}, {ni_ids}) = {fmt(rebuilt)}",
-        verdict, f"the 2019 base differs from the 2017 base plus Northern Ireland by {fmt(gap)}; "
+        f"{format_number(values[1])} ({records[1]}, England and Wales) + {format_number(ni_value)} "
+        f"({ni_force}, {ni_ids}) = {format_number(rebuilt)}",
+        verdict, f"the 2019 base differs from the 2017 base plus Northern Ireland by {format_number(gap)}; "
                  f"within the {spec.get('revision_tolerance', 0.005):.1%} allowed for revisions" if verdict == "consistent" else "",
         "published vintage + force figure", f"{records[1]};{ni_ids}"))
     return rows
 
 
-def total_vintages(checker: ClaimChecker, book: RecordBook, spec: dict) -> dict:
+def total_vintages(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
     early, late = spec["records"]
     a, b = book.value(early), book.value(late)
     year = parse_fiscal_year(spec["year"])
-    geography = checker.geo.geographies[spec["geography"]]
-    seen = [v for f in geography.forces if (v := checker.cell(spec["series"], f, year)[0]) is not None]
+    geography = geographies.geographies[spec["geography"]]
+    seen = [v for f in geography.forces if (v := cells.value(spec["series"], f, year)) is not None]
     median = float(np.median(seen)) if seen else np.nan
     extra = spec["extra_forces"]
     gap = b - a
@@ -134,14 +139,14 @@ def total_vintages(checker: ClaimChecker, book: RecordBook, spec: dict) -> dict:
     return _row(
         "H03_2018_19_total_two_releases", f"{early};{late}", spec["year"], geography.label,
         "online_child_sexual_offences", b, a,
-        f"{book.describe(early)} against {book.describe(late)}: the later total is {fmt(gap)} higher, from "
-        f"{extra} more responding forces ({fmt(gap / extra, 1)} each); the median force figure for "
-        f"{spec['year']} in the ledger is {fmt(median, 1)}",
+        f"{book.describe(early)} against {book.describe(late)}: the later total is {format_number(gap)} higher, from "
+        f"{extra} more responding forces ({format_number(gap / extra, 1)} each); the median force figure for "
+        f"{spec['year']} in the ledger is {format_number(median, 1)}",
         verdict, "the larger total covers more forces; neither is wrong, but they are not the same quantity",
         "comparison of published vintages", f"{early};{late}")
 
 
-def percent_change_base(checker: ClaimChecker, book: RecordBook, spec: dict) -> dict:
+def percent_change_base(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
     change = book.value(spec["change_record"])
     end = book.value(spec["end_record"])
     implied = end / (1 + change / 100)
@@ -155,13 +160,14 @@ def percent_change_base(checker: ClaimChecker, book: RecordBook, spec: dict) -> 
         "H04_plus16_to_10391", f"{spec['change_record']};{spec['end_record']}", spec["period"],
         "England, Wales, Northern Ireland and Channel Islands", "online_child_sexual_offences_pct_change", change,
         round(implied, 1),
-        f"{book.describe(spec['end_record'])} is +{change:g}% on a base of {fmt(implied)}; " + "; ".join(lines),
+        f"{book.describe(spec['end_record'])} is +{change:g}% on a base of {format_number(implied)}; "
+        + "; ".join(lines),
         "consistent" if match else "contradicted",
         "the published 2018/19 totals do not give +16%; the base behind it was never printed",
         "published totals", ";".join([spec["end_record"], *spec["base_records"]]))
 
 
-def s15a_share_of_rise(checker: ClaimChecker, book: RecordBook, spec: dict) -> dict:
+def s15a_share_of_rise(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
     start, end, s15a = book.value(spec["from_record"]), book.value(spec["to_record"]), book.value(spec["s15a_record"])
     rise = end - start
     share = s15a / rise
@@ -170,20 +176,23 @@ def s15a_share_of_rise(checker: ClaimChecker, book: RecordBook, spec: dict) -> d
         "H05_s15a_could_account_for_rise", ";".join([spec["from_record"], spec["to_record"], spec["s15a_record"]]),
         spec["period"], "England, Wales and Northern Ireland", "share_of_rise_matching_s15a_offences", np.nan,
         round(share, 4),
-        f"rise {fmt(end)} - {fmt(start)} = {fmt(rise)}; s.15A sexual communication offences in "
+        f"rise {format_number(end)} - {format_number(start)} = {format_number(rise)}; "
+        f"s.15A sexual communication offences in "
         f"{spec['s15a_year']}: {book.describe(spec['s15a_record'])} = {share:.0%} of the rise",
         "not_reproducible",
         f"the offence did not exist in the base year; if every s.15A offence carried the online flag, "
-        f"{spec['s15a_year']} without them would be {fmt(without)}, a ratio of {without / start:.2f}. "
+        f"{spec['s15a_year']} without them would be {format_number(without)}, a ratio of {without / start:.2f}. "
         "How many were flagged is not published, so 'doubled' cannot be shown on a like-for-like offence scope",
         "published totals", ";".join([spec["from_record"], spec["to_record"], spec["s15a_record"]]))
 
 
-def headline_checks(checker: ClaimChecker, claim_records: pd.DataFrame, spec: dict) -> pd.DataFrame:
-    book = RecordBook(claim_records)
-    rows = [doubling_like_for_like(checker, book, spec["doubling_like_for_like"]),
-            *base_year_vintages(checker, book, spec["base_year_vintages"]),
-            total_vintages(checker, book, spec["total_vintages"]),
-            percent_change_base(checker, book, spec["percent_change_base"]),
-            s15a_share_of_rise(checker, book, spec["s15a_share_of_rise"])]
+def headline_checks(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: GeographyMap,
+                    spec: dict) -> pd.DataFrame:
+    """The headline claims' rows of claims.csv (CLAIM_COLUMNS), one or more per check in `spec`."""
+    cells, book = CellIndex(panel), RecordBook(claim_records)
+    rows = [doubling_like_for_like(cells, geographies, book, spec["doubling_like_for_like"]),
+            *base_year_vintages(cells, geographies, book, spec["base_year_vintages"]),
+            total_vintages(cells, geographies, book, spec["total_vintages"]),
+            percent_change_base(cells, geographies, book, spec["percent_change_base"]),
+            s15a_share_of_rise(cells, geographies, book, spec["s15a_share_of_rise"])]
     return pd.DataFrame(rows).reindex(columns=CLAIM_COLUMNS)

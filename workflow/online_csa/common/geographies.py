@@ -47,3 +47,10 @@ class GeographyMap:
 
     def for_force(self, force: str) -> Geography:
         return Geography(f"force:{force}", force, (force,))
+
+    def for_figure(self, level: str, force: str, record_id: str, label: str) -> Geography | None:
+        """The geography a published figure speaks for: its own force's for a force-level figure,
+        else the one its record override or its label maps to (None if neither does)."""
+        if level == "force":
+            return self.for_force(force)
+        return self.for_record(record_id, label)

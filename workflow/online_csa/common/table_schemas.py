@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from online_csa.claims.checker import VERDICTS
+from online_csa.claims.verdicts import VERDICTS
 from online_csa.cleaning.panel import STATUSES
 from online_csa.cleaning.routing import REJECTION_REASONS
 

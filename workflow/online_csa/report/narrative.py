@@ -7,12 +7,12 @@ import html
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
+from online_csa.common.formatting import format_number
+
 
 def n(x, digits: int = 0) -> str:
-    """Thousands separators; 'n/a' for a missing value."""
-    if x is None or (isinstance(x, float) and pd.isna(x)) or x is pd.NA:
-        return "n/a"
-    return f"{x:,.{digits}f}"
+    """Thousands separators; 'n/a' for a missing value (the chapters' short name for format_number)."""
+    return format_number(x, digits)
 
 
 def pct(x, digits: int = 0) -> str:
