@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from online_csa.common.formatting import format_number
+
 
 # Tables whose rows have a natural key: a changed row is reported by its key.
 ROW_KEYS = {
@@ -130,10 +132,6 @@ def compare_runs(first: str | Path, second: str | Path) -> RunComparison:
             raise FileNotFoundError(f"{root} is not a results folder: it has no tables/ subfolder")
     return RunComparison(compare_tables(first, second), changed_verdicts(first, second),
                          changed_totals(first, second), changed_claim_support(first, second))
-
-
-def format_number(x, digits: int = 0) -> str:
-    return f"{x:,.{digits}f}"
 
 
 def _interval(row, suffix: str) -> str:
