@@ -214,3 +214,36 @@ def test_components_count_a_suppressed_cell_within_its_bounds_only_when_asked():
     assert comp.describe_missing() == "outside_panel: A 2020/21, C 2020/21, D 2020/21"
     assert cells.components(ONLINE, ["C"], [2015]).missing == [("C", 2015, "suppressed")]
     assert cells.coverage(comp, ["A", "C", "D"], [2015, 2020]) == 0.5
+
+
+def test_a_force_percent_change_marked_a_lower_bound_by_its_qualifier_is_judged_as_one(synthetic_forces,
+                                                                                      synthetic_population):
+    rows = [("F0001", "Northshire", "2015/16", ONLINE, 6, None, "2016"),
+            ("F0002", "Northshire", "2016/17", ONLINE, 43, None, "2017"),
+            ("F0003", "Southshire", "2015/16", ONLINE, 38, None, "2016"),
+            ("F0004", "Southshire", "2016/17", ONLINE, 58, None, "2017"),
+            # 'more than 50 percent' for 38 -> 58 (+52.6%): a bound, not an exact figure
+            ("F0005", "Southshire", "2015/16-2016/17", f"{ONLINE}_pct_change", 50,
+             "lower bound: printed as 'more than 50 percent'", "2017"),
+            # 6 -> 43 printed as 716%: the ratio 7.17 x 100, not the change (+617%)
+            ("F0006", "Northshire", "2015/16-2016/17", f"{ONLINE}_pct_change", 716, "misprinted", "2017")]
+    claims = verdicts_against(rows, synthetic_forces, synthetic_population)([])
+    bound = claims.loc["F0005"]
+    assert bound["verdict"] == "reproduced" and bound["reproduced_value"] == 52.63
+    assert "a lower bound, as the ledger's qualifier says" in bound["note"]
+    misprint = claims.loc["F0006"]
+    assert misprint["verdict"] == "contradicted" and misprint["reproduced_value"] == 616.67
+    assert "(43 - 6) / 6 = +616.7%" in misprint["note"]
+    assert "the ratio 43 / 6 = 7.17 written as a percentage" in misprint["note"]
+
+
+def test_bounds_read_from_the_qualifier_and_the_arithmetic_of_a_misprint():
+    from online_csa.claims.checks import change_arithmetic
+    from online_csa.common.measures import bound_from_qualifier
+
+    assert bound_from_qualifier("lower bound: printed as 'over 90%'") == "lower"
+    assert bound_from_qualifier("Upper bound: at most") == "upper"
+    assert bound_from_qualifier("printed as 'a lower bound of sorts'") is None
+    assert bound_from_qualifier(None) is None
+    assert change_arithmetic(54, 81, 151, 1.0) == "from 81 to 151 the change is (151 - 81) / 81 = +86.4%"
+    assert change_arithmetic(18, 63, 77, 1.0).endswith("divided by the later year's 77 instead of the earlier year's")

@@ -6,6 +6,8 @@ described in claims/verdicts.py, the check for each kind of measure is in claims
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -15,13 +17,16 @@ from online_csa.claims.claim_records import claim_geography, collapse_claim_reco
 from online_csa.claims.verdicts import CLAIM_COLUMNS
 from online_csa.common.fiscal_years import parse_period
 from online_csa.common.geographies import GeographyMap
-from online_csa.common.measures import classify_measure
+from online_csa.common.measures import bound_from_qualifier, classify_measure
 
 
 def check_claim(context: ClaimContext, claim: pd.Series) -> dict:
     """The verdict columns of one claim; a figure that cannot be tested at all (no force-level
     counterpart, no number, no known geography, no fiscal period) is not_reproducible, saying why."""
     measure = classify_measure(claim["measure"], context.series)
+    qualifier_bound = bound_from_qualifier(claim.get("qualifier"))
+    if measure.bound is None and qualifier_bound:
+        measure = replace(measure, bound=qualifier_bound)
     period = parse_period(claim["fiscal_year"])
     geography = claim_geography(claim, context.geographies)
     result = {"kind": measure.kind, "method": "", "reproduced_value": np.nan, "coverage_share": np.nan,
@@ -40,6 +45,9 @@ def check_claim(context: ClaimContext, claim: pd.Series) -> dict:
         result["basis"] = f"period {claim['fiscal_year']!r} is not a fiscal year or span of fiscal years"
         return result
     result.update(check_for_kind(measure.kind)(context, claim, measure, period, geography))
+    if qualifier_bound and measure.bound == qualifier_bound:
+        result["note"] = "; ".join(filter(None, [f"a {qualifier_bound} bound, as the ledger's qualifier says "
+                                                 f"({claim['qualifier']!r})", result.get("note", "")]))
     return result
 
 

@@ -82,13 +82,30 @@ def _change(context: ClaimContext, claim, measure: Measure, period: Period, geog
         cells.coverage(like, forces, [first]), basis
 
 
+def change_arithmetic(published: float, a: float, b: float, unit: float) -> str:
+    """The arithmetic behind a contradicted percent change, and a misprint it matches, if any."""
+    text = (f"from {format_number(a)} to {format_number(b)} the change is ({format_number(b)} - {format_number(a)}) "
+            f"/ {format_number(a)} = {(b / a - 1) * 100:+.1f}%")
+    ratio = b / a
+    if abs(ratio * 100 - published) < max(unit, 1.0):
+        text += (f"; the printed {published:g} is the ratio {format_number(b)} / {format_number(a)} = "
+                 f"{ratio:.2f} written as a percentage (x100), not the change")
+    elif abs((1 - a / b) * 100 - published) < max(unit, 1.0):
+        text += (f"; the printed {published:g} is the change divided by the later year's {format_number(b)} "
+                 "instead of the earlier year's")
+    return text
+
+
 def check_pct_change(context: ClaimContext, claim, measure: Measure, period: Period, geography: Geography) -> dict:
     a, b, method, ids, coverage, basis = _change(context, claim, measure, period, geography)
     if a is None or not a:
         return {"method": method, "input_record_ids": ids, "coverage_share": coverage, "basis": basis,
                 "verdict": "not_reproducible", "note": "the change cannot be computed for the whole area"}
     computed = (b / a - 1) * 100
-    verdict, why = judge_change(claim["published_value"], measure.bound, computed, printed_unit(claim["value_text"]))
+    unit = printed_unit(claim["value_text"])
+    verdict, why = judge_change(claim["published_value"], measure.bound, computed, unit)
+    if verdict == "contradicted":
+        why += "; " + change_arithmetic(claim["published_value"], a, b, unit)
     return {"method": method, "reproduced_value": round(computed, 2), "input_record_ids": ids,
             "coverage_share": coverage, "basis": basis, "verdict": verdict, "note": why}
 

@@ -32,6 +32,8 @@ def collapse_claim_records(records: pd.DataFrame, geographies: GeographyMap) -> 
             "fiscal_year": first["fiscal_year"], "geography": first["geography"], "measure": first["measure"],
             "published_value": first["value"], "value_text": first["value_text"], "level": first["level"],
             "force": first["force"], "geo_key": first["geo_key"],
+            "qualifier": next((q for q in group["qualifier"] if isinstance(q, str) and q), None)
+            if "qualifier" in group else None,
             # the most precise date any outlet gives for the release (ties: the earliest)
             "release_date": min(group["release_date"].dropna(), default="",
                                 key=lambda d: (-sum(p > 0 for p in release_key(d)), release_key(d))),

@@ -46,6 +46,17 @@ class Measure:
         return self.kind == "count"
 
 
+_QUALIFIER_BOUND = re.compile(r"^\s*(lower|upper) bound\b", re.I)
+
+
+def bound_from_qualifier(qualifier) -> str | None:
+    """'lower' or 'upper' when the ledger's qualifier opens with "lower bound:" or "upper bound:",
+    the ledger's way of saying that a figure printed as "more than 50%" or "over 90%" is a bound
+    although its measure name has no _lower_bound suffix."""
+    match = _QUALIFIER_BOUND.match(qualifier) if isinstance(qualifier, str) else None
+    return match.group(1).lower() if match else None
+
+
 def classify_measure(name: str, series: list[str], flagged_series: str = "online_child_sexual_offences") -> Measure:
     """Classify a measure name against the configured count series."""
     stem, bound = name, None
