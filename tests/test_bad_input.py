@@ -200,3 +200,19 @@ def test_a_suppressed_cell_never_counts_as_zero_in_a_total(verdicts_with_a_suppr
         "N0001", "verdict"] == "contradicted"
     assert verdicts_with_a_suppressed_cell([("N0001", "2019-06", "2018/19", "All", ONLINE, 403)]).loc[
         "N0001", "verdict"] == "consistent"
+
+
+def test_a_negative_percent_change_is_a_published_fall_routed_to_claims_not_rejected(synthetic_forces,
+                                                                                    synthetic_population):
+    result = clean([("F0001", "Northshire", "2016/17-2017/18", f"{ONLINE}_pct_change", "-18", "a drop of 18%",
+                     "2018-06")], synthetic_forces, synthetic_population)
+    assert "F0001" not in set(result.rejected["record_id"])
+    claim = result.claim_records.set_index("record_id").loc["F0001"]
+    assert claim["value"] == -18 and claim["measure"] == f"{ONLINE}_pct_change"
+
+
+def test_an_empty_value_with_a_reason_is_a_gap_not_provided(synthetic_forces, synthetic_population):
+    row = cell(clean([("F0001", "Northshire", "2016/17", ONLINE, None,
+                       "not provided: the force failed to provide figures", "2017-06")],
+                     synthetic_forces, synthetic_population), "Northshire", "2016/17")
+    assert row["status"] == "not_provided" and pd.isna(row["value"]) and row["record_ids"] == "F0001"
