@@ -33,9 +33,8 @@
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
-from online_csa.models.imputation import LOWER, UPPER
+from online_csa.common.intervals import LOWER, UPPER
 from online_csa.report.narrative import figure, md, pct, table
-from online_csa.common.tables import read_table
 
 job = pipeline_job(globals(), "notebook_models")  # the Snakemake job, or in Jupyter the last run's
 inp = job.input
@@ -49,9 +48,10 @@ decomposition = pd.read_csv(inp.flag_decomposition)
 quarantined = pd.read_csv(inp.flag_quarantined)
 breaks = pd.read_csv(inp.structural_breaks)
 trends = pd.read_csv(inp.trends)
+s15a_step = pd.read_csv(inp.s15a_step)
+panel_values = pd.read_csv(inp.panel_values_used)
 focus = par.focus_series
 geography = par.geography
-panel = read_table(inp.panel, "panel")
 md(f"Every interval in this chapter is a **{pct(UPPER - LOWER)}** interval: the {pct(LOWER)} and "
    f"{pct(UPPER)} points of the simulated draws (`lower_90`, `upper_90` in the tables).")
 
@@ -75,15 +75,9 @@ for series, c in coefficients.groupby("series", sort=False):
 # claims; the sensitivity stage uses the national s.15A totals instead of force figures.
 
 # %%
-observed = panel[panel["status"].isin(["observed", "conflicting"]) & panel["value"].notna()]
-estimates = pd.read_csv(inp.force_year_estimates)
-used = observed.merge(estimates[["series", "force", "fiscal_year"]], how="left", indicator=True)
-unused = used[used["_merge"] == "left_only"].copy()
-unused["reason"] = [f"series not in models.series ({', '.join(par.modelled_series)})"
-                    if s not in par.modelled_series else f"force outside the modelled geography ({par.modelled_geography})"
-                    for s in unused["series"]]
-md(f"**{len(unused)}** of {len(observed)} observed panel values are not used by any model." if len(unused)
-   else "Every observed panel value is used by a model.")
+unused = panel_values[~panel_values["used_by_models"]]
+md(f"**{len(unused)}** of {len(panel_values)} observed panel values are not used by any model."
+   if len(unused) else "Every observed panel value is used by a model.")
 if len(unused):
     table(unused, ["series", "force", "fiscal_year", "value", "record_ids", "reason"])
 
@@ -158,15 +152,15 @@ if len(quarantined):
 # %%
 table(breaks, ["term", "irr", "irr_lower_95", "irr_upper_95", "se_cluster"])
 table(trends, ["from_year", "to_year", "scope", "method", "ratio", "lower_95", "upper_95"])
-step = breaks[breaks["term"].str.startswith("step from 2017")].iloc[0]
-arith = trends[trends["method"].str.startswith("published totals less")]
+step = s15a_step.iloc[0]
+year = step["break_year"]
 reading = ("an added offence cannot lower the count, so the force-level panel does not identify the s.15A step "
-           "(only a handful of forces have a 2017/18 figure); the arithmetic on the published totals is the "
+           f"(only a handful of forces have a {year} figure); the arithmetic on the published totals is the "
            "better guide" if step["irr"] < 1 else "the step is the model's estimate of what s.15A added")
-md(f"The 2017/18 step is an incidence-rate ratio of **{step['irr']:.2f}** ({step['irr_lower_95']:.2f} to "
+md(f"The {year} step is an incidence-rate ratio of **{step['irr']:.2f}** ({step['irr_lower_95']:.2f} to "
    f"{step['irr_upper_95']:.2f}): {reading}. Removing the published s.15A count from the published total gives a "
-   f"ratio of **{arith['ratio'].iloc[0]:.2f}**: on a like-for-like offence scope the published totals show no "
-   "doubling.")
+   f"ratio of **{step['published_ratio_less_s15a']:.2f}**: on a like-for-like offence scope the published totals "
+   "show no doubling.")
 
 # %% [markdown]
 # ## What the data can and cannot say

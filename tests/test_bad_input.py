@@ -149,7 +149,7 @@ def test_a_suppressed_cell_is_imputed_inside_its_bounds():
 
 
 def test_calibration_skips_a_cell_without_which_the_model_is_not_identified():
-    from online_csa.models.imputation import leave_one_out_calibration
+    from online_csa.models.calibration import leave_one_out_calibration
     frame = synthetic_model_frame()
     frame = frame[frame["year"] < 2019].copy()
     # a synthetic area seen in 2016/17 and in a year nobody else reports (2019/20)

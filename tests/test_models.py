@@ -6,11 +6,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from online_csa.models.calibration import leave_one_out_calibration
+from online_csa.models.constraints import TotalConstraint
 from online_csa.models.flag_propensity import decompose_growth, fit_flag_share, paired_cells
-from online_csa.models.imputation import (TotalConstraint, force_year_estimates, impute_missing_cells,
-                                   leave_one_out_calibration, national_totals)
+from online_csa.models.imputation import force_year_estimates, impute_missing_cells, national_totals
 from online_csa.models.negative_binomial import (design_matrix, fit_negative_binomial, irls_negative_binomial,
-                                          simulate_counts)
+                                                 simulate_counts)
 from online_csa.models.structural_breaks import trend_ratio
 
 warnings.simplefilter("ignore")
@@ -222,3 +223,72 @@ def test_a_structured_fit_that_cannot_separate_a_year_says_so(monkeypatch):
     monkeypatch.setattr(nb, "STRUCTURED_FROM_FORCES", 5)
     with pytest.raises(nb.NotIdentifiedError, match="not identified"):
         fit_negative_binomial(frame, robust=False)
+
+
+def test_rescale_rows_hits_each_target_and_splits_an_all_zero_row_equally():
+    from online_csa.models.constraints import rescale_rows
+
+    block = np.array([[1.0, 3.0], [0.0, 0.0], [2.0, 2.0]])
+    np.testing.assert_allclose(rescale_rows(block, [8.0, 6.0, 1.0]), [[2.0, 6.0], [3.0, 3.0], [0.5, 0.5]])
+    np.testing.assert_allclose(rescale_rows(block, 4.0), [[1.0, 3.0], [2.0, 2.0], [2.0, 2.0]])
+
+
+def test_cumulative_constraints_are_applied_before_national_ones_each_kind_by_record():
+    from online_csa.models.constraints import application_order
+
+    rules = [TotalConstraint(record_id, kind, ("A",), (2015,), 1.0)
+             for record_id, kind in [("N2", "national"), ("F9", "cumulative"), ("N1", "national"), ("F3", "cumulative")]]
+    assert [r.record_id for r in application_order(rules)] == ["F3", "F9", "N1", "N2"]
+
+
+def test_time_terms_name_each_column_by_kind_and_year():
+    from online_csa.models.negative_binomial import time_terms
+
+    terms = time_terms("interrupted_time_series", [2014, 2015, 2016], [2017, 2020])
+    assert [(t.kind, t.year, t.label) for t in terms] == [
+        ("trend", None, "trend (per year)"), ("level_step", 2017, "step from 2017/18"),
+        ("level_step", 2020, "step from 2020/21")]
+    assert [t.label for t in time_terms("year_effects", [2008, 2009, 2099])] == ["year[2009/10]", "year[2099/00]"]
+    _, columns = design_matrix(["a"], [2015], ["a"], [2014, 2015], "interrupted_time_series", [2015])
+    assert columns == ["force[a]", "trend (per year)", "step from 2015/16"]
+
+
+def test_the_s15a_step_table_is_the_steps_row_of_the_coefficients_beside_the_published_arithmetic():
+    from online_csa.models.negative_binomial import coefficient_table
+    from online_csa.models.structural_breaks import s15a_step
+
+    effects = tuple(0.2 * (y - 2015) + 0.5 * (y >= 2017) for y in YEARS)
+    frame, _ = synthetic_panel(n_forces=40, alpha=0.1, seed=11, year_effects=effects)
+    fit = fit_negative_binomial(frame, design="interrupted_time_series", breaks=[2017, 2020])
+    published = {"from_total": 4000.0, "to_total": 9000.0, "s15a_total": 1000.0, "records": "N1; N2; N3"}
+    step = s15a_step(fit, "synthetic_series", 2017, published)
+    coefficients = coefficient_table(fit, "synthetic_series").set_index("term")
+    assert len(step) == 1
+    row = step.iloc[0]
+    assert (row["term_kind"], row["break_year"], row["term"]) == ("level_step", "2017/18", "step from 2017/18")
+    assert row["irr"] == coefficients.loc["step from 2017/18", "irr"]
+    assert row["irr"] == pytest.approx(np.exp(fit.params[len(fit.forces) + 1]))
+    assert row["irr_lower_95"] == coefficients.loc["step from 2017/18", "irr_lower_95"]
+    assert row["published_ratio_less_s15a"] == pytest.approx((9000 - 1000) / 4000)
+    assert row["published_records"] == "N1; N2; N3"
+    with pytest.raises(ValueError, match="no level step from 2018/19"):
+        s15a_step(fit, "synthetic_series", 2018, published)
+
+
+def test_panel_values_used_by_models_lists_every_observed_value_and_why_one_is_unused():
+    from online_csa.models.model_panel import panel_values_used_by_models
+
+    panel = pd.DataFrame({
+        "series": ["modelled", "modelled", "modelled", "other", "modelled", "modelled"],
+        "force": ["Northshire", "Outshire", "Northshire", "Northshire", "Southshire", "Southshire"],
+        "fiscal_year": ["2015/16", "2015/16", "2016/17", "2015/16", "2015/16", "2016/17"],
+        "status": ["observed", "observed", "missing", "observed", "conflicting", "conflicting"],
+        "value": pd.array([10, 20, None, 30, 40, None], dtype="Int64"),
+        "record_ids": ["F1", "F2", "", "F3", "F4;F5", "F6;F7"]})
+    table = panel_values_used_by_models(panel, ["modelled"], ["Northshire", "Southshire"], "north_and_south")
+    # the missing cell and the conflicting one without a chosen value are not observed values
+    assert table[["force", "fiscal_year", "value", "used_by_models"]].values.tolist() == [
+        ["Northshire", "2015/16", 10, True], ["Outshire", "2015/16", 20, False], ["Northshire", "2015/16", 30, False],
+        ["Southshire", "2015/16", 40, True]]
+    assert table["reason"].tolist() == ["", "force outside the modelled geography (north_and_south)",
+                                        "series not in models.series (modelled)", ""]

@@ -82,3 +82,17 @@ def test_environment_yml_installs_exactly_the_pinned_requirements():
     assert all("==" in line for line in pins if line and not line.startswith("#"))
     for package in ["snakemake==9.27.1", "pandas==2.3.3", "seaborn==0.13.2", "statsmodels==0.15.0", "pytest=="]:
         assert any(line.startswith(package) for line in pins), package
+
+
+def test_the_national_series_figure_draws_only_defined_geographies():
+    geographies = yaml.safe_load((ROOT / "config/geographies.yaml").read_text())
+    assert set(geographies["national_series_figure"]) <= set(geographies["geographies"])
+
+
+def test_a_figure_geography_that_is_not_defined_is_refused(synthetic_forces):
+    from online_csa.common.forces import ForceRegister
+    from online_csa.common.geographies import GeographyMap
+
+    definitions = {"geographies": {"north": {"nations": ["England"]}}, "national_series_figure": {"south": "South"}}
+    with pytest.raises(ValueError, match="national_series_figure names undefined geography 'south'"):
+        GeographyMap(definitions, ForceRegister(synthetic_forces))

@@ -12,7 +12,9 @@ from online_csa.sensitivity.distributions import parse_assumptions
 from online_csa.report.narrative import TABLE_MIMETYPE, table_data
 from online_csa.rule_support.pipeline_job import job_from_file, pipeline_job, project_root
 from online_csa.report.run_record import package_versions, seeds
-from online_csa.sensitivity.monte_carlo import RecordedTotals, TrendClaim, claim_support, joint_metrics
+from online_csa.sensitivity.monte_carlo import claim_support, joint_metrics
+from online_csa.sensitivity.recorded_totals import RecordedTotals
+from online_csa.sensitivity.trend_claims import TrendClaim
 from online_csa.report.pdf_report import compile_pdf, escape, inline, markdown, pdf_page_count, report_markup
 
 

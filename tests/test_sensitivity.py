@@ -4,8 +4,10 @@ import pandas as pd
 import pytest
 
 from online_csa.sensitivity.distributions import AssumptionError, assumptions_table, parse_assumption, parse_assumptions
-from online_csa.sensitivity.monte_carlo import (REQUIRED, RecordedTotals, TrendClaim, run_sensitivity, tipping_curves,
-                                    tipping_points, tornado_table)
+from online_csa.sensitivity.monte_carlo import REQUIRED, run_sensitivity, tornado_table
+from online_csa.sensitivity.recorded_totals import RecordedTotals
+from online_csa.sensitivity.tipping_points import tipping_curves, tipping_points
+from online_csa.sensitivity.trend_claims import TrendClaim
 
 FIXED = {name: {"dist": "fixed", "value": 1.0} for name in REQUIRED}
 
@@ -133,3 +135,48 @@ def test_assumptions_table_resolves_evidence_and_refuses_unknown_names():
     specs["reporting_rate"]["evidence"] = ["no_such_row"]
     with pytest.raises(AssumptionError, match="assumptions.reporting_rate.evidence: no_such_row"):
         assumptions_table(parse_assumptions(specs), specs, parameters)
+
+
+def test_recorded_totals_read_one_series_and_geography_with_s15a_zero_before_the_offence():
+    from online_csa.sensitivity.recorded_totals import load_recorded_totals
+
+    estimates = pd.DataFrame({"series": ["s", "s", "s", "other"], "geography": ["g", "g", "h", "g"],
+                              "fiscal_year": ["2016/17", "2017/18", "2016/17", "2016/17"],
+                              "observed_sum": [100.0, 200.0, 1.0, 2.0]})
+    draws = pd.DataFrame({"s|g|2016/17": [1.0, 2.0, 3.0], "s|g|2017/18": [4.0, 5.0, 6.0], "s|h|2016/17": [0.0] * 3})
+    records = pd.DataFrame({"value": [55.0]}, index=["N0001"])
+    totals = load_recorded_totals(estimates, draws, records, "s", "g", {"2017/18": "N0001"}, 2017)
+    assert totals.observed == {"2016/17": 100.0, "2017/18": 200.0}
+    np.testing.assert_array_equal(totals.imputed["2017/18"], [4.0, 5.0, 6.0])
+    assert totals.s15a == {"2016/17": 0.0, "2017/18": 55.0}
+    assert totals.n_draws == 3
+    with pytest.raises(ValueError, match="no national estimates for series 's' and geography 'x'"):
+        load_recorded_totals(estimates, draws, records, "s", "x", {}, 2017)
+
+
+def test_trend_claims_take_their_published_totals_from_the_records():
+    from online_csa.sensitivity.trend_claims import trend_claims_from_config
+
+    records = pd.DataFrame({"value": [4000.0, 8000.0]}, index=["N0001", "N0002"])
+    entry = {"claim_id": "SYN01", "description": "synthetic doubling", "from_year": "2015/16", "to_year": "2018/19",
+             "from_record": "N0001", "to_record": "N0002", "thresholds": [1, 2]}
+    assert trend_claims_from_config([entry], records) == [CLAIM]
+    assert CLAIM.published_ratio == 2.0
+    with pytest.raises(ValueError, match=r"trend_claims\[SYN01\].to_record: N0009 is not a claim record"):
+        trend_claims_from_config([{**entry, "to_record": "N0009"}], records)
+
+
+def test_the_s15a_tipping_points_solve_the_published_arithmetic_and_state_the_switch():
+    from online_csa.sensitivity.tipping_points import reference_values, s15a_share_tipping, s15a_switch_tipping
+
+    held_at = reference_values(parse_assumptions(FIXED), "neutral")
+    # (8000 - 2000 s) / 4000 = 1.5  ->  s = 1
+    arithmetic, median, lower = s15a_share_tipping(synthetic_totals(), CLAIM, 1.5, held_at, 1.0)
+    assert arithmetic.value == pytest.approx(1.0) and arithmetic.note == ""
+    # the model: (8000 - 2000 s) / 5000 = 1.5  ->  s = 0.25, in every draw (no noise)
+    assert median.value == pytest.approx(0.25) and lower.value == pytest.approx(0.25)
+    switch = s15a_switch_tipping(synthetic_totals(), CLAIM, held_at, 1.0)
+    assert switch.note == "model median ratio 1.60 with s.15A in scope, 1.20 without"
+    no_count = RecordedTotals({"2015/16": 4000.0, "2018/19": 7000.0},
+                              {"2015/16": np.full(3, 1000.0), "2018/19": np.full(3, 1000.0)}, {})
+    assert s15a_share_tipping(no_count, CLAIM, 1.5, held_at, 1.0)[0].note == "no published s.15A count for both years"

@@ -23,7 +23,9 @@ def test_figure_jobs_load_seaborn_without_scipy_stats_and_it_still_works_later()
 
 
 def test_the_sensitivity_and_calibration_jobs_do_not_import_scipy_stats_or_statsmodels():
-    modules = imported_after("import online_csa.sensitivity.monte_carlo, online_csa.sensitivity.distributions, online_csa.models.imputation")
+    modules = imported_after("import online_csa.sensitivity.monte_carlo, online_csa.sensitivity.distributions, "
+                             "online_csa.sensitivity.tipping_points, online_csa.sensitivity.recorded_totals, "
+                             "online_csa.models.imputation, online_csa.models.calibration")
     assert "scipy.stats" not in modules and "statsmodels" not in modules
 
 

@@ -24,6 +24,9 @@ def one(draws: int) -> None:
 
     sys.path.insert(0, str(ROOT / "workflow"))
     from online_csa.sensitivity import monte_carlo as sens
+    from online_csa.sensitivity.recorded_totals import load_recorded_totals
+    from online_csa.sensitivity.tipping_points import tipping_curves, tipping_points
+    from online_csa.sensitivity.trend_claims import trend_claims_from_config
     from online_csa.sensitivity.distributions import parse_assumptions
     from online_csa.common.fiscal_years import parse_fiscal_year
     from online_csa.common.tables import read_table
@@ -32,17 +35,17 @@ def one(draws: int) -> None:
     specs = {k: v for k, v in config["assumptions"].items() if k != "include_s15a"}
     s = config["sensitivity"]
     records = read_table(ROOT / "results/interim/claim_records.csv", "claim_records").set_index("record_id")
-    totals = sens.load_recorded_totals(pd.read_csv(ROOT / "results/tables/national_estimates.csv"),
-                                       pd.read_csv(ROOT / "results/models/national_draws.csv"), records, s["series"],
-                                       s["geography"], s["s15a_counts"], parse_fiscal_year(s["s15a_first_year"]))
-    claims = sens.trend_claims_from_config(s["trend_claims"], records)
+    totals = load_recorded_totals(pd.read_csv(ROOT / "results/tables/national_estimates.csv"),
+                                  pd.read_csv(ROOT / "results/models/national_draws.csv"), records, s["series"],
+                                  s["geography"], s["s15a_counts"], parse_fiscal_year(s["s15a_first_year"]))
+    claims = trend_claims_from_config(s["trend_claims"], records)
     assumptions = parse_assumptions(specs, required=sens.REQUIRED)
     include = config["assumptions"]["include_s15a"]
     ready = time.perf_counter()
     table = sens.run_sensitivity(totals, claims, assumptions, include, draws, config["monte_carlo"]["seed"])
     sens.tornado_table(table, assumptions)
-    sens.tipping_points(totals, claims, assumptions, include)
-    sens.tipping_curves(totals, claims, assumptions, include)
+    tipping_points(totals, claims, assumptions, include)
+    tipping_curves(totals, claims, assumptions, include)
     done = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{draws:>10,} draws  compute {done - ready:6.2f} s  process {done - start:6.2f} s  peak RSS {peak_mb:7.1f} MB")

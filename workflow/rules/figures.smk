@@ -2,6 +2,11 @@
 # matplotlib and seaborn (about three seconds on a small machine) once, not once per figure.
 # Which figure is drawn is the output's name (see workflow/scripts/plot_figures.py).
 
+from online_csa.configuration.validation import read_yaml  # noqa: E402
+
+# The national totals the figures draw: geography id -> name in the legend (config/geographies.yaml)
+NATIONAL_GEOGRAPHIES = read_yaml(config["claims"]["geographies"])["national_series_figure"]
+
 
 rule plot_cleaning_figures:
     """Chapter 02: which force-years the ledger covers; offences per 100,000 children by force."""
@@ -37,6 +42,7 @@ rule plot_claim_figures:
                                category="4. Figures"),
     params:
         series=config["figures"]["focus_series"],
+        national_geographies=NATIONAL_GEOGRAPHIES,
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/plot_claim_figures.log",
@@ -65,6 +71,7 @@ rule plot_model_figures:
     params:
         series_labels=SERIES_LABELS,
         geography=config["sensitivity"]["geography"],
+        national_geographies=NATIONAL_GEOGRAPHIES,
         series=config["figures"]["focus_series"],
         dpi=config["figures"]["dpi"],
     log:

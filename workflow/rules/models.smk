@@ -6,7 +6,8 @@ MODELS = "results/models"
 
 
 rule impute_missing_cells:
-    """Fit the NB count model per series and impute every missing force-year, limited by published totals."""
+    """Fit the NB count model per series and impute every missing force-year, limited by published totals;
+    list the observed panel values no model uses."""
     # Scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
     priority: 20
     input:
@@ -21,6 +22,7 @@ rule impute_missing_cells:
         national_estimates=report(f"{TABLES}/national_estimates.csv", caption="../report/national_estimates.rst", category="4. Models"),
         constraints=report(f"{TABLES}/imputation_constraints.csv", caption="../report/imputation_constraints.rst", category="4. Models"),
         national_draws=f"{MODELS}/national_draws.csv",
+        panel_values_used=report(f"{TABLES}/panel_values_used_by_models.csv", caption="../report/panel_values_used_by_models.rst", category="4. Models"),
     params:
         geography=config["models"]["geography"],
         series=config["models"]["series"],
@@ -85,7 +87,8 @@ rule fit_flag_propensity:
 
 
 rule fit_structural_breaks:
-    """Interrupted time series: trend plus level steps for s.15A (2017/18) and the pandemic year."""
+    """Interrupted time series: trend plus level steps for s.15A (2017/18) and the pandemic year; the s.15A step
+    beside the published arithmetic."""
     input:
         code=code("workflow/scripts/fit_structural_breaks.py"),
         panel=f"{TABLES}/panel.csv",
@@ -95,6 +98,7 @@ rule fit_structural_breaks:
     output:
         coefficients=report(f"{TABLES}/structural_breaks.csv", caption="../report/structural_breaks.rst", category="4. Models"),
         trends=report(f"{TABLES}/trend_with_and_without_s15a.csv", caption="../report/trend_with_and_without_s15a.rst", category="4. Models"),
+        s15a_step=report(f"{TABLES}/s15a_step.csv", caption="../report/s15a_step.rst", category="4. Models"),
     params:
         geography=config["models"]["geography"],
         alpha_method=config["models"]["alpha_method"],

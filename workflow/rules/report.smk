@@ -64,10 +64,9 @@ rule notebook_claims:
 rule notebook_models:
     input:
         code=code("notebooks/04-models.py"),
-        panel=f"{TABLES}/panel.csv",
         coefficients=f"{TABLES}/count_model_coefficients.csv",
+        panel_values_used=f"{TABLES}/panel_values_used_by_models.csv",
         national_estimates=f"{TABLES}/national_estimates.csv",
-        force_year_estimates=f"{TABLES}/force_year_estimates.csv",
         constraints=f"{TABLES}/imputation_constraints.csv",
         calibration=f"{TABLES}/calibration.csv",
         flag_share=f"{TABLES}/flag_share.csv",
@@ -75,6 +74,7 @@ rule notebook_models:
         flag_quarantined=f"{TABLES}/flag_pairs_quarantined.csv",
         structural_breaks=f"{TABLES}/structural_breaks.csv",
         trends=f"{TABLES}/trend_with_and_without_s15a.csv",
+        s15a_step=f"{TABLES}/s15a_step.csv",
         imputed_totals_png=f"{FIGURES}/imputed_totals.png",
         imputed_cells_png=f"{FIGURES}/imputed_force_cells.png",
         flagged_share_png=f"{FIGURES}/flagged_share.png",
@@ -84,8 +84,6 @@ rule notebook_models:
         focus_series=config["figures"]["focus_series"],
         geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
-        modelled_series=config["models"]["series"],
-        modelled_geography=config["models"]["geography"],
     log:
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
     conda:

@@ -6,7 +6,7 @@ redirect_stderr(snakemake)  # noqa: F821
 import pandas as pd  # noqa: E402
 
 from online_csa.common.geographies import GeographyMap  # noqa: E402
-from online_csa.models.imputation import calibration_summary, leave_one_out_calibration  # noqa: E402
+from online_csa.models.calibration import calibration_summary, leave_one_out_calibration  # noqa: E402
 from online_csa.models.model_panel import model_frame  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 

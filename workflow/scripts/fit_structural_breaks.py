@@ -1,4 +1,5 @@
-"""Rule fit_structural_breaks: the count model with a trend and level steps (s.15A, pandemic year)."""
+"""Rule fit_structural_breaks: the count model with a trend and level steps (s.15A, pandemic year);
+the s.15A step beside the published arithmetic."""
 from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
@@ -7,7 +8,7 @@ from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.geographies import GeographyMap  # noqa: E402
 from online_csa.models.model_panel import model_frame  # noqa: E402
 from online_csa.models.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
-from online_csa.models.structural_breaks import trend_with_and_without_s15a  # noqa: E402
+from online_csa.models.structural_breaks import s15a_step, trend_with_and_without_s15a  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
@@ -22,5 +23,6 @@ write_table(coefficient_table(fit, par.series), out.coefficients)
 ids = [par.published_from_record, par.published_to_record, par.published_s15a_record]
 published = {"from_total": float(records.loc[ids[0], "value"]), "to_total": float(records.loc[ids[1], "value"]),
              "s15a_total": float(records.loc[ids[2], "value"]), "records": "; ".join(ids)}
-write_table(trend_with_and_without_s15a(fit, par.series, par.from_year, par.to_year, parse_fiscal_year(par.s15a_break),
-                                        published), out.trends)
+s15a_break = parse_fiscal_year(par.s15a_break)
+write_table(trend_with_and_without_s15a(fit, par.series, par.from_year, par.to_year, s15a_break, published), out.trends)
+write_table(s15a_step(fit, par.series, s15a_break, published), out.s15a_step)

@@ -1,5 +1,6 @@
 """Rule impute_missing_cells: fit the NB count model per series, impute missing force-years under
-the ledger's constraints, and summarise cells and geography totals."""
+the ledger's constraints, and summarise cells and geography totals; list the observed panel
+values no model uses."""
 from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
@@ -8,7 +9,8 @@ import pandas as pd  # noqa: E402
 
 from online_csa.models import imputation  # noqa: E402
 from online_csa.common.geographies import GeographyMap  # noqa: E402
-from online_csa.models.model_panel import model_frame  # noqa: E402
+from online_csa.models.constraints import cumulative_constraints, national_constraints  # noqa: E402
+from online_csa.models.model_panel import model_frame, panel_values_used_by_models  # noqa: E402
 from online_csa.models.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
@@ -24,9 +26,8 @@ for series in par.series:
     frame = model_frame(panel, series, forces)
     fit = fit_negative_binomial(frame[frame["observed"]], design="year_effects", alpha_method=par.alpha_method)
     coefficients.append(coefficient_table(fit, series))
-    rules = (imputation.cumulative_constraints(claim_records, series, forces)
-             + imputation.national_constraints(claim_records, par.national_constraints.get(series, []), geographies,
-                                               forces))
+    rules = (cumulative_constraints(claim_records, series, forces)
+             + national_constraints(claim_records, par.national_constraints.get(series, []), geographies, forces))
     imputed = imputation.impute_missing_cells(frame, fit, rules, par.draws, par.seed)
     cells.append(imputation.force_year_estimates(imputed))
     national, national_draws = imputation.national_totals(imputed, summary_geographies)
@@ -40,3 +41,4 @@ write_table(pd.concat(cells, ignore_index=True), out.force_year_estimates)
 write_table(pd.concat(totals, ignore_index=True), out.national_estimates)
 write_table(pd.concat(constraints, ignore_index=True) if constraints else pd.DataFrame(), out.constraints)
 pd.concat(draws, axis=1).to_csv(out.national_draws, index=False, lineterminator="\n", float_format="%.4f")
+write_table(panel_values_used_by_models(panel, par.series, forces, par.geography), out.panel_values_used)

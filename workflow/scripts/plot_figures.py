@@ -16,9 +16,11 @@ DRAW = {
     "force_rates": lambda: figures.plot_force_rates(read_table(inp.panel, "panel"), par.series),
     "claim_verdicts": lambda: figures.plot_claim_verdicts(read_table(inp.claims, "claims")),
     "national_series": lambda: figures.plot_national_series(read_table(inp.claims, "claims"),
-                                                            read_table(inp.panel, "panel"), par.series),
+                                                            read_table(inp.panel, "panel"), par.series,
+                                                            par.national_geographies),
     "imputed_totals": lambda: model_figures.plot_imputed_totals(
-        pd.read_csv(inp.national_estimates), read_table(inp.claims, "claims"), par.series_labels, par.geography),
+        pd.read_csv(inp.national_estimates), read_table(inp.claims, "claims"), par.series_labels, par.geography,
+        par.national_geographies),
     "imputed_force_cells": lambda: model_figures.plot_imputed_force_cells(pd.read_csv(inp.force_year_estimates),
                                                                           par.series),
     "flagged_share": lambda: model_figures.plot_flagged_share(pd.read_csv(inp.pairs), pd.read_csv(inp.shares)),

@@ -8,6 +8,9 @@ import pandas as pd  # noqa: E402
 
 from online_csa.sensitivity import monte_carlo as sens  # noqa: E402
 from online_csa.sensitivity.distributions import assumptions_table, parse_assumptions  # noqa: E402
+from online_csa.sensitivity.recorded_totals import load_recorded_totals  # noqa: E402
+from online_csa.sensitivity.tipping_points import tipping_curves, tipping_points  # noqa: E402
+from online_csa.sensitivity.trend_claims import trend_claims_from_config  # noqa: E402
 from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
@@ -16,15 +19,15 @@ specs = {k: v for k, v in par.assumptions.items() if k != "include_s15a"}
 include_s15a = bool(par.assumptions.get("include_s15a", True))
 assumptions = parse_assumptions(specs, required=sens.REQUIRED)
 records = read_table(inp.claim_records, "claim_records").set_index("record_id")
-totals = sens.load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(inp.national_draws), records,
-                                   par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
-claims = sens.trend_claims_from_config(par.trend_claims, records)
+totals = load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(inp.national_draws), records,
+                              par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
+claims = trend_claims_from_config(par.trend_claims, records)
 
 joint = sens.joint_metrics(totals, claims, assumptions, include_s15a, par.draws, par.seed)  # drawn once
 table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed, joint=joint)
 write_table(table, out.sensitivity)
 write_table(sens.claim_support(joint, claims), out.claim_support)
 write_table(sens.tornado_table(table, assumptions), out.tornado)
-write_table(sens.tipping_points(totals, claims, assumptions, include_s15a), out.tipping_points)
-write_table(sens.tipping_curves(totals, claims, assumptions, include_s15a), out.tipping_curves)
+write_table(tipping_points(totals, claims, assumptions, include_s15a), out.tipping_points)
+write_table(tipping_curves(totals, claims, assumptions, include_s15a), out.tipping_curves)
 write_table(assumptions_table(assumptions, specs, pd.read_csv(inp.under_recording_parameters)), out.assumptions)

@@ -30,6 +30,9 @@ class GeographyMap:
         for source, gid in {**self.labels, **self.overrides}.items():
             if gid not in self.geographies:
                 raise ValueError(f"geographies.yaml: {source!r} maps to undefined geography {gid!r}")
+        for gid in definitions.get("national_series_figure", {}) or {}:
+            if gid not in self.geographies:
+                raise ValueError(f"geographies.yaml: national_series_figure names undefined geography {gid!r}")
 
     @classmethod
     def from_yaml(cls, path, register: ForceRegister) -> "GeographyMap":

@@ -35,8 +35,6 @@ VERDICT_COLOURS = {
     "contradicted": "#D55E00",
     "not_reproducible": "#999999",
 }
-NATIONAL_GEOGRAPHIES = {"ew": "England and Wales", "ewni": "England, Wales and N. Ireland",
-                        "ewni_ci": "E, W, NI and Channel Islands", "uk": "UK"}
 
 
 def _style():
@@ -73,20 +71,23 @@ def plot_panel_coverage(panel: pd.DataFrame, series_labels: dict[str, str]) -> p
     return fig
 
 
-def national_points(claims: pd.DataFrame, series: str) -> pd.DataFrame:
-    """Published national counts of a series, one point per claim, with the geography id they cover."""
+def national_points(claims: pd.DataFrame, series: str, geographies) -> pd.DataFrame:
+    """Published counts of a series over one of `geographies` (geography ids), one point per
+    claim, with the geography id they cover."""
     rows = claims[(claims["measure"] == series) & (claims["level"] == "national")
                   & claims["fiscal_year"].str.fullmatch(r"\d{4}/\d{2}")].copy()
     rows["geo_id"] = rows["geography"].str.extract(r"\[([a-z_]+)\]$", expand=False)
-    rows = rows[rows["geo_id"].isin(NATIONAL_GEOGRAPHIES)]
+    rows = rows[rows["geo_id"].isin(list(geographies))]
     rows["release_year"] = rows["release_date"].str[:4]
     return rows
 
 
-def plot_national_series(claims: pd.DataFrame, panel: pd.DataFrame, series: str) -> plt.Figure:
-    """Each release's national total beside the sum of the force figures the ledger holds."""
+def plot_national_series(claims: pd.DataFrame, panel: pd.DataFrame, series: str,
+                         legend: dict[str, str]) -> plt.Figure:
+    """Each release's national total beside the sum of the force figures the ledger holds.
+    `legend`: the geographies drawn (id -> name in the legend, in legend order; at most four)."""
     _style()
-    points = national_points(claims, series)
+    points = national_points(claims, series, legend)
     sub = panel[(panel["series"] == series) & panel["value"].notna()]
     sums = sub.groupby("fiscal_year").agg(total=("value", "sum"), forces=("force", "nunique")).reset_index()
     years = sorted(set(points["fiscal_year"]) | set(sums["fiscal_year"]))
@@ -96,7 +97,7 @@ def plot_national_series(claims: pd.DataFrame, panel: pd.DataFrame, series: str)
            label="sum of force figures in the ledger")
     for y, total, n in zip(sums["fiscal_year"], sums["total"], sums["forces"]):
         ax.annotate(f"{n} forces", (x[y], total), ha="center", va="bottom", fontsize=7, color="#555555")
-    markers = dict(zip(NATIONAL_GEOGRAPHIES, ["o", "s", "D", "^"]))
+    markers = dict(zip(legend, ["o", "s", "D", "^"]))
     palette = dict(zip(sorted(points["release_year"].unique()), sns.color_palette("colorblind", 8)))
     for row in points.itertuples(index=False):
         ax.scatter(x[row.fiscal_year], row.published_value, marker=markers[row.geo_id], s=45,
@@ -104,7 +105,7 @@ def plot_national_series(claims: pd.DataFrame, panel: pd.DataFrame, series: str)
         ax.annotate(row.claim_id, (x[row.fiscal_year], row.published_value), xytext=(5, 0),
                     textcoords="offset points", fontsize=6, va="center")
     handles = [plt.Line2D([], [], marker=markers[g], linestyle="", color="#777777", label=label)
-               for g, label in NATIONAL_GEOGRAPHIES.items() if g in set(points["geo_id"])]
+               for g, label in legend.items() if g in set(points["geo_id"])]
     handles += [Patch(color=c, label=f"released {r}") for r, c in palette.items()]
     handles.append(Patch(color="#CCCCCC", label="sum of force figures in the ledger"))
     ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=True)

@@ -14,9 +14,9 @@ OBSERVED, IMPUTED, PUBLISHED, THRESHOLD = "#0072B2", "#E69F00", "#D55E00", "#555
 
 
 def plot_imputed_totals(national: pd.DataFrame, claims: pd.DataFrame, series_labels: dict[str, str],
-                        geography: str) -> plt.Figure:
+                        geography: str, national_geographies) -> plt.Figure:
     """Per series: the sum of observed cells, the imputed total with its 90% interval, and
-    the totals the releases printed."""
+    the totals the releases printed over `national_geographies` (geography ids)."""
     _style()
     series = list(national["series"].unique())
     fig, axes = plt.subplots(1, len(series), figsize=(5.2 * len(series), 3.6), squeeze=False)
@@ -28,7 +28,7 @@ def plot_imputed_totals(national: pd.DataFrame, claims: pd.DataFrame, series_lab
         ax.errorbar(x[ok], rows["estimate"][ok], yerr=[(rows["estimate"] - rows["lower_90"])[ok],
                                                        (rows["upper_90"] - rows["estimate"])[ok]],
                     fmt="o", color=IMPUTED, capsize=3, label="imputed total, 90% interval")
-        printed = national_points(claims, name)
+        printed = national_points(claims, name, national_geographies)
         printed = printed[printed["fiscal_year"].isin(rows["fiscal_year"])]
         pos = {fy: i for i, fy in enumerate(rows["fiscal_year"])}
         for geo_id, marker in (("ew", "v"), ("ewni", "D"), ("uk", "^")):

@@ -1,23 +1,26 @@
 """Impute missing force-years by simulation, limited by the totals the ledger already prints.
 
 1. Fit the NB model (negative_binomial.py) on the observed cells.
-2. Draw every missing cell from the posterior predictive: coefficients from their sampling
-   distribution, then a negative-binomial count. These are prediction intervals for the count,
-   not intervals for its mean.
-3. Apply what the ledger already constrains, draw by draw:
+2. **Simulate** (`simulate_unobserved_cells`): draw every missing cell from the posterior
+   predictive: coefficients from their sampling distribution, then a negative-binomial count.
+   These are prediction intervals for the count, not intervals for its mean.
+3. **Apply** what the ledger already constrains (constraints.py), draw by draw, one function
+   per kind:
    * a force's **cumulative total** over several years fixes the sum of its missing cells in
-     those years (the remainder after its observed cells): the drawn cells are rescaled to it;
+     those years (the remainder after its observed cells): the drawn cells are rescaled to it
+     (`apply_cumulative_constraint`);
    * a **national total over a known number of responding forces** fixes the sum of the
      responders' cells. Forces with an observed cell count as responders; forces a source says
      gave no figure (`not_provided`) do not; the remaining responders are chosen at random in
-     each draw from the other missing forces, and their drawn cells rescaled to the remainder.
-     The cells of forces that did not respond keep their unconstrained draws.
+     each draw from the other missing forces, and their drawn cells rescaled to the remainder
+     (`apply_national_constraint`). The cells of forces that did not respond keep their
+     unconstrained draws.
    A constraint the data contradict (observed cells already above the total, more observed
    forces than responders) is not applied, and the constraints table says why.
-4. Summarise: median and 90% interval per cell and per geography total.
+4. **Collect** (`cell_methods`): how each cell was estimated, and which constraints limited it.
+5. Summarise: median and 90% interval per cell and per geography total.
 
-`leave_one_out_calibration` refits the model without each observed cell in turn and records
-whether the cell's 90% prediction interval covers it.
+The leave-one-out check of the intervals is in calibration.py.
 """
 from __future__ import annotations
 
@@ -26,76 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from online_csa.common.fiscal_years import format_fiscal_year, parse_fiscal_year, parse_period
-from online_csa.models.negative_binomial import NegativeBinomialFit, NotIdentifiedError, fit_negative_binomial, simulate_counts
-
-LOWER, UPPER = 0.05, 0.95  # every interval of this stage: the central 90% of the draws
-LEVEL = UPPER - LOWER
-
-
-@dataclass(frozen=True)
-class TotalConstraint:
-    record_id: str
-    kind: str  # "cumulative" (one force, several years) or "national" (several forces, one year)
-    forces: tuple[str, ...]
-    years: tuple[int, ...]
-    total: float
-    responded: int | None = None
-    label: str = ""
-    override: str = ""  # why the count of responding forces differs from the release's
-
-
-def cumulative_constraints(claim_records: pd.DataFrame, series: str, forces: list[str]) -> list[TotalConstraint]:
-    """Force-level `<series>_cumulative` records over a span of whole fiscal years."""
-    rows = claim_records[(claim_records["measure"] == f"{series}_cumulative") & (claim_records["level"] == "force")]
-    out = []
-    for _, row in rows.iterrows():
-        period = parse_period(row["fiscal_year"])
-        if period.kind != "span" or row["force"] not in forces or pd.isna(row["value"]):
-            continue
-        out.append(TotalConstraint(row["record_id"], "cumulative", (row["force"],), tuple(period.start_years),
-                                   float(row["value"]), None, f"{row['force']} {row['fiscal_year']}"))
-    return out
-
-
-def national_constraints(claim_records: pd.DataFrame, entries: list[dict], geographies,
-                         forces: list[str]) -> list[TotalConstraint]:
-    """National or regional totals named in config ({record, forces_responded?, reason?}),
-    with the forces of their geography."""
-    by_id = claim_records.set_index("record_id")
-    out = []
-    for entry in entries:
-        record_id = entry["record"]
-        if record_id not in by_id.index:
-            raise ValueError(f"models: national constraint {record_id} is not a claim record of the ledger")
-        row = by_id.loc[record_id]
-        geography = geographies.for_record(record_id, row["geography"])
-        if geography is None:
-            raise ValueError(f"models: national constraint {record_id}: geography {row['geography']!r} "
-                             "is not mapped in geographies.yaml")
-        outside = sorted(set(geography.forces) - set(forces))
-        if outside:
-            raise ValueError(f"models: national constraint {record_id} covers forces outside the modelled "
-                             f"geography: {', '.join(outside)}")
-        responded = pd.to_numeric(row["forces_responded"], errors="coerce")
-        override = ""
-        if "forces_responded" in entry:
-            if not entry.get("reason"):
-                raise ValueError(f"models: national constraint {record_id} overrides forces_responded without a reason")
-            responded, override = entry["forces_responded"], entry["reason"]
-        out.append(TotalConstraint(record_id, "national", tuple(geography.forces),
-                                   (parse_fiscal_year(row["fiscal_year"]),), float(row["value"]),
-                                   None if pd.isna(responded) else int(responded), geography.label, override))
-    return out
-
-
-def _rescale(block: np.ndarray, target) -> np.ndarray:
-    """Rescale each row of `block` to sum to `target` (a number or one per row); equal shares if a row is all zero."""
-    target = np.broadcast_to(np.asarray(target, dtype=float), (block.shape[0],))
-    sums = block.sum(axis=1)
-    equal = np.full(block.shape, 1.0 / block.shape[1])
-    shares = np.where(sums[:, None] > 0, block / np.where(sums > 0, sums, 1.0)[:, None], equal)
-    return shares * target[:, None]
+from online_csa.common.fiscal_years import format_fiscal_year
+from online_csa.common.intervals import central_interval
+from online_csa.models.constraints import CUMULATIVE, TotalConstraint, application_order, rescale_rows
+from online_csa.models.negative_binomial import NegativeBinomialFit, simulate_counts
 
 
 @dataclass
@@ -123,116 +60,164 @@ def _missing_columns(missing: np.ndarray) -> np.ndarray:
     return column
 
 
-def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constraints: list[TotalConstraint],
-                         draws: int, seed: int) -> Imputation:
-    rng = np.random.default_rng(seed)
+@dataclass
+class SimulatedCells:
+    """The draws of the unobserved cells as the constraints change them, and what limited each cell."""
+    cells: pd.DataFrame  # the model frame, one row per cell
+    simulated: np.ndarray  # draws x unobserved cells (observed cells are the same in every draw)
+    column: np.ndarray  # each cell's column of `simulated`; -1 for an observed cell
+    estimable: np.ndarray  # False where the model has no effect for the cell's year
+    suppressed: np.ndarray  # drawn inside its printed bounds; never rescaled
+    fixed: np.ndarray  # set by a cumulative constraint, or bounded by a suppressed count
+    constrained_by: list[list[str]]  # record ids of the constraints applied to each cell
+
+    @property
+    def draws(self) -> int:
+        return self.simulated.shape[0]
+
+
+def simulate_unobserved_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, draws: int,
+                              rng: np.random.Generator) -> SimulatedCells:
+    """Posterior-predictive draws of every unobserved cell, a suppressed one inside its bounds."""
     cells = frame.reset_index(drop=True).copy()
     missing = ~cells["observed"].to_numpy()
     lower = cells["lower"].to_numpy(float) if "lower" in cells else np.full(len(cells), np.nan)
     upper = cells["upper"].to_numpy(float) if "upper" in cells else np.full(len(cells), np.nan)
-    suppressed = missing & ~np.isnan(lower)  # drawn inside its bounds; never rescaled
-    # draws of the unobserved cells only (observed cells are the same in every draw); `column`
-    # maps a cell to its column of `simulated`
+    suppressed = missing & ~np.isnan(lower)
     simulated = simulate_counts(fit, cells.loc[missing, "force"], cells.loc[missing, "year"],
                                 cells.loc[missing, "log_population"], draws, rng,
                                 lower=lower[missing], upper=upper[missing])
-    column = _missing_columns(missing)
     estimable = np.ones(len(cells), dtype=bool)
     estimable[missing] = ~np.isnan(simulated).any(axis=0)
-    fixed = suppressed.copy()  # set by a cumulative constraint, or bounded by a suppressed count
-    touched = [[] for _ in range(len(cells))]
-    log = []
+    return SimulatedCells(cells, simulated, _missing_columns(missing), estimable, suppressed, suppressed.copy(),
+                          [[] for _ in range(len(cells))])
 
-    key = {(f, y): i for i, (f, y) in enumerate(zip(cells["force"], cells["year"]))}
-    for c in sorted(constraints, key=lambda c: (c.kind != "cumulative", c.record_id)):
-        idx = [key.get((f, y)) for f in c.forces for y in c.years]
-        entry = {"record_id": c.record_id, "kind": c.kind, "label": c.label,
-                 "fiscal_years": ";".join(format_fiscal_year(y) for y in c.years), "total": c.total,
-                 "forces_responded": c.responded, "override": c.override, "observed_sum": np.nan, "missing_cells": 0, "applied": False,
-                 "note": ""}
-        if any(i is None for i in idx):
-            entry["note"] = "covers force-years outside the model (offence not yet in force, or outside the panel)"
-            log.append(entry)
-            continue
-        idx = np.array(idx)
-        obs = cells.loc[idx, "observed"].to_numpy()
-        observed_sum = float(cells.loc[idx[obs], "value"].sum())
-        entry["observed_sum"] = observed_sum
-        entry["missing_cells"] = int((~obs).sum())
-        remainder = c.total - observed_sum
-        if not estimable[idx].all():
-            entry["note"] = "a cell it covers is not estimable (no observation in that year)"
-        elif remainder < 0:
-            entry["note"] = f"not applied: observed cells already sum to {observed_sum:,.0f}, above the total"
-        elif c.kind == "cumulative":
-            free = idx[~obs & ~suppressed[idx]]
-            bounded = idx[suppressed[idx]]
-            if len(free) == 0:
-                entry["note"] = "every year observed: a check, not a constraint" + (
-                    "" if remainder == 0 else f" (differs by {remainder:,.0f})")
-            else:
-                simulated[:, column[free]] = _rescale(simulated[:, column[free]],
-                                                      remainder - simulated[:, column[bounded]].sum(axis=1))
-                fixed[free] = True
-                for i in free:
-                    touched[i].append(c.record_id)
-                entry["applied"] = True
-                entry["note"] = f"missing cells rescaled to sum to {remainder:,.0f}"
-        else:  # national
-            status = cells.loc[idx, "status"].to_numpy()
-            unknown = idx[(~obs) & (status != "not_provided")]
-            n_observed = int(obs.sum())
-            if c.responded is None:
-                entry["note"] = "not applied: the release does not say how many forces responded"
-            elif c.responded < n_observed:
-                entry["note"] = (f"not applied: {n_observed} forces have observed cells but only {c.responded} "
-                                 "responded (the observed cells come from other sources or vintages)")
-            elif c.responded - n_observed > len(unknown):
-                entry["note"] = "not applied: more responders than forces that could have responded"
-            elif c.responded - n_observed < suppressed[unknown].sum():
-                entry["note"] = "not applied: more forces printed a suppressed count than responded"
-            else:
-                # a force that printed a suppressed count responded; the other responders are drawn
-                must = suppressed[unknown]
-                k = c.responded - n_observed  # responders among the forces without a figure
-                others = np.flatnonzero(~must)
-                order = np.argsort(rng.random((draws, len(others))), axis=1)
-                picked = np.zeros((draws, len(others)), dtype=bool)
-                np.put_along_axis(picked, order[:, :k - int(must.sum())], True, axis=1)
-                chosen = np.zeros((draws, len(unknown)), dtype=bool)
-                chosen[:, must] = True
-                chosen[:, others] = picked
-                block = simulated[:, column[unknown]]
-                is_fixed = fixed[unknown][None, :]
-                fixed_sum = (block * (chosen & is_fixed)).sum(axis=1)
-                free = chosen & ~is_fixed
-                free_sum = (block * free).sum(axis=1)
-                target = remainder - fixed_sum
-                short = target < 0
-                scale = np.where(free_sum > 0, np.clip(target, 0, None) / np.where(free_sum > 0, free_sum, 1), 1.0)
-                simulated[:, column[unknown]] = np.where(free, block * scale[:, None], block)
-                for i in unknown:
-                    touched[i].append(c.record_id)
-                entry["applied"] = True
-                entry["note"] = (f"{k} of the {len(unknown)} forces without a figure responded; their cells rescaled "
-                                 f"to sum to {remainder:,.0f} in each draw")
-                if short.any():
-                    entry["note"] += (f"; in {short.mean():.1%} of draws the cumulative-constrained cells alone "
-                                      "exceeded the remainder")
-        log.append(entry)
 
+def apply_cumulative_constraint(state: SimulatedCells, constraint: TotalConstraint, covered: np.ndarray,
+                                observed: np.ndarray, remainder: float) -> tuple[bool, str]:
+    """Rescale the force's free missing cells so that, with its suppressed cells, they sum to the
+    remainder in every draw. Returns (applied, note)."""
+    free = covered[~observed & ~state.suppressed[covered]]
+    bounded = covered[state.suppressed[covered]]
+    if len(free) == 0:
+        return False, "every year observed: a check, not a constraint" + (
+            "" if remainder == 0 else f" (differs by {remainder:,.0f})")
+    simulated, column = state.simulated, state.column
+    simulated[:, column[free]] = rescale_rows(simulated[:, column[free]],
+                                              remainder - simulated[:, column[bounded]].sum(axis=1))
+    state.fixed[free] = True
+    for i in free:
+        state.constrained_by[i].append(constraint.record_id)
+    return True, f"missing cells rescaled to sum to {remainder:,.0f}"
+
+
+def _draw_responders(must: np.ndarray, responders: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """draws x forces without a figure: True for a responder. The forces in `must` responded in
+    every draw; the rest of the `responders` are drawn at random from the others, draw by draw."""
+    others = np.flatnonzero(~must)
+    order = np.argsort(rng.random((draws, len(others))), axis=1)
+    picked = np.zeros((draws, len(others)), dtype=bool)
+    np.put_along_axis(picked, order[:, :responders - int(must.sum())], True, axis=1)
+    chosen = np.zeros((draws, len(must)), dtype=bool)
+    chosen[:, must] = True
+    chosen[:, others] = picked
+    return chosen
+
+
+def apply_national_constraint(state: SimulatedCells, constraint: TotalConstraint, covered: np.ndarray,
+                              observed: np.ndarray, remainder: float, rng: np.random.Generator) -> tuple[bool, str]:
+    """Draw which forces without a figure responded, and rescale their free cells so that all the
+    responders' cells sum to the remainder in every draw. Returns (applied, note)."""
+    status = state.cells.loc[covered, "status"].to_numpy()
+    unknown = covered[(~observed) & (status != "not_provided")]
+    n_observed = int(observed.sum())
+    if constraint.responded is None:
+        return False, "not applied: the release does not say how many forces responded"
+    if constraint.responded < n_observed:
+        return False, (f"not applied: {n_observed} forces have observed cells but only {constraint.responded} "
+                       "responded (the observed cells come from other sources or vintages)")
+    if constraint.responded - n_observed > len(unknown):
+        return False, "not applied: more responders than forces that could have responded"
+    if constraint.responded - n_observed < state.suppressed[unknown].sum():
+        return False, "not applied: more forces printed a suppressed count than responded"
+    # a force that printed a suppressed count responded; the other responders are drawn
+    k = constraint.responded - n_observed  # responders among the forces without a figure
+    chosen = _draw_responders(state.suppressed[unknown], k, state.draws, rng)
+    simulated, column = state.simulated, state.column
+    block = simulated[:, column[unknown]]
+    is_fixed = state.fixed[unknown][None, :]
+    fixed_sum = (block * (chosen & is_fixed)).sum(axis=1)
+    free = chosen & ~is_fixed
+    free_sum = (block * free).sum(axis=1)
+    target = remainder - fixed_sum
+    short = target < 0
+    scale = np.where(free_sum > 0, np.clip(target, 0, None) / np.where(free_sum > 0, free_sum, 1), 1.0)
+    simulated[:, column[unknown]] = np.where(free, block * scale[:, None], block)
+    for i in unknown:
+        state.constrained_by[i].append(constraint.record_id)
+    note = (f"{k} of the {len(unknown)} forces without a figure responded; their cells rescaled "
+            f"to sum to {remainder:,.0f} in each draw")
+    if short.any():
+        note += (f"; in {short.mean():.1%} of draws the cumulative-constrained cells alone "
+                 "exceeded the remainder")
+    return True, note
+
+
+def apply_constraint(state: SimulatedCells, constraint: TotalConstraint, cell_of: dict,
+                     rng: np.random.Generator) -> dict:
+    """Apply one constraint if the data allow it; its row of the constraints table either way.
+    `cell_of` maps (force, year) to the cell's row."""
+    covered = [cell_of.get((force, year)) for force in constraint.forces for year in constraint.years]
+    entry = {"record_id": constraint.record_id, "kind": constraint.kind, "label": constraint.label,
+             "fiscal_years": ";".join(format_fiscal_year(y) for y in constraint.years), "total": constraint.total,
+             "forces_responded": constraint.responded, "override": constraint.override, "observed_sum": np.nan,
+             "missing_cells": 0, "applied": False, "note": ""}
+    if any(i is None for i in covered):
+        entry["note"] = "covers force-years outside the model (offence not yet in force, or outside the panel)"
+        return entry
+    covered = np.array(covered)
+    observed = state.cells.loc[covered, "observed"].to_numpy()
+    observed_sum = float(state.cells.loc[covered[observed], "value"].sum())
+    entry["observed_sum"] = observed_sum
+    entry["missing_cells"] = int((~observed).sum())
+    remainder = constraint.total - observed_sum
+    if not state.estimable[covered].all():
+        entry["note"] = "a cell it covers is not estimable (no observation in that year)"
+    elif remainder < 0:
+        entry["note"] = f"not applied: observed cells already sum to {observed_sum:,.0f}, above the total"
+    elif constraint.kind == CUMULATIVE:
+        entry["applied"], entry["note"] = apply_cumulative_constraint(state, constraint, covered, observed, remainder)
+    else:
+        entry["applied"], entry["note"] = apply_national_constraint(state, constraint, covered, observed, remainder,
+                                                                    rng)
+    return entry
+
+
+def cell_methods(state: SimulatedCells, fit: NegativeBinomialFit) -> np.ndarray:
+    """How each cell was estimated: observed, not_estimable, nb_prediction or
+    nb_prediction_pooled_force_effect (a force the fit never saw), with what else bounds it."""
+    cells = state.cells
     in_fit = cells["force"].isin(fit.forces).to_numpy()
     not_provided = (cells["status"] == "not_provided").to_numpy()
     method = np.where(cells["observed"], "observed",
-                      np.where(~estimable, "not_estimable",
+                      np.where(~state.estimable, "not_estimable",
                                np.where(in_fit, "nb_prediction", "nb_prediction_pooled_force_effect")))
     method = np.where((method != "observed") & (method != "not_estimable") & not_provided,
                       np.char.add(method.astype(str), "; force gave no figure"), method)
-    method = np.where((method != "not_estimable") & suppressed,
-                      np.char.add(method.astype(str), "; within the suppressed bounds"), method)
-    cells["method"] = method
-    cells["constraints"] = [";".join(t) for t in touched]
-    return Imputation(cells, simulated, pd.DataFrame(log))
+    return np.where((method != "not_estimable") & state.suppressed,
+                    np.char.add(method.astype(str), "; within the suppressed bounds"), method)
+
+
+def impute_missing_cells(frame: pd.DataFrame, fit: NegativeBinomialFit, constraints: list[TotalConstraint],
+                         draws: int, seed: int) -> Imputation:
+    rng = np.random.default_rng(seed)  # one stream: the simulation, then each national constraint's responders
+    state = simulate_unobserved_cells(frame, fit, draws, rng)
+    cells = state.cells
+    cell_of = {(f, y): i for i, (f, y) in enumerate(zip(cells["force"], cells["year"]))}
+    log = [apply_constraint(state, constraint, cell_of, rng) for constraint in application_order(constraints)]
+    cells["method"] = cell_methods(state, fit)
+    cells["constraints"] = [";".join(records) for records in state.constrained_by]
+    return Imputation(cells, state.simulated, pd.DataFrame(log))
 
 
 def force_year_estimates(imp: Imputation) -> pd.DataFrame:
@@ -240,8 +225,7 @@ def force_year_estimates(imp: Imputation) -> pd.DataFrame:
     observed = cells["observed"].to_numpy()
     lower, median, upper = np.full((3, len(cells)), np.nan)
     if (~observed).any():
-        lower[~observed], median[~observed], upper[~observed] = np.quantile(imp.missing_draws, [LOWER, 0.5, UPPER],
-                                                                            axis=0)
+        lower[~observed], median[~observed], upper[~observed] = central_interval(imp.missing_draws, axis=0)
     out = pd.DataFrame({
         "series": cells["series"], "force": cells["force"], "fiscal_year": cells["fiscal_year"],
         "status": cells["status"], "observed": np.where(observed, cells["value"], np.nan),
@@ -268,7 +252,7 @@ def national_totals(imp: Imputation, geographies: dict[str, tuple[str, ...]]) ->
             observed_sum = float(cells.loc[obs, "value"].sum())
             total = observed_sum + imputed_part
             estimable = not np.isnan(total).any()
-            lower, median, upper = np.quantile(total, [LOWER, 0.5, UPPER]) if estimable else (np.nan,) * 3
+            lower, median, upper = central_interval(total) if estimable else (np.nan,) * 3
             rows.append({"series": series, "fiscal_year": format_fiscal_year(year), "geography": gid,
                          "forces": int(mask.sum()), "observed_forces": int(obs.sum()), "observed_sum": observed_sum,
                          "estimate": median, "lower_90": lower, "upper_90": upper,
@@ -276,52 +260,3 @@ def national_totals(imp: Imputation, geographies: dict[str, tuple[str, ...]]) ->
             if estimable:
                 draw_columns[f"{series}|{gid}|{format_fiscal_year(year)}"] = imputed_part
     return pd.DataFrame(rows), pd.DataFrame(draw_columns)
-
-
-def leave_one_out_calibration(frame: pd.DataFrame, design: str, alpha_method: str, draws: int, seed: int,
-                              level: float = LEVEL) -> pd.DataFrame:
-    """Refit without each observed cell (re-estimating alpha) and check its prediction interval."""
-    observed = frame[frame["observed"]].reset_index(drop=True)
-    rng = np.random.default_rng(seed)
-    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
-    rows = []
-    try:  # every refit starts from the fit to all cells, which differs from it by one cell
-        full = fit_negative_binomial(observed, design=design, alpha_method=alpha_method, robust=False)
-    except NotIdentifiedError:
-        full = None
-    for i, cell in observed.iterrows():
-        rest = observed.drop(index=i)
-        path = "force has other cells" if (rest["force"] == cell["force"]).any() else "force's only cell"
-        row = {"series": cell["series"], "force": cell["force"], "fiscal_year": cell["fiscal_year"],
-               "observed": cell["value"], "path": path}
-        if not (rest["year"] == cell["year"]).any():
-            rows.append({**row, "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA, "pit": np.nan,
-                         "note": "year has no other observation: not estimable"})
-            continue
-        try:
-            fit = fit_negative_binomial(rest, design=design, alpha_method=alpha_method, robust=False, near=full)
-        except NotIdentifiedError:
-            rows.append({**row, "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA, "pit": np.nan,
-                         "note": "without this cell the model is not identified (a force and a year rest on one "
-                                 "cell): not scored"})
-            continue
-        sims = simulate_counts(fit, [cell["force"]], [cell["year"]], [cell["log_population"]], draws, rng)[:, 0]
-        lower, upper = np.quantile(sims, [lo_q, hi_q])
-        y = cell["value"]
-        pit = float((sims < y).mean() + 0.5 * (sims == y).mean())
-        rows.append({**row, "lower_90": lower, "upper_90": upper, "covered": bool(lower <= y <= upper), "pit": pit,
-                     "note": ""})
-    out = pd.DataFrame(rows)
-    out["covered"] = out["covered"].astype("boolean")
-    return out
-
-
-def calibration_summary(calibration: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for path, group in [("all cells", calibration)] + list(calibration.groupby("path")):
-        scored = group.dropna(subset=["covered"])
-        rows.append({"series": calibration["series"].iloc[0], "cells": path, "scored": len(scored),
-                     "covered": int(scored["covered"].sum()),
-                     "coverage": float(scored["covered"].mean()) if len(scored) else np.nan,
-                     "nominal": LEVEL, "not_scored": len(group) - len(scored)})
-    return pd.DataFrame(rows)

@@ -51,3 +51,19 @@ def model_frame(panel: pd.DataFrame, series: str, forces: list[str]) -> pd.DataF
         rows[bound] = pd.to_numeric(rows[bound], errors="coerce").astype(float) if bound in rows else np.nan
     return rows[["series", "force", "fiscal_year", "year", "status", "value", "observed", "population",
                  "log_population", "population_note", "record_ids", "lower", "upper"]]
+
+
+def panel_values_used_by_models(panel: pd.DataFrame, series: list[str], forces: list[str],
+                                geography: str) -> pd.DataFrame:
+    """Every observed panel value (the definition `model_frame` uses), in panel order, whether a
+    model uses it, and if not why: its series is not modelled (`series`), or its force is outside
+    the modelled geography (`forces`, the forces of `geography`)."""
+    observed = panel[panel["status"].isin(OBSERVED_STATUSES) & panel["value"].notna()]
+    in_series = observed["series"].isin(series).to_numpy()
+    in_geography = observed["force"].isin(forces).to_numpy()
+    reason = np.where(~in_series, f"series not in models.series ({', '.join(series)})",
+                      np.where(~in_geography, f"force outside the modelled geography ({geography})", ""))
+    return pd.DataFrame({"series": observed["series"], "force": observed["force"],
+                         "fiscal_year": observed["fiscal_year"], "value": observed["value"],
+                         "record_ids": observed["record_ids"], "used_by_models": in_series & in_geography,
+                         "reason": reason}).reset_index(drop=True)

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from online_csa.common.fiscal_years import format_fiscal_year
+
 ALPHA_BOUNDS = (1e-6, 50.0)
 
 
@@ -61,25 +63,44 @@ class NotIdentifiedError(ValueError):
     cell falls in a year no other force observed)."""
 
 
+@dataclass(frozen=True)
+class TimeTerm:
+    """One time column of a design: a year effect (`year`: its start year), the linear trend
+    (`year` None) or a level step (`year`: the start year of the break)."""
+    kind: str  # "year_effect", "trend" or "level_step"
+    year: int | None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "year_effect":
+            return f"year[{format_fiscal_year(self.year)}]"
+        if self.kind == "level_step":
+            return f"step from {format_fiscal_year(self.year)}"
+        return "trend (per year)"
+
+
+def time_terms(design: str, years: list[int], breaks: list[int] = ()) -> list[TimeTerm]:
+    """The time columns of a design, in the order of its coefficients (after the force dummies)."""
+    if design == "year_effects":
+        return [TimeTerm("year_effect", y) for y in years[1:]]
+    if design == "interrupted_time_series":
+        return [TimeTerm("trend", None)] + [TimeTerm("level_step", b) for b in breaks]
+    raise ValueError(f"unknown design {design!r} (year_effects or interrupted_time_series)")
+
+
 def design_matrix(forces_of_rows, years_of_rows, forces: list[str], years: list[int], design: str,
                   breaks: list[int] = ()) -> tuple[np.ndarray, list[str]]:
     """Columns: one dummy per force, then the time terms of the design."""
     f = np.asarray(forces_of_rows)
     t = np.asarray(years_of_rows, dtype=int)
-    columns = [f"force[{name}]" for name in forces]
+    terms = time_terms(design, years, breaks)
     blocks = [(f[:, None] == np.asarray(forces)[None, :]).astype(float)]
     if design == "year_effects":
         blocks.append((t[:, None] == np.asarray(years[1:])[None, :]).astype(float))
-        columns += [f"year[{y}/{(y + 1) % 100:02d}]" for y in years[1:]]
-    elif design == "interrupted_time_series":
-        blocks.append((t - years[0]).astype(float)[:, None])
-        columns.append("trend (per year)")
-        for b in breaks:
-            blocks.append((t >= b).astype(float)[:, None])
-            columns.append(f"step from {b}/{(b + 1) % 100:02d}")
     else:
-        raise ValueError(f"unknown design {design!r} (year_effects or interrupted_time_series)")
-    return np.hstack(blocks), columns
+        blocks.append((t - years[0]).astype(float)[:, None])
+        blocks += [(t >= b).astype(float)[:, None] for b in breaks]
+    return np.hstack(blocks), [f"force[{name}]" for name in forces] + [term.label for term in terms]
 
 
 def _glm(y, X, offset, alpha, start=None):

@@ -10,14 +10,16 @@ reported two ways:
 
 The arithmetic version on the published totals is reported beside it: the later total less the
 s.15A count, over the earlier total (all s.15A offences assumed to be in the flagged series).
+`s15a_step` puts the s.15A level step and that arithmetic in one row, named by the kind of term
+and its break year.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from online_csa.common.fiscal_years import parse_fiscal_year
-from online_csa.models.negative_binomial import NegativeBinomialFit
+from online_csa.common.fiscal_years import format_fiscal_year, parse_fiscal_year
+from online_csa.models.negative_binomial import NegativeBinomialFit, coefficient_table, time_terms
 
 Z95 = 1.959964
 
@@ -51,5 +53,26 @@ def trend_with_and_without_s15a(fit: NegativeBinomialFit, series: str, from_year
         if s15a is not None:
             rows.append({"series": series, "from_year": from_year, "to_year": to_year, "scope": "s.15A out of scope",
                          "method": f"published totals less s.15A ({published['records']})",
-                         "ratio": (end - s15a) / base, "lower_95": np.nan, "upper_95": np.nan})
+                         "ratio": published_ratio_less_s15a(published), "lower_95": np.nan, "upper_95": np.nan})
     return pd.DataFrame(rows)
+
+
+def published_ratio_less_s15a(published: dict) -> float:
+    """The later published total less the published s.15A count, over the earlier total."""
+    return (published["to_total"] - published["s15a_total"]) / published["from_total"]
+
+
+def s15a_step(fit: NegativeBinomialFit, series: str, s15a_break: int, published: dict) -> pd.DataFrame:
+    """One row: the level step from the s.15A break year as an incidence-rate ratio with its
+    cluster-robust 95% interval, and the published totals' ratio with the s.15A count removed."""
+    terms = time_terms(fit.design, fit.years, fit.breaks)  # the rows of the coefficient table, in order
+    table = coefficient_table(fit, series).assign(term_kind=[term.kind for term in terms],
+                                                  break_year=[term.year for term in terms])
+    step = table[(table["term_kind"] == "level_step") & (table["break_year"] == s15a_break)]
+    if len(step) != 1:
+        raise ValueError(f"structural breaks: the fit has no level step from {format_fiscal_year(s15a_break)}")
+    return (step.assign(break_year=format_fiscal_year(s15a_break),
+                        published_ratio_less_s15a=published_ratio_less_s15a(published),
+                        published_records=published["records"])
+            [["series", "term_kind", "break_year", "term", "irr", "irr_lower_95", "irr_upper_95", "se_cluster",
+              "published_ratio_less_s15a", "published_records"]].reset_index(drop=True))

@@ -25,9 +25,10 @@ from typing import Callable
 import numpy as np
 from scipy import optimize, special
 
+from online_csa.common.intervals import LOWER, UPPER
 from online_csa.configuration.validation import DISTRIBUTION_PARAMETERS
 
-Z95 = float(special.ndtri(0.95))
+Z95 = float(special.ndtri(UPPER))  # low and high of a lognormal are its LOWER and UPPER percentiles
 PROBABILITY_DISTRIBUTIONS = {"beta"}
 
 
@@ -107,7 +108,7 @@ def _beta_from_mean_and_percentiles(name: str, mean: float, low: float, high: fl
     inverse CDF."""
     def loss(log_concentration: float) -> float:
         k = np.exp(log_concentration)
-        p05, p95 = special.betaincinv(mean * k, (1 - mean) * k, [0.05, 0.95])
+        p05, p95 = special.betaincinv(mean * k, (1 - mean) * k, [LOWER, UPPER])
         return (p05 - low) ** 2 + (p95 - high) ** 2
 
     best = optimize.minimize_scalar(loss, bounds=(np.log(0.5), np.log(1e5)), method="bounded",
@@ -171,8 +172,8 @@ def assumptions_table(assumptions: dict[str, Assumption], specs: dict, parameter
             raise AssumptionError(f"assumptions.{name}.evidence: {', '.join(unknown)} not in "
                                   "under_recording_parameters.csv")
         cited = parameters[parameters["parameter"].isin(evidence)]
-        rows.append({"assumption": name, "distribution": a.describe(), "p05": float(a.quantile(0.05)),
-                     "central": a.central, "p95": float(a.quantile(0.95)), "source": spec.get("source", ""),
+        rows.append({"assumption": name, "distribution": a.describe(), "p05": float(a.quantile(LOWER)),
+                     "central": a.central, "p95": float(a.quantile(UPPER)), "source": spec.get("source", ""),
                      "judgement": str(spec.get("source", "")).startswith("judgement"),
                      "evidence": "; ".join(f"{r.parameter} = {r.value}" for r in cited.itertuples()),
                      "evidence_urls": "; ".join(cited["source_url"].astype(str))})

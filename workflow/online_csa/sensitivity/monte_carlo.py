@@ -4,8 +4,8 @@ For a year t, the recorded total of the modelled geography is
 
     N_t = observed_t + nonresponse_multiplier * imputed_t  [- s15a_flagged_share * s15a_t, if s.15A is out of scope]
 
-where `imputed_t` is one posterior-predictive draw of the missing cells (imputation.py). The
-number of offences that occurred is
+where `imputed_t` is one posterior-predictive draw of the missing cells (imputation.py;
+recorded_totals.py holds these totals). The number of offences that occurred is
 
     adjusted_t = N_t / (recording_compliance_t * flag_completeness_t * reporting_rate_t)
 
@@ -15,56 +15,22 @@ the trend (`*_ratio` = value in the earlier year / value in the later year), so
     adjusted ratio = (N_1 / N_0) * flag_completeness_ratio * recording_compliance_ratio * reporting_rate_ratio
 
 Everything is vectorised over draws. Tornado: each assumption at its 5th and 95th percentile
-with the others at their central value. Tipping point: the value of one assumption, the others
-central, at which a claim's ratio reaches its threshold, by the published arithmetic, by the
-model's median and by the model's 5th percentile.
+with the others at their central value. Tipping points (the value of one assumption at which a
+claim's ratio reaches its threshold) are in tipping_points.py.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from online_csa.common.intervals import LOWER, UPPER, central_interval
 from online_csa.sensitivity.distributions import Assumption
+from online_csa.sensitivity.recorded_totals import RecordedTotals, recorded_total
+from online_csa.sensitivity.trend_claims import TrendClaim
 
 RATIO_ASSUMPTIONS = ("flag_completeness_ratio", "recording_compliance_ratio", "reporting_rate_ratio")
 LEVEL_ASSUMPTIONS = ("flag_completeness", "recording_compliance", "reporting_rate")
 REQUIRED = RATIO_ASSUMPTIONS + LEVEL_ASSUMPTIONS + ("nonresponse_multiplier", "s15a_flagged_share")
-QUANTILES = (0.05, 0.5, 0.95)
-
-
-@dataclass(frozen=True)
-class TrendClaim:
-    claim_id: str
-    description: str
-    from_year: str
-    to_year: str
-    published_from: float
-    published_to: float
-    published_records: str
-    thresholds: tuple[float, ...]
-
-
-@dataclass
-class RecordedTotals:
-    """Observed sums and imputation draws of the modelled geography, plus s.15A counts."""
-    observed: dict[str, float]  # fiscal year -> observed sum
-    imputed: dict[str, np.ndarray]  # fiscal year -> draws of the imputed part
-    s15a: dict[str, float]  # fiscal year -> national s.15A count (published)
-
-    @property
-    def n_draws(self) -> int:
-        return len(next(iter(self.imputed.values())))
-
-
-def recorded_total(totals: RecordedTotals, year: str, index: np.ndarray, delta, s15a_share, include_s15a: bool):
-    n = totals.observed[year] + np.asarray(delta) * totals.imputed[year][index]
-    if not include_s15a:
-        if year not in totals.s15a:
-            return np.full(np.shape(n), np.nan)
-        n = n - np.asarray(s15a_share) * totals.s15a[year]
-    return n
 
 
 def evaluate(totals: RecordedTotals, claims: list[TrendClaim], values: dict[str, np.ndarray], index: np.ndarray,
@@ -95,7 +61,7 @@ def _summary(metrics: dict[str, np.ndarray]) -> dict[str, tuple[float, float, fl
         if np.isnan(draws).all():
             out[name] = (np.nan, np.nan, np.nan)
         else:
-            lo, med, hi = np.quantile(draws, QUANTILES)
+            lo, med, hi = central_interval(draws)
             out[name] = (float(med), float(lo), float(hi))
     return out
 
@@ -155,7 +121,7 @@ def run_sensitivity(totals: RecordedTotals, claims: list[TrendClaim], assumption
     for name, a in assumptions.items():
         if a.dist == "fixed":
             continue
-        for label, q in (("5th", 0.05), ("95th", 0.95)):
+        for label, q in (("5th", LOWER), ("95th", UPPER)):
             values = dict(central)
             values[name] = np.full(totals.n_draws, float(a.quantile(q)))
             add(f"one-way: {name} at its {label} percentile", values, include_s15a,
@@ -179,163 +145,8 @@ def tornado_table(sensitivity: pd.DataFrame, assumptions: dict[str, Assumption])
         low = sensitivity[sensitivity["variant"] == f"one-way: {name} at its 5th percentile"].set_index("metric")
         high = sensitivity[sensitivity["variant"] == f"one-way: {name} at its 95th percentile"].set_index("metric")
         for metric in central.index:
-            rows.append({"metric": metric, "assumption": name, "value_at_5th": float(a.quantile(0.05)),
-                         "value_at_95th": float(a.quantile(0.95)), "metric_at_central": central[metric],
+            rows.append({"metric": metric, "assumption": name, "value_at_5th": float(a.quantile(LOWER)),
+                         "value_at_95th": float(a.quantile(UPPER)), "metric_at_central": central[metric],
                          "metric_at_5th": low.loc[metric, "median"], "metric_at_95th": high.loc[metric, "median"],
                          "swing": abs(high.loc[metric, "median"] - low.loc[metric, "median"])})
     return pd.DataFrame(rows)
-
-
-def _ratio_draws(totals, claim, delta, share, include_s15a):
-    idx = np.arange(totals.n_draws)
-    n0 = recorded_total(totals, claim.from_year, idx, delta, share, include_s15a)
-    n1 = recorded_total(totals, claim.to_year, idx, delta, share, include_s15a)
-    return n1 / n0
-
-
-def _bisect(f, lo: float, hi: float, iterations: int = 80) -> float:
-    f_lo, f_hi = f(lo), f(hi)
-    if np.isnan(f_lo) or np.isnan(f_hi) or np.sign(f_lo) == np.sign(f_hi):
-        return np.nan
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        f_mid = f(mid)
-        if np.sign(f_mid) == np.sign(f_lo):
-            lo, f_lo = mid, f_mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
-
-
-def _reference_values(assumptions: dict[str, Assumption], others_at: str) -> dict[str, float]:
-    """The values other assumptions are held at: `neutral` (every ratio and multiplier 1, every
-    s.15A offence in the flagged series: the published arithmetic) or `central`."""
-    central = {name: a.central for name, a in assumptions.items()}
-    if others_at == "central":
-        return central
-    neutral = {name: 1.0 for name in RATIO_ASSUMPTIONS + ("nonresponse_multiplier", "s15a_flagged_share")}
-    return {**central, **neutral}
-
-
-def tipping_points(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
-                   include_s15a: bool) -> pd.DataFrame:
-    rows = []
-    for others_at in ("neutral", "central"):
-        c = _reference_values(assumptions, others_at)
-        ratio_factor = float(np.prod([c[n] for n in RATIO_ASSUMPTIONS]))
-        for claim in claims:
-            rows += _claim_tipping_rows(totals, claim, c, ratio_factor, include_s15a, others_at)
-    return pd.DataFrame(rows)
-
-
-def _claim_tipping_rows(totals, claim, c, ratio_factor, include_s15a, others_at) -> list[dict]:
-    rows = []
-    published = claim.published_to / claim.published_from
-    s15a_to, s15a_from = totals.s15a.get(claim.to_year), totals.s15a.get(claim.from_year)
-    model = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], include_s15a)
-    model_median, model_low = float(np.median(model)), float(np.quantile(model, 0.05))
-    with_s15a = float(np.median(_ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], True)))
-    without = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], False)
-    without_text = "n/a (no s.15A count)" if np.isnan(without).all() else f"{np.median(without) * ratio_factor:.2f}"
-    for threshold in claim.thresholds:
-        base = {"claim_id": claim.claim_id, "claim": claim.description, "threshold": threshold, "others_at": others_at}
-        holds = bool(model_median * ratio_factor >= threshold)
-
-        def add(assumption, value, method, note=""):
-            rows.append({**base, "assumption": assumption, "tipping_value": value, "method": method,
-                         "reference_value": c.get(assumption, np.nan), "holds_at_reference": holds, "note": note})
-
-        for name in RATIO_ASSUMPTIONS:
-            others = ratio_factor / c[name]
-            add(name, threshold / (published * others), f"arithmetic on published totals ({claim.published_records})")
-            add(name, threshold / (model_median * others), "model: median of imputed totals")
-            add(name, threshold / (model_low * others), "model: 5th percentile of imputed totals",
-                "below this value the claim fails in more than 5% of model draws")
-        for name in LEVEL_ASSUMPTIONS:
-            add(name, np.nan, "none", "scales both years alike, so it cannot change a ratio")
-
-        def delta_gap(q):
-            return lambda d: float(np.quantile(_ratio_draws(totals, claim, d, c["s15a_flagged_share"], include_s15a), q)
-                                   * ratio_factor - threshold)
-        for q, method in ((0.5, "model: median of imputed totals"), (0.05, "model: 5th percentile of imputed totals")):
-            value = _bisect(delta_gap(q), 0.01, 100.0)
-            add("nonresponse_multiplier", value, method,
-                "" if not np.isnan(value) else "the verdict is the same for every multiplier from 0.01 to 100")
-
-        if s15a_to is not None and s15a_from is not None:
-            # (P1 - s*S1) / (P0 - s*S0) * factor = threshold, solved for the share s
-            t = threshold / ratio_factor
-            denominator = s15a_to - t * s15a_from
-            arithmetic = (claim.published_to - t * claim.published_from) / denominator if denominator else np.nan
-            in_range = 0 <= arithmetic <= 1
-            add("s15a_flagged_share", arithmetic if in_range else np.nan,
-                f"arithmetic on published totals ({claim.published_records}), s.15A out of scope",
-                "" if in_range else f"no share between 0 and 1 (solution {arithmetic:.2f})")
-
-            def share_gap(q):
-                return lambda s: float(np.quantile(_ratio_draws(totals, claim, c["nonresponse_multiplier"], s, False), q)
-                                       * ratio_factor - threshold)
-            for q, method in ((0.5, "model: median of imputed totals, s.15A out of scope"),
-                              (0.05, "model: 5th percentile of imputed totals, s.15A out of scope")):
-                value = _bisect(share_gap(q), 0.0, 1.0)
-                add("s15a_flagged_share", value, method,
-                    "" if not np.isnan(value) else "the verdict is the same for every share from 0 to 1")
-        else:
-            add("s15a_flagged_share", np.nan, "none", "no published s.15A count for both years")
-        add("include_s15a", np.nan, "switch",
-            f"model median ratio {with_s15a * ratio_factor:.2f} with s.15A in scope, {without_text} without")
-    return rows
-
-
-def tipping_curves(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
-                   include_s15a: bool, points: int = 41) -> pd.DataFrame:
-    """The adjusted ratio (median and 90% band over model draws) as one assumption moves, others central."""
-    c = {name: a.central for name, a in assumptions.items()}
-    ratio_factor = np.prod([c[n] for n in RATIO_ASSUMPTIONS])
-    grids = {name: np.linspace(0.3, 1.5, points) for name in RATIO_ASSUMPTIONS}
-    grids["nonresponse_multiplier"] = np.linspace(0.25, 3.0, points)
-    rows = []
-    for claim in claims:
-        central = _ratio_draws(totals, claim, c["nonresponse_multiplier"], c["s15a_flagged_share"], include_s15a)
-        for name, grid in grids.items():
-            for value in grid:
-                if name in RATIO_ASSUMPTIONS:
-                    draws = central * ratio_factor / c[name] * value
-                else:
-                    draws = _ratio_draws(totals, claim, value, c["s15a_flagged_share"], include_s15a) * ratio_factor
-                lo, med, hi = np.quantile(draws, QUANTILES) if not np.isnan(draws).all() else (np.nan,) * 3
-                rows.append({"claim_id": claim.claim_id, "assumption": name, "value": value, "median": med,
-                             "lower_90": lo, "upper_90": hi, "published_ratio": claim.published_to / claim.published_from})
-    return pd.DataFrame(rows)
-
-
-def load_recorded_totals(national_estimates: pd.DataFrame, national_draws: pd.DataFrame, records: pd.DataFrame,
-                         series: str, geography: str, s15a_records: dict[str, str], s15a_first_year: int) -> RecordedTotals:
-    """Observed sums and imputation draws of one series and geography; published s.15A counts
-    (zero before the offence existed)."""
-    rows = national_estimates[(national_estimates["series"] == series) & (national_estimates["geography"] == geography)]
-    if rows.empty:
-        raise ValueError(f"sensitivity: no national estimates for series {series!r} and geography {geography!r} "
-                         "(is the geography in models.imputation.summary_geographies?)")
-    observed, imputed = {}, {}
-    for row in rows.itertuples():
-        column = f"{series}|{geography}|{row.fiscal_year}"
-        if column in national_draws.columns:
-            observed[row.fiscal_year] = float(row.observed_sum)
-            imputed[row.fiscal_year] = national_draws[column].to_numpy(float)
-    s15a = {year: 0.0 for year in observed if int(year[:4]) < s15a_first_year}
-    for year, record_id in s15a_records.items():
-        s15a[year] = float(records.loc[record_id, "value"])
-    return RecordedTotals(observed, imputed, s15a)
-
-
-def trend_claims_from_config(entries: list[dict], records: pd.DataFrame) -> list[TrendClaim]:
-    claims = []
-    for e in entries:
-        for key in ("from_record", "to_record"):
-            if e[key] not in records.index:
-                raise ValueError(f"sensitivity.trend_claims[{e['claim_id']}].{key}: {e[key]} is not a claim record")
-        claims.append(TrendClaim(e["claim_id"], e["description"], e["from_year"], e["to_year"],
-                                 float(records.loc[e["from_record"], "value"]), float(records.loc[e["to_record"], "value"]),
-                                 f"{e['from_record']}, {e['to_record']}", tuple(float(t) for t in e["thresholds"])))
-    return claims

@@ -1,0 +1,206 @@
+"""Tipping points: the value of one assumption at which a trend claim's adjusted ratio reaches a
+threshold, the other assumptions held at reference values, found three ways: by the published
+arithmetic, by the model's median and by the model's 5th percentile (below that value the claim
+fails in more than 5% of model draws). And the curves behind them: the adjusted ratio as one
+assumption moves, the others central.
+
+The reference values are `neutral` (every ratio and multiplier 1, every s.15A offence in the
+flagged series: the published arithmetic) or `central` (each assumption's central value).
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from online_csa.common.intervals import LOWER, central_interval
+from online_csa.sensitivity.distributions import Assumption
+from online_csa.sensitivity.monte_carlo import LEVEL_ASSUMPTIONS, RATIO_ASSUMPTIONS
+from online_csa.sensitivity.recorded_totals import RecordedTotals, recorded_total
+from online_csa.sensitivity.trend_claims import TrendClaim
+
+MODEL_MEDIAN = "model: median of imputed totals"
+MODEL_LOWER = "model: 5th percentile of imputed totals"
+
+
+class Tipping(NamedTuple):
+    """One row of the tipping-point table, before the claim, threshold and reference are added."""
+    assumption: str
+    value: float
+    method: str
+    note: str = ""
+
+
+def claim_ratio_draws(totals: RecordedTotals, claim: TrendClaim, nonresponse_multiplier, s15a_flagged_share,
+                      include_s15a: bool) -> np.ndarray:
+    """The claim's recorded ratio (later total over earlier total) in every imputation draw."""
+    every_draw = np.arange(totals.n_draws)
+    earlier = recorded_total(totals, claim.from_year, every_draw, nonresponse_multiplier, s15a_flagged_share,
+                             include_s15a)
+    later = recorded_total(totals, claim.to_year, every_draw, nonresponse_multiplier, s15a_flagged_share,
+                           include_s15a)
+    return later / earlier
+
+
+def _bisect(f, lo: float, hi: float, iterations: int = 80) -> float:
+    """A root of f between lo and hi, or NaN if f has the same sign (or is NaN) at both ends."""
+    f_lo, f_hi = f(lo), f(hi)
+    if np.isnan(f_lo) or np.isnan(f_hi) or np.sign(f_lo) == np.sign(f_hi):
+        return np.nan
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        f_mid = f(mid)
+        if np.sign(f_mid) == np.sign(f_lo):
+            lo, f_lo = mid, f_mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _value_where_quantile_reaches(ratio_draws_at: Callable[[float], np.ndarray], q: float, ratio_factor: float,
+                                  threshold: float, low: float, high: float) -> float:
+    """The value between low and high at which the q-quantile of the adjusted ratio (the ratio
+    draws at that value, times `ratio_factor`) equals the threshold; NaN if there is none."""
+    return _bisect(lambda value: float(np.quantile(ratio_draws_at(value), q) * ratio_factor - threshold), low, high)
+
+
+def reference_values(assumptions: dict[str, Assumption], others_at: str) -> dict[str, float]:
+    """The values other assumptions are held at: `neutral` (every ratio and multiplier 1, every
+    s.15A offence in the flagged series: the published arithmetic) or `central`."""
+    central = {name: a.central for name, a in assumptions.items()}
+    if others_at == "central":
+        return central
+    neutral = {name: 1.0 for name in RATIO_ASSUMPTIONS + ("nonresponse_multiplier", "s15a_flagged_share")}
+    return {**central, **neutral}
+
+
+def ratio_assumption_tipping(claim: TrendClaim, threshold: float, held_at: dict[str, float], ratio_factor: float,
+                             model_median: float, model_lower: float) -> list[Tipping]:
+    """Each ratio assumption scales the claim's ratio directly: threshold over the ratio with the
+    other ratio assumptions at their reference values."""
+    published = claim.published_ratio
+    out = []
+    for name in RATIO_ASSUMPTIONS:
+        others = ratio_factor / held_at[name]
+        out += [Tipping(name, threshold / (published * others),
+                        f"arithmetic on published totals ({claim.published_records})"),
+                Tipping(name, threshold / (model_median * others), MODEL_MEDIAN),
+                Tipping(name, threshold / (model_lower * others), MODEL_LOWER,
+                        "below this value the claim fails in more than 5% of model draws")]
+    return out
+
+
+def level_assumption_tipping() -> list[Tipping]:
+    return [Tipping(name, np.nan, "none", "scales both years alike, so it cannot change a ratio")
+            for name in LEVEL_ASSUMPTIONS]
+
+
+def nonresponse_tipping(totals: RecordedTotals, claim: TrendClaim, threshold: float, held_at: dict[str, float],
+                        ratio_factor: float, include_s15a: bool) -> list[Tipping]:
+    """The non-response multiplier (between 0.01 and 100) at which the model's median and 5th
+    percentile ratios reach the threshold."""
+    def ratio_draws_at(multiplier):
+        return claim_ratio_draws(totals, claim, multiplier, held_at["s15a_flagged_share"], include_s15a)
+
+    out = []
+    for q, method in ((0.5, MODEL_MEDIAN), (LOWER, MODEL_LOWER)):
+        value = _value_where_quantile_reaches(ratio_draws_at, q, ratio_factor, threshold, 0.01, 100.0)
+        note = "" if not np.isnan(value) else "the verdict is the same for every multiplier from 0.01 to 100"
+        out.append(Tipping("nonresponse_multiplier", value, method, note))
+    return out
+
+
+def s15a_share_tipping(totals: RecordedTotals, claim: TrendClaim, threshold: float, held_at: dict[str, float],
+                       ratio_factor: float) -> list[Tipping]:
+    """With s.15A out of scope, the share of s.15A offences in the flagged series at which the
+    ratio reaches the threshold: solved on the published totals, and bisected on the model's."""
+    s15a_to, s15a_from = totals.s15a.get(claim.to_year), totals.s15a.get(claim.from_year)
+    if s15a_to is None or s15a_from is None:
+        return [Tipping("s15a_flagged_share", np.nan, "none", "no published s.15A count for both years")]
+    # (P1 - s*S1) / (P0 - s*S0) * factor = threshold, solved for the share s
+    t = threshold / ratio_factor
+    denominator = s15a_to - t * s15a_from
+    arithmetic = (claim.published_to - t * claim.published_from) / denominator if denominator else np.nan
+    in_range = 0 <= arithmetic <= 1
+    out = [Tipping("s15a_flagged_share", arithmetic if in_range else np.nan,
+                   f"arithmetic on published totals ({claim.published_records}), s.15A out of scope",
+                   "" if in_range else f"no share between 0 and 1 (solution {arithmetic:.2f})")]
+
+    def ratio_draws_at(share):
+        return claim_ratio_draws(totals, claim, held_at["nonresponse_multiplier"], share, False)
+
+    for q, method in ((0.5, f"{MODEL_MEDIAN}, s.15A out of scope"), (LOWER, f"{MODEL_LOWER}, s.15A out of scope")):
+        value = _value_where_quantile_reaches(ratio_draws_at, q, ratio_factor, threshold, 0.0, 1.0)
+        out.append(Tipping("s15a_flagged_share", value, method,
+                           "" if not np.isnan(value) else "the verdict is the same for every share from 0 to 1"))
+    return out
+
+
+def s15a_switch_tipping(totals: RecordedTotals, claim: TrendClaim, held_at: dict[str, float],
+                        ratio_factor: float) -> Tipping:
+    """Not a value but the two sides of the switch: the model's median adjusted ratio with s.15A
+    in scope and out of it."""
+    multiplier, share = held_at["nonresponse_multiplier"], held_at["s15a_flagged_share"]
+    with_s15a = float(np.median(claim_ratio_draws(totals, claim, multiplier, share, True)))
+    without = claim_ratio_draws(totals, claim, multiplier, share, False)
+    without_text = "n/a (no s.15A count)" if np.isnan(without).all() else f"{np.median(without) * ratio_factor:.2f}"
+    return Tipping("include_s15a", np.nan, "switch",
+                   f"model median ratio {with_s15a * ratio_factor:.2f} with s.15A in scope, {without_text} without")
+
+
+def claim_tipping_rows(totals: RecordedTotals, claim: TrendClaim, held_at: dict[str, float], ratio_factor: float,
+                       include_s15a: bool, others_at: str) -> list[dict]:
+    """Every assumption's tipping point for each threshold of one claim."""
+    model = claim_ratio_draws(totals, claim, held_at["nonresponse_multiplier"], held_at["s15a_flagged_share"],
+                              include_s15a)
+    model_median, model_lower = float(np.median(model)), float(np.quantile(model, LOWER))
+    switch = s15a_switch_tipping(totals, claim, held_at, ratio_factor)
+    rows = []
+    for threshold in claim.thresholds:
+        holds = bool(model_median * ratio_factor >= threshold)
+        tippings = (ratio_assumption_tipping(claim, threshold, held_at, ratio_factor, model_median, model_lower)
+                    + level_assumption_tipping()
+                    + nonresponse_tipping(totals, claim, threshold, held_at, ratio_factor, include_s15a)
+                    + s15a_share_tipping(totals, claim, threshold, held_at, ratio_factor)
+                    + [switch])
+        rows += [{"claim_id": claim.claim_id, "claim": claim.description, "threshold": threshold,
+                  "others_at": others_at, "assumption": tipping.assumption, "tipping_value": tipping.value,
+                  "method": tipping.method, "reference_value": held_at.get(tipping.assumption, np.nan),
+                  "holds_at_reference": holds, "note": tipping.note} for tipping in tippings]
+    return rows
+
+
+def tipping_points(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
+                   include_s15a: bool) -> pd.DataFrame:
+    rows = []
+    for others_at in ("neutral", "central"):
+        held_at = reference_values(assumptions, others_at)
+        ratio_factor = float(np.prod([held_at[n] for n in RATIO_ASSUMPTIONS]))
+        for claim in claims:
+            rows += claim_tipping_rows(totals, claim, held_at, ratio_factor, include_s15a, others_at)
+    return pd.DataFrame(rows)
+
+
+def tipping_curves(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
+                   include_s15a: bool, points: int = 41) -> pd.DataFrame:
+    """The adjusted ratio (median and 90% band over model draws) as one assumption moves, others central."""
+    central = {name: a.central for name, a in assumptions.items()}
+    ratio_factor = np.prod([central[n] for n in RATIO_ASSUMPTIONS])
+    grids = {name: np.linspace(0.3, 1.5, points) for name in RATIO_ASSUMPTIONS}
+    grids["nonresponse_multiplier"] = np.linspace(0.25, 3.0, points)
+    rows = []
+    for claim in claims:
+        central_ratio = claim_ratio_draws(totals, claim, central["nonresponse_multiplier"],
+                                          central["s15a_flagged_share"], include_s15a)
+        for name, grid in grids.items():
+            for value in grid:
+                if name in RATIO_ASSUMPTIONS:
+                    draws = central_ratio * ratio_factor / central[name] * value
+                else:
+                    draws = claim_ratio_draws(totals, claim, value, central["s15a_flagged_share"],
+                                              include_s15a) * ratio_factor
+                lo, med, hi = central_interval(draws) if not np.isnan(draws).all() else (np.nan,) * 3
+                rows.append({"claim_id": claim.claim_id, "assumption": name, "value": value, "median": med,
+                             "lower_90": lo, "upper_90": hi, "published_ratio": claim.published_ratio})
+    return pd.DataFrame(rows)
