@@ -12,28 +12,15 @@
 # # 4. Models: the forces and years nobody printed
 #
 # Most force-years have no published figure: forces did not answer, or no outlet printed
-# their answer. This chapter asks what those cells could hold.
-#
-# **The count model.** A negative-binomial regression of each force-year count on a force
-# effect and a year effect, with the force's child population as the exposure (offset). The
-# force effects are plain dummies: the "fixed-effects" negative binomial of Hausman, Hall and
-# Griliches is not a true fixed-effects model (Allison and Waterman 2002). Standard errors of
-# the year effects are cluster-robust by force.
-#
-# **Imputation.** Each missing cell is drawn from the fitted model: coefficients from their
-# sampling distribution, then a count. These are *prediction* intervals for a count, not
-# intervals for a mean. Totals the ledger already prints then limit the draws: a force's
-# cumulative total over several years fixes the sum of its missing years, and a national total
-# over a known number of responding forces fixes the sum of the responders' cells.
-#
-# **Calibration.** Each observed cell is left out in turn, the model is refitted, and we count
-# how often the cell lies inside its prediction interval (the level is stated below).
+# their answer. This chapter asks what those cells could hold, and first how well its answer
+# holds up against figures it was not shown.
 
 # %%
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
 from online_csa.common.intervals import LOWER, UPPER
+from online_csa.models.imputation_validation import NEW_MODEL, NO_SELECTION, PREVIOUS
 from online_csa.report.narrative import figure, md, pct, table
 
 job = pipeline_job(globals(), "notebook_models")  # the Snakemake job, or in Jupyter the last run's
@@ -42,7 +29,9 @@ par = job.params
 coefficients = pd.read_csv(inp.coefficients)
 national = pd.read_csv(inp.national_estimates)
 constraints = pd.read_csv(inp.constraints)
+selection = pd.read_csv(inp.selection)
 calibration = pd.read_csv(inp.calibration)
+total_checks = pd.read_csv(inp.total_checks)
 shares = pd.read_csv(inp.flag_share)
 decomposition = pd.read_csv(inp.flag_decomposition)
 quarantined = pd.read_csv(inp.flag_quarantined)
@@ -52,20 +41,105 @@ s15a_step = pd.read_csv(inp.s15a_step)
 panel_values = pd.read_csv(inp.panel_values_used)
 focus = par.focus_series
 geography = par.geography
-md(f"Every interval in this chapter is a **{pct(UPPER - LOWER)}** interval: the {pct(LOWER)} and "
-   f"{pct(UPPER)} points of the simulated draws (`lower_90`, `upper_90` in the tables).")
+md(f"Every interval in this chapter is a **{pct(UPPER - LOWER)}** interval (the {pct(LOWER)} and {pct(UPPER)} "
+   "points of the simulated draws, `lower_90` and `upper_90` in the tables), except the year effects and steps "
+   "of the count models, which are 95% intervals (`irr_lower_95`, `irr_upper_95`).")
 
 # %% [markdown]
-# ## The count model
+# ## The answer first: does the imputation predict what it did not see?
 #
-# Year effects are incidence-rate ratios against the first year with data, for a force of
-# a given size; `alpha` is the overdispersion (variance = mean + alpha × mean²).
+# The figures that reached print are not a random sample of force-years, so a check that
+# scores only printed cells cannot see that bias. The published totals can: each total is
+# predicted by an imputation that was not shown it, nor any other total of its year over the
+# same forces (**leave-one-total-out**), and we count how often its interval holds the
+# published figure. Three models are scored the same way: the model this chapter uses (a
+# mixed negative-binomial model with a *selection factor* for unprinted cells), the same model
+# without the selection factor, and the previous method (fixed force and year effects,
+# missing cells rescaled to the totals).
+
+# %%
+def coverage_of(model, scheme, series=focus):
+    row = calibration[(calibration["model"] == model) & (calibration["scheme"] == scheme)
+                      & (calibration["series"] == series)]
+    return row.iloc[0] if len(row) else None
+
+
+new = coverage_of(NEW_MODEL, "leave-one-total-out")
+plain = coverage_of(NO_SELECTION, "leave-one-total-out")
+old = coverage_of(PREVIOUS, "leave-one-total-out")
+md(f"For {focus}, **{new['covered']} of {new['scored']}** published totals left out fall inside the new model's "
+   f"90% intervals ({pct(new['coverage'])}); without the selection factor {plain['covered']} of {plain['scored']} "
+   f"({pct(plain['coverage'])}); the previous method {old['covered']} of {old['scored']} ({pct(old['coverage'])}). "
+   f"With {new['scored']} totals, a coverage measured this way has a standard error of about "
+   f"{pct((0.9 * 0.1 / new['scored']) ** 0.5)} around a true 90%.")
+table(calibration, ["series", "model", "scheme", "scored", "covered", "coverage", "median_relative_width",
+                    "not_scored"], caption="Coverage of 90% intervals by model and validation scheme "
+      "(results/tables/calibration.csv)")
+misses = total_checks[(total_checks["model"] == NEW_MODEL) & (total_checks["inside"] == False)]  # noqa: E712
+md(f"The totals the new model misses ({len(misses)}), with what it predicted without them:")
+table(misses, ["series", "record_id", "fiscal_year", "geography", "published_value", "estimate", "lower_90",
+               "upper_90"], caption="Every prediction is in results/tables/published_total_checks.csv")
+md("Printed cells are scored too, by holding out every printed cell of one force (**leave-one-force-out**) or of "
+   "one year (**leave-one-year-out**) and predicting them as printed cells. A force held out entirely gets a force "
+   "effect drawn from the spread of forces, so its intervals are wide by design; the previous method cannot predict "
+   "a year with no printed cell at all, so its leave-one-year-out row scores nothing.")
+
+# %% [markdown]
+# ## The model
+#
+# For each series, printed counts y (force f, year t, child population P):
+#
+# ```
+# y_ft ~ NB2(mu_ft, alpha)                      variance mu + alpha * mu^2
+# log mu_ft = log P_ft + b0 + b1 * (t - centre) + d_t + a_f
+# a_f ~ Normal(0, sigma_force^2)                force effects, partially pooled
+# d_t ~ Normal(0, sigma_year^2)                 each year's departure from the trend
+# ```
+#
+# Force effects are *partially pooled*: a force with few printed figures is pulled towards the
+# average force, and a force with none gets an effect drawn from the spread of force effects,
+# an honest interval for an unknown force. A year resting on one or two printed cells is pulled
+# towards the trend instead of taking those cells at face value. The variances and alpha are
+# estimated by maximising the Laplace approximation of the marginal likelihood; their own
+# uncertainty is not propagated.
+#
+# An **unprinted** cell has mean exp(s_t) * mu_ft: s_t is the year's *selection factor*, drawn
+# across years from a normal distribution with mean m and spread tau. Nothing in the printed cells identifies it; the
+# published totals do. A year's total, less its printed cells, is what its unprinted
+# responders recorded.
+#
+# **Imputation** draws the coefficients from their posterior given the printed cells, weights
+# each draw by how well it explains the published totals (integrating s_t, m and tau
+# exactly on a grid), resamples, and then draws counts *given their sums*: every draw
+# satisfies every applied total exactly. Where a release says only how many forces responded,
+# which forces they were is drawn afresh in each draw. Cumulative totals (a force's or a
+# region's sum over several years) fix their cells' sum in every draw but do not reweight the
+# coefficients.
 
 # %%
 for series, c in coefficients.groupby("series", sort=False):
-    md(f"**{series}**: {c['n_obs'].iloc[0]} observed force-years from {c['n_forces'].iloc[0]} forces; "
-       f"alpha = {c['alpha'].iloc[0]:.3f} ({par.alpha_method} estimator).")
-    table(c, ["term", "irr", "irr_lower_95", "irr_upper_95", "se_cluster", "se_model"])
+    first = c.iloc[0]
+    md(f"**{series}**: {first['n_obs']} printed force-years from {first['n_forces_printed']} forces; "
+       f"sigma_force = {first['sigma_force']:.2f}, sigma_year = {first['sigma_year']:.2f}, "
+       f"alpha = {first['alpha']:.3f}. Years resting on fewer than {par.min_cells_for_estimate} printed cells are "
+       "not reported as estimates (`reported_as_estimated`).")
+    table(c, ["term", "irr", "irr_lower_95", "irr_upper_95", "printed_cells", "reported_as_estimated"])
+
+# %% [markdown]
+# ### The selection factor
+#
+# How much an unprinted force-year records, relative to a printed one of the same force and
+# year. Below one: the forces whose figures no outlet printed recorded less than the printed
+# ones would suggest.
+
+# %%
+shown = selection[selection["series"] == focus]
+constrained = shown[shown["constrained"]]
+md(f"For {focus} the multiplier ranges from **{constrained['multiplier'].min():.2f}** to "
+   f"**{constrained['multiplier'].max():.2f}** in the years a published total constrains; other years draw "
+   f"it from the spread across years. The importance weights behind the draws leave an effective sample size of "
+   f"{shown['effective_sample_size'].iloc[0]:,.0f} of {shown['draws'].iloc[0]:,} draws.")
+table(selection, ["series", "fiscal_year", "constrained", "multiplier", "lower_90", "upper_90", "basis"])
 
 # %% [markdown]
 # ### What the models leave out, and why
@@ -85,37 +159,38 @@ if len(unused):
 # ## Imputed totals
 #
 # Bars: the sum of the force figures the ledger holds. Points with bars: the imputed total of
-# all forces, with its prediction interval. Markers: totals as the releases printed them,
-# which cover only the forces that answered.
+# all forces, with its interval. Markers: totals as the releases printed them, which cover only
+# the forces that answered. A total with an interval of zero width is pinned: a published total
+# covers every force of the geography that year, so every draw reproduces it.
 
 # %%
 figure(inp.imputed_totals_png)
 shown = national[(national["geography"] == geography) & (national["series"] == focus)]
-table(shown, ["fiscal_year", "forces", "observed_forces", "observed_sum", "estimate", "lower_90", "upper_90", "note"])
+table(shown, ["fiscal_year", "forces", "observed_forces", "observed_sum", "estimate", "lower_90", "upper_90",
+              "pinned_by_totals", "note"])
 
 # %% [markdown]
-# ### What the ledger's own totals contributed
+# ### Which published totals the imputation uses
 #
-# Each constraint either limits the draws or says why it could not.
+# Every published count of a modelled series is a candidate, with no list kept by hand. The
+# rule for totals that describe the same cells: each year applies the totals of one release,
+# the latest whose national total says how many forces responded (or, if none does, the latest),
+# with that release's regional totals; a total of another release is applied only where it covers
+# forces no applied total covers; every other total is predicted out of sample above. A total
+# over forces outside the register (the Channel Islands) cannot constrain the model.
 
 # %%
-table(constraints, ["series", "record_id", "kind", "label", "fiscal_years", "total", "forces_responded",
-                    "observed_sum", "missing_cells", "applied", "note", "override"])
+applied = constraints[constraints["applied"]]
+md(f"**{len(applied)}** of {len(constraints)} candidate totals are applied; "
+   f"{int((constraints['role'] == 'check').sum())} are scored out of sample only, "
+   f"{int((constraints['role'] == 'copy').sum())} repeat another and "
+   f"{int((constraints['role'] == 'not usable').sum())} cannot be used. The applied ones:")
+table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "total", "forces_responded",
+                "imputation"], caption="Every candidate, with the reason for each, is in "
+      "results/tables/imputation_constraints.csv")
 
 # %%
 figure(inp.imputed_cells_png)
-
-# %% [markdown]
-# ## Calibration: do the intervals cover as often as they claim?
-
-# %%
-table(calibration, ["series", "alpha_method", "cells", "scored", "covered", "coverage", "nominal", "not_scored"])
-main = calibration[(calibration["series"] == focus) & (calibration["cells"] == "all cells")].set_index("alpha_method")
-md(f"Leaving each observed {focus} cell out in turn, its {pct(UPPER - LOWER)} interval covered it in "
-   f"**{pct(main.loc['pearson', 'coverage'], 1)}** of {main.loc['pearson', 'scored']} cells with the Pearson "
-   f"estimate of alpha, and in {pct(main.loc['ml', 'coverage'], 1)} with maximum likelihood, which understates "
-   "overdispersion when many forces have one observation. Cells of forces with a single observation test the "
-   "pooled force effect that forces without any figure receive.")
 
 # %% [markdown]
 # ## Flag propensity: is the rise a rise in flagging?
@@ -150,7 +225,11 @@ if len(quarantined):
 # communication with a child, s.15A) and from 2020/21 in place of the year effects.
 
 # %%
-table(breaks, ["term", "irr", "irr_lower_95", "irr_upper_95", "se_cluster"])
+table(breaks, ["term", "irr", "irr_lower_95", "irr_upper_95", "printed_cells", "reported_as_estimated"])
+thin = breaks[~breaks["reported_as_estimated"]]
+if len(thin):
+    md("Not reported as estimates, because they rest on fewer than "
+       f"{par.min_cells_for_estimate} printed cells: " + "; ".join(thin["term"]) + ". Intervals are model-based.")
 table(trends, ["from_year", "to_year", "scope", "method", "ratio", "lower_95", "upper_95"])
 step = s15a_step.iloc[0]
 year = step["break_year"]
@@ -165,10 +244,12 @@ md(f"The {year} step is an incidence-rate ratio of **{step['irr']:.2f}** ({step[
 # %% [markdown]
 # ## What the data can and cannot say
 #
-# * The imputed totals rest on an assumption: that the forces without a figure are like the
-#   forces with one, once their child population and the year are known (missing at random).
-#   The sensitivity chapter varies it (`nonresponse_multiplier`).
-# * Years with no observed cell cannot be imputed at all; years with a few (2017/18, 2020/21)
-#   get wide intervals, and the intervals say so.
+# * The imputed totals no longer assume that forces without a figure are like the forces with
+#   one: the selection factor measures the difference where a published total allows it, and
+#   pools it across years elsewhere. The sensitivity chapter's `nonresponse_multiplier` scales,
+#   on top of that, only the cells no published total pins.
+# * The selection factor is identified only by the published totals, and a year without one
+#   borrows it from the others: those years' intervals are wide, and say so.
+# * Years outside the printed years and without a total cannot be imputed at all.
 # * Nothing here corrects for offences that were never reported, never recorded or never
 #   flagged: that is the next chapter.

@@ -255,13 +255,20 @@ def test_time_terms_name_each_column_by_kind_and_year():
 
 def test_the_s15a_step_table_is_the_steps_row_of_the_coefficients_beside_the_published_arithmetic():
     from online_csa.models.negative_binomial import coefficient_table
-    from online_csa.models.structural_breaks import s15a_step
+    from online_csa.models.structural_breaks import break_table, s15a_step
 
     effects = tuple(0.2 * (y - 2015) + 0.5 * (y >= 2017) for y in YEARS)
     frame, _ = synthetic_panel(n_forces=40, alpha=0.1, seed=11, year_effects=effects)
     fit = fit_negative_binomial(frame, design="interrupted_time_series", breaks=[2017, 2020])
     published = {"from_total": 4000.0, "to_total": 9000.0, "s15a_total": 1000.0, "records": "N1; N2; N3"}
-    step = s15a_step(fit, "synthetic_series", 2017, published)
+    # a step resting on fewer printed cells than the threshold is shown but not reported as estimated
+    thin = frame[(frame["year"] < 2020) | (frame["force"] == frame["force"].iloc[0])]
+    table = break_table(fit, "synthetic_series", thin["year"], min_cells=3)
+    pandemic = table.set_index("term").loc["step from 2020/21"]
+    assert pandemic["printed_cells"] == (thin["year"] >= 2020).sum() < 3
+    assert not pandemic["reported_as_estimated"] and "not an estimate" in pandemic["note"]
+    table = break_table(fit, "synthetic_series", frame["year"], min_cells=3)
+    step = s15a_step(table, 2017, published)
     coefficients = coefficient_table(fit, "synthetic_series").set_index("term")
     assert len(step) == 1
     row = step.iloc[0]
@@ -271,8 +278,9 @@ def test_the_s15a_step_table_is_the_steps_row_of_the_coefficients_beside_the_pub
     assert row["irr_lower_95"] == coefficients.loc["step from 2017/18", "irr_lower_95"]
     assert row["published_ratio_less_s15a"] == pytest.approx((9000 - 1000) / 4000)
     assert row["published_records"] == "N1; N2; N3"
+    assert row["printed_cells"] == ((frame["year"] >= 2017) & (frame["year"] < 2020)).sum()
     with pytest.raises(ValueError, match="no level step from 2018/19"):
-        s15a_step(fit, "synthetic_series", 2018, published)
+        s15a_step(table, 2018, published)
 
 
 def test_panel_values_used_by_models_lists_every_observed_value_and_why_one_is_unused():

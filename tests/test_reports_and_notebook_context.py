@@ -124,7 +124,7 @@ def test_claim_support_counts_the_draws_in_which_a_claim_holds():
 def test_the_run_record_names_installed_versions_and_every_seed():
     versions = {r["package"]: r["version"] for r in package_versions()}
     assert versions["pandas"] == pd.__version__ and versions["numpy"] == np.__version__
-    config = {"models": {"imputation": {"seed": 1, "draws": 10}, "calibration": {"seed": 2, "draws": 20}},
+    config = {"models": {"imputation": {"seed": 1, "draws": 10}, "validation": {"seed": 2, "total_draws": 20}},
               "monte_carlo": {"seed": 3, "draws": 30}}
     rows = seeds(config, [{"name": "baseline", "seed": 3, "draws": 30}, {"name": "synthetic", "seed": 4, "draws": 5}])
     assert [r["seed"] for r in rows] == [1, 2, 3, 4]

@@ -1,13 +1,24 @@
-# Models: the NB count model and the imputation of missing force-years, its leave-one-out
-# calibration, the flagged share, and structural breaks. None reads the under-recording
+# Models: the mixed NB count model and the selection-aware imputation of unprinted force-years,
+# its validation against published totals and held-out forces and years, the flagged share, and
+# structural breaks. None reads the under-recording
 # assumptions, so changing one never reruns these.
 
 MODELS = "results/models"
 
+# What every model-stage rule needs to set a series up the same way (series_model.py)
+MODEL_SETUP = dict(
+    geography=config["models"]["geography"],
+    series=config["models"]["series"],
+    alpha_method=config["models"]["alpha_method"],
+    national_geographies=config["models"]["imputation"]["national_geographies"],
+    exclude_totals=config["models"]["imputation"]["exclude_totals"],
+    responder_overrides=config["models"]["imputation"]["responder_overrides"],
+)
+
 
 rule impute_missing_cells:
-    """Fit the NB count model per series and impute every missing force-year, limited by published totals;
-    list the observed panel values no model uses."""
+    """Fit the mixed NB model per series and impute every unprinted force-year with a selection factor,
+    conditioned on every usable published total; list the observed panel values no model uses."""
     # Scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
     priority: 20
     input:
@@ -21,14 +32,14 @@ rule impute_missing_cells:
         force_year_estimates=report(f"{TABLES}/force_year_estimates.csv", caption="../report/force_year_estimates.rst", category="4. Models"),
         national_estimates=report(f"{TABLES}/national_estimates.csv", caption="../report/national_estimates.rst", category="4. Models"),
         constraints=report(f"{TABLES}/imputation_constraints.csv", caption="../report/imputation_constraints.rst", category="4. Models"),
+        selection=report(f"{TABLES}/selection_factors.csv", caption="../report/selection_factors.rst", category="4. Models"),
         national_draws=f"{MODELS}/national_draws.csv",
         panel_values_used=report(f"{TABLES}/panel_values_used_by_models.csv", caption="../report/panel_values_used_by_models.rst", category="4. Models"),
     params:
-        geography=config["models"]["geography"],
-        series=config["models"]["series"],
-        alpha_method=config["models"]["alpha_method"],
+        **MODEL_SETUP,
         summary_geographies=config["models"]["imputation"]["summary_geographies"],
-        national_constraints=config["models"]["imputation"]["national_constraints"],
+        selection_prior=config["models"]["imputation"]["selection_prior"],
+        min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         draws=config["models"]["imputation"]["draws"],
         seed=config["models"]["imputation"]["seed"],
     log:
@@ -39,29 +50,70 @@ rule impute_missing_cells:
         "../scripts/impute_missing_cells.py"
 
 
+rule check_published_totals:
+    """Predict every usable published total without the totals of its year over the same forces, under the new
+    model, the new model without its selection factor, and the previous method."""
+    # Scheduling only: one of the two longest jobs, so start it as soon as the panel exists
+    priority: 10
+    input:
+        code=code("workflow/scripts/check_published_totals.py"),
+        panel=f"{TABLES}/panel.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
+        police_forces=config["raw_data"]["police_forces"],
+        geographies=config["claims"]["geographies"],
+    output:
+        checks=report(f"{TABLES}/published_total_checks.csv", caption="../report/published_total_checks.rst", category="4. Models"),
+    params:
+        **MODEL_SETUP,
+        draws=config["models"]["validation"]["total_draws"],
+        seed=config["models"]["validation"]["seed"],
+    log:
+        f"{LOGS}/check_published_totals.log",
+    conda:
+        ENV
+    script:
+        "../scripts/check_published_totals.py"
+
+
 rule check_calibration:
-    """Leave each observed cell out, refit, and check how often its 90% prediction interval covers it."""
-    # Scheduling only: the longest job, so start it as soon as the panel exists
+    """Hold out every printed cell of one force, then of one year, refit, and score the held-out cells' 90%
+    intervals under the new model and the previous one."""
+    # Scheduling only: one of the two longest jobs, so start it as soon as the panel exists
     priority: 10
     input:
         code=code("workflow/scripts/check_calibration.py"),
         panel=f"{TABLES}/panel.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
         cells=report(f"{TABLES}/calibration_cells.csv", caption="../report/calibration_cells.rst", category="4. Models"),
-        summary=report(f"{TABLES}/calibration.csv", caption="../report/calibration.rst", category="4. Models"),
     params:
-        geography=config["models"]["geography"],
-        series=config["models"]["calibration"]["series"],
-        draws=config["models"]["calibration"]["draws"],
-        seed=config["models"]["calibration"]["seed"],
+        **MODEL_SETUP,
+        draws=config["models"]["validation"]["cell_draws"],
+        seed=config["models"]["validation"]["seed"],
     log:
         f"{LOGS}/check_calibration.log",
     conda:
         ENV
     script:
         "../scripts/check_calibration.py"
+
+
+rule compare_imputation_models:
+    """Coverage and width of every model's 90% intervals under every validation scheme, side by side."""
+    input:
+        code=code("workflow/scripts/compare_imputation_models.py"),
+        total_checks=f"{TABLES}/published_total_checks.csv",
+        cell_checks=f"{TABLES}/calibration_cells.csv",
+    output:
+        summary=report(f"{TABLES}/calibration.csv", caption="../report/calibration.rst", category="4. Models"),
+    log:
+        f"{LOGS}/compare_imputation_models.log",
+    conda:
+        ENV
+    script:
+        "../scripts/compare_imputation_models.py"
 
 
 rule fit_flag_propensity:
@@ -102,6 +154,7 @@ rule fit_structural_breaks:
     params:
         geography=config["models"]["geography"],
         alpha_method=config["models"]["alpha_method"],
+        min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         **config["models"]["structural_breaks"],
     log:
         f"{LOGS}/fit_structural_breaks.log",

@@ -68,7 +68,9 @@ rule notebook_models:
         panel_values_used=f"{TABLES}/panel_values_used_by_models.csv",
         national_estimates=f"{TABLES}/national_estimates.csv",
         constraints=f"{TABLES}/imputation_constraints.csv",
+        selection=f"{TABLES}/selection_factors.csv",
         calibration=f"{TABLES}/calibration.csv",
+        total_checks=f"{TABLES}/published_total_checks.csv",
         flag_share=f"{TABLES}/flag_share.csv",
         flag_decomposition=f"{TABLES}/flag_decomposition.csv",
         flag_quarantined=f"{TABLES}/flag_pairs_quarantined.csv",
@@ -84,6 +86,7 @@ rule notebook_models:
         focus_series=config["figures"]["focus_series"],
         geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
+        min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
     log:
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
     conda:

@@ -1,4 +1,5 @@
-"""Rule check_calibration: leave each observed cell out in turn, refit, and check its 90% interval."""
+"""Rule check_calibration: hold out every printed cell of one force (then of one year), refit, and
+score the 90% intervals of the held-out cells under the new model and the previous one."""
 from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
@@ -6,20 +7,18 @@ redirect_stderr(snakemake)  # noqa: F821
 import pandas as pd  # noqa: E402
 
 from online_csa.common.geographies import GeographyMap  # noqa: E402
-from online_csa.models.calibration import calibration_summary, leave_one_out_calibration  # noqa: E402
-from online_csa.models.model_panel import model_frame  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
+from online_csa.models.imputation_validation import held_out_cell_checks  # noqa: E402
+from online_csa.models.series_model import series_model  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")
+claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
-forces = list(geographies.geographies[par.geography].forces)
-cells, summaries = [], []
+cells = []
 for series in par.series:
-    frame = model_frame(panel, series, forces)
-    for alpha_method in ("pearson", "ml"):
-        calibration = leave_one_out_calibration(frame, "year_effects", alpha_method, par.draws, par.seed)
-        cells.append(calibration.assign(alpha_method=alpha_method))
-        summaries.append(calibration_summary(calibration).assign(alpha_method=alpha_method))
+    model = series_model(panel, claim_records, geographies, series, par.geography, par.national_geographies,
+                         par.exclude_totals, par.responder_overrides)
+    cells.append(held_out_cell_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
+                                      par.alpha_method))
 write_table(pd.concat(cells, ignore_index=True), out.cells)
-write_table(pd.concat(summaries, ignore_index=True), out.summary)

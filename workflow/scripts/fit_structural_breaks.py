@@ -7,8 +7,8 @@ redirect_stderr(snakemake)  # noqa: F821
 from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.geographies import GeographyMap  # noqa: E402
 from online_csa.models.model_panel import model_frame  # noqa: E402
-from online_csa.models.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
-from online_csa.models.structural_breaks import s15a_step, trend_with_and_without_s15a  # noqa: E402
+from online_csa.models.negative_binomial import fit_negative_binomial  # noqa: E402
+from online_csa.models.structural_breaks import break_table, s15a_step, trend_with_and_without_s15a  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
@@ -19,10 +19,12 @@ frame = model_frame(panel, par.series, list(geographies.geographies[par.geograph
 breaks = [parse_fiscal_year(b) for b in par.breaks]
 fit = fit_negative_binomial(frame[frame["observed"]], design="interrupted_time_series", breaks=breaks,
                             alpha_method=par.alpha_method)
-write_table(coefficient_table(fit, par.series), out.coefficients)
+observed = frame[frame["observed"]]
+table = break_table(fit, par.series, observed["year"], par.min_cells_for_estimate)
+write_table(table, out.coefficients)
 ids = [par.published_from_record, par.published_to_record, par.published_s15a_record]
 published = {"from_total": float(records.loc[ids[0], "value"]), "to_total": float(records.loc[ids[1], "value"]),
              "s15a_total": float(records.loc[ids[2], "value"]), "records": "; ".join(ids)}
 s15a_break = parse_fiscal_year(par.s15a_break)
 write_table(trend_with_and_without_s15a(fit, par.series, par.from_year, par.to_year, s15a_break, published), out.trends)
-write_table(s15a_step(fit, par.series, s15a_break, published), out.s15a_step)
+write_table(s15a_step(table, s15a_break, published), out.s15a_step)

@@ -1,18 +1,21 @@
-"""Rule impute_missing_cells: fit the NB count model per series, impute missing force-years under
-the ledger's constraints, and summarise cells and geography totals; list the observed panel
-values no model uses."""
+"""Rule impute_missing_cells: per series, fit the mixed NB model to the printed cells, find every
+published total that can constrain the imputation, and impute every unprinted force-year with a
+selection factor, conditioned on the applied totals; summarise cells, totals and draws; list the
+observed panel values no model uses."""
 from online_csa.rule_support.script_logging import redirect_stderr
 
 redirect_stderr(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from online_csa.models import imputation  # noqa: E402
 from online_csa.common.geographies import GeographyMap  # noqa: E402
-from online_csa.models.constraints import cumulative_constraints, national_constraints  # noqa: E402
-from online_csa.models.model_panel import model_frame, panel_values_used_by_models  # noqa: E402
-from online_csa.models.negative_binomial import coefficient_table, fit_negative_binomial  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
+from online_csa.models.imputation_tables import (constraints_table, force_year_table, national_table,  # noqa: E402
+                                                 selection_table)
+from online_csa.models.mixed_negative_binomial import year_effect_table  # noqa: E402
+from online_csa.models.model_panel import panel_values_used_by_models  # noqa: E402
+from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection  # noqa: E402
+from online_csa.models.series_model import series_model  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 panel = read_table(inp.panel, "panel")
@@ -20,25 +23,25 @@ claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 forces = list(geographies.geographies[par.geography].forces)
 summary_geographies = {gid: geographies.geographies[gid].forces for gid in par.summary_geographies}
+prior = SelectionPrior(**par.selection_prior)
 
-coefficients, cells, totals, draws, constraints = [], [], [], [], []
+tables = {name: [] for name in ("coefficients", "cells", "totals", "draws", "constraints", "selection")}
 for series in par.series:
-    frame = model_frame(panel, series, forces)
-    fit = fit_negative_binomial(frame[frame["observed"]], design="year_effects", alpha_method=par.alpha_method)
-    coefficients.append(coefficient_table(fit, series))
-    rules = (cumulative_constraints(claim_records, series, forces)
-             + national_constraints(claim_records, par.national_constraints.get(series, []), geographies, forces))
-    imputed = imputation.impute_missing_cells(frame, fit, rules, par.draws, par.seed)
-    cells.append(imputation.force_year_estimates(imputed))
-    national, national_draws = imputation.national_totals(imputed, summary_geographies)
-    totals.append(national)
-    draws.append(national_draws)
-    if len(imputed.constraints):
-        constraints.append(imputed.constraints.assign(series=series))
+    model = series_model(panel, claim_records, geographies, series, par.geography, par.national_geographies,
+                         par.exclude_totals, par.responder_overrides)
+    imputed = impute_with_selection(model.frame, model.fit, model.candidates, par.draws, par.seed, prior=prior)
+    national, draws = national_table(imputed, summary_geographies)
+    tables["coefficients"].append(year_effect_table(model.fit, series, par.min_cells_for_estimate))
+    tables["cells"].append(force_year_table(imputed))
+    tables["totals"].append(national)
+    tables["draws"].append(draws)
+    tables["constraints"].append(constraints_table(model.candidates, imputed))
+    tables["selection"].append(selection_table(imputed, series))
 
-write_table(pd.concat(coefficients, ignore_index=True), out.coefficients)
-write_table(pd.concat(cells, ignore_index=True), out.force_year_estimates)
-write_table(pd.concat(totals, ignore_index=True), out.national_estimates)
-write_table(pd.concat(constraints, ignore_index=True) if constraints else pd.DataFrame(), out.constraints)
-pd.concat(draws, axis=1).to_csv(out.national_draws, index=False, lineterminator="\n", float_format="%.4f")
+write_table(pd.concat(tables["coefficients"], ignore_index=True), out.coefficients)
+write_table(pd.concat(tables["cells"], ignore_index=True), out.force_year_estimates)
+write_table(pd.concat(tables["totals"], ignore_index=True), out.national_estimates)
+write_table(pd.concat(tables["constraints"], ignore_index=True), out.constraints)
+write_table(pd.concat(tables["selection"], ignore_index=True), out.selection)
+pd.concat(tables["draws"], axis=1).to_csv(out.national_draws, index=False, lineterminator="\n", float_format="%.4f")
 write_table(panel_values_used_by_models(panel, par.series, forces, par.geography), out.panel_values_used)

@@ -14,6 +14,7 @@ class Geography:
     id: str
     label: str
     forces: tuple[str, ...]
+    outside_register: tuple[str, ...] = ()  # forces it covers that police_forces.csv does not list
 
 
 class GeographyMap:
@@ -24,7 +25,8 @@ class GeographyMap:
                                      spec.get("forces", ()), spec.get("exclude", ()))
             if not forces:
                 raise ValueError(f"geography {gid!r} selects no force")
-            self.geographies[gid] = Geography(gid, spec.get("label", gid), tuple(forces))
+            self.geographies[gid] = Geography(gid, spec.get("label", gid), tuple(forces),
+                                              tuple(spec.get("outside_register", ())))
         self.labels: dict[str, str] = dict(definitions.get("labels", {}))
         self.overrides: dict[str, str] = dict(definitions.get("record_overrides", {}) or {})
         for source, gid in {**self.labels, **self.overrides}.items():

@@ -377,15 +377,17 @@ def _fit_structured(observed, forces, years, design, breaks, alpha_method, alpha
 
 
 def coefficient_table(fit: NegativeBinomialFit, series: str, z: float = 1.959964) -> pd.DataFrame:
-    """Time terms of the fit as incidence-rate ratios with cluster-robust 95% intervals."""
+    """Time terms of the fit as incidence-rate ratios with model-based 95% intervals. The
+    cluster-robust standard error is shown beside them but not used: with about as many forces
+    as parameters its covariance is rank-deficient and too small for terms resting on few forces."""
     k = len(fit.forces)
     est = fit.params[k:]
     se_cluster = np.sqrt(np.diag(fit.cov_cluster)[k:])
     se_model = np.sqrt(np.diag(fit.cov_model)[k:])
     return pd.DataFrame({
         "series": series, "design": fit.design, "term": fit.columns[k:], "estimate": est,
-        "irr": np.exp(est), "irr_lower_95": np.exp(est - z * se_cluster), "irr_upper_95": np.exp(est + z * se_cluster),
-        "se_cluster": se_cluster, "se_model": se_model, "alpha": fit.alpha, "n_obs": fit.n_obs,
+        "irr": np.exp(est), "irr_lower_95": np.exp(est - z * se_model), "irr_upper_95": np.exp(est + z * se_model),
+        "se_model": se_model, "se_cluster": se_cluster, "alpha": fit.alpha, "n_obs": fit.n_obs,
         "n_forces": k})
 
 

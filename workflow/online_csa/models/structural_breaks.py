@@ -25,7 +25,7 @@ Z95 = 1.959964
 
 
 def trend_ratio(fit: NegativeBinomialFit, from_year: str, to_year: str, include_steps: list[int]) -> dict:
-    """Fitted ratio of to_year to from_year, with a cluster-robust 95% interval."""
+    """Fitted ratio of to_year to from_year, with a model-based 95% interval."""
     y0, y1 = parse_fiscal_year(from_year), parse_fiscal_year(to_year)
     k = len(fit.forces)
     c = np.zeros(len(fit.params))
@@ -34,7 +34,7 @@ def trend_ratio(fit: NegativeBinomialFit, from_year: str, to_year: str, include_
         if b in include_steps:
             c[k + 1 + j] = float(y1 >= b) - float(y0 >= b)
     est = float(c @ fit.params)
-    se = float(np.sqrt(c @ fit.cov_cluster @ c))
+    se = float(np.sqrt(c @ fit.cov_model @ c))
     return {"ratio": np.exp(est), "lower_95": np.exp(est - Z95 * se), "upper_95": np.exp(est + Z95 * se)}
 
 
@@ -62,17 +62,38 @@ def published_ratio_less_s15a(published: dict) -> float:
     return (published["to_total"] - published["s15a_total"]) / published["from_total"]
 
 
-def s15a_step(fit: NegativeBinomialFit, series: str, s15a_break: int, published: dict) -> pd.DataFrame:
-    """One row: the level step from the s.15A break year as an incidence-rate ratio with its
-    cluster-robust 95% interval, and the published totals' ratio with the s.15A count removed."""
+def break_table(fit: NegativeBinomialFit, series: str, printed_years: pd.Series, min_cells: int) -> pd.DataFrame:
+    """The coefficient table of an interrupted-time-series fit, each term with the printed cells
+    it rests on (a level step: the cells from its break to the next one) and whether it is
+    reported as estimated (at least `min_cells` of them)."""
     terms = time_terms(fit.design, fit.years, fit.breaks)  # the rows of the coefficient table, in order
     table = coefficient_table(fit, series).assign(term_kind=[term.kind for term in terms],
                                                   break_year=[term.year for term in terms])
+    years = printed_years.to_numpy(int)
+    cells = []
+    for kind, year in zip(table["term_kind"], table["break_year"]):
+        if kind == "level_step":
+            later = [b for b in fit.breaks if b > year]
+            cells.append(int(((years >= year) & (years < (later[0] if later else 10 ** 4))).sum()))
+        else:
+            cells.append(len(years))
+    table["printed_cells"] = cells
+    table["reported_as_estimated"] = table["printed_cells"] >= min_cells
+    table["note"] = np.where(table["reported_as_estimated"], "",
+                             [f"rests on {n} printed cell(s) (fewer than {min_cells}): not an estimate" for n in cells])
+    return table
+
+
+def s15a_step(table: pd.DataFrame, s15a_break: int, published: dict) -> pd.DataFrame:
+    """One row of `break_table`: the level step from the s.15A break year as an incidence-rate
+    ratio with its model-based 95% interval, and the published totals' ratio with the s.15A count
+    removed."""
     step = table[(table["term_kind"] == "level_step") & (table["break_year"] == s15a_break)]
     if len(step) != 1:
         raise ValueError(f"structural breaks: the fit has no level step from {format_fiscal_year(s15a_break)}")
     return (step.assign(break_year=format_fiscal_year(s15a_break),
                         published_ratio_less_s15a=published_ratio_less_s15a(published),
                         published_records=published["records"])
-            [["series", "term_kind", "break_year", "term", "irr", "irr_lower_95", "irr_upper_95", "se_cluster",
-              "published_ratio_less_s15a", "published_records"]].reset_index(drop=True))
+            [["series", "term_kind", "break_year", "term", "irr", "irr_lower_95", "irr_upper_95", "se_model",
+              "printed_cells", "reported_as_estimated", "published_ratio_less_s15a", "published_records"]]
+            .reset_index(drop=True))

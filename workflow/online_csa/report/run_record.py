@@ -28,8 +28,8 @@ def seeds(config: dict, scenarios: list[dict] | None = None) -> list[dict]:
     rows = [
         {"stage": "imputation (models.imputation.seed)", "seed": config["models"]["imputation"]["seed"],
          "draws": config["models"]["imputation"]["draws"]},
-        {"stage": "calibration (models.calibration.seed)", "seed": config["models"]["calibration"]["seed"],
-         "draws": config["models"]["calibration"]["draws"]},
+        {"stage": "validation (models.validation.seed)", "seed": config["models"]["validation"]["seed"],
+         "draws": config["models"]["validation"]["total_draws"]},
         {"stage": "sensitivity, baseline (monte_carlo.seed)", "seed": config["monte_carlo"]["seed"],
          "draws": config["monte_carlo"]["draws"]},
     ]

@@ -4,7 +4,13 @@ s.15A count.
 
 For a year t, under a non-response multiplier and an s.15A scope,
 
-    N_t = observed_t + nonresponse_multiplier * imputed_t  [- s15a_flagged_share * s15a_t, if s.15A is out of scope]
+    N_t = observed_t + pinned_t + nonresponse_multiplier * free_t  [- s15a_flagged_share * s15a_t, if s.15A is out of scope]
+
+where the imputed part is split, draw by draw, into what the applied published totals pin
+(pinned_t: the responders' cells, whose sum a total fixes) and what no total pins (free_t: the
+non-responders' cells and every cell of a year without a total). The multiplier scales only the
+free part: a total that is known is not moved by an assumption about forces that did not answer.
+Its neutral value 1 means "as the data imply", the imputation's selection factor included.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ class RecordedTotals:
     observed: dict[str, float]  # fiscal year -> observed sum
     imputed: dict[str, np.ndarray]  # fiscal year -> draws of the imputed part
     s15a: dict[str, float]  # fiscal year -> national s.15A count (published)
+    free: dict[str, np.ndarray] | None = None  # fiscal year -> draws of the part no total pins (None: all of it)
 
     @property
     def n_draws(self) -> int:
@@ -31,7 +38,9 @@ class RecordedTotals:
 def recorded_total(totals: RecordedTotals, year: str, index: np.ndarray, delta, s15a_share, include_s15a: bool):
     """N_t for the imputation draws `index`, with non-response multiplier `delta`; NaN when s.15A
     is out of scope and the year has no s.15A count."""
-    n = totals.observed[year] + np.asarray(delta) * totals.imputed[year][index]
+    imputed = totals.imputed[year][index]
+    free = imputed if totals.free is None else totals.free[year][index]
+    n = totals.observed[year] + (imputed - free) + np.asarray(delta) * free
     if not include_s15a:
         if year not in totals.s15a:
             return np.full(np.shape(n), np.nan)
@@ -48,13 +57,15 @@ def load_recorded_totals(national_estimates: pd.DataFrame, national_draws: pd.Da
     if rows.empty:
         raise ValueError(f"sensitivity: no national estimates for series {series!r} and geography {geography!r} "
                          "(is the geography in models.imputation.summary_geographies?)")
-    observed, imputed = {}, {}
+    observed, imputed, free = {}, {}, {}
     for row in rows.itertuples():
         column = f"{series}|{geography}|{row.fiscal_year}"
         if column in national_draws.columns:
             observed[row.fiscal_year] = float(row.observed_sum)
             imputed[row.fiscal_year] = national_draws[column].to_numpy(float)
+            free_column = national_draws.get(f"{column}|free")
+            free[row.fiscal_year] = imputed[row.fiscal_year] if free_column is None else free_column.to_numpy(float)
     s15a = {year: 0.0 for year in observed if parse_fiscal_year(year) < s15a_first_year}
     for year, record_id in s15a_records.items():
         s15a[year] = float(records.loc[record_id, "value"])
-    return RecordedTotals(observed, imputed, s15a)
+    return RecordedTotals(observed, imputed, s15a, free)

@@ -1,0 +1,201 @@
+"""Validate the imputation against what it did not see.
+
+A check that scores only printed cells cannot find a bias in which cells got printed, so three
+schemes are used, each scoring 90% intervals:
+
+* **leave-one-total-out**: every usable published total (applied or not) is predicted by an
+  imputation that applies none of the totals of its year that cover its forces (and, for a
+  cumulative total, not itself); the published figure should fall inside the interval 90% of
+  the time. This is the scheme that can see selection.
+* **leave-one-force-out**: all printed cells of one force are held out (the model refitted
+  without them) and predicted as printed cells, with every total applied.
+* **leave-one-year-out**: likewise for all printed cells of one year.
+
+The previous method (fixed force and year effects, cumulative and configured national totals
+applied by rescaling) is scored on the same totals and forces, so the two can be compared.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from online_csa.common.fiscal_years import format_fiscal_year
+from online_csa.common.intervals import LEVEL, central_interval
+from online_csa.models.constraints import TotalConstraint
+from online_csa.models.imputation import impute_missing_cells
+from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
+from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial, simulate_counts
+from online_csa.models.selection_imputation import impute_with_selection
+from online_csa.models.total_constraints import TotalCandidate
+
+NEW_MODEL = "new: mixed NB with selection factor"
+NO_SELECTION = "mixed NB without selection factor"
+PREVIOUS = "previous: fixed effects and rescaling"
+CHECK_COLUMNS = ["series", "model", "record_id", "fiscal_year", "geography", "published_value", "estimate",
+                 "lower_90", "upper_90", "inside", "method", "applied_in_final"]
+
+
+def total_draws(cells: pd.DataFrame, draws: np.ndarray, candidate: TotalCandidate, rng: np.random.Generator,
+                observed: np.ndarray | None = None) -> np.ndarray:
+    """Draws of a published total from imputed cells: its printed cells, plus its responders'
+    draws (all forces not known to have given no figure, or, with a stated count, that many,
+    the forces without a figure among them drawn at random in each draw)."""
+    observed = cells["observed"].to_numpy() if observed is None else observed
+    unprinted = np.flatnonzero(~observed)
+    column = np.full(len(cells), -1)
+    column[unprinted] = np.arange(len(unprinted))
+    mask = cells["force"].isin(candidate.forces).to_numpy() & cells["year"].isin(candidate.years).to_numpy()
+    printed = float(cells.loc[mask & observed, "value"].sum())
+    if candidate.kind == "cumulative" or candidate.responded is None:
+        eligible = mask & ~observed & ((cells["status"] != "not_provided").to_numpy() | (candidate.kind == "cumulative"))
+        return printed + draws[:, column[eligible]].sum(axis=1)
+    eligible = np.flatnonzero(mask & ~observed & (cells["status"] != "not_provided").to_numpy())
+    needed = candidate.responded - int((mask & observed).sum())
+    if needed <= 0 or len(eligible) == 0:
+        return np.full(draws.shape[0], printed)
+    needed = min(needed, len(eligible))
+    order = np.argsort(rng.random((draws.shape[0], len(eligible))), axis=1)[:, :needed]
+    return printed + np.take_along_axis(draws[:, column[eligible]], order, axis=1).sum(axis=1)
+
+
+def _left_out(candidate: TotalCandidate, applied: list[TotalCandidate]) -> list[TotalCandidate]:
+    """The applied totals to drop when predicting `candidate`: itself, and for a one-year total
+    every applied total of that year that shares a force with it."""
+    if candidate.kind == "cumulative":
+        return [c for c in applied if c.record_id == candidate.record_id]
+    return [c for c in applied if c.kind == "year" and c.years == candidate.years
+            and set(c.forces) & set(candidate.forces)]
+
+
+def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, method: str) -> dict:
+    years = format_fiscal_year(candidate.years[0]) if len(candidate.years) == 1 else (
+        f"{format_fiscal_year(candidate.years[0])}-{format_fiscal_year(candidate.years[-1])}")
+    if np.isnan(values).any():
+        return {"series": series, "model": model, "record_id": candidate.record_id, "fiscal_year": years,
+                "geography": candidate.geography, "published_value": candidate.total, "estimate": np.nan,
+                "lower_90": np.nan, "upper_90": np.nan, "inside": pd.NA,
+                "method": method + "; not estimable (a cell it covers cannot be imputed)",
+                "applied_in_final": candidate.applied}
+    lower, median, upper = central_interval(values)
+    if np.ptp(values) == 0:  # no imputed cell moves it: a check of the printed figures, not of a model
+        return {"series": series, "model": model, "record_id": candidate.record_id, "fiscal_year": years,
+                "geography": candidate.geography, "published_value": candidate.total, "estimate": median,
+                "lower_90": lower, "upper_90": upper, "inside": pd.NA,
+                "method": method + "; not scored: every cell it covers is printed or fixed by another total",
+                "applied_in_final": candidate.applied}
+    return {"series": series, "model": model, "record_id": candidate.record_id, "fiscal_year": years,
+            "geography": candidate.geography, "published_value": candidate.total, "estimate": median,
+            "lower_90": lower, "upper_90": upper, "inside": bool(lower <= candidate.total <= upper),
+            "method": method, "applied_in_final": candidate.applied}
+
+
+def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
+                           draws: int, seed: int, previous=None) -> pd.DataFrame:
+    """Leave-one-total-out predictions of every usable published total under the new model, the
+    new model without its selection factor, and (given `previous` = (fit, constraints)) the
+    previous method."""
+    scored = [c for c in candidates if c.role in ("constraint", "check")]
+    applied = [c for c in candidates if c.applied]
+    rows = []
+    groups: dict[tuple[str, ...], list[TotalCandidate]] = {}
+    for c in scored:
+        groups.setdefault(tuple(sorted(d.record_id for d in _left_out(c, applied))), []).append(c)
+    method = "leave-one-total-out: imputed without the totals of its year that cover its forces"
+    for n, (dropped, group) in enumerate(sorted(groups.items())):
+        kept = [c for c in applied if c.record_id not in dropped]
+        for model, selection in ((NEW_MODEL, True), (NO_SELECTION, False)):
+            imp = impute_with_selection(cells, fit, kept, draws, seed + n, selection=selection)
+            rng = np.random.default_rng(seed + 1000 + n)
+            for c in group:
+                rows.append(_interval_row(series, model, c, total_draws(imp.cells, imp.draws, c, rng), method))
+        if previous is not None:
+            previous_fit, previous_constraints = previous
+            kept_previous = [p for p in previous_constraints if p.record_id not in dropped]
+            old = impute_missing_cells(cells, previous_fit, kept_previous, draws, seed + n)
+            rng = np.random.default_rng(seed + 2000 + n)
+            for c in group:
+                rows.append(_interval_row(series, PREVIOUS, c,
+                                          total_draws(old.cells, old.missing_draws, c, rng), method))
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+def _score_cells(series, model, scheme, fold, cells, held, values) -> list[dict]:
+    rows = []
+    for j, i in enumerate(np.flatnonzero(held)):
+        sims = values[:, j]
+        y = float(cells.at[i, "value"])
+        if np.isnan(sims).any():
+            rows.append({"series": series, "model": model, "scheme": scheme, "fold": fold, "force": cells.at[i, "force"],
+                         "fiscal_year": cells.at[i, "fiscal_year"], "observed": y, "estimate": np.nan,
+                         "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA})
+            continue
+        lower, median, upper = central_interval(sims)
+        rows.append({"series": series, "model": model, "scheme": scheme, "fold": fold, "force": cells.at[i, "force"],
+                     "fiscal_year": cells.at[i, "fiscal_year"], "observed": y, "estimate": median,
+                     "lower_90": lower, "upper_90": upper, "covered": bool(lower <= y <= upper)})
+    return rows
+
+
+def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
+                         draws: int, seed: int, alpha_method: str) -> pd.DataFrame:
+    """Leave-one-force-out and leave-one-year-out predictions of printed cells, by the new model
+    (all totals applied) and by the previous fixed-effects model (no totals, as it was validated)."""
+    cells = cells.reset_index(drop=True)
+    observed = cells["observed"].to_numpy()
+    rows = []
+    folds = [("leave-one-force-out", f, (cells["force"] == f).to_numpy() & observed)
+             for f in sorted(cells.loc[observed, "force"].unique())]
+    folds += [("leave-one-year-out", format_fiscal_year(y), (cells["year"] == y).to_numpy() & observed)
+              for y in sorted(cells.loc[observed, "year"].unique())]
+    for n, (scheme, fold, held) in enumerate(folds):
+        rest = cells[observed & ~held]
+        refit = fit_mixed_negative_binomial(rest, fit.forces, fit.years, like=fit)
+        imp = impute_with_selection(cells, refit, candidates, draws, seed + n, held_out=held)
+        position = np.searchsorted(imp.unprinted, np.flatnonzero(held))
+        rows += _score_cells(series, NEW_MODEL, scheme, fold, cells, held, imp.draws[:, position])
+        rng = np.random.default_rng(seed + 5000 + n)
+        try:
+            previous = fit_negative_binomial(rest, design="year_effects", alpha_method=alpha_method, robust=False)
+            held_cells = cells[held]
+            sims = simulate_counts(previous, held_cells["force"], held_cells["year"], held_cells["log_population"],
+                                   draws, rng)
+        except NotIdentifiedError:
+            sims = np.full((draws, int(held.sum())), np.nan)
+        rows += _score_cells(series, PREVIOUS, scheme, fold, cells, held, sims)
+    out = pd.DataFrame(rows)
+    out["covered"] = out["covered"].astype("boolean")
+    return out
+
+
+def coverage_summary(total_checks: pd.DataFrame, cell_checks: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of the 90% intervals per series, model and scheme, and the median relative width
+    (interval width / estimate) of the scored intervals."""
+    rows = []
+    frames = [total_checks.assign(scheme="leave-one-total-out", covered=total_checks["inside"])]
+    frames.append(cell_checks)
+    for frame in frames:
+        for (series, model, scheme), group in frame.groupby(["series", "model", "scheme"], sort=True):
+            scored = group[group["covered"].notna()]
+            covered = scored["covered"].astype(bool)
+            width = ((scored["upper_90"] - scored["lower_90"]) / scored["estimate"].where(scored["estimate"] > 0))
+            rows.append({"series": series, "model": model, "scheme": scheme, "scored": len(scored),
+                         "covered": int(covered.sum()), "coverage": float(covered.mean()) if len(scored) else np.nan,
+                         "nominal": LEVEL, "median_relative_width": float(width.median()),
+                         "not_scored": len(group) - len(scored)})
+    return pd.DataFrame(rows)
+
+
+def previous_constraints(candidates: list[TotalCandidate]):
+    """The applied totals the previous method could use: one national total per year (its
+    anchor) and force-level cumulative totals, as it used them before."""
+
+    out = []
+    for c in candidates:
+        if not c.applied:
+            continue
+        if c.kind == "cumulative" and len(c.forces) == 1:
+            out.append(TotalConstraint(c.record_id, "cumulative", c.forces, c.years, c.total, None, c.geography))
+        elif c.kind == "year" and c.reason.startswith("applied: the release applied"):
+            responded = c.responded if c.responded is not None else len(c.forces)
+            out.append(TotalConstraint(c.record_id, "national", c.forces, c.years, c.total, responded, c.geography))
+    return out

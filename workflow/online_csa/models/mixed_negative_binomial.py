@@ -1,0 +1,175 @@
+"""A negative-binomial count model with partially pooled force and year effects.
+
+For the printed cells of one series (force f, year t, child population P):
+
+    y_ft ~ NB2(mu_ft, alpha)          variance mu + alpha * mu^2
+    log mu_ft = log P_ft + b0 + b1 * (t - centre) + d_t + a_f
+    a_f ~ Normal(0, sigma_force^2)    force effects, shrunk towards the average force
+    d_t ~ Normal(0, sigma_year^2)     each year's departure from a log-linear trend
+
+A force with no printed figure gets a_f drawn from Normal(0, sigma_force^2): an honest interval
+for an unknown force, not one centred on a fixed point. A year resting on one or two printed
+cells is shrunk towards the trend instead of taking that cell's value at face value.
+
+The variance components and alpha are estimated by maximising the Laplace approximation of the
+marginal likelihood (random effects integrated out, b0 and b1 given flat priors, so the
+approximation is REML-like); the coefficients are then the posterior mode given those
+estimates, with the inverse penalised information as their covariance (empirical Bayes: the
+uncertainty of sigma_force, sigma_year and alpha themselves is not propagated, and the report
+says so).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from online_csa.common.fiscal_years import format_fiscal_year
+
+
+@dataclass
+class MixedFit:
+    forces: list[str]  # every modelled force, printed or not
+    years: list[int]  # every modelled year
+    centre: float  # the year the trend is centred on
+    params: np.ndarray  # b0, b1, d_t (len(years)), a_f (len(forces))
+    cov: np.ndarray  # posterior covariance of params (inverse penalised information)
+    alpha: float
+    sigma_force: float
+    sigma_year: float
+    printed_per_year: dict[int, int]
+    printed_per_force: dict[str, int]
+    log_marginal: float
+
+    @property
+    def n_years(self) -> int:
+        return len(self.years)
+
+    def design(self, forces, years) -> np.ndarray:
+        """Design rows [1, t - centre, year one-hot, force one-hot] for the given cells."""
+        forces, years = np.asarray(forces), np.asarray(years, dtype=int)
+        year_index = {y: i for i, y in enumerate(self.years)}
+        force_index = {f: i for i, f in enumerate(self.forces)}
+        X = np.zeros((len(forces), 2 + len(self.years) + len(self.forces)))
+        X[:, 0] = 1.0
+        X[:, 1] = years - self.centre
+        X[np.arange(len(years)), 2 + np.array([year_index[y] for y in years], dtype=int)] = 1.0
+        X[np.arange(len(forces)), 2 + len(self.years) + np.array([force_index[f] for f in forces], dtype=int)] = 1.0
+        return X
+
+    def draw(self, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """Coefficient draws (draws x params) from the approximate posterior."""
+        chol = np.linalg.cholesky(self.cov + 1e-12 * np.eye(len(self.params)))
+        return self.params[None, :] + rng.standard_normal((draws, len(self.params))) @ chol.T
+
+
+def nb_log_likelihood(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    r = 1.0 / alpha
+    return float(np.sum(special.gammaln(y + r) - special.gammaln(r) - special.gammaln(y + 1)
+                        + r * np.log(r / (r + mu)) + y * np.log(np.where(y > 0, mu, 1.0) / (r + mu))))
+
+
+def _penalised_mode(y, X, offset, penalty: np.ndarray, alpha: float, start: np.ndarray | None,
+                    tol: float = 1e-9, max_iter: int = 100):
+    """Posterior mode by penalised Fisher scoring; returns (beta, mu, penalised information)."""
+    beta = np.zeros(X.shape[1]) if start is None else start.copy()
+    if start is None:
+        beta[0] = np.log(max(y.mean(), 0.5)) - offset.mean()
+    P = np.diag(penalty)
+    for _ in range(max_iter):
+        eta = X @ beta + offset
+        mu = np.exp(np.clip(eta, -30, 30))
+        w = mu / (1.0 + alpha * mu)
+        z = eta - offset + (y - mu) / mu
+        H = X.T @ (w[:, None] * X) + P
+        new = np.linalg.solve(H, X.T @ (w * z))
+        step = new - beta
+        beta = new
+        if np.max(np.abs(step)) < tol:
+            break
+    eta = X @ beta + offset
+    mu = np.exp(np.clip(eta, -30, 30))
+    w = mu / (1.0 + alpha * mu)
+    H = X.T @ (w[:, None] * X) + P
+    return beta, mu, H
+
+
+def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years: list[int],
+                                like: MixedFit | None = None) -> MixedFit:
+    """Fit the model to the printed cells (`observed` has force, year, value, log_population);
+    `forces` and `years` are every cell the model must later predict. With `like`, keep its
+    variance components and alpha and refit only the coefficients (the validation refits)."""
+    forces, years = list(forces), sorted(int(y) for y in years)
+    centre = float(np.mean(years))
+    shell = MixedFit(forces, years, centre, np.zeros(0), np.zeros((0, 0)), 1.0, 1.0, 1.0, {}, {}, 0.0)
+    X = shell.design(observed["force"], observed["year"])
+    y = observed["value"].to_numpy(float)
+    offset = observed["log_population"].to_numpy(float)
+    n_years, n_forces = len(years), len(forces)
+    state = {"start": None}
+
+    def penalty(log_sigma_force, log_sigma_year):
+        return np.concatenate([[0.0, 0.0], np.full(n_years, np.exp(-2 * log_sigma_year)),
+                               np.full(n_forces, np.exp(-2 * log_sigma_force))])
+
+    def negative_log_marginal(theta):
+        log_sigma_force, log_sigma_year, log_alpha = np.clip(theta, -8, 3)
+        alpha = float(np.exp(log_alpha))
+        pen = penalty(log_sigma_force, log_sigma_year)
+        beta, mu, H = _penalised_mode(y, X, offset, pen, alpha, state["start"])
+        state["start"] = beta
+        random = beta[2:]
+        sign, logdet_h = np.linalg.slogdet(H)
+        log_det_prior = n_years * 2 * log_sigma_year + n_forces * 2 * log_sigma_force
+        value = (nb_log_likelihood(y, mu, alpha) - 0.5 * np.sum(pen[2:] * random ** 2)
+                 - 0.5 * log_det_prior - 0.5 * logdet_h)
+        return -value if sign > 0 and np.isfinite(value) else np.inf
+
+    if like is None:
+        start = np.array([np.log(0.5), np.log(0.2), np.log(0.2)])
+        result = optimize.minimize(negative_log_marginal, start, method="Nelder-Mead",
+                                   options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 2000})
+        best = result.x
+    else:
+        best = np.log([like.sigma_force, like.sigma_year, like.alpha])
+    log_marginal = -negative_log_marginal(best)
+    log_sigma_force, log_sigma_year, log_alpha = np.clip(best, -8, 3)
+    alpha = float(np.exp(log_alpha))
+    beta, _, H = _penalised_mode(y, X, offset, penalty(log_sigma_force, log_sigma_year), alpha, None)
+    cov = np.linalg.inv(H)
+    cov = (cov + cov.T) / 2
+    printed_per_year = {int(t): int((observed["year"] == t).sum()) for t in years}
+    printed_per_force = {f: int((observed["force"] == f).sum()) for f in forces}
+    return MixedFit(forces, years, centre, beta, cov, alpha, float(np.exp(log_sigma_force)),
+                    float(np.exp(log_sigma_year)), printed_per_year, printed_per_force, float(log_marginal))
+
+
+def year_effect_table(fit: MixedFit, series: str, min_cells: int, z: float = 1.959964) -> pd.DataFrame:
+    """Each year's level (trend + departure) relative to the first year, as an incidence-rate
+    ratio with a model-based 95% interval; a year resting on fewer than `min_cells` printed
+    cells is shown but not reported as estimated (its value is mostly the trend's)."""
+    rows = []
+    k = len(fit.years)
+    contrast = np.zeros((k, len(fit.params)))
+    for i, year in enumerate(fit.years):
+        contrast[i, 1] = year - fit.years[0]
+        contrast[i, 2 + i] += 1.0
+        contrast[i, 2] -= 1.0
+    estimate = contrast @ fit.params
+    se = np.sqrt(np.einsum("ij,jk,ik->i", contrast, fit.cov, contrast))
+    for i, year in enumerate(fit.years[1:], start=1):
+        cells = fit.printed_per_year.get(year, 0)
+        estimated = cells >= min_cells and fit.printed_per_year.get(fit.years[0], 0) >= min_cells
+        rows.append({"series": series, "design": "trend_with_year_and_force_random_effects",
+                     "term": f"year[{format_fiscal_year(year)}] vs {format_fiscal_year(fit.years[0])}",
+                     "estimate": estimate[i], "irr": np.exp(estimate[i]),
+                     "irr_lower_95": np.exp(estimate[i] - z * se[i]), "irr_upper_95": np.exp(estimate[i] + z * se[i]),
+                     "se_model": se[i], "printed_cells": cells, "reported_as_estimated": estimated,
+                     "note": "" if estimated else (f"rests on {cells} printed cell(s) (fewer than {min_cells}): "
+                                                   "mostly the trend, not an estimate of that year"),
+                     "alpha": fit.alpha, "sigma_force": fit.sigma_force, "sigma_year": fit.sigma_year,
+                     "n_obs": int(sum(fit.printed_per_year.values())),
+                     "n_forces_printed": int(sum(1 for n in fit.printed_per_force.values() if n > 0))})
+    return pd.DataFrame(rows)

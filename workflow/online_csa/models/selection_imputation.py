@@ -1,0 +1,365 @@
+"""Impute the force-years that never reached print, allowing them to differ from the printed ones,
+and condition every draw on the totals the ledger prints.
+
+Why: the force figures that reach print are not a random sample. Local outlets print a force's
+figure when it is newsworthy, and the forces without a printed figure record, by the published
+totals' own arithmetic, far fewer offences than a model of the printed cells predicts.
+
+Model (per series). Printed cells follow the mixed NB model (mixed_negative_binomial.py). A cell
+without a printed figure has mean exp(s_t) times what the model gives a printed cell of the same
+force and year: s_t is the year's *selection factor* (log scale), with partial pooling across
+years, s_t ~ Normal(m, tau^2). Only the published totals identify s_t: a year's total, minus its
+printed cells, is what its unprinted responders recorded.
+
+Conditioning (importance sampling, then resampling):
+
+1. Draw the coefficients from the mixed model's posterior given the printed cells (the proposal).
+2. For each year with applied totals, the totals' remainders give a Gaussian likelihood for s_t
+   (delta method on the log scale); with (m, tau) on a grid, s_t and the hyperparameters are
+   integrated exactly, and each draw is weighted by how well its coefficients explain the totals.
+   So the totals inform the coefficients, the selection factor and (through the responders drawn
+   in each draw) which forces responded.
+3. Counts are drawn given their sums: a gamma rate per cell (the NB mixing), then a multinomial
+   split of each total's remainder in proportion to the rates, so every draw satisfies every
+   applied total exactly. Cumulative totals are split first; a year's total then splits what is
+   left among its free cells. A draw in which the two cannot both hold gets weight zero.
+   Cumulative totals fix their cells' sum in every draw but do not reweight the coefficients:
+   weighting by them as well left too few effective draws (the diagnostics report the effective
+   sample size); the leave-one-total-out checks score them like every other total.
+4. The weighted draws are resampled (systematic resampling) to equally weighted draws.
+
+Cells of a force that gave no figure (`not_provided`) are non-responders: no total pins them, and
+they get the selection factor like every unprinted cell. The sensitivity stage's non-response
+multiplier scales only the cells no total pins, in each draw (`pinned`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from online_csa.common.fiscal_years import format_fiscal_year
+from online_csa.common.intervals import central_interval
+from online_csa.models.mixed_negative_binomial import MixedFit
+from online_csa.models.negative_binomial import truncated_poisson
+from online_csa.models.total_constraints import TotalCandidate
+
+LOG_2PI = float(np.log(2 * np.pi))
+
+
+@dataclass(frozen=True)
+class SelectionPrior:
+    """Grid over the hyperparameters of the selection factor: m (the typical log multiplier) flat
+    over [m_low, m_high]; tau (its spread across years) half-normal with scale tau_scale."""
+    m_low: float = -3.0
+    m_high: float = 1.5
+    m_points: int = 91
+    tau_scale: float = 0.5
+    tau_grid: tuple[float, ...] = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.5)
+
+    def grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        m = np.linspace(self.m_low, self.m_high, self.m_points)
+        tau = np.asarray(self.tau_grid, dtype=float)
+        log_prior_tau = -0.5 * (tau / self.tau_scale) ** 2 + np.log(np.gradient(tau))
+        mm, tt = np.meshgrid(m, tau, indexing="ij")
+        log_prior = np.broadcast_to(log_prior_tau[None, :], mm.shape)
+        return mm.ravel(), tt.ravel(), log_prior.ravel()
+
+
+@dataclass
+class _Block:
+    """One applied total's own cells in one year (its nested totals' cells taken out), or a
+    cumulative total's cells."""
+    record_id: str
+    kind: str  # "year" or "cumulative"
+    year: int | None
+    candidates: np.ndarray  # indices into the unprinted cells
+    forced: np.ndarray  # bool per candidate: certainly a responder (printed elsewhere, suppressed, held out)
+    needed: int  # responders among the candidates
+    remainder: float  # what the candidates that responded sum to
+
+
+@dataclass
+class SelectionImputation:
+    cells: pd.DataFrame  # the model frame with method, constraints and pinned_share
+    unprinted: np.ndarray  # indices of cells that were imputed
+    draws: np.ndarray  # draws x unprinted cells (NaN: not estimable)
+    pinned: np.ndarray  # draws x unprinted cells: True where an applied total fixes the cell's value
+    selection: pd.DataFrame  # per year: the selection multiplier exp(s_t), constrained or pooled
+    diagnostics: dict  # effective sample size, infeasible share, hyperparameters
+    blocks: list  # the applied blocks, for the constraints table
+
+
+def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[TotalCandidate],
+                 held_out: np.ndarray, log: dict) -> list[_Block]:
+    """Reduce each year's applied totals (nested or disjoint) to blocks of disjoint cells."""
+    blocks = []
+    position = {c: i for i, c in enumerate(unprinted)}
+    observed = cells["observed"].to_numpy() & ~held_out
+    no_figure = (cells["status"] == "not_provided").to_numpy()
+    suppressed = ~np.isnan(cells["lower"].to_numpy(float))
+    by_year: dict[int, list[TotalCandidate]] = {}
+    for c in constraints:
+        if c.kind == "year":
+            by_year.setdefault(c.years[0], []).append(c)
+    for year, group in by_year.items():
+        in_year = (cells["year"] == year).to_numpy()
+        for c in group:
+            children = [d for d in group if d is not c and set(d.forces) < set(c.forces)
+                        and not any(set(d.forces) < set(e.forces) < set(c.forces) for e in group)]
+            child_forces = set().union(*(set(d.forces) for d in children)) if children else set()
+            own = in_year & cells["force"].isin(set(c.forces) - child_forces).to_numpy()
+            printed_sum = float(cells.loc[own & observed, "value"].sum())
+            candidates_mask = own & ~observed & ~no_figure
+            candidates = np.flatnonzero(candidates_mask)
+            forced = (suppressed | held_out)[candidates]
+
+            def responders(total: TotalCandidate) -> int:
+                mask = in_year & cells["force"].isin(total.forces).to_numpy() & ~no_figure
+                return int(mask.sum()) if total.responded is None else total.responded
+
+            needed = responders(c) - sum(responders(d) for d in children) - int((own & observed).sum())
+            remainder = c.total - sum(d.total for d in children) - printed_sum
+            problem = ""
+            if remainder < 0:
+                problem = f"its own cells' remainder is negative ({remainder:,.0f})"
+            elif needed < int(forced.sum()) or needed > len(candidates):
+                problem = (f"{needed} responders needed among {len(candidates)} forces without a figure "
+                           f"({int(forced.sum())} certain)")
+            elif needed == 0 and remainder > 0:
+                problem = f"no force left to account for {remainder:,.0f}"
+            if problem:
+                log[c.record_id] = f"not applied in the imputation: {problem}"
+                continue
+            blocks.append(_Block(c.record_id, "year", year, np.array([position[i] for i in candidates], dtype=int),
+                                 forced, needed, remainder))
+            log[c.record_id] = (f"{needed} of {len(candidates)} forces without a figure in its own cells "
+                                f"responded; their draws sum to {remainder:,.0f}")
+    return blocks
+
+
+def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Block]:
+    blocks = []
+    position = {c: i for i, c in enumerate(unprinted)}
+    observed = cells["observed"].to_numpy() & ~held_out
+    for c in constraints:
+        if c.kind != "cumulative":
+            continue
+        mask = cells["force"].isin(c.forces).to_numpy() & cells["year"].isin(c.years).to_numpy()
+        remainder = c.total - float(cells.loc[mask & observed, "value"].sum())
+        candidates = np.flatnonzero(mask & ~observed)
+        if remainder < 0:
+            log[c.record_id] = f"not applied in the imputation: printed cells exceed it by {-remainder:,.0f}"
+            continue
+        if len(candidates) == 0:
+            log[c.record_id] = "every cell printed: a check, not a constraint"
+            continue
+        blocks.append(_Block(c.record_id, "cumulative", None, np.array([position[i] for i in candidates], dtype=int),
+                             np.ones(len(candidates), dtype=bool), len(candidates), remainder))
+        log[c.record_id] = f"its {len(candidates)} cells without a figure sum to {remainder:,.0f} in every draw"
+    return blocks
+
+
+def _membership(block: _Block, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """draws x candidates: which candidates responded in each draw."""
+    n = len(block.candidates)
+    if block.needed == n:
+        return np.ones((draws, n), dtype=bool)
+    member = np.zeros((draws, n), dtype=bool)
+    member[:, block.forced] = True
+    others = np.flatnonzero(~block.forced)
+    pick = block.needed - int(block.forced.sum())
+    if pick > 0:
+        order = np.argsort(rng.random((draws, len(others))), axis=1)[:, :pick]
+        chosen = np.zeros((draws, len(others)), dtype=bool)
+        np.put_along_axis(chosen, order, True, axis=1)
+        member[:, others] = chosen
+    return member
+
+
+def _log_normal_pdf(x, mean, var):
+    return -0.5 * (LOG_2PI + np.log(var) + (x - mean) ** 2 / var)
+
+
+def _split(total: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Counts (draws x cells) summing to `total` per draw, split in proportion to `rates`."""
+    sums = rates.sum(axis=1, keepdims=True)
+    n = rates.shape[1]
+    p = np.where(sums > 0, rates / np.where(sums > 0, sums, 1.0), (rates >= 0) / max(n, 1))
+    p = p / p.sum(axis=1, keepdims=True)
+    return rng.multinomial(np.maximum(total, 0).astype(np.int64), p).astype(float)
+
+
+def _systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    positions = (rng.random() + np.arange(len(weights))) / len(weights)
+    return np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
+
+
+def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[TotalCandidate], draws: int,
+                          seed: int, selection: bool = True, prior: SelectionPrior = SelectionPrior(),
+                          held_out: np.ndarray | None = None) -> SelectionImputation:
+    """Draw every unprinted cell (and every `held_out` printed cell, predicted as printed: no
+    selection factor) given the printed cells and the applied `constraints`."""
+    rng = np.random.default_rng(seed)
+    cells = cells.reset_index(drop=True).copy()
+    held_out = np.zeros(len(cells), dtype=bool) if held_out is None else np.asarray(held_out, dtype=bool)
+    observed = cells["observed"].to_numpy() & ~held_out
+    unprinted = np.flatnonzero(~observed)
+    n = len(unprinted)
+    years = cells["year"].to_numpy(int)
+    printed_years = years[observed]
+    log: dict[str, str] = {}
+    applied = [c for c in constraints if c.applied]
+    cumulative = _cumulative_blocks(cells, unprinted, applied, held_out, log)
+    yearly = _year_blocks(cells, unprinted, applied, held_out, log)
+
+    constrained_years = sorted({b.year for b in yearly})
+    within = (years[unprinted] >= printed_years.min()) & (years[unprinted] <= printed_years.max())
+    estimable = within | np.isin(years[unprinted], constrained_years)
+
+    theta = fit.draw(draws, rng)
+    X = fit.design(cells["force"].to_numpy()[unprinted], years[unprinted])
+    mu = np.exp(theta @ X.T + cells["log_population"].to_numpy(float)[unprinted][None, :])
+    alpha = fit.alpha
+    selected = ~held_out[unprinted]  # cells that get the selection factor (held-out printed cells do not)
+    year_of = {y: i for i, y in enumerate(fit.years)}
+    col_year = np.array([year_of[y] for y in years[unprinted]])
+    memberships = [_membership(b, draws, rng) for b in yearly]
+
+    # the selection factor: per constrained year, a Gaussian likelihood for s_t from each block
+    log_w = np.zeros(draws)
+    s = np.zeros((draws, len(fit.years)))
+    hyper = {"m": np.zeros(draws), "tau": np.zeros(draws)}
+    if selection and yearly:
+        s_hat, s_var = {}, {}
+        for year in constrained_years:
+            precision, weighted, consistency = np.zeros(draws), np.zeros(draws), np.zeros(draws)
+            parts = []
+            for b, member in zip(yearly, memberships):
+                if b.year != year:
+                    continue
+                cols = b.candidates
+                sel = member & selected[cols][None, :]
+                fix = member & ~selected[cols][None, :]
+                m_sel = (mu[:, cols] * sel).sum(axis=1)
+                m_fix = (mu[:, cols] * fix).sum(axis=1)
+                q = ((mu[:, cols] ** 2) * member).sum(axis=1)
+                r = np.maximum(b.remainder - m_fix, 0.0) + 0.5
+                est = np.log(r / np.maximum(m_sel, 1e-9))
+                var = (r + m_fix + alpha * q) / r ** 2
+                parts.append((est, var))
+                precision += 1 / var
+                weighted += est / var
+            v = 1 / precision
+            centre = v * weighted
+            for est, var in parts:  # how well the blocks of one year agree with each other
+                consistency += _log_normal_pdf(est, centre, var)
+            consistency -= _log_normal_pdf(centre, centre, v)
+            s_hat[year], s_var[year] = centre, v
+            log_w += consistency
+        m_grid, tau_grid, log_prior = prior.grid()
+        log_p = np.tile(log_prior, (draws, 1))
+        for year in constrained_years:
+            log_p += _log_normal_pdf(s_hat[year][:, None], m_grid[None, :], s_var[year][:, None] + tau_grid[None, :] ** 2)
+        log_marginal = special.logsumexp(log_p, axis=1)
+        log_w += log_marginal
+        g = (np.cumsum(np.exp(log_p - log_marginal[:, None]), axis=1) < rng.random(draws)[:, None]).sum(axis=1)
+        g = np.minimum(g, len(m_grid) - 1)
+        hyper["m"], hyper["tau"] = m_grid[g], tau_grid[g]
+        s = hyper["m"][:, None] + hyper["tau"][:, None] * rng.standard_normal((draws, len(fit.years)))
+        for year in constrained_years:
+            i = year_of[year]
+            precision = 1 / s_var[year] + 1 / hyper["tau"] ** 2
+            mean = (s_hat[year] / s_var[year] + hyper["m"] / hyper["tau"] ** 2) / precision
+            s[:, i] = mean + rng.standard_normal(draws) / np.sqrt(precision)
+    elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
+        for b, member in zip(yearly, memberships):
+            cols = b.candidates
+            m = (mu[:, cols] * member).sum(axis=1)
+            q = ((mu[:, cols] ** 2) * member).sum(axis=1)
+            log_w += _log_normal_pdf(b.remainder, m, m + alpha * q + 0.25)
+
+    log_w_totals = log_w.copy()
+    mean = mu * np.where(selected[None, :], np.exp(s[:, col_year]), 1.0)
+    shape = 1.0 / alpha
+    rate = rng.gamma(shape, mean / shape)
+    counts = rng.poisson(rate).astype(float)
+    lower = cells["lower"].to_numpy(float)[unprinted]
+    upper = cells["upper"].to_numpy(float)[unprinted]
+    bounded = ~np.isnan(lower)
+    if bounded.any():
+        counts[:, bounded] = truncated_poisson(rate[:, bounded], lower[bounded], upper[bounded], rng)
+    pinned = np.zeros((draws, n), dtype=bool)
+    pinned[:, bounded] = True
+    infeasible = np.zeros(draws, dtype=bool)
+    for b in cumulative:
+        cols = b.candidates
+        free = ~bounded[cols]
+        target = b.remainder - counts[:, cols[~free]].sum(axis=1)
+        infeasible |= target < 0
+        counts[:, cols[free]] = _split(target, rate[:, cols[free]], rng)
+        pinned[:, cols] = True
+    for b, member in zip(yearly, memberships):
+        cols = b.candidates
+        fixed = member & pinned[:, cols]
+        free = member & ~pinned[:, cols]
+        target = b.remainder - (counts[:, cols] * fixed).sum(axis=1)
+        infeasible |= (target < 0) | ((free.sum(axis=1) == 0) & (target != 0))
+        split = _split(target, rate[:, cols] * free, rng)
+        counts[:, cols] = np.where(free, split, counts[:, cols])
+        pinned[:, cols] |= member
+    log_w[infeasible] = -np.inf
+    if not np.isfinite(log_w).any():
+        raise ValueError("no draw satisfies every applied total: the totals contradict each other given the model")
+    weights = np.exp(log_w - log_w.max())
+    weights /= weights.sum()
+    ess = float(1.0 / np.sum(weights ** 2))
+
+    def _ess(lw):
+        w = np.exp(lw - lw[np.isfinite(lw)].max())
+        w[~np.isfinite(w)] = 0
+        return float(w.sum() ** 2 / np.sum(w ** 2))
+    pick = _systematic_resample(weights, rng)
+    counts, pinned, s = counts[pick], pinned[pick], s[pick]
+    counts[:, ~estimable] = np.nan
+
+    # per-cell description
+    touched = [[] for _ in range(n)]
+    for b in cumulative + yearly:
+        for col in b.candidates:
+            touched[col].append(b.record_id)
+    method = np.array(["observed"] * len(cells), dtype=object)
+    for j, i in enumerate(unprinted):
+        if not estimable[j]:
+            method[i] = "not_estimable"
+            continue
+        label = "mixed_nb_selection" if selection else "mixed_nb"
+        if fit.printed_per_force.get(cells.at[i, "force"], 0) == 0:
+            label += "; force never printed: effect drawn from the spread of forces"
+        if cells.at[i, "status"] == "not_provided":
+            label += "; force gave no figure"
+        if bounded[j]:
+            label += "; within the suppressed bounds"
+        method[i] = label
+    cells["method"] = method
+    cells["constraints"] = ""
+    cells.loc[unprinted, "constraints"] = [";".join(t) for t in touched]
+    cells["pinned_share"] = np.nan
+    cells.loc[unprinted, "pinned_share"] = pinned.mean(axis=0)
+    multiplier = np.exp(s)
+    selection_rows = []
+    for year, i in year_of.items():
+        lo, med, hi = central_interval(multiplier[:, i]) if selection else (1.0, 1.0, 1.0)
+        selection_rows.append({"fiscal_year": format_fiscal_year(year), "constrained": year in constrained_years,
+                               "multiplier": med, "lower_90": lo, "upper_90": hi,
+                               "basis": ("the year's published totals" if year in constrained_years else
+                                         "pooled across years (no applied total that year)") if selection else
+                               "no selection factor"})
+    diagnostics = {"draws": draws, "effective_sample_size": ess, "ess_yearly_totals": _ess(log_w_totals),
+ "infeasible_share": float(infeasible.mean()),
+                   "m_median": float(np.median(hyper["m"][pick])), "tau_median": float(np.median(hyper["tau"][pick])),
+                   "log": log}
+    return SelectionImputation(cells, unprinted, counts, pinned, pd.DataFrame(selection_rows), diagnostics,
+                               cumulative + yearly)

@@ -1,0 +1,223 @@
+"""Every printed total of a modelled series, as a candidate constraint on the imputation, with
+the rule that decides which are applied.
+
+A candidate is any published count of the series (measure `<series>`) or cumulative count
+(`<series>_cumulative`) whose period is whole fiscal years inside the model and whose geography
+(a force, or a label mapped in geographies.yaml) lies inside the modelled forces. No config entry
+is needed; config can exclude a total (with a reason) or correct its count of responding forces
+(with a reason).
+
+Which forces a total covers. A release that says how many forces responded (forces_responded)
+covers that many forces of its geography: every force with a printed figure that year, every force
+that printed a suppressed count, and, for the rest, forces drawn at random from those without a
+figure (a source that says a force gave no figure rules it out). A total printed without a count
+of responders is taken to cover every force of its geography that is not known to have given no
+figure ("complete"), and the table says so.
+
+The rule for totals that describe the same cells (stated in the report):
+
+1. One release per year. For each year, the totals applied are those of one release: the latest
+   release whose national total (config: `national_geographies`) for that year states how many
+   forces responded, or, if none does, the latest release with a national total for that year
+   (or, in a year without one, with any total). Totals of that
+   release for nested or disjoint geographies (a region inside the nation) are applied with it.
+2. A total of another release is applied when its forces overlap no applied total of that year.
+   Every other total for that year (earlier vintages, revised bases, regional totals of another
+   release) is not applied: it is predicted out of sample and scored in
+   `published_total_checks.csv`. A total that repeats another (same cells, same figure, another
+   outlet) is a copy, scored once.
+3. Totals over several years (a force's or a region's cumulative total) are applied when they do
+   not overlap another applied cumulative total; the earlier-listed one wins otherwise.
+4. A total the printed figures contradict (printed cells already above it, or more printed forces
+   than responders) is not applied, and the table says why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from online_csa.cleaning.panel import release_key
+from online_csa.common.fiscal_years import format_fiscal_year, parse_period
+
+CANDIDATE_COLUMNS = ["series", "record_id", "kind", "geography", "fiscal_years", "release_date", "total",
+                     "forces_in_geography", "forces_responded", "responders_rule", "applied", "role", "reason"]
+
+
+@dataclass
+class TotalCandidate:
+    record_id: str
+    series: str
+    kind: str  # "year" (one fiscal year) or "cumulative" (several)
+    forces: tuple[str, ...]
+    years: tuple[int, ...]
+    total: float
+    release_date: str
+    geography: str
+    responded: int | None  # None: every force of the geography (stated, or taken as complete)
+    responders_rule: str
+    count_stated: bool  # the release says how many forces responded
+    applied: bool = False
+    role: str = "check"  # "constraint" (applied) or "check" (scored out of sample only)
+    reason: str = ""
+    parent: str | None = None  # the applied total this one nests inside (same year)
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def release(self) -> tuple[int, int, int]:
+        return release_key(self.release_date)
+
+    @property
+    def label(self) -> str:
+        years = format_fiscal_year(self.years[0]) if len(self.years) == 1 else (
+            f"{format_fiscal_year(self.years[0])}-{format_fiscal_year(self.years[-1])}")
+        return f"{self.record_id} {self.geography} {years}: {self.total:,.0f}"
+
+
+def _responders(row, n_forces: int, override: dict | None) -> tuple[int | None, str, bool]:
+    """(responders, or None for every force; the rule in words; whether the count is stated)."""
+    if override is not None:
+        responded = int(override["forces_responded"])
+        rule = f"{responded} responded (corrected in config: {override['reason']})"
+    else:
+        responded = pd.to_numeric(row.get("forces_responded"), errors="coerce")
+        if pd.isna(responded):
+            return None, ("no count of responders printed: taken as complete (every force not known to have "
+                          "given no figure)"), False
+        responded = int(responded)
+        rule = f"{responded} of {n_forces} responded"
+    if responded >= n_forces:
+        return None, f"{responded} responded: every force of the geography", True
+    return responded, rule, True
+
+
+def candidate_totals(claim_records: pd.DataFrame, series: str, geographies, forces: list[str], years: list[int],
+                     exclude: dict[str, str] | None = None,
+                     responder_overrides: dict[str, dict] | None = None) -> list[TotalCandidate]:
+    """Every published count or cumulative count of `series`, as candidates (none applied yet).
+    A record that cannot be a candidate at all (a period that is not whole fiscal years, a
+    geography outside the model) is returned with applied=False, role "not usable" and its reason."""
+    exclude, responder_overrides = exclude or {}, responder_overrides or {}
+    rows = claim_records[claim_records["measure"].isin([series, f"{series}_cumulative"])]
+    out = []
+    for _, row in rows.sort_values("record_id").iterrows():
+        period = parse_period(row["fiscal_year"])
+        kind = "cumulative" if row["measure"].endswith("_cumulative") else "year"
+        span = tuple(range(period.first, period.last + 1)) if period.kind in ("year", "span") else ()
+        if row["level"] == "force":
+            geo_forces, geo_label = (row["force"],), row["force"]
+        else:
+            geography = geographies.for_record(row["record_id"], row["geography"])
+            geo_forces = geography.forces if geography else ()
+            geo_label = geography.id if geography else str(row["geography"])
+        value = pd.to_numeric(row["value"], errors="coerce")
+        responded, rule, stated = _responders(row, len(geo_forces), responder_overrides.get(row["record_id"]))
+        candidate = TotalCandidate(row["record_id"], series, "cumulative" if len(span) > 1 else kind, tuple(geo_forces),
+                                   span, float(value) if pd.notna(value) else np.nan, str(row["release_date"]),
+                                   geo_label, responded, rule, stated, role="not usable")
+        unregistered = geography.outside_register if row["level"] != "force" and geography else ()
+        if row["record_id"] in exclude:
+            candidate.reason = f"excluded in config: {exclude[row['record_id']]}"
+        elif pd.isna(value):
+            candidate.reason = "no number printed"
+        elif period.kind not in ("year", "span"):
+            candidate.reason = f"period {row['fiscal_year']!r} is not whole fiscal years"
+        elif kind == "year" and len(span) > 1:
+            candidate.reason = "a count printed for a span of years without saying it is a cumulative total"
+        elif not geo_forces:
+            candidate.reason = f"geography {row['geography']!r} is not mapped in geographies.yaml"
+        elif unregistered:
+            candidate.reason = f"includes forces outside the register ({', '.join(unregistered)})"
+        elif set(geo_forces) - set(forces):
+            outside = sorted(set(geo_forces) - set(forces))
+            candidate.reason = f"covers forces outside the modelled geography: {', '.join(outside)}"
+        elif set(span) - set(years):
+            candidate.reason = "covers years outside the model"
+        else:
+            candidate.role = "check"
+        out.append(candidate)
+    return out
+
+
+def _nested(inner: TotalCandidate, outer: TotalCandidate) -> bool:
+    return set(inner.forces) <= set(outer.forces) and len(inner.forces) < len(outer.forces)
+
+
+def _disjoint(a: TotalCandidate, b: TotalCandidate) -> bool:
+    return not set(a.forces) & set(b.forces)
+
+
+def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
+                       national_geographies: list[str]) -> list[TotalCandidate]:
+    """Apply the rule of the module docstring. `cells` is the model frame (force, year, observed,
+    value, status); `national_geographies` the geography ids whose totals can anchor a year.
+    Sets applied, role and reason on each usable candidate; returns the list."""
+    printed = cells[cells["observed"]].groupby(["force", "year"])["value"].sum().to_dict()
+
+    def contradiction(c: TotalCandidate) -> str:
+        cells_printed = [(f, y) for f in c.forces for y in c.years if (f, y) in printed]
+        printed_sum = sum(printed[k] for k in cells_printed)
+        if printed_sum > c.total:
+            return f"printed cells already sum to {printed_sum:,.0f}, above the total"
+        if c.kind == "year" and c.responded is not None and len(cells_printed) > c.responded:
+            return (f"{len(cells_printed)} forces have printed figures but only {c.responded} responded "
+                    "(the printed figures come from other sources or vintages)")
+        return ""
+
+    def apply(c: TotalCandidate, reason: str) -> bool:
+        problem = contradiction(c)
+        if problem:
+            c.reason = f"not applied: {problem}"
+            return False
+        c.applied, c.role, c.reason = True, "constraint", reason
+        return True
+
+    usable = [c for c in candidates if c.role == "check"]
+    by_year: dict[int, list[TotalCandidate]] = {}
+    for c in usable:
+        if c.kind == "year":
+            by_year.setdefault(c.years[0], []).append(c)
+    for year, group in sorted(by_year.items()):
+        national = [c for c in group if c.geography in national_geographies] or group
+        stated = [c for c in national if c.count_stated]
+        anchor = max(stated or national, key=lambda c: (c.release, len(c.forces), c.record_id))
+        applied = [anchor] if apply(anchor, "applied: the release applied for this year") else []
+        for c in sorted(group, key=lambda c: (-len(c.forces), c.record_id)):
+            if c is anchor:
+                continue
+            copy = next((d for d in group if d is not c and set(d.forces) == set(c.forces) and d.total == c.total
+                         and (d.applied or d.record_id < c.record_id)), None)
+            same_cells = any(set(c.forces) == set(d.forces) for d in applied)
+            laminar = all(_nested(c, d) or _nested(d, c) or _disjoint(c, d) for d in applied)
+            disjoint = all(_disjoint(c, d) for d in applied)
+            if copy is not None:
+                c.role, c.reason = "copy", f"not applied: the same figure as {copy.record_id} (scored once, there)"
+            elif c.release_date == anchor.release_date and laminar and not same_cells:
+                if apply(c, f"applied: same release as {anchor.record_id}, geography nested or disjoint"):
+                    applied.append(c)
+            elif disjoint:
+                if apply(c, "applied: covers forces no other applied total of this year covers"):
+                    applied.append(c)
+            else:
+                c.reason = (f"not applied: {anchor.record_id} ({anchor.release_date}) is the release applied for "
+                            f"{format_fiscal_year(year)}; this total is scored out of sample")
+    applied_cumulative: list[TotalCandidate] = []
+    for c in sorted((c for c in usable if c.kind == "cumulative"), key=lambda c: c.record_id):
+        clash = next((d for d in applied_cumulative if set(d.forces) & set(c.forces) and set(d.years) & set(c.years)),
+                     None)
+        if clash is not None:
+            c.reason = f"not applied: overlaps {clash.record_id}, applied first; scored out of sample"
+        elif apply(c, "applied"):
+            applied_cumulative.append(c)
+    return candidates
+
+
+def candidates_table(candidates: list[TotalCandidate]) -> pd.DataFrame:
+    rows = [{"series": c.series, "record_id": c.record_id, "kind": c.kind, "geography": c.geography,
+             "fiscal_years": ";".join(format_fiscal_year(y) for y in c.years), "release_date": c.release_date,
+             "total": c.total, "forces_in_geography": len(c.forces),
+             "forces_responded": c.responded if c.responded is not None else (len(c.forces) if c.forces else None),
+             "responders_rule": c.responders_rule, "applied": c.applied, "role": c.role, "reason": c.reason}
+            for c in candidates]
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

@@ -1,0 +1,28 @@
+"""Rule check_published_totals: predict every usable published total from an imputation that
+did not see it (nor the other totals of its year over the same forces), under the new model, the
+new model without its selection factor, and the previous method."""
+from online_csa.rule_support.script_logging import redirect_stderr
+
+redirect_stderr(snakemake)  # noqa: F821
+
+import pandas as pd  # noqa: E402
+
+from online_csa.common.geographies import GeographyMap  # noqa: E402
+from online_csa.common.tables import read_table, write_table  # noqa: E402
+from online_csa.models.imputation_validation import previous_constraints, published_total_checks  # noqa: E402
+from online_csa.models.negative_binomial import fit_negative_binomial  # noqa: E402
+from online_csa.models.series_model import series_model  # noqa: E402
+
+inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+panel = read_table(inp.panel, "panel")
+claim_records = read_table(inp.claim_records, "claim_records")
+geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
+checks = []
+for series in par.series:
+    model = series_model(panel, claim_records, geographies, series, par.geography, par.national_geographies,
+                         par.exclude_totals, par.responder_overrides)
+    previous_fit = fit_negative_binomial(model.frame[model.frame["observed"]], design="year_effects",
+                                         alpha_method=par.alpha_method)
+    checks.append(published_total_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
+                                         previous=(previous_fit, previous_constraints(model.candidates))))
+write_table(pd.concat(checks, ignore_index=True), out.checks)
