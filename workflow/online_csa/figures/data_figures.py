@@ -17,7 +17,7 @@ from online_csa.common.lean_imports import import_without  # noqa: E402
 
 # seaborn imports these at start-up only for its kernel density estimate and its cluster map,
 # which these figures never draw, and carries on without them when they cannot be imported
-# (together a second and a half of every figure job).
+# (they are a large share of a figure job's start-up).
 _SEABORN_OPTIONAL = ("scipy.stats", "scipy.cluster")
 sns = import_without("seaborn", _SEABORN_OPTIONAL)
 
@@ -195,7 +195,7 @@ def plot_claim_verdicts(claims: pd.DataFrame) -> plt.Figure:
 def set_margins(fig: plt.Figure, left: float, right: float, top: float, bottom: float, wspace: float,
                 hspace: float) -> None:
     """Fixed margins, in inches, for a grid of small multiples. matplotlib's tight_layout measures
-    every tick label of every panel, which took four seconds for the 48 panels of a force grid."""
+    every tick label of every panel, which is slow for the dozens of panels of a force grid."""
     width, height = fig.get_size_inches()
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
                         wspace=wspace, hspace=hspace)
