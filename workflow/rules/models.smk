@@ -7,8 +7,6 @@ MODELS = "results/models"
 
 rule impute_missing_cells:
     """Fit the NB count model per series and impute every missing force-year, limited by published totals."""
-    # Scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
-    priority: 20
     input:
         code=code("workflow/scripts/impute_missing_cells.py"),
         panel=f"{TABLES}/panel.csv",
@@ -16,11 +14,28 @@ rule impute_missing_cells:
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
-        coefficients=report(f"{TABLES}/count_model_coefficients.csv", caption="../report/count_model_coefficients.rst", category="4. Models"),
-        force_year_estimates=report(f"{TABLES}/force_year_estimates.csv", caption="../report/force_year_estimates.rst", category="4. Models"),
-        national_estimates=report(f"{TABLES}/national_estimates.csv", caption="../report/national_estimates.rst", category="4. Models"),
-        constraints=report(f"{TABLES}/imputation_constraints.csv", caption="../report/imputation_constraints.rst", category="4. Models"),
+        coefficients=report(
+            f"{TABLES}/count_model_coefficients.csv",
+            caption="../report/count_model_coefficients.rst",
+            category="4. Models",
+        ),
+        force_year_estimates=report(
+            f"{TABLES}/force_year_estimates.csv", caption="../report/force_year_estimates.rst", category="4. Models"
+        ),
+        national_estimates=report(
+            f"{TABLES}/national_estimates.csv", caption="../report/national_estimates.rst", category="4. Models"
+        ),
+        constraints=report(
+            f"{TABLES}/imputation_constraints.csv",
+            caption="../report/imputation_constraints.rst",
+            category="4. Models",
+        ),
         national_draws=f"{MODELS}/national_draws.csv",
+    log:
+        f"{LOGS}/impute_missing_cells.log",
+    priority: 20  # scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
+    conda:
+        ENV
     params:
         geography=config["models"]["geography"],
         series=config["models"]["series"],
@@ -29,18 +44,12 @@ rule impute_missing_cells:
         national_constraints=config["models"]["imputation"]["national_constraints"],
         draws=config["models"]["imputation"]["draws"],
         seed=config["models"]["imputation"]["seed"],
-    log:
-        f"{LOGS}/impute_missing_cells.log",
-    conda:
-        ENV
     script:
         "../scripts/impute_missing_cells.py"
 
 
 rule check_calibration:
     """Leave each observed cell out, refit, and check how often its 90% prediction interval covers it."""
-    # Scheduling only: the longest job, so start it as soon as the panel exists
-    priority: 10
     input:
         code=code("workflow/scripts/check_calibration.py"),
         panel=f"{TABLES}/panel.csv",
@@ -49,15 +58,16 @@ rule check_calibration:
     output:
         cells=report(f"{TABLES}/calibration_cells.csv", caption="../report/calibration_cells.rst", category="4. Models"),
         summary=report(f"{TABLES}/calibration.csv", caption="../report/calibration.rst", category="4. Models"),
+    log:
+        f"{LOGS}/check_calibration.log",
+    priority: 10  # scheduling only: the longest job, so start it as soon as the panel exists
+    conda:
+        ENV
     params:
         geography=config["models"]["geography"],
         series=config["models"]["calibration"]["series"],
         draws=config["models"]["calibration"]["draws"],
         seed=config["models"]["calibration"]["seed"],
-    log:
-        f"{LOGS}/check_calibration.log",
-    conda:
-        ENV
     script:
         "../scripts/check_calibration.py"
 
@@ -69,17 +79,23 @@ rule fit_flag_propensity:
         panel=f"{TABLES}/panel.csv",
     output:
         shares=report(f"{TABLES}/flag_share.csv", caption="../report/flag_share.rst", category="4. Models"),
-        decomposition=report(f"{TABLES}/flag_decomposition.csv", caption="../report/flag_decomposition.rst", category="4. Models"),
+        decomposition=report(
+            f"{TABLES}/flag_decomposition.csv", caption="../report/flag_decomposition.rst", category="4. Models"
+        ),
         pairs=report(f"{TABLES}/flag_pairs.csv", caption="../report/flag_pairs.rst", category="4. Models"),
-        quarantined=report(f"{TABLES}/flag_pairs_quarantined.csv", caption="../report/flag_pairs_quarantined.rst", category="4. Models"),
-    params:
-        flagged_series=config["models"]["flag_propensity"]["flagged_series"],
-        all_series=config["models"]["flag_propensity"]["all_series"],
-        decompositions=config["models"]["flag_propensity"]["decompositions"],
+        quarantined=report(
+            f"{TABLES}/flag_pairs_quarantined.csv",
+            caption="../report/flag_pairs_quarantined.rst",
+            category="4. Models",
+        ),
     log:
         f"{LOGS}/fit_flag_propensity.log",
     conda:
         ENV
+    params:
+        flagged_series=config["models"]["flag_propensity"]["flagged_series"],
+        all_series=config["models"]["flag_propensity"]["all_series"],
+        decompositions=config["models"]["flag_propensity"]["decompositions"],
     script:
         "../scripts/fit_flag_propensity.py"
 
@@ -93,15 +109,21 @@ rule fit_structural_breaks:
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
-        coefficients=report(f"{TABLES}/structural_breaks.csv", caption="../report/structural_breaks.rst", category="4. Models"),
-        trends=report(f"{TABLES}/trend_with_and_without_s15a.csv", caption="../report/trend_with_and_without_s15a.rst", category="4. Models"),
-    params:
-        geography=config["models"]["geography"],
-        alpha_method=config["models"]["alpha_method"],
-        **config["models"]["structural_breaks"],
+        coefficients=report(
+            f"{TABLES}/structural_breaks.csv", caption="../report/structural_breaks.rst", category="4. Models"
+        ),
+        trends=report(
+            f"{TABLES}/trend_with_and_without_s15a.csv",
+            caption="../report/trend_with_and_without_s15a.rst",
+            category="4. Models",
+        ),
     log:
         f"{LOGS}/fit_structural_breaks.log",
     conda:
         ENV
+    params:
+        **config["models"]["structural_breaks"],
+        geography=config["models"]["geography"],
+        alpha_method=config["models"]["alpha_method"],
     script:
         "../scripts/fit_structural_breaks.py"

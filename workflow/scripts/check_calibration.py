@@ -1,7 +1,7 @@
 """Rule check_calibration: leave each observed cell out in turn, refit, and check its 90% interval."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "check_calibration")
 
 import pandas as pd  # noqa: E402
 

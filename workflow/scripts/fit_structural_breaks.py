@@ -1,7 +1,7 @@
 """Rule fit_structural_breaks: the count model with a trend and level steps (s.15A, pandemic year)."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "fit_structural_breaks")
 
 from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.geographies import GeographyMap  # noqa: E402

@@ -1,8 +1,8 @@
 """Rule impute_missing_cells: fit the NB count model per series, impute missing force-years under
 the ledger's constraints, and summarise cells and geography totals."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "impute_missing_cells")
 
 import pandas as pd  # noqa: E402
 

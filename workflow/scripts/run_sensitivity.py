@@ -1,8 +1,8 @@
 """Rule run_sensitivity: Monte Carlo of the headline metrics under one scenario's under-recording
 assumptions, the share of draws in which each claim holds, tornado, tipping points and curves."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "run_sensitivity")
 
 import pandas as pd  # noqa: E402
 
