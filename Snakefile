@@ -23,6 +23,7 @@ CONFIG_SCHEMA = "workflow/schemas/config.schema.yaml"
 # named (unknown keys, wrong types, probabilities outside 0..1, a low above its high).
 config.update(check_config(config, CONFIG_SCHEMA, source="the configuration"))
 
+
 report: "workflow/report/workflow.rst"
 
 
@@ -34,11 +35,13 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/jobs.smk"
 
 
 rule all:
+    """The whole pipeline: both reports, and every job described so that it can run by hand."""
+    default_target: True
     input:
         "results/report/report.html",
         "results/report/report.pdf",
-        f"{NOTEBOOKS}/jobs.json",
-    default_target: True
+        rules.describe_jobs.output,

@@ -16,7 +16,7 @@ def test_a_script_depends_on_what_it_imports_directly_and_through_other_modules(
     claims = names("workflow/scripts/check_claims.py")
     # direct imports, and checks/panel/measures/routing reached only through the claims modules and the table schemas
     assert {"claims/check_claims.py", "claims/checks.py", "claims/headline_checks.py", "common/tables.py",
-            "rule_support/script_logging.py",
+            "rule_support/pipeline_job.py",
             "cleaning/panel.py", "common/measures.py", "cleaning/routing.py", "__init__.py", "claims/__init__.py",
             "cleaning/__init__.py", "common/__init__.py"} <= claims
     assert not any(name.startswith(("figures/", "report/", "models/")) for name in claims)
@@ -28,7 +28,7 @@ def test_a_notebook_depends_on_the_modules_its_paired_text_imports():
         "rule_support/pipeline_job.py", "common/__init__.py", "common/tables.py", "common/formatting.py"}
     assert names("workflow/scripts/render_report.py") == {
         "__init__.py", "report/__init__.py", "report/html_report.py", "rule_support/__init__.py",
-        "rule_support/script_logging.py"}
+        "rule_support/pipeline_job.py"}
 
 
 def files_of(entry, package):

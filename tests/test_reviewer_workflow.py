@@ -27,7 +27,7 @@ UPSTREAM = {"verify_raw_data", "clean_ledger", "check_claims", "impute_missing_c
 # the comparison, the figures and chapters that show them, the reports.
 AFTER_AN_ASSUMPTION = {"compare_scenarios": 1, "plot_scenario_figures": 1, "plot_sensitivity_figures": 1,
                        "notebook_sensitivity": 1, "notebook_scenarios": 1,
-                       "notebook_provenance": 1, "describe_notebook_jobs": 1, "render_report": 1, "render_pdf": 1,
+                       "notebook_provenance": 1, "describe_jobs": 1, "render_report": 1, "render_pdf": 1,
                        "all": 1}
 
 
@@ -82,7 +82,8 @@ def test_changing_one_assumption_reruns_only_the_sensitivity_stage_and_what_foll
     assert dry.returncode == 0, dry.stderr[-3000:]
     # two scenarios set flag_completeness_ratio themselves, so four of six rerun
     assert scheduled_jobs(dry) == {"run_sensitivity": 4, **AFTER_AN_ASSUMPTION}
-    rerun = set(re.findall(r"results/scenarios/(\w+)/sensitivity.csv", dry.stdout.split("rule compare_scenarios")[0]))
+    # the jobs' output lines (describe_jobs' changed params name every scenario's paths too)
+    rerun = set(re.findall(r"output: results/scenarios/(\w+)/sensitivity.csv", dry.stdout))
     assert rerun == {"baseline", "low_reporting_rate", "pessimistic_nonresponse", "s15a_excluded"}
 
 
@@ -104,7 +105,7 @@ def test_editing_one_scenario_reruns_that_scenario_only(run, tmp_path):
     dry = snakemake(copy, "-n")
     assert dry.returncode == 0, dry.stderr[-3000:]
     jobs = scheduled_jobs(dry)
-    assert jobs["run_sensitivity"] == 1 and "results/scenarios/low_reporting_rate/" in dry.stdout
+    assert jobs["run_sensitivity"] == 1 and "output: results/scenarios/low_reporting_rate/" in dry.stdout
     assert not UPSTREAM & set(jobs) and "plot_sensitivity_figures" not in jobs  # the baseline is untouched
 
 

@@ -8,13 +8,13 @@ rule check_claims:
         geographies=config["claims"]["geographies"],
     output:
         claims=report(f"{TABLES}/claims.csv", caption="../report/claims.rst", category="3. Claims"),
-    params:
-        series=SERIES_NAMES,
-        min_coverage_share=config["claims"]["min_coverage_share"],
-        headline_checks=config["headline_checks"],
     log:
         f"{LOGS}/check_claims.log",
     conda:
         ENV
+    params:
+        series=SERIES_NAMES,
+        min_coverage_share=config["claims"]["min_coverage_share"],
+        headline_checks=config["headline_checks"],
     script:
         "../scripts/check_claims.py"

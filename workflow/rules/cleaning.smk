@@ -13,15 +13,15 @@ rule clean_ledger:
         claim_records=f"{INTERIM}/claim_records.csv",
         rejected=report(f"{TABLES}/rejected.csv", caption="../report/rejected.rst", category="2. Cleaning"),
         routing=report(f"{TABLES}/ledger_routing.csv", caption="../report/ledger_routing.rst", category="2. Cleaning"),
+    log:
+        f"{LOGS}/clean_ledger.log",
+    conda:
+        ENV
     params:
         series=config["series"],
         first_fiscal_year=config["cleaning"]["first_fiscal_year"],
         vintage_rule=config["cleaning"]["vintage_rule"],
         population_age_band=config["cleaning"]["population_age_band"],
         suppressed_range=config["cleaning"]["suppressed_range"],
-    log:
-        f"{LOGS}/clean_ledger.log",
-    conda:
-        ENV
     script:
         "../scripts/clean_ledger.py"

@@ -27,8 +27,3 @@ wildcard_constraints:
 def code(entry):
     """The package modules a rule's script or notebook (its paired .py) imports, as inputs."""
     return package_files(entry, "workflow/online_csa")
-
-
-def plain_paths(value):
-    """Snakemake's file objects as plain strings (they carry their rule, which does not pickle)."""
-    return str(value) if isinstance(value, str) else [str(v) for v in value]

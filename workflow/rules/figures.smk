@@ -1,6 +1,8 @@
-# One job per report chapter draws that chapter's figures: each job pays the start-up of
-# matplotlib and seaborn (about three seconds on a small machine) once, not once per figure.
-# Which figure is drawn is the output's name (see workflow/scripts/plot_figures.py).
+# One job per report chapter draws that chapter's figures, so each job pays the start-up of
+# matplotlib and seaborn once, not once per figure. Each figure is an output, and the `draw`
+# param names the function of online_csa.figures that draws it: to change the tornado, edit
+# model_figures.plot_tornado. The function's arguments are this rule's inputs (read as tables)
+# and params of the same names (online_csa.figures.drawing).
 
 from online_csa.configuration.validation import read_yaml  # noqa: E402
 
@@ -14,17 +16,19 @@ rule plot_cleaning_figures:
         code=code("workflow/scripts/plot_figures.py"),
         panel=f"{TABLES}/panel.csv",
     output:
-        panel_coverage=report(f"{FIGURES}/panel_coverage.png", caption="../report/panel_coverage.rst",
-                              category="4. Figures"),
-        force_rates=report(f"{FIGURES}/force_rates.png", caption="../report/force_rates.rst", category="4. Figures"),
-    params:
-        series_labels=SERIES_LABELS,
-        series=config["figures"]["focus_series"],
-        dpi=config["figures"]["dpi"],
+        panel_coverage=report(
+            f"{FIGURES}/panel_coverage.png", caption="../report/panel_coverage.rst", category="2. Cleaning"
+        ),
+        force_rates=report(f"{FIGURES}/force_rates.png", caption="../report/force_rates.rst", category="2. Cleaning"),
     log:
         f"{LOGS}/plot_cleaning_figures.log",
     conda:
         ENV
+    params:
+        draw={"panel_coverage": "data_figures.plot_panel_coverage", "force_rates": "data_figures.plot_force_rates"},
+        series_labels=SERIES_LABELS,
+        series=config["figures"]["focus_series"],
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_figures.py"
 
@@ -36,18 +40,24 @@ rule plot_claim_figures:
         panel=f"{TABLES}/panel.csv",
         claims=f"{TABLES}/claims.csv",
     output:
-        claim_verdicts=report(f"{FIGURES}/claim_verdicts.png", caption="../report/claim_verdicts.rst",
-                              category="4. Figures"),
-        national_series=report(f"{FIGURES}/national_series.png", caption="../report/national_series.rst",
-                               category="4. Figures"),
-    params:
-        series=config["figures"]["focus_series"],
-        national_geographies=NATIONAL_GEOGRAPHIES,
-        dpi=config["figures"]["dpi"],
+        claim_verdicts=report(
+            f"{FIGURES}/claim_verdicts.png", caption="../report/claim_verdicts.rst", category="3. Claims"
+        ),
+        national_series=report(
+            f"{FIGURES}/national_series.png", caption="../report/national_series.rst", category="3. Claims"
+        ),
     log:
         f"{LOGS}/plot_claim_figures.log",
     conda:
         ENV
+    params:
+        draw={
+            "claim_verdicts": "data_figures.plot_claim_verdicts",
+            "national_series": "data_figures.plot_national_series",
+        },
+        series=config["figures"]["focus_series"],
+        national_geographies=NATIONAL_GEOGRAPHIES,
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_figures.py"
 
@@ -56,28 +66,36 @@ rule plot_model_figures:
     """Chapter 04: imputed national totals, every force-year of the focus series, the flagged share."""
     input:
         code=code("workflow/scripts/plot_figures.py"),
-        national_estimates=f"{TABLES}/national_estimates.csv",
+        national=f"{TABLES}/national_estimates.csv",
         claims=f"{TABLES}/claims.csv",
-        force_year_estimates=f"{TABLES}/force_year_estimates.csv",
+        cells=f"{TABLES}/force_year_estimates.csv",
         pairs=f"{TABLES}/flag_pairs.csv",
         shares=f"{TABLES}/flag_share.csv",
     output:
-        imputed_totals=report(f"{FIGURES}/imputed_totals.png", caption="../report/imputed_totals.rst",
-                              category="4. Models"),
-        imputed_force_cells=report(f"{FIGURES}/imputed_force_cells.png",
-                                   caption="../report/imputed_force_cells.rst", category="4. Models"),
-        flagged_share=report(f"{FIGURES}/flagged_share.png", caption="../report/flagged_share.rst",
-                             category="4. Models"),
+        imputed_totals=report(
+            f"{FIGURES}/imputed_totals.png", caption="../report/imputed_totals.rst", category="4. Models"
+        ),
+        imputed_force_cells=report(
+            f"{FIGURES}/imputed_force_cells.png", caption="../report/imputed_force_cells.rst", category="4. Models"
+        ),
+        flagged_share=report(
+            f"{FIGURES}/flagged_share.png", caption="../report/flagged_share.rst", category="4. Models"
+        ),
+    log:
+        f"{LOGS}/plot_model_figures.log",
+    conda:
+        ENV
     params:
+        draw={
+            "imputed_totals": "model_figures.plot_imputed_totals",
+            "imputed_force_cells": "model_figures.plot_imputed_force_cells",
+            "flagged_share": "model_figures.plot_flagged_share",
+        },
         series_labels=SERIES_LABELS,
         geography=config["sensitivity"]["geography"],
         national_geographies=NATIONAL_GEOGRAPHIES,
         series=config["figures"]["focus_series"],
         dpi=config["figures"]["dpi"],
-    log:
-        f"{LOGS}/plot_model_figures.log",
-    conda:
-        ENV
     script:
         "../scripts/plot_figures.py"
 
@@ -88,21 +106,25 @@ rule plot_sensitivity_figures:
     input:
         code=code("workflow/scripts/plot_figures.py"),
         tornado=f"{BASELINE_RESULTS}/tornado.csv",
-        tipping_curves=f"{BASELINE_RESULTS}/tipping_curves.csv",
-        tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
+        curves=f"{BASELINE_RESULTS}/tipping_curves.csv",
+        points=f"{BASELINE_RESULTS}/tipping_points.csv",
     output:
         tornado=report(f"{FIGURES}/tornado.png", caption="../report/tornado.rst", category="5. Sensitivity"),
-        tipping_curves=report(f"{FIGURES}/tipping_curves.png", caption="../report/tipping_curves.rst",
-                              category="5. Sensitivity"),
-    params:
-        metrics=[f"adjusted ratio {c['to_year']} vs {c['from_year']}" for c in config["sensitivity"]["trend_claims"][:1]]
-        + [f"adjusted total {config['sensitivity']['trend_claims'][0]['to_year']}"],
-        claim_id=config["sensitivity"]["trend_claims"][0]["claim_id"],
-        dpi=config["figures"]["dpi"],
+        tipping_curves=report(
+            f"{FIGURES}/tipping_curves.png", caption="../report/tipping_curves.rst", category="5. Sensitivity"
+        ),
     log:
         f"{LOGS}/plot_sensitivity_figures.log",
     conda:
         ENV
+    params:
+        draw={"tornado": "model_figures.plot_tornado", "tipping_curves": "model_figures.plot_tipping_curves"},
+        metrics=[
+            f"adjusted ratio {c['to_year']} vs {c['from_year']}" for c in config["sensitivity"]["trend_claims"][:1]
+        ]
+        + [f"adjusted total {config['sensitivity']['trend_claims'][0]['to_year']}"],
+        claim_id=config["sensitivity"]["trend_claims"][0]["claim_id"],
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_figures.py"
 
@@ -113,13 +135,17 @@ rule plot_scenario_figures:
         code=code("workflow/scripts/plot_figures.py"),
         comparison=f"{TABLES}/scenario_comparison.csv",
     output:
-        scenario_comparison=report(f"{FIGURES}/scenario_comparison.png",
-                                   caption="../report/scenario_comparison_figure.rst", category="5. Sensitivity"),
-    params:
-        dpi=config["figures"]["dpi"],
+        scenario_comparison=report(
+            f"{FIGURES}/scenario_comparison.png",
+            caption="../report/scenario_comparison_figure.rst",
+            category="6. Scenarios",
+        ),
     log:
         f"{LOGS}/plot_scenario_figures.log",
     conda:
         ENV
+    params:
+        draw={"scenario_comparison": "model_figures.plot_scenario_comparison"},
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_figures.py"

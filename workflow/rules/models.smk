@@ -19,8 +19,6 @@ MODEL_SETUP = dict(
 rule impute_missing_cells:
     """Fit the mixed NB model per series and impute every unprinted force-year with a selection factor,
     conditioned on every usable published total; list the observed panel values no model uses."""
-    # Scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
-    priority: 20
     input:
         code=code("workflow/scripts/impute_missing_cells.py"),
         panel=f"{TABLES}/panel.csv",
@@ -44,6 +42,7 @@ rule impute_missing_cells:
         seed=config["models"]["imputation"]["seed"],
     log:
         f"{LOGS}/impute_missing_cells.log",
+    priority: 20  # scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
     conda:
         ENV
     script:
@@ -53,8 +52,6 @@ rule impute_missing_cells:
 rule check_published_totals:
     """Predict every usable published total without the totals of its year over the same forces, under the new
     model, the new model without its selection factor, and the previous method."""
-    # Scheduling only: one of the two longest jobs, so start it as soon as the panel exists
-    priority: 10
     input:
         code=code("workflow/scripts/check_published_totals.py"),
         panel=f"{TABLES}/panel.csv",
@@ -69,6 +66,7 @@ rule check_published_totals:
         seed=config["models"]["validation"]["seed"],
     log:
         f"{LOGS}/check_published_totals.log",
+    priority: 10  # scheduling only: one of the two longest jobs, so start it as soon as the panel exists
     conda:
         ENV
     script:
@@ -78,8 +76,6 @@ rule check_published_totals:
 rule check_calibration:
     """Hold out every printed cell of one force, then of one year, refit, and score the held-out cells' 90%
     intervals under the new model and the previous one."""
-    # Scheduling only: one of the two longest jobs, so start it as soon as the panel exists
-    priority: 10
     input:
         code=code("workflow/scripts/check_calibration.py"),
         panel=f"{TABLES}/panel.csv",
@@ -94,6 +90,7 @@ rule check_calibration:
         seed=config["models"]["validation"]["seed"],
     log:
         f"{LOGS}/check_calibration.log",
+    priority: 10  # scheduling only: one of the two longest jobs, so start it as soon as the panel exists
     conda:
         ENV
     script:

@@ -3,11 +3,19 @@
 # render_report stitches the chapters into one self-contained HTML file.
 
 NOTEBOOKS = "results/notebooks"
-CHAPTERS = ["01-data-and-provenance", "02-cleaning", "03-claims", "04-models", "05-sensitivity", "06-scenarios",
-            "07-provenance"]
+CHAPTERS = [
+    "01-data-and-provenance",
+    "02-cleaning",
+    "03-claims",
+    "04-models",
+    "05-sensitivity",
+    "06-scenarios",
+    "07-provenance",
+]
 
 
 rule notebook_data_and_provenance:
+    """Chapter 01 of the report: the source ledger, its registry and the checksum of every raw file."""
     input:
         code=code("notebooks/01-data-and-provenance.py"),
         registry=config["raw_data"]["registry"],
@@ -25,6 +33,7 @@ rule notebook_data_and_provenance:
 
 
 rule notebook_cleaning:
+    """Chapter 02: how every ledger row was routed, the panel's coverage, the rejected rows and the rates."""
     input:
         code=code("notebooks/02-cleaning.py"),
         panel=f"{TABLES}/panel.csv",
@@ -34,18 +43,19 @@ rule notebook_cleaning:
         force_rates_png=f"{FIGURES}/force_rates.png",
     output:
         notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
-    params:
-        vintage_rule=config["cleaning"]["vintage_rule"],
-        first_fiscal_year=config["cleaning"]["first_fiscal_year"],
     log:
         notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
     conda:
         ENV
+    params:
+        vintage_rule=config["cleaning"]["vintage_rule"],
+        first_fiscal_year=config["cleaning"]["first_fiscal_year"],
     notebook:
         "../../notebooks/02-cleaning.ipynb"
 
 
 rule notebook_claims:
+    """Chapter 03: each published figure and headline claim with its verdict and basis."""
     input:
         code=code("notebooks/03-claims.py"),
         claims=f"{TABLES}/claims.csv",
@@ -62,6 +72,7 @@ rule notebook_claims:
 
 
 rule notebook_models:
+    """Chapter 04: the count model, the imputed force-years and totals, calibration, flagged share, breaks."""
     input:
         code=code("notebooks/04-models.py"),
         coefficients=f"{TABLES}/count_model_coefficients.csv",
@@ -82,20 +93,21 @@ rule notebook_models:
         flagged_share_png=f"{FIGURES}/flagged_share.png",
     output:
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
+    log:
+        notebook=f"{NOTEBOOKS}/04-models.ipynb",
+    conda:
+        ENV
     params:
         focus_series=config["figures"]["focus_series"],
         geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
-    log:
-        notebook=f"{NOTEBOOKS}/04-models.ipynb",
-    conda:
-        ENV
     notebook:
         "../../notebooks/04-models.ipynb"
 
 
 rule notebook_sensitivity:
+    """Chapter 05 (baseline scenario): the adjusted metrics, the tornado and the tipping points."""
     input:
         code=code("notebooks/05-sensitivity.py"),
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
@@ -105,20 +117,21 @@ rule notebook_sensitivity:
         tipping_png=f"{FIGURES}/tipping_curves.png",
     output:
         notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
+    log:
+        notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
+    conda:
+        ENV
     params:
         draws=SCENARIOS[BASELINE].monte_carlo["draws"],
         seed=SCENARIOS[BASELINE].monte_carlo["seed"],
         include_s15a=SCENARIOS[BASELINE].assumptions["include_s15a"],
         trend_claims=config["sensitivity"]["trend_claims"],
-    log:
-        notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
-    conda:
-        ENV
     notebook:
         "../../notebooks/05-sensitivity.ipynb"
 
 
 rule notebook_scenarios:
+    """Chapter 06: the named scenarios side by side on the headline metrics and claims."""
     input:
         code=code("notebooks/06-scenarios.py"),
         comparison=f"{TABLES}/scenario_comparison.csv",
@@ -126,18 +139,19 @@ rule notebook_scenarios:
         comparison_png=f"{FIGURES}/scenario_comparison.png",
     output:
         notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
-    params:
-        scenarios=[s.summary() for s in SCENARIOS.values()],
-        trend_claims=config["sensitivity"]["trend_claims"],
     log:
         notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
     conda:
         ENV
+    params:
+        scenarios=[s.summary() for s in SCENARIOS.values()],
+        trend_claims=config["sensitivity"]["trend_claims"],
     notebook:
         "../../notebooks/06-scenarios.ipynb"
 
 
 rule notebook_provenance:
+    """Appendix: the configuration, seeds, source checksums and package versions of this run."""
     input:
         code=code("notebooks/07-provenance.py"),
         panel=f"{TABLES}/panel.csv",
@@ -147,14 +161,16 @@ rule notebook_provenance:
         national_figures=config["raw_data"]["national_figures"],
     output:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
-    params:
-        config=config,
-        scenarios=[{"name": s.name, "seed": s.monte_carlo["seed"], "draws": s.monte_carlo["draws"]}
-                   for s in SCENARIOS.values()],
     log:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     conda:
         ENV
+    params:
+        config=config,
+        scenarios=[
+            {"name": s.name, "seed": s.monte_carlo["seed"], "draws": s.monte_carlo["draws"]}
+            for s in SCENARIOS.values()
+        ],
     notebook:
         "../../notebooks/07-provenance.ipynb"
 
@@ -165,13 +181,13 @@ rule render_report:
         code=code("workflow/scripts/render_report.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
     output:
-        html=report("results/report/report.html", caption="../report/report.rst", category="5. Report"),
-    params:
-        title=config["report"]["title"],
+        html=report("results/report/report.html", caption="../report/report.rst", category="7. Report"),
     log:
         f"{LOGS}/render_report.log",
     conda:
         ENV
+    params:
+        title=config["report"]["title"],
     script:
         "../scripts/render_report.py"
 
@@ -182,41 +198,13 @@ rule render_pdf:
         code=code("workflow/scripts/render_pdf.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
     output:
-        pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="5. Report"),
-    params:
-        title=config["report"]["title"],
-        max_table_rows=config["report"]["pdf_max_table_rows"],
+        pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="7. Report"),
     log:
         f"{LOGS}/render_pdf.log",
     conda:
         ENV
+    params:
+        title=config["report"]["title"],
+        max_table_rows=config["report"]["pdf_max_table_rows"],
     script:
         "../scripts/render_pdf.py"
-
-
-NOTEBOOK_RULES = [
-    rules.notebook_data_and_provenance,
-    rules.notebook_cleaning,
-    rules.notebook_claims,
-    rules.notebook_models,
-    rules.notebook_sensitivity,
-    rules.notebook_scenarios,
-    rules.notebook_provenance,
-]
-
-
-rule describe_notebook_jobs:
-    """Every chapter's inputs and params, so a student can run a notebook in Jupyter without Snakemake."""
-    input:
-        code=code("workflow/scripts/describe_notebook_jobs.py"),
-    output:
-        jobs=f"{NOTEBOOKS}/jobs.json",
-    params:
-        jobs={r.rule.name: {"input": {k: plain_paths(v) for k, v in r.input.items() if k != "code"},
-                            "params": dict(r.params.items())} for r in NOTEBOOK_RULES},
-    log:
-        f"{LOGS}/describe_notebook_jobs.log",
-    conda:
-        ENV
-    script:
-        "../scripts/describe_notebook_jobs.py"

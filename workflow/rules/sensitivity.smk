@@ -15,12 +15,46 @@ rule run_sensitivity:
         claim_records=f"{INTERIM}/claim_records.csv",
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
     output:
-        sensitivity=report(f"{SCENARIO_RESULTS}/{{scenario}}/sensitivity.csv", caption="../report/sensitivity.rst", category="5. Sensitivity", subcategory="{scenario}"),
-        claim_support=report(f"{SCENARIO_RESULTS}/{{scenario}}/claim_support.csv", caption="../report/claim_support.rst", category="5. Sensitivity", subcategory="{scenario}"),
-        tornado=report(f"{SCENARIO_RESULTS}/{{scenario}}/tornado.csv", caption="../report/tornado_table.rst", category="5. Sensitivity", subcategory="{scenario}"),
-        tipping_points=report(f"{SCENARIO_RESULTS}/{{scenario}}/tipping_points.csv", caption="../report/tipping_points.rst", category="5. Sensitivity", subcategory="{scenario}"),
-        tipping_curves=report(f"{SCENARIO_RESULTS}/{{scenario}}/tipping_curves.csv", caption="../report/tipping_curves_table.rst", category="5. Sensitivity", subcategory="{scenario}"),
-        assumptions=report(f"{SCENARIO_RESULTS}/{{scenario}}/assumptions.csv", caption="../report/assumptions.rst", category="5. Sensitivity", subcategory="{scenario}"),
+        sensitivity=report(
+            f"{SCENARIO_RESULTS}/{{scenario}}/sensitivity.csv",
+            caption="../report/sensitivity.rst",
+            category="5. Sensitivity",
+            subcategory="{scenario}",
+        ),
+        claim_support=report(
+            f"{SCENARIO_RESULTS}/{{scenario}}/claim_support.csv",
+            caption="../report/claim_support.rst",
+            category="5. Sensitivity",
+            subcategory="{scenario}",
+        ),
+        tornado=report(
+            f"{SCENARIO_RESULTS}/{{scenario}}/tornado.csv",
+            caption="../report/tornado_table.rst",
+            category="5. Sensitivity",
+            subcategory="{scenario}",
+        ),
+        tipping_points=report(
+            f"{SCENARIO_RESULTS}/{{scenario}}/tipping_points.csv",
+            caption="../report/tipping_points.rst",
+            category="5. Sensitivity",
+            subcategory="{scenario}",
+        ),
+        tipping_curves=report(
+            f"{SCENARIO_RESULTS}/{{scenario}}/tipping_curves.csv",
+            caption="../report/tipping_curves_table.rst",
+            category="5. Sensitivity",
+            subcategory="{scenario}",
+        ),
+        assumptions=report(
+            f"{SCENARIO_RESULTS}/{{scenario}}/assumptions.csv",
+            caption="../report/assumptions.rst",
+            category="5. Sensitivity",
+            subcategory="{scenario}",
+        ),
+    log:
+        f"{LOGS}/run_sensitivity/{{scenario}}.log",
+    conda:
+        ENV
     params:
         assumptions=lambda wc: SCENARIOS[wc.scenario].assumptions,
         draws=lambda wc: SCENARIOS[wc.scenario].monte_carlo["draws"],
@@ -30,10 +64,6 @@ rule run_sensitivity:
         s15a_first_year=config["sensitivity"]["s15a_first_year"],
         s15a_counts=config["sensitivity"]["s15a_counts"],
         trend_claims=config["sensitivity"]["trend_claims"],
-    log:
-        f"{LOGS}/run_sensitivity/{{scenario}}.log",
-    conda:
-        ENV
     script:
         "../scripts/run_sensitivity.py"
 
@@ -45,15 +75,21 @@ rule compare_scenarios:
         sensitivity=expand(f"{SCENARIO_RESULTS}/{{scenario}}/sensitivity.csv", scenario=SCENARIOS),
         claim_support=expand(f"{SCENARIO_RESULTS}/{{scenario}}/claim_support.csv", scenario=SCENARIOS),
     output:
-        comparison=report(f"{TABLES}/scenario_comparison.csv", caption="../report/scenario_comparison.rst", category="5. Sensitivity"),
-        claim_support=report(f"{TABLES}/scenario_claim_support.csv", caption="../report/scenario_claim_support.rst", category="5. Sensitivity"),
-    params:
-        scenarios=[s.summary() for s in SCENARIOS.values()],
-        headline_metrics=config["scenarios"]["headline_metrics"],
+        comparison=report(
+            f"{TABLES}/scenario_comparison.csv", caption="../report/scenario_comparison.rst", category="6. Scenarios"
+        ),
+        claim_support=report(
+            f"{TABLES}/scenario_claim_support.csv",
+            caption="../report/scenario_claim_support.rst",
+            category="6. Scenarios",
+        ),
     log:
         f"{LOGS}/compare_scenarios.log",
     conda:
         ENV
+    params:
+        scenarios=[s.summary() for s in SCENARIOS.values()],
+        headline_metrics=config["scenarios"]["headline_metrics"],
     script:
         "../scripts/compare_scenarios.py"
 
@@ -68,6 +104,7 @@ rule scenarios:
 for _scenario in SCENARIOS:
 
     rule:
+        """One scenario's results only, in results/scenarios/<name>/."""
         name:
             f"scenario_{_scenario}"
         input:

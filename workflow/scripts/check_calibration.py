@@ -1,8 +1,8 @@
 """Rule check_calibration: hold out every printed cell of one force (then of one year), refit, and
 score the 90% intervals of the held-out cells under the new model and the previous one."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "check_calibration")
 
 import pandas as pd  # noqa: E402
 
@@ -11,7 +11,7 @@ from online_csa.common.tables import read_table, write_table  # noqa: E402
 from online_csa.models.imputation_validation import held_out_cell_checks  # noqa: E402
 from online_csa.models.series_model import series_model  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)

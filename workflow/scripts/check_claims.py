@@ -1,7 +1,7 @@
 """Rule check_claims: give every published figure and every headline claim a verdict with its basis."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "check_claims")
 
 import pandas as pd  # noqa: E402
 

@@ -1,9 +1,9 @@
 """Rule check_published_totals: predict every usable published total from an imputation that
 did not see it (nor the other totals of its year over the same forces), under the new model, the
 new model without its selection factor, and the previous method."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "check_published_totals")
 
 import pandas as pd  # noqa: E402
 
@@ -13,7 +13,7 @@ from online_csa.models.imputation_validation import previous_constraints, publis
 from online_csa.models.negative_binomial import fit_negative_binomial  # noqa: E402
 from online_csa.models.series_model import series_model  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)

@@ -1,7 +1,7 @@
 """Rule clean_ledger: raw ledger -> panel, claim records, rejected rows and the routing of every row."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "clean_ledger")
 
 from online_csa.raw_data import ledger  # noqa: E402
 from online_csa.cleaning.clean_ledger import clean_ledger  # noqa: E402

@@ -1,13 +1,13 @@
 """Rule compare_imputation_models: coverage and width of the 90% intervals of every model under
 every validation scheme, side by side."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "compare_imputation_models")
 
 import pandas as pd  # noqa: E402
 
 from online_csa.common.tables import write_table  # noqa: E402
 from online_csa.models.imputation_validation import coverage_summary  # noqa: E402
 
-inp, out = snakemake.input, snakemake.output  # noqa: F821
+inp, out = snakemake.input, snakemake.output
 write_table(coverage_summary(pd.read_csv(inp.total_checks), pd.read_csv(inp.cell_checks)), out.summary)

@@ -1,7 +1,7 @@
 """Rule compare_scenarios: the named scenarios side by side on the headline metrics."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "compare_scenarios")
 
 from pathlib import Path  # noqa: E402
 
@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 from online_csa.sensitivity.scenario_comparison import compare_claim_support, compare_metrics  # noqa: E402
 from online_csa.common.tables import write_table  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 
 
 def by_scenario(paths):

@@ -1,14 +1,14 @@
 """Rule fit_flag_propensity: model the flagged share of all child sexual offences and decompose growth."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "fit_flag_propensity")
 
 import pandas as pd  # noqa: E402
 
 from online_csa.models.flag_propensity import decompose_growth, fit_flag_share, paired_cells  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 pairs, quarantined = paired_cells(read_table(inp.panel, "panel"), par.flagged_series, par.all_series)
 shares, info = fit_flag_share(pairs)
 write_table(shares.assign(quasi_likelihood_scale=info["scale"]), out.shares)

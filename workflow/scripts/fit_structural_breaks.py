@@ -1,8 +1,8 @@
 """Rule fit_structural_breaks: the count model with a trend and level steps (s.15A, pandemic year);
 the s.15A step beside the published arithmetic."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "fit_structural_breaks")
 
 from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.geographies import GeographyMap  # noqa: E402
@@ -11,7 +11,7 @@ from online_csa.models.negative_binomial import fit_negative_binomial  # noqa: E
 from online_csa.models.structural_breaks import break_table, s15a_step, trend_with_and_without_s15a  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 panel = read_table(inp.panel, "panel")
 records = read_table(inp.claim_records, "claim_records").set_index("record_id")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)

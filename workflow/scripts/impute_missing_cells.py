@@ -2,9 +2,9 @@
 published total that can constrain the imputation, and impute every unprinted force-year with a
 selection factor, conditioned on the applied totals; summarise cells, totals and draws; list the
 observed panel values no model uses."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "impute_missing_cells")
 
 import pandas as pd  # noqa: E402
 
@@ -17,7 +17,7 @@ from online_csa.models.model_panel import panel_values_used_by_models  # noqa: E
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection  # noqa: E402
 from online_csa.models.series_model import series_model  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)

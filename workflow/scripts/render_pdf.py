@@ -1,14 +1,14 @@
 """Rule render_pdf: the executed chapters as one PDF (typst source built from the notebooks)."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "render_pdf")
 
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from online_csa.report.pdf_report import compile_pdf, report_markup  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 with tempfile.TemporaryDirectory() as workdir:
     root = Path(workdir)
     source = root / "report.typ"

@@ -1,7 +1,7 @@
 """Rule render_report: executed chapter notebooks -> results/report/report.html."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "render_report")
 
 from online_csa.report.html_report import render_html  # noqa: E402
 

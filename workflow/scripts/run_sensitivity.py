@@ -1,8 +1,8 @@
 """Rule run_sensitivity: Monte Carlo of the headline metrics under one scenario's under-recording
 assumptions, the share of draws in which each claim holds, tornado, tipping points and curves."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821
+snakemake = rule_job(globals(), "run_sensitivity")
 
 import pandas as pd  # noqa: E402
 
@@ -14,7 +14,7 @@ from online_csa.sensitivity.trend_claims import trend_claims_from_config  # noqa
 from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
-inp, par, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+inp, par, out = snakemake.input, snakemake.params, snakemake.output
 specs = {k: v for k, v in par.assumptions.items() if k != "include_s15a"}
 include_s15a = bool(par.assumptions.get("include_s15a", True))
 assumptions = parse_assumptions(specs, required=sens.REQUIRED)

@@ -1,7 +1,7 @@
 """Rule verify_raw_data: recompute the sha256 of every registered raw file; stop on any mismatch."""
-from online_csa.rule_support.script_logging import redirect_stderr
+from online_csa.rule_support.pipeline_job import rule_job
 
-redirect_stderr(snakemake)  # noqa: F821 (injected by Snakemake)
+snakemake = rule_job(globals(), "verify_raw_data")
 
 from online_csa.raw_data.checksums import read_registry, verify_checksums  # noqa: E402
 

@@ -2,9 +2,9 @@
 
 Some libraries import, when they load, optional packages they only need for features this
 project never uses (jsonschema's format checks, seaborn's density plots and cluster maps), and
-carry on without them when they cannot be imported. Those imports cost seconds in every job
-process, so they are hidden while the library loads, and only then: code imported afterwards
-can still use them. tests/test_start_up_costs.py checks both halves.
+carry on without them when they cannot be imported. Those imports are a large share of every
+job process's start-up, so they are hidden while the library loads, and only then: code
+imported afterwards can still use them. tests/test_start_up_costs.py checks both halves.
 """
 from __future__ import annotations
 

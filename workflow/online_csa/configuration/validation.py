@@ -39,7 +39,7 @@ class ConfigError(ValueError):
 
 
 # libyaml's loader when PyYAML was built with it: the schema is parsed at every Snakemake start,
-# and the pure-Python parser took a quarter of a second for it.
+# and the pure-Python parser is many times slower on a file this size.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -166,8 +166,8 @@ def _messages(error, path: list) -> list[str]:
 
 
 # Optional libraries jsonschema imports for "format" checks this schema never asks for (they are
-# installed for Jupyter). rfc3987_syntax compiles grammars for seconds; the rest (arrow and
-# friends) cost a fifth of a second. Every Snakemake start checks the config, so they are hidden
+# installed for Jupyter): rfc3987_syntax compiles grammars when imported, and the rest (arrow and
+# friends) add imports of their own. Every Snakemake start checks the config, so they are hidden
 # while jsonschema is first imported, and only then.
 _FORMAT_CHECK_LIBRARIES = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "isoduration",
                            "fqdn", "idna", "webcolors", "jsonpointer", "uri_template")

@@ -17,7 +17,7 @@ from online_csa.common.lean_imports import import_without  # noqa: E402
 
 # seaborn imports these at start-up only for its kernel density estimate and its cluster map,
 # which these figures never draw, and carries on without them when they cannot be imported
-# (together a second and a half of every figure job).
+# (they are a large share of a figure job's start-up).
 _SEABORN_OPTIONAL = ("scipy.stats", "scipy.cluster")
 sns = import_without("seaborn", _SEABORN_OPTIONAL)
 
@@ -83,11 +83,11 @@ def national_points(claims: pd.DataFrame, series: str, geographies) -> pd.DataFr
 
 
 def plot_national_series(claims: pd.DataFrame, panel: pd.DataFrame, series: str,
-                         legend: dict[str, str]) -> plt.Figure:
+                         national_geographies: dict[str, str]) -> plt.Figure:
     """Each release's national total beside the sum of the force figures the ledger holds.
-    `legend`: the geographies drawn (id -> name in the legend, in legend order; at most four)."""
+    `national_geographies`: the geographies drawn (id -> name in the legend, in legend order; at most four)."""
     _style()
-    points = national_points(claims, series, legend)
+    points = national_points(claims, series, national_geographies)
     sub = panel[(panel["series"] == series) & panel["value"].notna()]
     sums = sub.groupby("fiscal_year").agg(total=("value", "sum"), forces=("force", "nunique")).reset_index()
     years = sorted(set(points["fiscal_year"]) | set(sums["fiscal_year"]))
@@ -97,7 +97,7 @@ def plot_national_series(claims: pd.DataFrame, panel: pd.DataFrame, series: str,
            label="sum of force figures in the ledger")
     for y, total, n in zip(sums["fiscal_year"], sums["total"], sums["forces"]):
         ax.annotate(f"{n} forces", (x[y], total), ha="center", va="bottom", fontsize=7, color="#555555")
-    markers = dict(zip(legend, ["o", "s", "D", "^"]))
+    markers = dict(zip(national_geographies, ["o", "s", "D", "^"]))
     palette = dict(zip(sorted(points["release_year"].unique()), sns.color_palette("colorblind", 8)))
     for row in points.itertuples(index=False):
         ax.scatter(x[row.fiscal_year], row.published_value, marker=markers[row.geo_id], s=45,
@@ -105,7 +105,7 @@ def plot_national_series(claims: pd.DataFrame, panel: pd.DataFrame, series: str,
         ax.annotate(row.claim_id, (x[row.fiscal_year], row.published_value), xytext=(5, 0),
                     textcoords="offset points", fontsize=6, va="center")
     handles = [plt.Line2D([], [], marker=markers[g], linestyle="", color="#777777", label=label)
-               for g, label in legend.items() if g in set(points["geo_id"])]
+               for g, label in national_geographies.items() if g in set(points["geo_id"])]
     handles += [Patch(color=c, label=f"released {r}") for r, c in palette.items()]
     handles.append(Patch(color="#CCCCCC", label="sum of force figures in the ledger"))
     ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=True)
@@ -196,7 +196,7 @@ def plot_claim_verdicts(claims: pd.DataFrame) -> plt.Figure:
 def set_margins(fig: plt.Figure, left: float, right: float, top: float, bottom: float, wspace: float,
                 hspace: float) -> None:
     """Fixed margins, in inches, for a grid of small multiples. matplotlib's tight_layout measures
-    every tick label of every panel, which took four seconds for the 48 panels of a force grid."""
+    every tick label of every panel, which is slow for the dozens of panels of a force grid."""
     width, height = fig.get_size_inches()
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
                         wspace=wspace, hspace=hspace)

@@ -104,8 +104,8 @@ def design_matrix(forces_of_rows, years_of_rows, forces: list[str], years: list[
 
 
 def _glm(y, X, offset, alpha, start=None):
-    # statsmodels is imported here, not at the top: it takes two to three seconds, and the
-    # leave-one-out calibration and the simulations never need it (they use the IRLS below)
+    # statsmodels is imported here, not at the top: its import is slow, and the leave-one-out
+    # calibration and the simulations never need it (they use the IRLS below)
     import statsmodels.api as sm
 
     model = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset)

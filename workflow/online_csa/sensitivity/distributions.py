@@ -13,8 +13,8 @@ and each assumption has its own random stream (seeded by the run's seed and the 
 name), so adding an assumption never changes the draws of another.
 
 The inverse CDFs are written with scipy.special (the inverse regularised incomplete beta and
-the normal quantile) rather than scipy.stats, whose import alone took a second and a half in
-every sensitivity job; a test checks them against scipy.stats.
+the normal quantile) rather than scipy.stats, whose import is a large share of a sensitivity
+job's start-up; a test checks them against scipy.stats.
 """
 from __future__ import annotations
 
