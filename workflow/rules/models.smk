@@ -26,13 +26,36 @@ rule impute_missing_cells:
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
-        coefficients=report(f"{TABLES}/count_model_coefficients.csv", caption="../report/count_model_coefficients.rst", category="4. Models"),
-        force_year_estimates=report(f"{TABLES}/force_year_estimates.csv", caption="../report/force_year_estimates.rst", category="4. Models"),
-        national_estimates=report(f"{TABLES}/national_estimates.csv", caption="../report/national_estimates.rst", category="4. Models"),
-        constraints=report(f"{TABLES}/imputation_constraints.csv", caption="../report/imputation_constraints.rst", category="4. Models"),
-        selection=report(f"{TABLES}/selection_factors.csv", caption="../report/selection_factors.rst", category="4. Models"),
+        coefficients=report(
+            f"{TABLES}/count_model_coefficients.csv",
+            caption="../report/count_model_coefficients.rst",
+            category="4. Models",
+        ),
+        force_year_estimates=report(
+            f"{TABLES}/force_year_estimates.csv", caption="../report/force_year_estimates.rst", category="4. Models"
+        ),
+        national_estimates=report(
+            f"{TABLES}/national_estimates.csv", caption="../report/national_estimates.rst", category="4. Models"
+        ),
+        constraints=report(
+            f"{TABLES}/imputation_constraints.csv",
+            caption="../report/imputation_constraints.rst",
+            category="4. Models",
+        ),
+        selection=report(
+            f"{TABLES}/selection_factors.csv", caption="../report/selection_factors.rst", category="4. Models"
+        ),
         national_draws=f"{MODELS}/national_draws.csv",
-        panel_values_used=report(f"{TABLES}/panel_values_used_by_models.csv", caption="../report/panel_values_used_by_models.rst", category="4. Models"),
+        panel_values_used=report(
+            f"{TABLES}/panel_values_used_by_models.csv",
+            caption="../report/panel_values_used_by_models.rst",
+            category="4. Models",
+        ),
+    log:
+        f"{LOGS}/impute_missing_cells.log",
+    priority: 20  # scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
+    conda:
+        ENV
     params:
         **MODEL_SETUP,
         summary_geographies=config["models"]["imputation"]["summary_geographies"],
@@ -40,11 +63,6 @@ rule impute_missing_cells:
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         draws=config["models"]["imputation"]["draws"],
         seed=config["models"]["imputation"]["seed"],
-    log:
-        f"{LOGS}/impute_missing_cells.log",
-    priority: 20  # scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
-    conda:
-        ENV
     script:
         "../scripts/impute_missing_cells.py"
 
@@ -59,16 +77,20 @@ rule check_published_totals:
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
-        checks=report(f"{TABLES}/published_total_checks.csv", caption="../report/published_total_checks.rst", category="4. Models"),
-    params:
-        **MODEL_SETUP,
-        draws=config["models"]["validation"]["total_draws"],
-        seed=config["models"]["validation"]["seed"],
+        checks=report(
+            f"{TABLES}/published_total_checks.csv",
+            caption="../report/published_total_checks.rst",
+            category="4. Models",
+        ),
     log:
         f"{LOGS}/check_published_totals.log",
     priority: 10  # scheduling only: one of the two longest jobs, so start it as soon as the panel exists
     conda:
         ENV
+    params:
+        **MODEL_SETUP,
+        draws=config["models"]["validation"]["total_draws"],
+        seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_published_totals.py"
 
@@ -84,15 +106,15 @@ rule check_calibration:
         geographies=config["claims"]["geographies"],
     output:
         cells=report(f"{TABLES}/calibration_cells.csv", caption="../report/calibration_cells.rst", category="4. Models"),
-    params:
-        **MODEL_SETUP,
-        draws=config["models"]["validation"]["cell_draws"],
-        seed=config["models"]["validation"]["seed"],
     log:
         f"{LOGS}/check_calibration.log",
     priority: 10  # scheduling only: one of the two longest jobs, so start it as soon as the panel exists
     conda:
         ENV
+    params:
+        **MODEL_SETUP,
+        draws=config["models"]["validation"]["cell_draws"],
+        seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_calibration.py"
 
@@ -120,17 +142,23 @@ rule fit_flag_propensity:
         panel=f"{TABLES}/panel.csv",
     output:
         shares=report(f"{TABLES}/flag_share.csv", caption="../report/flag_share.rst", category="4. Models"),
-        decomposition=report(f"{TABLES}/flag_decomposition.csv", caption="../report/flag_decomposition.rst", category="4. Models"),
+        decomposition=report(
+            f"{TABLES}/flag_decomposition.csv", caption="../report/flag_decomposition.rst", category="4. Models"
+        ),
         pairs=report(f"{TABLES}/flag_pairs.csv", caption="../report/flag_pairs.rst", category="4. Models"),
-        quarantined=report(f"{TABLES}/flag_pairs_quarantined.csv", caption="../report/flag_pairs_quarantined.rst", category="4. Models"),
-    params:
-        flagged_series=config["models"]["flag_propensity"]["flagged_series"],
-        all_series=config["models"]["flag_propensity"]["all_series"],
-        decompositions=config["models"]["flag_propensity"]["decompositions"],
+        quarantined=report(
+            f"{TABLES}/flag_pairs_quarantined.csv",
+            caption="../report/flag_pairs_quarantined.rst",
+            category="4. Models",
+        ),
     log:
         f"{LOGS}/fit_flag_propensity.log",
     conda:
         ENV
+    params:
+        flagged_series=config["models"]["flag_propensity"]["flagged_series"],
+        all_series=config["models"]["flag_propensity"]["all_series"],
+        decompositions=config["models"]["flag_propensity"]["decompositions"],
     script:
         "../scripts/fit_flag_propensity.py"
 
@@ -145,17 +173,23 @@ rule fit_structural_breaks:
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
-        coefficients=report(f"{TABLES}/structural_breaks.csv", caption="../report/structural_breaks.rst", category="4. Models"),
-        trends=report(f"{TABLES}/trend_with_and_without_s15a.csv", caption="../report/trend_with_and_without_s15a.rst", category="4. Models"),
+        coefficients=report(
+            f"{TABLES}/structural_breaks.csv", caption="../report/structural_breaks.rst", category="4. Models"
+        ),
+        trends=report(
+            f"{TABLES}/trend_with_and_without_s15a.csv",
+            caption="../report/trend_with_and_without_s15a.rst",
+            category="4. Models",
+        ),
         s15a_step=report(f"{TABLES}/s15a_step.csv", caption="../report/s15a_step.rst", category="4. Models"),
-    params:
-        geography=config["models"]["geography"],
-        alpha_method=config["models"]["alpha_method"],
-        min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
-        **config["models"]["structural_breaks"],
     log:
         f"{LOGS}/fit_structural_breaks.log",
     conda:
         ENV
+    params:
+        **config["models"]["structural_breaks"],
+        geography=config["models"]["geography"],
+        alpha_method=config["models"]["alpha_method"],
+        min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
     script:
         "../scripts/fit_structural_breaks.py"
