@@ -46,15 +46,19 @@ figure(inp.verdicts_png)
 # ## The headline claims
 
 # %%
-doubling = headline.loc["H01_doubling_like_for_like"]
+like_for_like = headline.loc["H01a_doubling_like_for_like"]
+release_totals = headline.loc["H01b_doubling_release_totals"]
 base = headline.loc["H02b_base_2015_16_adds_northern_ireland"]
 vintages = headline.loc["H03_2018_19_total_two_releases"]
 plus16 = headline.loc["H04_plus16_to_10391"]
 s15a = headline.loc["H05_s15a_could_account_for_rise"]
 md(f"""
-* **"Doubled since 2015/16."** On the forces with figures for both years, offences went up by a factor of
-  **{doubling['reproduced_value']:.2f}** (verdict: *{doubling['verdict']}*); those forces hold
-  {pct(doubling['coverage_share'])} of the children. {doubling['basis']}.
+* **"Doubled since 2015/16."** Two calculations, two verdicts. The release's own totals give
+  **{release_totals['reproduced_value']:.3f}** (*{release_totals['verdict']}*: {release_totals['note']}).
+  On the forces with figures for both years, offences went up by a factor of
+  **{like_for_like['reproduced_value']:.3f}** (*{like_for_like['verdict']}*: {like_for_like['note']}); those
+  forces hold {pct(like_for_like['coverage_share'])} of the children, so this like-for-like ratio speaks for
+  them, not for the whole area. {like_for_like['basis']}.
 * **The moving 2015/16 base.** {headline.loc['H02a_base_2015_16_first_revision', 'basis']}.
   {headline.loc['H02a_base_2015_16_first_revision', 'note']}. The last step is {base['basis']}: *{base['verdict']}*.
 * **Two totals for 2018/19.** {vintages['basis']} (*{vintages['verdict']}*).

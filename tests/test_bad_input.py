@@ -22,7 +22,9 @@ def rejected_row(result, record_id):
 
 @pytest.mark.parametrize("force, year, value, date, field, reason, detail", [
     ("Jerseyshire", "2016/17", "40", "2017-06", "force", "unknown_force", "'Jerseyshire' (England) is not in"),
-    ("Northshire", "2016-17", "40", "2017-06", "fiscal_year", "invalid_fiscal_year", "2016-17"),
+    ("Northshire", "2016-18", "40", "2017-06", "fiscal_year", "invalid_fiscal_year", "2016-18"),
+    ("Northshire", "2017 (calendar year)", "40", "2018-06", "fiscal_year", "invalid_fiscal_year",
+     "is not a fiscal year"),
     ("Northshire", "2019/20", "40", "2019-06", "fiscal_year", "future_year", "2019/20 had not ended on the source date"),
     ("Northshire", "2016/17", "-3", "2017-06", "value", "invalid_value", "value -3 is negative"),
     ("Northshire", "2016/17", "12.5", "2017-06", "value", "invalid_value", "not a whole number"),
@@ -38,6 +40,86 @@ def test_a_bad_ledger_row_is_quarantined_naming_record_field_and_reason(syntheti
     assert (row["source_file"], row["field"], row["reason"]) == ("force_figures.csv", field, reason)
     assert detail in row["detail"]
     assert cell(result, "Southshire", "2016/17")["value"] == 7  # the good row still lands
+
+
+@pytest.mark.parametrize("written", ["2016/17", "2016-17", "2016/2017", "2016-2017"])
+def test_a_fiscal_year_written_in_a_common_way_is_a_panel_cell(synthetic_forces, synthetic_population, written):
+    result = clean([("F0001", "Northshire", written, ONLINE, "40", None, "2017-06")], synthetic_forces,
+                   synthetic_population)
+    assert result.rejected.empty
+    row = cell(result, "Northshire", "2016/17")
+    assert (row["value"], row["status"], row["record_ids"]) == (40, "observed", "F0001")
+
+
+@pytest.mark.parametrize("period", ["Apr 2017-Sep 2018 (18 months)", "YE Jun 2017", "Apr-Jun 2020 (3 months)",
+                                    "Apr 2017-Mar 2018"])
+def test_a_count_over_a_range_of_months_is_a_claim_never_rejected(synthetic_forces, synthetic_population, period):
+    result = clean([("F0001", "Northshire", period, ONLINE, "40", None, "2021-06")], synthetic_forces,
+                   synthetic_population)
+    assert result.rejected.empty and result.panel["value"].isna().all()
+    assert result.claim_records.set_index("record_id").loc["F0001", "fiscal_year"] == period
+
+
+def test_a_month_range_is_checked_where_it_covers_whole_fiscal_years(verdicts):
+    claims = verdicts([("N0001", "2016-06", "Apr 2015-Mar 2016", "All", ONLINE, 366),
+                       ("N0002", "2019-06", "Apr 2017-Sep 2018 (18 months)", "All", ONLINE, 500),
+                       ("N0003", "2017-06", "YE Jun 2016", "All", ONLINE, 300)])
+    assert claims.loc["N0001", ["verdict", "reproduced_value"]].tolist() == ["reproduced", 366]  # = 2015/16
+    assert claims.loc["N0002", "verdict"] == "not_reproducible"
+    assert claims.loc["N0002", "basis"] == "covers Apr 2017-Sep 2018, not whole fiscal years"
+    assert claims.loc["N0003", "basis"] == "covers Jul 2015-Jun 2016, not whole fiscal years"
+
+
+def implausible_ledger(value, accepted=None):
+    """Northshire's online counts over four years (40 to 50, then `value`), Southshire's for the last,
+    and a national total of 400; `accepted` reviews F0004 in config/corrections.csv."""
+    rows = [("F0001", "Northshire", "2015/16", ONLINE, "40", None, "2016-06"),
+            ("F0002", "Northshire", "2016/17", ONLINE, "44", None, "2017-06"),
+            ("F0003", "Northshire", "2017/18", ONLINE, "50", None, "2018-06"),
+            ("F0004", "Northshire", "2018/19", ONLINE, value, None, "2019-06"),
+            ("F0005", "Southshire", "2018/19", ONLINE, "70", None, "2019-06")]
+    national = synthetic_national_rows([("N0001", "2019-06", "2018/19", "England and Wales", ONLINE, "400")])
+    corrections = pd.DataFrame([{"record_id": "F0004", "action": "accept", "reason": accepted}] if accepted else [],
+                               columns=["record_id", "action", "reason"])
+    return rows, national, corrections
+
+
+@pytest.mark.parametrize("value, rules", [
+    ("99999999999", ["child population: 99,999,999,999 is more than the 100,000 children (0-17) in Northshire in "
+                     "mid-2018", "the force's other years", "national total"]),
+    # 20 x the median 44 of the other years is 880; the national total is 400
+    ("881", ["the force's other years: 881 is more than 20 times 44.0, the median of Northshire's 3 other printed "
+             "years of online_child_sexual_offences (2015/16, 2016/17, 2017/18)",
+             "national total: 881 is more than the largest published total of online_child_sexual_offences, "
+             "400 (N0001)"]),
+    ("401", ["national total: 401 is more than the largest published total"]),
+])
+def test_an_implausible_count_is_quarantined_naming_the_rule_and_the_numbers(synthetic_forces, synthetic_population,
+                                                                            value, rules):
+    rows, national, corrections = implausible_ledger(value)
+    result = clean(rows, synthetic_forces, synthetic_population, national=national, corrections=corrections)
+    row = rejected_row(result, "F0004")
+    assert (row["field"], row["reason"]) == ("value", "implausible_value")
+    parts = row["detail"].split("; ")
+    assert len(parts) == len(rules) and all(part.startswith(rule) for part, rule in zip(parts, rules))
+    assert cell(result, "Northshire", "2018/19")["status"] == "missing"
+    assert result.routing.set_index("record_id").loc["F0004", "role"] == "implausible_value"
+
+
+def test_a_plausible_jump_passes_the_screen(synthetic_forces, synthetic_population):
+    rows, national, corrections = implausible_ledger("400")  # nine times the other years, at the national total
+    result = clean(rows, synthetic_forces, synthetic_population, national=national, corrections=corrections)
+    assert result.rejected.empty and cell(result, "Northshire", "2018/19")["value"] == 400
+
+
+def test_a_reviewed_implausible_count_is_accepted_and_says_so(synthetic_forces, synthetic_population):
+    rows, national, corrections = implausible_ledger("881", accepted="checked with the force: a real spike")
+    result = clean(rows, synthetic_forces, synthetic_population, national=national, corrections=corrections)
+    assert result.rejected.empty
+    row = cell(result, "Northshire", "2018/19")
+    assert (row["value"], row["status"]) == (881, "observed")
+    assert row["note"] == ("value 881 accepted after review (config/corrections.csv): checked with the force: "
+                           "a real spike")
 
 
 def test_a_suppressed_star_is_an_interval_never_a_zero(synthetic_forces, synthetic_population):

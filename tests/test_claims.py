@@ -30,7 +30,8 @@ def verdicts_against(force_rows, synthetic_forces, synthetic_population):
                                synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16",
                                "latest_release", "0-17")
         geography = GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces))
-        claims = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25)
+        claims = check_claims(cleaned.claim_records, cleaned.panel, geography, NAMES, min_coverage_share=0.25,
+                              other_vintage_panel=cleaned.other_vintage_panel)
         return claims.set_index("claim_id")
     return run
 
@@ -120,6 +121,13 @@ def test_unmapped_geography_and_unknown_measure_are_not_reproducible(verdicts):
     assert claims.loc["N0001", "verdict"] == "not_reproducible"
     assert "not defined in config/geographies.yaml" in claims.loc["N0001", "basis"]
     assert "no force-level counterpart" in claims.loc["N0002", "basis"]
+
+
+def test_a_claim_with_a_malformed_period_is_not_reproducible_saying_why(verdicts):
+    claims = verdicts([("N0001", "2016", "2015/17", "All", ONLINE, 1)])
+    assert claims.loc["N0001", ["verdict", "basis"]].tolist() == [
+        "not_reproducible",
+        "period '2015/17' is malformed: fiscal year '2015/17': 2015/17 is not a consecutive pair of years"]
 
 
 def test_responders_counted_against_the_release(verdicts):
@@ -247,3 +255,162 @@ def test_bounds_read_from_the_qualifier_and_the_arithmetic_of_a_misprint():
     assert bound_from_qualifier(None) is None
     assert change_arithmetic(54, 81, 151, 1.0) == "from 81 to 151 the change is (151 - 81) / 81 = +86.4%"
     assert change_arithmetic(18, 63, 77, 1.0).endswith("divided by the later year's 77 instead of the earlier year's")
+
+
+# ---- vintages ------------------------------------------------------------------------------
+
+@pytest.fixture
+def verdicts_with_a_revised_figure(synthetic_forces, synthetic_population):
+    """2015/16: Northshire 100 and Southshire 200 (printed 2017), Eastshire 66 printed in June 2016
+    and revised to 80 in June 2017 (the latest release wins: 80)."""
+    force_rows = [("F0001", "Northshire", "2015/16", ONLINE, 100, None, "2016-06"),
+                  ("F0002", "Southshire", "2015/16", ONLINE, 200, None, "2017-06"),
+                  ("F0003", "Eastshire", "2015/16", ONLINE, 66, None, "2016-06"),
+                  ("F0004", "Eastshire", "2015/16", ONLINE, 80, None, "2017-06"),
+                  ("F0005", "Northshire", "2018/19", ONLINE, 150, None, "2019")]
+    return verdicts_against(force_rows, synthetic_forces, synthetic_population)
+
+
+def test_a_total_equal_to_the_sum_with_an_earlier_vintage_is_consistent_naming_it(verdicts_with_a_revised_figure):
+    claims = verdicts_with_a_revised_figure([("N0001", "2016-06-21", "2015/16", "All", ONLINE, 366),
+                                             ("N0002", "2016-06-21", "2015/16", "All", ONLINE, 370)])
+    claim = claims.loc["N0001"]  # 100 + 200 + 80 = 380 with the latest vintages; 366 with Eastshire's 66
+    assert (claim["verdict"], claim["reproduced_value"]) == ("consistent", 366)
+    assert claim["note"].startswith("equals the sum with Eastshire's earlier 66 (F0003; 2016-06): 366; with the "
+                                    "vintages the panel chose, complete force-level data give 380, not 366")
+    assert claim["input_record_ids"] == "F0001;F0002;F0003"
+    assert claim["verdict_other_vintage_rule"] == "reproduced"  # the first release chooses 66
+    # no vintage gives 370: still contradicted
+    assert claims.loc["N0002", ["verdict", "verdict_other_vintage_rule"]].tolist() == ["contradicted", "contradicted"]
+
+
+def test_a_total_says_how_many_of_its_force_values_were_printed_after_it(verdicts_with_a_revised_figure):
+    claims = verdicts_with_a_revised_figure([("N0001", "2016-06-21", "2015/16", "All", ONLINE, 366),
+                                             ("N0002", "2019-06", "2018/19", "North", ONLINE, 150)])
+    # of the values the panel chose, Southshire's 200 and Eastshire's 80 were printed in June 2017;
+    # Northshire's 100 in June 2016 (not after 2016-06-21: the same month, to the precision both have)
+    assert claims.loc["N0001", "note"].endswith("2 of 3 force values were printed after this release (2016-06-21)")
+    assert claims.loc["N0002", "note"] == "complete force-level data give the published figure"
+
+
+def test_an_incomplete_total_the_visible_forces_exceed_only_with_the_later_vintage_is_consistent(
+        synthetic_forces, synthetic_population):
+    claims = verdicts_against([("F0001", "Northshire", "2015/16", ONLINE, 100, None, "2016-06"),
+                               ("F0002", "Eastshire", "2015/16", ONLINE, 66, None, "2016-06"),
+                               ("F0003", "Eastshire", "2015/16", ONLINE, 80, None, "2017-06")],
+                              synthetic_forces, synthetic_population)(
+        [("N0001", "2016-06-21", "2015/16", "All", ONLINE, 170)])
+    claim = claims.loc["N0001"]  # Southshire is missing; 100 + 80 = 180 already exceeds 170, 100 + 66 does not
+    assert (claim["verdict"], claim["reproduced_value"]) == ("consistent", 166)
+    assert claim["note"] == ("with Eastshire's earlier 66 (F0002; 2016-06): the missing cells would need to add 4 "
+                             "(4.0 each); with the vintages the panel chose, the forces we can see already exceed the "
+                             "published total; 1 of 2 force values were printed after this release (2016-06-21)")
+
+
+def test_the_vintage_search_takes_the_fewest_replacements_and_counts_the_ties():
+    from online_csa.claims.vintages import printed_after, search_vintages
+    panel = pd.DataFrame({
+        "series": ONLINE, "force": ["A", "B", "C"], "fiscal_year": "2015/16", "value": [10, 20, 30],
+        "status": "conflicting", "record_ids": ["F0001", "F0002", "F0003"], "child_population": 1000.0,
+        "alternatives": ["11 [F0004; 2016-01]", "21 [F0005; 2016-01] | 19 [F0006; 2016-01]", "31 [F0007; 2016-01]"],
+        "first_printed": "2017-01", "lower": None, "upper": None})
+    cells = CellIndex(panel)
+
+    def exactly(target):
+        return lambda comp: (comp.total, "reproduced" if comp.total == target else "contradicted", "")
+
+    one = search_vintages(cells, ONLINE, ["A", "B", "C"], [2015], exactly(61))  # 11+20+30, 10+21+30, 10+20+31
+    assert (one.size, one.others, one.described) == (1, 2, "A's earlier 11 (F0004; 2016-01)")
+    two = search_vintages(cells, ONLINE, ["A", "B", "C"], [2015], exactly(60 + 1 + 1))
+    assert two.size == 2 and two.value == 62
+    assert search_vintages(cells, ONLINE, ["A", "B", "C"], [2015], exactly(100)) is None
+    assert printed_after("2017-01", "2016-06-21") and not printed_after("2016-06", "2016-06-21")
+    assert not printed_after("", "2016-06-21") and not printed_after("2016", "2016-06-21")
+
+
+def test_a_ratio_below_the_printed_fold_is_contradicted_unrounded(synthetic_forces, synthetic_population):
+    claims = verdicts_against([("F0001", "Northshire", "2015/16", ONLINE, 1000, None, "2016"),
+                               ("F0002", "Northshire", "2018/19", ONLINE, 1997, None, "2019")],
+                              synthetic_forces, synthetic_population)(
+        [("N0001", "2019-06", "2015/16-2018/19", "North", f"{ONLINE}_fold_change", 2)])
+    assert claims.loc["N0001", ["verdict", "reproduced_value", "note"]].tolist() == [
+        "contradicted", 1.997, "ratio 1.997 is below 2"]
+
+
+# ---- headline checks -------------------------------------------------------------------------
+
+def headline_inputs(synthetic_forces, synthetic_population):
+    """Northshire's 2015/16 printed 990 (2016) and revised to 1,000 (2017), and 1,997 in 2018/19: a
+    like-for-like ratio of 1.997 on the latest vintage, 2.017 on the first; the release's totals
+    1,000 -> 2,040; a +16% to 10,391 against printed 2018/19 totals of 2,040 and 8,656."""
+    cleaned = clean_ledger(
+        synthetic_force_rows([("F0001", "Northshire", "2015/16", ONLINE, 990, None, "2016"),
+                              ("F0002", "Northshire", "2015/16", ONLINE, 1000, None, "2017"),
+                              ("F0003", "Northshire", "2018/19", ONLINE, 1997, None, "2019")]),
+        synthetic_national_rows([("N0001", "2019-06", "2015/16", "All", ONLINE, 1000),
+                                 ("N0002", "2019-06", "2018/19", "All", ONLINE, 2040),
+                                 ("N0003", "2019-06", "2015/16-2018/19", "All", f"{ONLINE}_fold_change", 2),
+                                 ("N0004", "2019-10", "2018/19", "All", ONLINE, 8656),
+                                 ("N0005", "2020-09", "2019/20", "All", ONLINE, 10391),
+                                 ("N0006", "2020-09", "2018/19-2019/20", "All", f"{ONLINE}_pct_change", 16)]),
+        synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16", "latest_release", "0-17")
+    spec = {
+        "doubling_like_for_like": {"series": ONLINE, "from_year": "2015/16", "to_year": "2018/19", "geography": "all3",
+                                   "published_record": "N0003", "release_from_record": "N0001",
+                                   "release_to_record": "N0002", "threshold": 2.0},
+        "base_year_vintages": {"series": ONLINE, "year": "2015/16", "geography": "all3",
+                               "records": ["N0001", "N0001", "N0001"], "compare_with": "N0002",
+                               "added_force": "Eastshire"},
+        "total_vintages": {"series": ONLINE, "year": "2018/19", "geography": "all3", "records": ["N0002", "N0004"],
+                           "extra_forces": 1},
+        "percent_change_base": {"period": "2018/19-2019/20", "change_record": "N0006", "end_record": "N0005",
+                                "base_records": ["N0002", "N0004"]},
+        "s15a_share_of_rise": {"period": "2015/16-2018/19", "from_record": "N0001", "to_record": "N0002",
+                               "s15a_record": "N0004", "s15a_year": "2018/19"},
+    }
+    return cleaned, GeographyMap(GEOGRAPHY, ForceRegister(synthetic_forces)), spec
+
+
+def test_doubled_is_judged_twice_against_one_unrounded_threshold(synthetic_forces, synthetic_population):
+    from online_csa.claims.headline_checks import RecordBook, doubling_like_for_like
+    cleaned, geographies, spec = headline_inputs(synthetic_forces, synthetic_population)
+    cells, book = CellIndex(cleaned.panel), RecordBook(cleaned.claim_records)
+    like, totals = doubling_like_for_like(cells, geographies, book, spec["doubling_like_for_like"])
+    assert (like["claim_id"], like["verdict"], like["reproduced_value"]) == (
+        "H01a_doubling_like_for_like", "contradicted", 1.997)
+    assert like["note"].startswith("ratio 1.997 is below 2, on a like-for-like set")
+    assert (totals["claim_id"], totals["verdict"], totals["reproduced_value"]) == (
+        "H01b_doubling_release_totals", "reproduced", 2.04)
+    assert totals["input_record_ids"] == "N0001;N0002"
+    like, _ = doubling_like_for_like(cells, geographies, book, {**spec["doubling_like_for_like"], "threshold": 1.99})
+    assert like["verdict"] == "reproduced"
+
+
+def test_a_change_whose_base_was_never_printed_is_not_reproducible(synthetic_forces, synthetic_population):
+    from online_csa.claims.headline_checks import RecordBook, percent_change_base
+    cleaned, geographies, spec = headline_inputs(synthetic_forces, synthetic_population)
+    cells, book = CellIndex(cleaned.panel), RecordBook(cleaned.claim_records)
+    row = percent_change_base(cells, geographies, book, spec["percent_change_base"])
+    assert (row["verdict"], row["reproduced_value"]) == ("not_reproducible", 8957.8)
+    assert row["note"].startswith("the base the change implies, 10,391 / 1.16 = 8,958, was never printed")
+    assert "against 8,656 (N0004, 2019-10, All): +20.0%" in row["basis"]
+    # a printed base that gives the change makes it consistent: 10,391 / 8,958 is +16.0%
+    printed = cleaned.claim_records.copy()
+    printed.loc[printed["record_id"] == "N0004", "value"] = 8958.0
+    row = percent_change_base(cells, geographies, RecordBook(printed), spec["percent_change_base"])
+    assert (row["verdict"], row["note"]) == ("consistent", "the published base N0004 gives the printed +16%")
+
+
+def test_headline_verdicts_are_given_under_the_other_vintage_rule_too(synthetic_forces, synthetic_population):
+    from online_csa.claims.headline_checks import headline_checks
+    cleaned, geographies, spec = headline_inputs(synthetic_forces, synthetic_population)
+    rows = headline_checks(cleaned.claim_records, cleaned.panel, geographies, spec,
+                           other_vintage_panel=cleaned.other_vintage_panel).set_index("claim_id")
+    # the latest vintage (1,000) gives 1.997; the first (990) gives 2.017
+    assert rows.loc["H01a_doubling_like_for_like", ["verdict", "verdict_other_vintage_rule"]].tolist() == [
+        "contradicted", "reproduced"]
+    assert rows.loc["H01b_doubling_release_totals", ["verdict", "verdict_other_vintage_rule"]].tolist() == [
+        "reproduced", "reproduced"]
+    assert rows["verdict_other_vintage_rule"].notna().all()
+    assert headline_checks(cleaned.claim_records, cleaned.panel, geographies, spec)[
+        "verdict_other_vintage_rule"].isna().all()

@@ -116,6 +116,21 @@ def test_reviewed_corrections_exclude_rows_visibly(synthetic_forces, synthetic_p
     assert cell(result, "Northshire", "2018/19")["status"] == "missing"
 
 
+def test_corrections_accept_exclude_and_accept_and_refuse_anything_else(tmp_path):
+    from online_csa.cleaning.routing import corrections_by_action, read_corrections
+    path = tmp_path / "corrections.csv"
+    path.write_text("record_id,action,reason\nF0001,exclude,a different measure\nF0002,accept,checked with the force\n")
+    corrections = read_corrections(path)
+    assert corrections_by_action(corrections, "accept") == {"F0002": "checked with the force"}
+    assert corrections_by_action(corrections, "exclude") == {"F0001": "a different measure"}
+    path.write_text("record_id,action,reason\nF0001,keep,looks fine\n")
+    with pytest.raises(ValueError, match="line 2, field 'action': 'keep' is not a known action \\(exclude, accept\\)"):
+        read_corrections(path)
+    path.write_text("record_id,action,reason\nF0001,exclude,one\nF0001,accept,two\n")
+    with pytest.raises(ValueError, match="line 3: record F0001 has a second entry"):
+        read_corrections(path)
+
+
 def test_no_row_is_lost_or_counted_twice(synthetic_forces, synthetic_population):
     rows = [("F0001", "Northshire", "2016/17", ONLINE, 40, None, "2017"),
             ("F0002", "Northshire", "2016/17", ONLINE, 41, None, "2018"),

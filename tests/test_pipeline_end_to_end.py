@@ -73,10 +73,23 @@ def test_the_2015_16_base_appears_in_three_vintages(run):
 
 def test_headline_verdicts(run):
     claims = table(run, "claims").set_index("claim_id")
-    assert claims.loc["H01_doubling_like_for_like", "verdict"] == "reproduced"
-    assert float(claims.loc["H01_doubling_like_for_like", "reproduced_value"]) == pytest.approx(4795 / 2401, abs=1e-4)
-    assert claims.loc["H04_plus16_to_10391", "verdict"] == "contradicted"
+    # "doubled": 1.997 on the like-for-like forces is below 2; the release's own totals give 2.035
+    assert claims.loc["H01a_doubling_like_for_like", "verdict"] == "contradicted"
+    assert float(claims.loc["H01a_doubling_like_for_like", "reproduced_value"]) == pytest.approx(4795 / 2401, abs=1e-4)
+    assert "ratio 1.997 is below 2" in claims.loc["H01a_doubling_like_for_like", "note"]
+    assert claims.loc["H01b_doubling_release_totals", "verdict"] == "reproduced"
+    assert float(claims.loc["H01b_doubling_release_totals", "reproduced_value"]) == pytest.approx(8224 / 4042, abs=1e-4)
+    assert claims.loc["H01a_doubling_like_for_like", "verdict_other_vintage_rule"] == "reproduced"
+    assert "8,224 / 3,186 = 2.58; 8,224 / 3,903 = 2.11; 8,224 / 4,042 = 2.03" in claims.loc[
+        "H02a_base_2015_16_first_revision", "note"]
+    # "+16%": the base it implies was never printed, so nothing published contradicts it
+    assert claims.loc["H04_plus16_to_10391", "verdict"] == "not_reproducible"
     assert "+26.3%" in claims.loc["H04_plus16_to_10391", "basis"]
+    assert "10,391 / 1.16 = 8,958, was never printed" in claims.loc["H04_plus16_to_10391", "note"]
+    # Wales 2014/15: 328 + 389 + 398 + 637 = 1,752 with Gwent's 389 of March 2016; 2,069 with its later 706
+    assert claims.loc["N0097", "verdict"] == "consistent" and float(claims.loc["N0097", "reproduced_value"]) == 1752
+    assert "equals the sum with Gwent's other vintage 389 (F0336, F0348; 2016-03-09)" in claims.loc["N0097", "note"]
+    assert "19 of 26 force values were printed after this release (2016-06-21)" in claims.loc["N0005", "note"]
     assert float(claims.loc["H05_s15a_could_account_for_rise", "reproduced_value"]) == pytest.approx(4373 / 4182,
                                                                                                      abs=1e-4)
     # "22 a day": 8,224 / 365 = 22.53, printed truncated
@@ -138,7 +151,7 @@ def test_models_on_the_real_ledger(run):
 
 def test_tipping_point_of_doubling_is_about_half_by_arithmetic_and_by_model(run):
     tips = pd.read_csv(run / "results/scenarios/baseline/tipping_points.csv")
-    flag = tips[(tips["claim_id"] == "H01_doubling_like_for_like") & (tips["threshold"] == 1.0)
+    flag = tips[(tips["claim_id"] == "H01b_doubling_release_totals") & (tips["threshold"] == 1.0)
                 & (tips["assumption"] == "flag_completeness_ratio") & (tips["others_at"] == "neutral")]
     by_method = flag.set_index("method")["tipping_value"].astype(float)
     arithmetic = by_method[[m for m in by_method.index if m.startswith("arithmetic")][0]]

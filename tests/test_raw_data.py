@@ -63,3 +63,15 @@ def test_a_duplicated_record_id_is_an_error(tmp_path):
     frame.to_csv(path, index=False)
     with pytest.raises(LedgerError, match="field 'record_id'"):
         read_force_figures(path)
+
+
+@pytest.mark.parametrize("byte, encoding, shown", [(b"\x96", "cp1252", "'–'"), (b"\x81", "latin-1", "'\\x81'")])
+def test_a_ledger_file_that_is_not_utf8_names_line_byte_and_likely_encoding(tmp_path, byte, encoding, shown):
+    path = tmp_path / "force_figures.csv"
+    path.write_bytes(b"record_id,force,nation,fiscal_year,measure,value,qualifier,source_url,source_title,"
+                     b"source_date\nF0001,Kent,England,2018/19,online_child_sexual_offences,1,,x,x,2019\n"
+                     b"F0002,Kent,England,2018/19,online_child_sexual_offences,2,one " + byte + b" two,x,x,2019\n")
+    with pytest.raises(LedgerError) as error:
+        read_force_figures(path)
+    assert str(error.value) == (f"{path}: line 3, column 63: byte 0x{byte[0]:02x} is not UTF-8; the file seems to be "
+                                f"{encoding} (where that byte is {shown}): save it as UTF-8")

@@ -70,7 +70,7 @@ def test_the_scenario_comparison_moves_each_metric_as_its_assumptions_imply(run)
     assert comparison.loc[("s15a_excluded", ratio), "median"] < comparison.loc[("baseline", ratio), "median"]
     assert pd.isna(comparison.loc[("s15a_excluded", later), "median"])
     support = pd.read_csv(run / "results/tables/scenario_claim_support.csv")
-    rise = support[(support["claim_id"] == "H01_doubling_like_for_like") & (support["threshold"] == 1.0)]
+    rise = support[(support["claim_id"] == "H01b_doubling_release_totals") & (support["threshold"] == 1.0)]
     shares = rise.set_index("scenario")["share_holding_adjusted"]
     assert shares["nspcc_reading"] > shares["baseline"] > shares["flag_completeness_improving"]
 

@@ -3,6 +3,7 @@ rule check_claims:
     input:
         code=code("workflow/scripts/check_claims.py"),
         panel=f"{TABLES}/panel.csv",
+        other_vintage_panel=f"{INTERIM}/panel_other_vintage_rule.csv",
         claim_records=f"{INTERIM}/claim_records.csv",
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],

@@ -11,6 +11,7 @@ rule clean_ledger:
     output:
         panel=report(f"{TABLES}/panel.csv", caption="../report/panel.rst", category="2. Cleaning"),
         claim_records=f"{INTERIM}/claim_records.csv",
+        other_vintage_panel=f"{INTERIM}/panel_other_vintage_rule.csv",
         rejected=report(f"{TABLES}/rejected.csv", caption="../report/rejected.rst", category="2. Cleaning"),
         routing=report(f"{TABLES}/ledger_routing.csv", caption="../report/ledger_routing.rst", category="2. Cleaning"),
     log:

@@ -13,10 +13,11 @@ from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par = snakemake.input, snakemake.params
 panel = read_table(inp.panel, "panel")
+other_vintage_panel = read_table(inp.other_vintage_panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
-per_record = check_claims(claim_records, panel, geographies, par.series, par.min_coverage_share)
-headline = headline_checks(claim_records, panel, geographies, par.headline_checks)
+per_record = check_claims(claim_records, panel, geographies, par.series, par.min_coverage_share, other_vintage_panel)
+headline = headline_checks(claim_records, panel, geographies, par.headline_checks, other_vintage_panel)
 claims = pd.concat([headline, per_record], ignore_index=True)
 validate_table(claims, "claims")
 write_table(claims, snakemake.output.claims)

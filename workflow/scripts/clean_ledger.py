@@ -21,5 +21,6 @@ cleaned = clean_ledger(
 )
 write_table(cleaned.panel, out.panel)
 write_table(cleaned.claim_records, out.claim_records)
+write_table(cleaned.other_vintage_panel, out.other_vintage_panel)
 write_table(cleaned.rejected, out.rejected)
 write_table(cleaned.routing, out.routing)

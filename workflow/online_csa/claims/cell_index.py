@@ -2,7 +2,9 @@
 
 A published total is checked against the force-level cells it sums: those with a value, those
 known only within bounds (a suppressed small count) and those missing. ``coverage`` says how
-much of the area's child population the cells with a figure stand for.
+much of the area's child population the cells with a figure stand for. A cell whose sources
+disagree keeps the losing vintages (``alternatives``), and ``components`` can take any of
+them in place of the chosen one.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from online_csa.cleaning.panel import parse_alternatives
 from online_csa.common.fiscal_years import format_fiscal_year, parse_fiscal_year
 
 VALUED_STATUSES = ("observed", "conflicting")
@@ -47,6 +50,17 @@ class Components:
         return "; ".join(f"{status}: {', '.join(cells)}" for status, cells in sorted(by_status.items()))
 
 
+def _add_vintage(comp: Components, force, year, vintage: dict, bounds: bool) -> None:
+    """Add a cell as one of its losing vintages says (a value, a suppressed count or no figure)."""
+    ids = ";".join(vintage["record_ids"])
+    if vintage["value"] is not None:
+        comp.observed.append((force, year, vintage["value"], ids))
+    elif vintage["lower"] is not None and bounds:
+        comp.bounded.append((force, year, vintage["lower"], vintage["upper"], ids))
+    else:
+        comp.missing.append((force, year, "suppressed" if vintage["lower"] is not None else "not_provided"))
+
+
 class CellIndex:
     """The panel's cells by (series, force, start year), with the suppressed cells' bounds and the
     child population by force and year."""
@@ -65,6 +79,13 @@ class CellIndex:
         self.bounds = {(s, f, y): (float(lo), float(hi)) for s, f, y, lo, hi in zip(
             panel.loc[suppressed, "series"], panel.loc[suppressed, "force"], years[suppressed],
             panel.loc[suppressed, "lower"], panel.loc[suppressed, "upper"])}
+        # the losing vintages of conflicting cells, and when each chosen value was first printed
+        alternatives = panel["alternatives"] if "alternatives" in panel else pd.Series("", index=panel.index)
+        self.alternatives = {(s, f, y): parse_alternatives(text) for s, f, y, text in zip(
+            panel["series"], panel["force"], years, alternatives) if isinstance(text, str) and text}
+        printed = panel["first_printed"] if "first_printed" in panel else pd.Series("", index=panel.index)
+        self.first_printed = {(s, f, y): date for s, f, y, date in zip(panel["series"], panel["force"], years, printed)
+                              if isinstance(date, str) and date}
         pop = panel.drop_duplicates(["force", "fiscal_year"]).assign(year=years)
         self.population = {(f, y): p for f, y, p in zip(pop["force"], pop["year"], pop["child_population"])
                            if pd.notna(p)}
@@ -87,13 +108,18 @@ class CellIndex:
     def in_panel(self, year) -> bool:
         return self.panel_years[0] <= year <= self.panel_years[1]
 
-    def components(self, series, forces, years, bounds: bool = False) -> Components:
+    def components(self, series, forces, years, bounds: bool = False, vintages: dict | None = None) -> Components:
         """The cells behind an aggregate. With `bounds`, a suppressed small count is a bounded cell
         (a total is then a range); otherwise it counts as missing, as in the checks of changes,
-        ratios and rates, which would need a value."""
+        ratios and rates, which would need a value. `vintages` ({(force, year): alternative}, from
+        ``self.alternatives``) puts a losing vintage in place of a cell's chosen value."""
         comp = Components()
+        vintages = vintages or {}
         for year in years:
             for force in forces:
+                if (force, year) in vintages:
+                    _add_vintage(comp, force, year, vintages[(force, year)], bounds)
+                    continue
                 value, status, ids = self.cell(series, force, year)
                 if value is None and bounds and (series, force, year) in self.bounds:
                     comp.bounded.append((force, year, *self.bounds[(series, force, year)], ids))

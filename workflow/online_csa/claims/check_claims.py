@@ -27,7 +27,6 @@ def check_claim(context: ClaimContext, claim: pd.Series) -> dict:
     qualifier_bound = bound_from_qualifier(claim.get("qualifier"))
     if measure.bound is None and qualifier_bound:
         measure = replace(measure, bound=qualifier_bound)
-    period = parse_period(claim["fiscal_year"])
     geography = claim_geography(claim, context.geographies)
     result = {"kind": measure.kind, "method": "", "reproduced_value": np.nan, "coverage_share": np.nan,
               "input_record_ids": "", "basis": "", "verdict": "not_reproducible", "note": ""}
@@ -41,6 +40,16 @@ def check_claim(context: ClaimContext, claim: pd.Series) -> dict:
     if geography is None:
         result["basis"] = f"geography label {claim['geography']!r} is not defined in config/geographies.yaml"
         return result
+    try:
+        period = parse_period(claim["fiscal_year"])
+    except ValueError as error:
+        result["basis"] = f"period {claim['fiscal_year']!r} is malformed: {error}"
+        return result
+    if period.kind == "months":
+        if period.as_fiscal_years() is None:
+            result["basis"] = f"covers {period.months_covered()}, not whole fiscal years"
+            return result
+        period = period.as_fiscal_years()
     if period.kind == "other" or not period.start_years:
         result["basis"] = f"period {claim['fiscal_year']!r} is not a fiscal year or span of fiscal years"
         return result
@@ -52,15 +61,21 @@ def check_claim(context: ClaimContext, claim: pd.Series) -> dict:
 
 
 def check_claims(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: GeographyMap, series: list[str],
-                 min_coverage_share: float) -> pd.DataFrame:
-    """One row of claims.csv (CLAIM_COLUMNS) per published figure of the ledger's claim records."""
+                 min_coverage_share: float, other_vintage_panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row of claims.csv (CLAIM_COLUMNS) per published figure of the ledger's claim records.
+    With `other_vintage_panel` (the panel built with the other vintage rule), each claim is checked
+    against it too, and `verdict_other_vintage_rule` says what that gives."""
     claims = collapse_claim_records(claim_records, geographies)
     context = ClaimContext.from_claims(claims, panel, geographies, series, min_coverage_share)
+    other = None if other_vintage_panel is None else ClaimContext.from_claims(
+        claims, other_vintage_panel, geographies, series, min_coverage_share)
     results = []
     for _, claim in claims.iterrows():
         outcome = check_claim(context, claim)
         if claim.get("conflicts"):
             outcome["note"] = "; ".join(filter(None, [outcome.get("note", ""), claim["conflicts"]]))
+        if other is not None:
+            outcome["verdict_other_vintage_rule"] = check_claim(other, claim)["verdict"]
         geography = claim_geography(claim, geographies)
         results.append({**claim.to_dict(), **outcome,
                         "geography": claim["geography"] if geography is None or claim["level"] == "force"

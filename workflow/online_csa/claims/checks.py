@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from online_csa.claims.claim_context import ClaimContext
-from online_csa.claims.verdicts import approx_half_width, judge_change, judge_total, printed_unit
+from online_csa.claims.verdicts import approx_half_width, judge_change, judge_ratio, judge_total, printed_unit
+from online_csa.claims.vintages import VintageMatch, printed_after_note, search_vintages
 from online_csa.common.fiscal_years import Period, days_in_fiscal_year, format_fiscal_year
 from online_csa.common.formatting import format_number
 from online_csa.common.geographies import Geography
@@ -26,11 +27,17 @@ Check = Callable[[ClaimContext, pd.Series, Measure, Period, Geography], dict]
 # ---- totals: counts and cumulative counts --------------------------------------------------
 def _total_result(context: ClaimContext, claim, measure: Measure, years, geography: Geography,
                   partial_window=False) -> dict:
-    comp = context.cells.components(measure.series, geography.forces, years, bounds=True)
-    coverage = context.cells.coverage(comp, geography.forces, years)
-    value, verdict, why = judge_total(claim["published_value"], comp, coverage, measure.bound, exact_tolerance=0.0,
-                                      min_coverage_share=context.min_coverage_share, partial_window=partial_window)
-    basis = (f"sum of {measure.series} over {len(comp.observed)} of {len(geography.forces) * len(years)} "
+    cells, forces = context.cells, geography.forces
+
+    def judge(comp):
+        return judge_total(claim["published_value"], comp, cells.coverage(comp, forces, years), measure.bound,
+                           exact_tolerance=0.0, min_coverage_share=context.min_coverage_share,
+                           partial_window=partial_window)
+
+    comp = cells.components(measure.series, forces, years, bounds=True)
+    value, verdict, why = judge(comp)
+    later = printed_after_note(cells, measure.series, comp, claim["release_date"])
+    basis = (f"sum of {measure.series} over {len(comp.observed)} of {len(forces) * len(years)} "
              f"force-years in {geography.label} = {format_number(comp.total if comp.observed else None)}")
     if comp.bounded:
         low, high = comp.total_range
@@ -39,8 +46,21 @@ def _total_result(context: ClaimContext, claim, measure: Measure, years, geograp
                               for f, y, lo, hi, _ in comp.bounded)
                   + ")")
     basis += f"; cells without a value: {comp.describe_missing()}"
-    return {"method": "force-level sum", "reproduced_value": value, "coverage_share": coverage,
-            "input_record_ids": comp.record_ids, "basis": basis, "verdict": verdict, "note": why}
+    if verdict == "contradicted" and (match := search_vintages(cells, measure.series, forces, years, judge)):
+        comp, value, verdict, why = match.components, match.value, "consistent", _vintage_note(match, why)
+    why = "; ".join(filter(None, [why, later]))
+    return {"method": "force-level sum", "reproduced_value": value, "input_record_ids": comp.record_ids,
+            "coverage_share": cells.coverage(comp, forces, years), "basis": basis, "verdict": verdict, "note": why}
+
+
+def _vintage_note(match: VintageMatch, chosen_why: str) -> str:
+    """Why a total the chosen vintages contradict is consistent with other vintages of the same figures."""
+    others = f" (or {match.others} other combination{'s' if match.others > 1 else ''} as small)" if match.others else ""
+    if match.verdict == "reproduced":
+        found = f"equals the sum with {match.described}{others}: {format_number(match.value)}"
+    else:
+        found = f"with {match.described}{others}: {match.why}"
+    return f"{found}; with the vintages the panel chose, {chosen_why}"
 
 
 def check_count(context: ClaimContext, claim, measure: Measure, period: Period, geography: Geography) -> dict:
@@ -116,11 +136,9 @@ def check_fold_change(context: ClaimContext, claim, measure: Measure, period: Pe
         return {"method": method, "input_record_ids": ids, "coverage_share": coverage, "basis": basis,
                 "verdict": "not_reproducible", "note": "the ratio cannot be computed for the whole area"}
     ratio = b / a
-    ok = round(ratio, 1) >= claim["published_value"]
+    verdict, why = judge_ratio(ratio, claim["published_value"])
     return {"method": method, "reproduced_value": round(ratio, 4), "input_record_ids": ids,
-            "coverage_share": coverage, "basis": basis, "verdict": "reproduced" if ok else "contradicted",
-            "note": f"ratio {ratio:.3f}; 'x-fold' holds when the ratio rounds (1 d.p.) to at least "
-                    f"{claim['published_value']:g}"}
+            "coverage_share": coverage, "basis": basis, "verdict": verdict, "note": why}
 
 
 def check_increase_abs(context: ClaimContext, claim, measure: Measure, period: Period, geography: Geography) -> dict:

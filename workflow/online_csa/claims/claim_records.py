@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from online_csa.cleaning.panel import release_key
+from online_csa.common.fiscal_years import parse_period
 from online_csa.common.formatting import format_number
 from online_csa.common.geographies import Geography, GeographyMap
 
@@ -11,6 +12,16 @@ from online_csa.common.geographies import Geography, GeographyMap
 def claim_geography(claim, geographies: GeographyMap) -> Geography | None:
     """The geography a claim speaks for (None when its label is not in config/geographies.yaml)."""
     return geographies.for_figure(claim["level"], claim["force"], claim["record_ids"].split(";")[0], claim["geography"])
+
+
+def period_key(label) -> str:
+    """The period as printed, in the ledger's usual spelling when it is a fiscal year or span
+    ('2019-20' and '2019/20' are one period); a part-year window is not the same figure as its
+    whole year, so it keeps its label."""
+    try:
+        return parse_period(label).canonical
+    except ValueError:
+        return str(label)
 
 
 def collapse_claim_records(records: pd.DataFrame, geographies: GeographyMap) -> pd.DataFrame:
@@ -21,8 +32,7 @@ def collapse_claim_records(records: pd.DataFrame, geographies: GeographyMap) -> 
         return geography.id if geography else f"label:{row['geography']}"
     records["geo_key"] = records.apply(geo_key, axis=1) if len(records) else []
     records["value_key"] = records["value"].map(lambda v: "none" if pd.isna(v) else repr(float(v)))
-    # the label as printed: a part-year window is not the same figure as its whole year
-    records["period_key"] = records["fiscal_year"].map(str)
+    records["period_key"] = records["fiscal_year"].map(period_key)
     rows = []
     for _, group in records.groupby(["level", "geo_key", "period_key", "measure", "value_key"], sort=False):
         group = group.sort_values("record_id")
@@ -31,7 +41,7 @@ def collapse_claim_records(records: pd.DataFrame, geographies: GeographyMap) -> 
             "claim_id": first["record_id"], "record_ids": ";".join(group["record_id"]),
             "fiscal_year": first["fiscal_year"], "geography": first["geography"], "measure": first["measure"],
             "published_value": first["value"], "value_text": first["value_text"], "level": first["level"],
-            "force": first["force"], "geo_key": first["geo_key"],
+            "force": first["force"], "geo_key": first["geo_key"], "period_key": first["period_key"],
             "qualifier": next((q for q in group["qualifier"] if isinstance(q, str) and q), None)
             if "qualifier" in group else None,
             # the most precise date any outlet gives for the release (ties: the earliest)
@@ -42,7 +52,7 @@ def collapse_claim_records(records: pd.DataFrame, geographies: GeographyMap) -> 
     # note other published values for the same figure
     if len(claims):
         claims["conflicts"] = ""
-        for _, group in claims.groupby(["level", "geo_key", "fiscal_year", "measure"]):
+        for _, group in claims.groupby(["level", "geo_key", "period_key", "measure"]):
             if len(group) > 1:
                 for idx in group.index:
                     others = group.drop(idx)

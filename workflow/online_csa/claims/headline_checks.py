@@ -1,9 +1,10 @@
 """Cross-release checks of the NSPCC's headline claims.
 
 Per-record checks (check_claims.py) test one printed figure at a time. The headline claims need
-several figures at once: "doubled since 2015/16" on forces present in both years, the
-2015/16 base that moved between releases, two totals for 2018/19, a percent change whose
-base is not the published total, and how much of the rise one new offence could explain.
+several figures at once: "doubled since 2015/16" on forces present in both years and on the
+release's own totals, the 2015/16 base that moved between releases, two totals for 2018/19, a
+percent change whose base is not the published total, and how much of the rise one new
+offence could explain.
 Which ledger records play which part is configuration (``headline_checks`` in
 config/config.yaml), so a new release is a config change, not a code change.
 """
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from online_csa.claims.cell_index import CellIndex
-from online_csa.claims.verdicts import CLAIM_COLUMNS
+from online_csa.claims.verdicts import CLAIM_COLUMNS, judge_ratio
 from online_csa.common.fiscal_years import parse_fiscal_year
 from online_csa.common.formatting import format_number
 from online_csa.common.geographies import GeographyMap
@@ -53,27 +54,37 @@ def _row(claim_id, record_ids, fiscal_year, geography, measure, published, repro
             "coverage_share": coverage, "input_record_ids": inputs, "release_date": ""}
 
 
-def doubling_like_for_like(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
+def doubling_like_for_like(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> list[dict]:
+    """"Doubled" (at least `spec['threshold']` times, unrounded) twice: on the forces with figures
+    in both years (H01a) and on the release's own totals (H01b), which cover different forces."""
     first, last = parse_fiscal_year(spec["from_year"]), parse_fiscal_year(spec["to_year"])
     geography = geographies.geographies[spec["geography"]]
-    series = spec["series"]
+    series, threshold = spec["series"], spec["threshold"]
+    published = book.value(spec["published_record"])
+    period = f"{spec['from_year']}-{spec['to_year']}"
     both = cells.forces_with_figures_in_both(series, geography.forces, first, last)
     start, end = cells.components(series, both, [first]), cells.components(series, both, [last])
     ratio = end.total / start.total if start.total else np.nan
     coverage = cells.coverage(end, geography.forces, [last])
-    published = book.value(spec["published_record"])
-    holds = bool(round(ratio, 1) >= published)
-    basis = (f"{len(both)} of {len(geography.forces)} forces in {geography.label} have figures for both "
-             f"{spec['from_year']} and {spec['to_year']}: {format_number(start.total)} -> {format_number(end.total)}; "
-             f"forces: {', '.join(both)}")
-    note = (f"ratio {ratio:.3f} on a like-for-like set covering {coverage:.0%} of the children; "
-            f"the release's own totals give {format_number(book.value(spec['release_to_record']))} / "
-            f"{format_number(book.value(spec['release_from_record']))} = "
-            f"{book.value(spec['release_to_record']) / book.value(spec['release_from_record']):.3f}")
-    return _row("H01_doubling_like_for_like", spec["published_record"], f"{spec['from_year']}-{spec['to_year']}",
-                geography.label, f"{series}_fold_change", published, round(ratio, 4), basis,
-                "reproduced" if holds else "contradicted", note, "like-for-like force-level ratio",
-                ";".join(filter(None, [start.record_ids, end.record_ids])), coverage)
+    verdict, why = judge_ratio(ratio, threshold)
+    like_for_like = _row(
+        "H01a_doubling_like_for_like", spec["published_record"], period, geography.label, f"{series}_fold_change",
+        published, round(ratio, 4),
+        f"{len(both)} of {len(geography.forces)} forces in {geography.label} have figures for both "
+        f"{spec['from_year']} and {spec['to_year']}: {format_number(start.total)} -> {format_number(end.total)}; "
+        f"forces: {', '.join(both)}",
+        verdict, f"{why}, on a like-for-like set covering {coverage:.0%} of the children",
+        "like-for-like force-level ratio", ";".join(filter(None, [start.record_ids, end.record_ids])), coverage)
+    before, after = spec["release_from_record"], spec["release_to_record"]
+    totals_ratio = book.value(after) / book.value(before)
+    verdict, why = judge_ratio(totals_ratio, threshold)
+    release_totals = _row(
+        "H01b_doubling_release_totals", spec["published_record"], period, geography.label, f"{series}_fold_change",
+        published, round(totals_ratio, 4),
+        f"the release's own totals: {book.describe(after)} / {book.describe(before)} = {totals_ratio:.3f}",
+        verdict, f"{why}; the two totals need not cover the same forces (H01a compares like with like)",
+        "ratio of published totals", f"{before};{after}")
+    return [like_for_like, release_totals]
 
 
 def base_year_vintages(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> list[dict]:
@@ -147,24 +158,32 @@ def total_vintages(cells: CellIndex, geographies: GeographyMap, book: RecordBook
 
 
 def percent_change_base(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
+    """A percent change against the published totals it could start from: consistent when one of
+    them gives it (to the printed whole percent), else not reproducible, since the base it
+    implies was never printed (nothing contradicts a base nobody published)."""
     change = book.value(spec["change_record"])
     end = book.value(spec["end_record"])
     implied = end / (1 + change / 100)
-    lines, match = [], False
+    lines, matched = [], []
     for record in spec["base_records"]:
         base = book.value(record)
         pct = (end / base - 1) * 100
-        match |= abs(pct - change) < 1
+        if abs(pct - change) < 1:
+            matched.append(record)
         lines.append(f"against {book.describe(record)}: +{pct:.1f}%")
+    if matched:
+        verdict, note = "consistent", f"the published base {', '.join(matched)} gives the printed +{change:g}%"
+    else:
+        verdict, note = "not_reproducible", (
+            f"the base the change implies, {format_number(end)} / {1 + change / 100:g} = {format_number(implied)}, "
+            f"was never printed; the published 2018/19 totals give other changes")
     return _row(
         "H04_plus16_to_10391", f"{spec['change_record']};{spec['end_record']}", spec["period"],
         "England, Wales, Northern Ireland and Channel Islands", "online_child_sexual_offences_pct_change", change,
         round(implied, 1),
         f"{book.describe(spec['end_record'])} is +{change:g}% on a base of {format_number(implied)}; "
         + "; ".join(lines),
-        "consistent" if match else "contradicted",
-        "the published 2018/19 totals do not give +16%; the base behind it was never printed",
-        "published totals", ";".join([spec["end_record"], *spec["base_records"]]))
+        verdict, note, "published totals", ";".join([spec["end_record"], *spec["base_records"]]))
 
 
 def s15a_share_of_rise(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
@@ -186,13 +205,24 @@ def s15a_share_of_rise(cells: CellIndex, geographies: GeographyMap, book: Record
         "published totals", ";".join([spec["from_record"], spec["to_record"], spec["s15a_record"]]))
 
 
-def headline_checks(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: GeographyMap,
-                    spec: dict) -> pd.DataFrame:
-    """The headline claims' rows of claims.csv (CLAIM_COLUMNS), one or more per check in `spec`."""
+def _headline_rows(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: GeographyMap,
+                   spec: dict) -> pd.DataFrame:
     cells, book = CellIndex(panel), RecordBook(claim_records)
-    rows = [doubling_like_for_like(cells, geographies, book, spec["doubling_like_for_like"]),
+    rows = [*doubling_like_for_like(cells, geographies, book, spec["doubling_like_for_like"]),
             *base_year_vintages(cells, geographies, book, spec["base_year_vintages"]),
             total_vintages(cells, geographies, book, spec["total_vintages"]),
             percent_change_base(cells, geographies, book, spec["percent_change_base"]),
             s15a_share_of_rise(cells, geographies, book, spec["s15a_share_of_rise"])]
     return pd.DataFrame(rows).reindex(columns=CLAIM_COLUMNS)
+
+
+def headline_checks(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: GeographyMap,
+                    spec: dict, other_vintage_panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The headline claims' rows of claims.csv (CLAIM_COLUMNS), one or more per check in `spec`;
+    with `other_vintage_panel` (the panel built with the other vintage rule), the verdict each gets
+    on it in `verdict_other_vintage_rule`."""
+    rows = _headline_rows(claim_records, panel, geographies, spec)
+    if other_vintage_panel is not None:
+        other = _headline_rows(claim_records, other_vintage_panel, geographies, spec)
+        rows["verdict_other_vintage_rule"] = rows["claim_id"].map(other.set_index("claim_id")["verdict"])
+    return rows

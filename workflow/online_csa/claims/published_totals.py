@@ -17,7 +17,10 @@ def published_count_table(claims: pd.DataFrame, geographies: GeographyMap, serie
     rows = []
     for claim in claims.itertuples(index=False):
         measure = classify_measure(claim.measure, series)
-        period = parse_period(claim.fiscal_year)
+        try:
+            period = parse_period(claim.fiscal_year)
+        except ValueError:  # a malformed period: check_claim says so; it is no total to use
+            continue
         if claim.level != "national" or not measure.is_count or measure.bound or period.kind != "year":
             continue
         if pd.isna(claim.published_value):

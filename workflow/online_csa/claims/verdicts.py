@@ -19,7 +19,7 @@ VERDICTS = ("reproduced", "consistent", "contradicted", "not_reproducible")
 # one row of results/tables/claims.csv, per-record and headline checks alike
 CLAIM_COLUMNS = ["claim_id", "record_ids", "fiscal_year", "geography", "measure", "published_value",
                  "reproduced_value", "basis", "verdict", "note", "level", "kind", "method", "coverage_share",
-                 "input_record_ids", "release_date"]
+                 "input_record_ids", "release_date", "verdict_other_vintage_rule"]
 
 
 def printed_unit(value_text) -> float:
@@ -113,3 +113,11 @@ def judge_change(published, bound, computed, unit) -> tuple[str, str]:
     return ("reproduced" if ok else "contradicted"), (
         "matches to the printed precision (rounded or truncated)" if ok else
         f"recomputed {computed:.2f} differs from the printed {published:g}")
+
+
+def judge_ratio(ratio: float, threshold: float) -> tuple[str, str]:
+    """(verdict, why) for "x-fold" / "at least doubled": the claim holds when the ratio is at least
+    the threshold, unrounded (1.997 has not doubled), the one definition every stage uses."""
+    if ratio >= threshold:
+        return "reproduced", f"ratio {ratio:.3f} is at least {threshold:g}"
+    return "contradicted", f"ratio {ratio:.3f} is below {threshold:g}"

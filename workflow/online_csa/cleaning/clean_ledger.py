@@ -7,8 +7,10 @@ import pandas as pd
 
 from online_csa.common.fiscal_years import parse_fiscal_year
 from online_csa.common.forces import ForceRegister
-from online_csa.cleaning.panel import build_panel
-from online_csa.cleaning.routing import REJECTED_COLUMNS, route_force_figures, route_national_figures
+from online_csa.cleaning.panel import build_panel, other_vintage_rule, parse_alternatives
+from online_csa.cleaning.plausibility import largest_national_totals, screen_counts
+from online_csa.cleaning.routing import (REJECTED_COLUMNS, corrections_by_action, route_force_figures,
+                                         route_national_figures)
 from online_csa.common.table_schemas import validate_table
 
 ROUTING_COLUMNS = ["record_id", "source_file", "destination", "role", "key"]
@@ -20,6 +22,8 @@ class CleanedLedger:
     claim_records: pd.DataFrame
     rejected: pd.DataFrame
     routing: pd.DataFrame
+    # the same panel built with the other vintage rule, so that claims can be judged under both
+    other_vintage_panel: pd.DataFrame
 
 
 def _routing(panel, claim_records, rejected) -> pd.DataFrame:
@@ -30,9 +34,8 @@ def _routing(panel, claim_records, rejected) -> pd.DataFrame:
         for rid in filter(None, str(cell.record_ids).split(";")):
             rows.append((rid, "panel", "value" if cell.status in ("observed", "conflicting") and pd.notna(cell.value)
                          else "gap", key))
-        for alternative in filter(None, str(cell.alternatives).split(" | ")):
-            ids = alternative[alternative.index("[") + 1:alternative.rindex("]")].split("; ")[:-1]
-            rows.extend((rid, "panel", "alternative", key) for rid in ids)
+        for alternative in parse_alternatives(cell.alternatives):
+            rows.extend((rid, "panel", "alternative", key) for rid in alternative["record_ids"])
     rows.extend((rid, "claims", "claim", rid) for rid in claim_records["record_id"])
     rows.extend((r.record_id, "rejected", r.reason, r.field) for r in rejected.itertuples(index=False))
     routing = pd.DataFrame(rows, columns=["record_id", "destination", "role", "key"])
@@ -57,6 +60,11 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(kept, ignore_index=True)
 
 
+def _implausible_rows(implausible: pd.DataFrame, source_file: str = "force_figures.csv") -> pd.DataFrame:
+    return pd.DataFrame({"record_id": implausible["record_id"], "source_file": source_file, "field": "value",
+                         "reason": "implausible_value", "detail": implausible["detail"]}, columns=REJECTED_COLUMNS)
+
+
 def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, police_forces: pd.DataFrame,
                  child_population: pd.DataFrame, corrections: pd.DataFrame, series: list[dict],
                  first_fiscal_year: str, vintage_rule: str, age_band: str,
@@ -71,10 +79,18 @@ def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, po
         force_figures, register, names, first, corrections, suppressed_range=suppressed_range,
         series_start={s["name"]: parse_fiscal_year(s["first_fiscal_year"]) for s in series if s.get("first_fiscal_year")})
     national_claims, national_rejected = route_national_figures(national_figures, corrections)
+    candidates, implausible = screen_counts(candidates, child_population, age_band,
+                                            largest_national_totals(national_claims, names),
+                                            corrections_by_action(corrections, "accept"))
     last = int(candidates["start_year"].max()) if len(candidates) else first
-    panel = build_panel(candidates, register.table, child_population, series, first, last, vintage_rule, age_band)
+    panels = {rule: build_panel(candidates, register.table, child_population, series, first, last, rule, age_band)
+              for rule in (vintage_rule, other_vintage_rule(vintage_rule))}
     claim_records = _stack([force_claims, national_claims])
-    rejected = _stack([force_rejected, national_rejected])[REJECTED_COLUMNS]
-    validate_table(panel, "panel")
+    rejected = _stack([force_rejected, _implausible_rows(implausible), national_rejected])[REJECTED_COLUMNS]
+    rejected = rejected.sort_values("record_id", kind="stable").reset_index(drop=True)
+    for panel in panels.values():
+        validate_table(panel, "panel")
     validate_table(rejected, "rejected")
-    return CleanedLedger(panel, claim_records, rejected, _routing(panel, claim_records, rejected))
+    panel = panels[vintage_rule]
+    return CleanedLedger(panel, claim_records, rejected, _routing(panel, claim_records, rejected),
+                         panels[other_vintage_rule(vintage_rule)])

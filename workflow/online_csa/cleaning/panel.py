@@ -12,6 +12,9 @@ year of the panel, whatever the ledger holds:
                      or refused on cost: a gap, never a zero;
 * ``missing``        no source in the ledger prints the cell;
 * ``not_applicable`` the offence did not exist that year (s.15A before 2017/18).
+
+``first_printed`` is the date of the earliest source that printed the chosen value, so that a
+published total can be compared with the force figures that existed when it was printed.
 """
 from __future__ import annotations
 
@@ -25,8 +28,16 @@ from online_csa.common.fiscal_years import fiscal_years_between, format_fiscal_y
 STATUSES = ("observed", "conflicting", "suppressed", "not_provided", "missing", "not_applicable")
 VINTAGE_RULES = ("latest_release", "first_release")
 PANEL_COLUMNS = ["series", "force", "ons_code", "fiscal_year", "value", "status", "record_ids", "alternatives",
-                 "child_population", "rate_per_100k", "note", "lower", "upper"]
+                 "child_population", "rate_per_100k", "note", "lower", "upper", "first_printed"]
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_BETWEEN = re.compile(r"^between (\d+) and (\d+)$")
+
+
+def other_vintage_rule(rule: str) -> str:
+    """The vintage rule that is not `rule` (latest_release <-> first_release)."""
+    if rule not in VINTAGE_RULES:
+        raise ValueError(f"unknown vintage rule {rule!r}; expected one of {VINTAGE_RULES}")
+    return next(r for r in VINTAGE_RULES if r != rule)
 
 
 def release_key(date_text) -> tuple[int, int, int]:
@@ -55,7 +66,9 @@ def _versions(rows: pd.DataFrame) -> list[dict]:
             "record_ids": sorted(group["record_id"]),
             "latest": max(dates), "first": min(dates),
             "label": max(group["source_date"].dropna(), default="undated", key=release_key),
+            "first_label": min(group["source_date"].dropna(), default="", key=release_key),
             "reasons": sorted(set(group["gap_reason"].dropna())),
+            "reviews": sorted(set(group["review_note"].dropna())) if "review_note" in group else [],
         })
     return versions
 
@@ -95,29 +108,59 @@ def _format_version(version: dict) -> str:
     return f"{shown} [{'; '.join(version['record_ids'])}; {version['label']}]"
 
 
+def parse_alternatives(text) -> list[dict]:
+    """The losing versions of a panel cell, read back from its `alternatives` text
+    (``value [record_ids; release date] | ...``): value (None for a gap or a suppressed count),
+    lower and upper (a suppressed count's bounds), record_ids (a list) and label (the date)."""
+    versions = []
+    for entry in filter(None, str(text or "").split(" | ")):
+        shown, inside = entry[:entry.index(" [")], entry[entry.index("[") + 1:entry.rindex("]")]
+        *ids, label = inside.split("; ")
+        between = _BETWEEN.match(shown)
+        versions.append({
+            "value": None if shown == "no figure" or between else float(shown),
+            "lower": float(between.group(1)) if between else None,
+            "upper": float(between.group(2)) if between else None,
+            "record_ids": ids, "label": label, "text": shown,
+        })
+    return versions
+
+
 def resolve_cell(rows: pd.DataFrame, rule: str) -> dict:
     """Collapse the ledger rows of one (series, force, year) cell into one panel row's fields."""
     versions = _versions(rows)
     if len(versions) == 1:
-        only = versions[0]
-        if pd.notna(only["lower"]):
-            return {"value": np.nan, "status": "suppressed", "record_ids": ";".join(only["record_ids"]),
-                    "alternatives": "", "note": f"suppressed small count, {only['key']}",
-                    "lower": only["lower"], "upper": only["upper"]}
-        if pd.isna(only["value"]):
-            return {"value": np.nan, "status": "not_provided", "record_ids": ";".join(only["record_ids"]),
-                    "alternatives": "", "note": "; ".join(only["reasons"]) or "no figure given"}
-        note = f"{len(only['record_ids'])} sources agree" if len(only["record_ids"]) > 1 else ""
-        return {"value": only["value"], "status": "observed", "record_ids": ";".join(only["record_ids"]),
-                "alternatives": "", "note": note}
+        return {**_resolve_single(versions[0]), "first_printed": versions[0]["first_label"]}
     winner, why = choose_version(versions, rule)
+    return {**_resolve_conflict(winner, versions, why), "first_printed": winner["first_label"]}
+
+
+def _with_reviews(note: str, version: dict) -> str:
+    return "; ".join(filter(None, [note, *version["reviews"]]))
+
+
+def _resolve_single(only: dict) -> dict:
+    if pd.notna(only["lower"]):
+        return {"value": np.nan, "status": "suppressed", "record_ids": ";".join(only["record_ids"]),
+                "alternatives": "", "note": f"suppressed small count, {only['key']}",
+                "lower": only["lower"], "upper": only["upper"]}
+    if pd.isna(only["value"]):
+        return {"value": np.nan, "status": "not_provided", "record_ids": ";".join(only["record_ids"]),
+                "alternatives": "", "note": "; ".join(only["reasons"]) or "no figure given"}
+    note = f"{len(only['record_ids'])} sources agree" if len(only["record_ids"]) > 1 else ""
+    return {"value": only["value"], "status": "observed", "record_ids": ";".join(only["record_ids"]),
+            "alternatives": "", "note": _with_reviews(note, only)}
+
+
+def _resolve_conflict(winner: dict, versions: list[dict], why: str) -> dict:
     losers = [v for v in versions if v is not winner]
     suppressed = pd.notna(winner["lower"])
     return {
         "value": winner["value"], "status": "suppressed" if suppressed else "conflicting",
         "record_ids": ";".join(winner["record_ids"]),
         "alternatives": " | ".join(_format_version(v) for v in losers),
-        "note": f"{len(versions)} versions; {why}" + (f"; suppressed small count, {winner['key']}" if suppressed else ""),
+        "note": _with_reviews(f"{len(versions)} versions; {why}"
+                              + (f"; suppressed small count, {winner['key']}" if suppressed else ""), winner),
         "lower": winner["lower"] if suppressed else np.nan, "upper": winner["upper"] if suppressed else np.nan,
     }
 
@@ -138,10 +181,10 @@ def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.D
                 if cell is None:
                     if offence_start is not None and year < offence_start:
                         cell = {"value": np.nan, "status": "not_applicable", "record_ids": "", "alternatives": "",
-                                "note": f"offence in force from {spec['first_fiscal_year']}"}
+                                "note": f"offence in force from {spec['first_fiscal_year']}", "first_printed": ""}
                     else:
                         cell = {"value": np.nan, "status": "missing", "record_ids": "", "alternatives": "",
-                                "note": "no source in the ledger"}
+                                "note": "no source in the ledger", "first_printed": ""}
                 children = pop.get((force.force, year), np.nan)
                 rate = cell["value"] / children * 1e5 if children and not pd.isna(children) else np.nan
                 if pd.isna(children) and not pd.isna(cell["value"]):

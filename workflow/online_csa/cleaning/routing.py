@@ -3,7 +3,7 @@
 * a count of a configured series, for one whole fiscal year, for a known force, inside
   the panel's years -> a panel candidate (duplicates and vintages are resolved later);
 * a derived figure (percent change, cumulative total, share, age, bound ...) or a count
-  over a span or part-year -> a claim to check;
+  over a span, a part-year or a range of months -> a claim to check;
 * every national/regional headline figure -> a claim;
 * anything else -> rejected, with a reason code and the field at fault.
 """
@@ -27,6 +27,11 @@ REJECTION_REASONS = {
     "before_series_start": "a count for a year before the offence existed (the series' first_fiscal_year)",
     "measure_out_of_scope": "a count of a measure that is not one of the configured series",
     "excluded_by_correction": "excluded by a reviewed entry in config/corrections.csv",
+    "implausible_value": "a count no force could have recorded (cleaning/plausibility.py names the rule)",
+}
+CORRECTION_ACTIONS = {
+    "exclude": "the record is quarantined as excluded_by_correction",
+    "accept": "a value the plausibility screen would quarantine was reviewed and is kept",
 }
 
 CANDIDATE_COLUMNS = ["record_id", "series", "force", "fiscal_year", "start_year", "value", "lower", "upper",
@@ -41,17 +46,31 @@ def _reject(record_id, source_file, field, reason, detail):
 
 
 def read_corrections(path) -> pd.DataFrame:
+    """config/corrections.csv: record_id, action (CORRECTION_ACTIONS), reason; one entry per record."""
     corrections = pd.read_csv(path, dtype=str, keep_default_na=False)
     expected = ["record_id", "action", "reason"]
     if list(corrections.columns[:3]) != expected:
         raise ValueError(f"{path}: columns must start with {expected}")
-    bad = corrections.loc[corrections["action"] != "exclude"]
+    bad = corrections.loc[~corrections["action"].isin(list(CORRECTION_ACTIONS))]
     if len(bad):
         first = bad.index[0]
-        raise ValueError(f"{path}: line {first + 2}, field 'action': {bad.at[first, 'action']!r} is not a known action (exclude)")
+        raise ValueError(f"{path}: line {first + 2}, field 'action': {bad.at[first, 'action']!r} is not a known "
+                         f"action ({', '.join(CORRECTION_ACTIONS)})")
     if corrections["reason"].str.strip().eq("").any():
         raise ValueError(f"{path}: every correction needs a reason")
+    twice = corrections["record_id"].duplicated(keep="first")
+    if twice.any():
+        first = corrections.index[twice][0]
+        raise ValueError(f"{path}: line {first + 2}: record {corrections.at[first, 'record_id']} has a second entry")
     return corrections
+
+
+def corrections_by_action(corrections: pd.DataFrame | None, action: str) -> dict[str, str]:
+    """{record_id: reason} of the corrections with this action."""
+    if corrections is None:
+        return {}
+    chosen = corrections[corrections["action"] == action]
+    return dict(zip(chosen["record_id"], chosen["reason"]))
 
 
 def _printed_before_year_end(start_year: int, source_date) -> bool:
@@ -72,7 +91,7 @@ def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: 
     """Route force-level ledger rows. Returns (panel_candidates, claim_records, rejected).
     `series_start` gives the first fiscal year (start year) of series that began later."""
     series_start = series_start or {}
-    excluded = {} if corrections is None else dict(zip(corrections["record_id"], corrections["reason"]))
+    excluded = corrections_by_action(corrections, "exclude")
     candidates, claims, rejected = [], [], []
     for row in figures.itertuples(index=False):
         if row.record_id in excluded:
@@ -90,7 +109,8 @@ def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: 
             continue
         if period.kind == "other":
             rejected.append(_reject(row.record_id, source_file, "fiscal_year", "invalid_fiscal_year",
-                                    f"{row.fiscal_year!r} is not a fiscal year (2016/17), a span or a window"))
+                                    f"{row.fiscal_year!r} is not a fiscal year (2016/17), a span, a window or a "
+                                    "range of months"))
             continue
         measure = classify_measure(row.measure, series)
         raw = interpret_value(row.value, suppressed_range)
@@ -140,7 +160,7 @@ def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: 
 def route_national_figures(figures: pd.DataFrame, corrections: pd.DataFrame | None = None,
                            source_file: str = "national_figures.csv"):
     """Every national or regional headline figure is a claim. Returns (claim_records, rejected)."""
-    excluded = {} if corrections is None else dict(zip(corrections["record_id"], corrections["reason"]))
+    excluded = corrections_by_action(corrections, "exclude")
     claims, rejected = [], []
     for row in figures.itertuples(index=False):
         if row.record_id in excluded:

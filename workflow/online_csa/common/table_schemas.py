@@ -25,6 +25,7 @@ PANEL = pa.DataFrameSchema(
         "note": pa.Column(str),
         "lower": pa.Column("Int64", pa.Check.ge(0), nullable=True),
         "upper": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "first_printed": pa.Column(str),
     },
     checks=[
         # bounds exactly on suppressed cells, in order

@@ -5,11 +5,12 @@ import pandas as pd
 
 # columns that must come back as text even when empty, and as nullable integers
 _TEXT = {
-    "panel": ["series", "force", "ons_code", "fiscal_year", "status", "record_ids", "alternatives", "note"],
+    "panel": ["series", "force", "ons_code", "fiscal_year", "status", "record_ids", "alternatives", "note",
+              "first_printed"],
     "claim_records": ["record_id", "level", "force", "geography", "fiscal_year", "measure", "value_text",
                       "release_date", "forces_responded", "forces_asked", "qualifier", "source_url"],
     "claims": ["claim_id", "record_ids", "fiscal_year", "geography", "measure", "basis", "verdict", "note", "level",
-               "kind", "method", "input_record_ids", "release_date"],
+               "kind", "method", "input_record_ids", "release_date", "verdict_other_vintage_rule"],
     "rejected": ["record_id", "source_file", "field", "reason", "detail"],
     "routing": ["record_id", "source_file", "destination", "role", "key"],
 }

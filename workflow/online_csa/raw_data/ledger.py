@@ -1,7 +1,7 @@
 """Read the raw ledger tables and validate their structure.
 
-Structural faults (a missing column, a duplicated or malformed record_id, a measure
-that is not snake_case) stop the pipeline with a :class:`LedgerError` that names the
+Structural faults (a file that is not UTF-8, a missing column, a duplicated or malformed
+record_id, a measure that is not snake_case) stop the pipeline with a :class:`LedgerError` that names the
 file, the row (as a line number in the file) and the field. Faults in a single value
 (a non-numeric count, an unknown force) do not stop it: the cleaning stage quarantines
 that row in ``rejected.csv`` with its reason.
@@ -102,7 +102,33 @@ def describe_failures(path: str | Path, error: pa.errors.SchemaErrors, id_column
     return "\n  ".join(lines)
 
 
+def likely_encoding(data: bytes) -> str:
+    """The encoding a file that is not UTF-8 seems to be in: cp1252 (Windows) when it decodes as
+    that, else latin-1, which decodes any bytes."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
+
+
+def check_utf8(path: str | Path) -> None:
+    """Raise LedgerError naming the line, the byte and a likely encoding if the file is not UTF-8."""
+    data = Path(path).read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        byte = data[error.start]
+        encoding = likely_encoding(data)
+        raise LedgerError(
+            f"{path}: line {line}, column {column}: byte 0x{byte:02x} is not UTF-8; the file seems to be "
+            f"{encoding} (where that byte is {bytes([byte]).decode(encoding)!r}): save it as UTF-8") from None
+
+
 def _read(path: str | Path, schema: pa.DataFrameSchema, id_column: str | None, dtype=str) -> pd.DataFrame:
+    check_utf8(path)
     frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
     missing = [c for c in schema.columns if c not in frame.columns]
     if missing:
@@ -126,6 +152,7 @@ def read_police_forces(path) -> pd.DataFrame:
 
 
 def read_child_population(path) -> pd.DataFrame:
+    check_utf8(path)
     frame = pd.read_csv(path, dtype={"mid_year": "Int64", "population": "Int64"}, keep_default_na=False, na_values=[""])
     for column in ("mid_year", "population"):
         if frame[column].isna().any():

@@ -1,0 +1,101 @@
+"""Screen force-year counts for values no force could have recorded, before they enter the panel.
+
+A count is implausible, and quarantined as ``implausible_value``, when any of three rules
+catches it (fixed rules, not configuration, so that what passes the screen does not depend
+on a setting):
+
+* **child population**: it is larger than the force's child population (the panel's age
+  band, in the mid-year of the fiscal year's start, or the nearest mid-year the population
+  table has);
+* **the force's other years**: the force printed the same series for at least two other
+  fiscal years, and the count is more than 20 times the median of those years' values
+  (the largest such ratio in the ledger is about 6, Lancashire's 419 in 2019/20 against a
+  median of 66.5, so a real jump passes with room to spare);
+* **national total**: it is larger than the largest national or regional total of that
+  series any release printed.
+
+A reviewed row can be let through with an ``accept`` entry in config/corrections.csv; the
+panel cell then says it was accepted and why.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from online_csa.common.fiscal_years import format_fiscal_year
+from online_csa.common.formatting import format_number
+
+OTHER_YEARS_FACTOR = 20  # "far outside the force's other years": more than this times their median
+OTHER_YEARS_MINIMUM = 2  # the fewest other printed years that make a median worth comparing with
+
+
+def _child_population(population: pd.DataFrame, year: int) -> tuple[float, int] | None:
+    """(children, mid-year) in the mid-year of `year` from one force's population rows, else the nearest one."""
+    if population.empty:
+        return None
+    nearest = population.iloc[(population["mid_year"] - year).abs().argsort(kind="stable")].iloc[0]
+    return float(nearest["population"]), int(nearest["mid_year"])
+
+
+def largest_national_totals(national_claims: pd.DataFrame, series: list[str]) -> dict[str, tuple[float, str]]:
+    """The largest printed national or regional count of each series: {series: (value, record_id)}."""
+    counts = national_claims[national_claims["measure"].isin(series) & national_claims["value"].notna()]
+    largest = {}
+    for name, rows in counts.groupby("measure"):
+        top = rows.sort_values(["value", "record_id"], ascending=[False, True]).iloc[0]
+        largest[name] = (float(top["value"]), top["record_id"])
+    return largest
+
+
+def implausibility(candidate, same_series: pd.DataFrame, population: pd.DataFrame, age_band: str,
+                   national_largest: dict[str, tuple[float, str]]) -> list[str]:
+    """The rules (module docstring) that catch one candidate's value, each with its numbers; empty
+    when the value is plausible. `same_series` holds the force's candidates of the same series,
+    `population` the force's child population rows."""
+    value = candidate["value"]
+    if pd.isna(value):
+        return []
+    force, series, year = candidate["force"], candidate["series"], int(candidate["start_year"])
+    caught = []
+    children = _child_population(population, year)
+    if children is not None and value > children[0]:
+        caught.append(f"child population: {format_number(value)} is more than the {format_number(children[0])} "
+                      f"children ({age_band}) in {force} in mid-{children[1]}")
+    others = same_series[(same_series["start_year"] != year) & same_series["value"].notna()]
+    if others["start_year"].nunique() >= OTHER_YEARS_MINIMUM:
+        by_year = others.groupby("start_year")["value"].median()
+        median = float(by_year.median())
+        if median > 0 and value > OTHER_YEARS_FACTOR * median:
+            years = ", ".join(format_fiscal_year(int(y)) for y in by_year.index)
+            caught.append(f"the force's other years: {format_number(value)} is more than {OTHER_YEARS_FACTOR} times "
+                          f"{format_number(median, 1)}, the median of {force}'s {len(by_year)} other printed years of "
+                          f"{series} ({years})")
+    if series in national_largest and value > national_largest[series][0]:
+        total, record = national_largest[series]
+        caught.append(f"national total: {format_number(value)} is more than the largest published total of "
+                      f"{series}, {format_number(total)} ({record})")
+    return caught
+
+
+def screen_counts(candidates: pd.DataFrame, population: pd.DataFrame, age_band: str,
+                  national_largest: dict[str, tuple[float, str]], accepted: dict[str, str]):
+    """Split panel candidates into (kept, implausible). `implausible` has record_id and detail (the
+    rules that caught the value); a record in `accepted` ({record_id: reason}) is kept, and its
+    review noted in the candidate's `review_note`."""
+    population = population.loc[population["age_band"] == age_band, ["force", "mid_year", "population"]]
+    by_force = dict(tuple(population.groupby("force")))
+    no_population = population.iloc[0:0]
+    candidates = candidates.assign(review_note=None)
+    dropped, implausible = [], []
+    for (force, _), same_series in candidates.groupby(["force", "series"], sort=False):
+        for index, candidate in same_series.iterrows():
+            caught = implausibility(candidate, same_series, by_force.get(force, no_population), age_band,
+                                    national_largest)
+            if caught and candidate["record_id"] in accepted:
+                candidates.at[index, "review_note"] = (
+                    f"value {format_number(candidate['value'])} accepted after review (config/corrections.csv): "
+                    f"{accepted[candidate['record_id']]}")
+            elif caught:
+                dropped.append(index)
+                implausible.append({"record_id": candidate["record_id"], "detail": "; ".join(caught)})
+    return (candidates.drop(index=dropped).reset_index(drop=True),
+            pd.DataFrame(implausible, columns=["record_id", "detail"]).sort_values("record_id", kind="stable"))
