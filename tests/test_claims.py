@@ -414,3 +414,14 @@ def test_headline_verdicts_are_given_under_the_other_vintage_rule_too(synthetic_
     assert rows["verdict_other_vintage_rule"].notna().all()
     assert headline_checks(cleaned.claim_records, cleaned.panel, geographies, spec)[
         "verdict_other_vintage_rule"].isna().all()
+
+
+def test_a_percent_change_printed_from_a_losing_vintage_is_consistent_with_it(synthetic_forces, synthetic_population):
+    # the 2018/19 figure was printed as 199 and later revised to 119; "+77%" is 112 -> 199
+    rows = [("F0001", "Northshire", "2015/16", ONLINE, 112, None, "2016"),
+            ("F0002", "Northshire", "2018/19", ONLINE, 199, None, "2019-06"),
+            ("F0003", "Northshire", "2018/19", ONLINE, 119, None, "2020-09"),
+            ("F0004", "Northshire", "2015/16-2018/19", f"{ONLINE}_pct_change", 77, None, "2019-06")]
+    claim = verdicts_against(rows, synthetic_forces, synthetic_population)([]).loc["F0004"]
+    assert claim["verdict"] == "consistent" and claim["reproduced_value"] == 6.25  # the chosen 119
+    assert "recomputed 77.68 with Northshire's 2018/19 earlier 199 (F0002" in claim["note"]

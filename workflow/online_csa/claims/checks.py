@@ -126,8 +126,31 @@ def check_pct_change(context: ClaimContext, claim, measure: Measure, period: Per
     verdict, why = judge_change(claim["published_value"], measure.bound, computed, unit)
     if verdict == "contradicted":
         why += "; " + change_arithmetic(claim["published_value"], a, b, unit)
+        if method == "force-level totals":
+            match = _change_vintage_match(context, claim, measure, period, geography, unit)
+            if match is not None:
+                verdict, why = "consistent", (f"recomputed {match.value:.2f} with {match.described}, which the "
+                                              f"figure was printed from; with the vintages the panel chose, {why}")
     return {"method": method, "reproduced_value": round(computed, 2), "input_record_ids": ids,
             "coverage_share": coverage, "basis": basis, "verdict": verdict, "note": why}
+
+
+def _change_vintage_match(context: ClaimContext, claim, measure: Measure, period: Period, geography: Geography,
+                          unit: float) -> VintageMatch | None:
+    """Losing vintages of the two years' force figures under which the printed change is reproduced."""
+    first, last = period.first, period.last
+
+    def judge(comp):
+        a = sum(value for _, year, value, *_ in comp.observed if year == first)
+        b = sum(value for _, year, value, *_ in comp.observed if year == last)
+        if not a:
+            return float("nan"), "not_reproducible", ""
+        computed = (b / a - 1) * 100
+        verdict, why = judge_change(claim["published_value"], measure.bound, computed, unit)
+        return computed, verdict, why
+
+    match = search_vintages(context.cells, measure.series, geography.forces, [first, last], judge)
+    return match if match is not None and match.verdict == "reproduced" else None
 
 
 def check_fold_change(context: ClaimContext, claim, measure: Measure, period: Period, geography: Geography) -> dict:
