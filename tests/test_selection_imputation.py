@@ -144,7 +144,8 @@ def test_leave_one_force_and_year_out_score_every_printed_cell():
     assert (new["scheme"] == "leave-one-force-out").sum() == printed
     assert (new["scheme"] == "leave-one-year-out").sum() == printed
     summary = coverage_summary(published_total_checks(cells, "synthetic_series", fit, totals, 300, 1), checks)
-    assert set(summary["scheme"]) == {"leave-one-total-out", "leave-one-force-out", "leave-one-year-out"}
+    assert set(summary["scheme"]) == {"leave-one-total-out: all totals", "leave-one-total-out: one-year totals",
+                                      "leave-one-force-out", "leave-one-year-out"}
     assert summary.loc[summary["model"] == NEW_MODEL, "coverage"].min() >= 0.7
 
 
@@ -178,6 +179,7 @@ def test_the_rule_applies_one_release_per_year_and_says_why_the_others_are_not()
         ("N7", "national", None, "All", "2017/18 (12 months to June)", "s", "1", "2019-10", None, None),
         ("F1", "force", "C", "C", "2016/17-2017/18", "s_cumulative", "90", "2019-10", None, None),
         ("N8", "national", None, "North", "2016/17", "s", "5", "2019-10", None, None),
+        ("F2", "force", "A", "A", "2016/17-2017/18", "s_cumulative", "20", "2019-10", None, None),
     ])
     cells = pd.DataFrame({"force": ["A", "B", "C"] * 3, "year": [2016] * 3 + [2017] * 3 + [2018] * 3,
                           "observed": [True, False, False] * 3, "value": [10.0, np.nan, np.nan] * 3,
@@ -194,3 +196,17 @@ def test_the_rule_applies_one_release_per_year_and_says_why_the_others_are_not()
     assert by_id["N7"].role == "not usable" and "not whole fiscal years" in by_id["N7"].reason
     assert by_id["F1"].applied and by_id["F1"].kind == "cumulative"
     assert not by_id["N8"].applied and "above the total" in by_id["N8"].reason  # printed 10 > 5
+    # force A is printed in both years: its cumulative total checks the printed figures, it constrains nothing
+    assert not by_id["F2"].applied and "every cell it covers is printed" in by_id["F2"].reason
+
+
+def test_held_out_cells_are_never_predicted_with_a_total_built_from_them():
+    from online_csa.models.imputation_validation import _without_held_out
+
+    cells, names, totals = synthetic_selected_panel(9, forces=6, years=3)
+    cumulative = TotalCandidate("F9", "synthetic_series", "cumulative", (names[0],), (2015, 2016, 2017), 1.0,
+                                "2020-01-01", names[0], None, "", False, applied=True, role="constraint")
+    held = (cells["force"] == names[0]).to_numpy() & cells["observed"].to_numpy()
+    kept = _without_held_out(totals + [cumulative], cells, held)
+    held_years = set(cells.loc[held, "year"])
+    assert {c.record_id for c in kept} == {t.record_id for t in totals if t.years[0] not in held_years}

@@ -60,6 +60,7 @@ rule impute_missing_cells:
         **MODEL_SETUP,
         summary_geographies=config["models"]["imputation"]["summary_geographies"],
         selection_prior=config["models"]["imputation"]["selection_prior"],
+        proposals_per_draw=config["models"]["imputation"]["proposals_per_draw"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         draws=config["models"]["imputation"]["draws"],
         seed=config["models"]["imputation"]["seed"],
@@ -90,6 +91,7 @@ rule check_published_totals:
     params:
         **MODEL_SETUP,
         draws=config["models"]["validation"]["total_draws"],
+        proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
         seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_published_totals.py"
@@ -114,6 +116,7 @@ rule check_calibration:
     params:
         **MODEL_SETUP,
         draws=config["models"]["validation"]["cell_draws"],
+        proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
         seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_calibration.py"

@@ -20,5 +20,5 @@ for series in par.series:
     model = series_model(panel, claim_records, geographies, series, par.geography, par.national_geographies,
                          par.exclude_totals, par.responder_overrides)
     cells.append(held_out_cell_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
-                                      par.alpha_method))
+                                      par.alpha_method, oversample=par.proposals_per_draw))
 write_table(pd.concat(cells, ignore_index=True), out.cells)

@@ -24,5 +24,6 @@ for series in par.series:
     previous_fit = fit_negative_binomial(model.frame[model.frame["observed"]], design="year_effects",
                                          alpha_method=par.alpha_method)
     checks.append(published_total_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
-                                         previous=(previous_fit, previous_constraints(model.candidates))))
+                                         previous=(previous_fit, previous_constraints(model.candidates)),
+                                         oversample=par.proposals_per_draw))
 write_table(pd.concat(checks, ignore_index=True), out.checks)

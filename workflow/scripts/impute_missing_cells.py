@@ -29,7 +29,8 @@ tables = {name: [] for name in ("coefficients", "cells", "totals", "draws", "con
 for series in par.series:
     model = series_model(panel, claim_records, geographies, series, par.geography, par.national_geographies,
                          par.exclude_totals, par.responder_overrides)
-    imputed = impute_with_selection(model.frame, model.fit, model.candidates, par.draws, par.seed, prior=prior)
+    imputed = impute_with_selection(model.frame, model.fit, model.candidates, par.draws, par.seed, prior=prior,
+                                    oversample=par.proposals_per_draw)
     national, draws = national_table(imputed, summary_geographies)
     tables["coefficients"].append(year_effect_table(model.fit, series, par.min_cells_for_estimate))
     tables["cells"].append(force_year_table(imputed))

@@ -16,20 +16,25 @@ Conditioning (importance sampling, then resampling):
 1. Draw the coefficients from the mixed model's posterior given the printed cells (the proposal).
 2. For each year with applied totals, the totals' remainders give a Gaussian likelihood for s_t
    (delta method on the log scale); with (m, tau) on a grid, s_t and the hyperparameters are
-   integrated exactly, and each draw is weighted by how well its coefficients explain the totals.
+   integrated out under that approximation, and each draw is weighted by how well its
+   coefficients explain the totals.
    So the totals inform the coefficients, the selection factor and (through the responders drawn
    in each draw) which forces responded.
 3. Counts are drawn given their sums: a gamma rate per cell (the NB mixing), then a multinomial
    split of each total's remainder in proportion to the rates, so every draw satisfies every
    applied total exactly. Cumulative totals are split first; a year's total then splits what is
    left among its free cells. A draw in which the two cannot both hold gets weight zero.
-   Cumulative totals fix their cells' sum in every draw but do not reweight the coefficients:
-   weighting by them as well left too few effective draws (the diagnostics report the effective
-   sample size); the leave-one-total-out checks score them like every other total.
+   Cumulative totals fix their cells' sum in every draw but do not reweight the coefficients
+   (except that a draw in which they cannot hold together with a year's total gets weight zero):
+   weighting by them as well left too few effective draws. The split, cumulative first, is not
+   the exact conditional given both kinds of total, and one selection factor per year does not
+   fit the cumulative totals well (the leave-one-total-out checks predict all of them low): the
+   models chapter says so.
 4. The weighted draws are resampled (systematic resampling) to equally weighted draws.
 
-Cells of a force that gave no figure (`not_provided`) are non-responders: no total pins them, and
-they get the selection factor like every unprinted cell. The sensitivity stage's non-response
+Cells of a force that gave no figure (`not_provided`) are non-responders: no yearly total pins
+them (a cumulative total from another release may), and they get the selection factor like
+every unprinted cell. The sensitivity stage's non-response
 multiplier scales only the cells no total pins, in each draw (`pinned`).
 """
 from __future__ import annotations
@@ -162,6 +167,20 @@ def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Bl
     return blocks
 
 
+def unusable_constraints(cells: pd.DataFrame, constraints: list[TotalCandidate]) -> dict[str, str]:
+    """Applied totals the imputation could not apply, with why: every rule that sets a series up
+    marks them not applied before using the list, so the tables agree."""
+    cells = cells.reset_index(drop=True)
+    held_out = np.zeros(len(cells), dtype=bool)
+    unprinted = np.flatnonzero(~cells["observed"].to_numpy())
+    log: dict[str, str] = {}
+    applied = [c for c in constraints if c.applied]
+    _cumulative_blocks(cells, unprinted, applied, held_out, log)
+    _year_blocks(cells, unprinted, applied, held_out, log)
+    return {record_id: why.replace("not applied in the imputation: ", "not applied: ")
+            for record_id, why in log.items() if why.startswith("not applied") or why.startswith("every cell")}
+
+
 def _membership(block: _Block, draws: int, rng: np.random.Generator) -> np.ndarray:
     """draws x candidates: which candidates responded in each draw."""
     n = len(block.candidates)
@@ -197,11 +216,32 @@ def _systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.nd
     return np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
 
 
+def _hyper_posterior(s_hat: dict, s_var: dict, years: list, prior: SelectionPrior, rng: np.random.Generator,
+                     chunk: int = 4000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per proposal: the log marginal likelihood of the years' s estimates over the (m, tau) grid,
+    and a draw of (m, tau) from its posterior; in chunks, to bound memory."""
+    m_grid, tau_grid, log_prior = prior.grid()
+    n = len(next(iter(s_hat.values())))
+    log_marginal, m, tau = np.empty(n), np.empty(n), np.empty(n)
+    for start in range(0, n, chunk):
+        part = slice(start, min(start + chunk, n))
+        log_p = np.tile(log_prior, (part.stop - part.start, 1))
+        for year in years:
+            log_p += _log_normal_pdf(s_hat[year][part, None], m_grid[None, :],
+                                     s_var[year][part, None] + tau_grid[None, :] ** 2)
+        log_marginal[part] = special.logsumexp(log_p, axis=1)
+        cdf = np.cumsum(np.exp(log_p - log_marginal[part][:, None]), axis=1)
+        g = np.minimum((cdf < rng.random(part.stop - part.start)[:, None]).sum(axis=1), len(m_grid) - 1)
+        m[part], tau[part] = m_grid[g], tau_grid[g]
+    return log_marginal, m, tau
+
+
 def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[TotalCandidate], draws: int,
                           seed: int, selection: bool = True, prior: SelectionPrior = SelectionPrior(),
-                          held_out: np.ndarray | None = None) -> SelectionImputation:
+                          held_out: np.ndarray | None = None, oversample: int = 8) -> SelectionImputation:
     """Draw every unprinted cell (and every `held_out` printed cell, predicted as printed: no
-    selection factor) given the printed cells and the applied `constraints`."""
+    selection factor) given the printed cells and the applied `constraints`. The weights are
+    computed for `oversample` times as many proposals as `draws`, which are then resampled."""
     rng = np.random.default_rng(seed)
     cells = cells.reset_index(drop=True).copy()
     held_out = np.zeros(len(cells), dtype=bool) if held_out is None else np.asarray(held_out, dtype=bool)
@@ -219,23 +259,24 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     within = (years[unprinted] >= printed_years.min()) & (years[unprinted] <= printed_years.max())
     estimable = within | np.isin(years[unprinted], constrained_years)
 
-    theta = fit.draw(draws, rng)
+    proposals = draws * oversample if yearly else draws
+    theta = fit.draw(proposals, rng)
     X = fit.design(cells["force"].to_numpy()[unprinted], years[unprinted])
     mu = np.exp(theta @ X.T + cells["log_population"].to_numpy(float)[unprinted][None, :])
     alpha = fit.alpha
     selected = ~held_out[unprinted]  # cells that get the selection factor (held-out printed cells do not)
     year_of = {y: i for i, y in enumerate(fit.years)}
     col_year = np.array([year_of[y] for y in years[unprinted]])
-    memberships = [_membership(b, draws, rng) for b in yearly]
+    memberships = [_membership(b, proposals, rng) for b in yearly]
 
     # the selection factor: per constrained year, a Gaussian likelihood for s_t from each block
-    log_w = np.zeros(draws)
-    s = np.zeros((draws, len(fit.years)))
-    hyper = {"m": np.zeros(draws), "tau": np.zeros(draws)}
+    log_w = np.zeros(proposals)
+    s = np.zeros((proposals, len(fit.years)))
+    hyper = {"m": np.zeros(proposals), "tau": np.zeros(proposals)}
     if selection and yearly:
         s_hat, s_var = {}, {}
         for year in constrained_years:
-            precision, weighted, consistency = np.zeros(draws), np.zeros(draws), np.zeros(draws)
+            precision, weighted, consistency = np.zeros(proposals), np.zeros(proposals), np.zeros(proposals)
             parts = []
             for b, member in zip(yearly, memberships):
                 if b.year != year:
@@ -245,10 +286,13 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                 fix = member & ~selected[cols][None, :]
                 m_sel = (mu[:, cols] * sel).sum(axis=1)
                 m_fix = (mu[:, cols] * fix).sum(axis=1)
-                q = ((mu[:, cols] ** 2) * member).sum(axis=1)
+                q_sel = ((mu[:, cols] ** 2) * sel).sum(axis=1)
+                q_fix = ((mu[:, cols] ** 2) * fix).sum(axis=1)
                 r = np.maximum(b.remainder - m_fix, 0.0) + 0.5
-                est = np.log(r / np.maximum(m_sel, 1e-9))
-                var = (r + m_fix + alpha * q) / r ** 2
+                # exp(s) at the estimate; the NB variance of the selected cells is exp(s) m + alpha exp(2s) q
+                scale = r / np.maximum(m_sel, 1e-9)
+                est = np.log(scale)
+                var = (r + alpha * scale ** 2 * q_sel + m_fix + alpha * q_fix) / r ** 2
                 parts.append((est, var))
                 precision += 1 / var
                 weighted += est / var
@@ -259,21 +303,14 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             consistency -= _log_normal_pdf(centre, centre, v)
             s_hat[year], s_var[year] = centre, v
             log_w += consistency
-        m_grid, tau_grid, log_prior = prior.grid()
-        log_p = np.tile(log_prior, (draws, 1))
-        for year in constrained_years:
-            log_p += _log_normal_pdf(s_hat[year][:, None], m_grid[None, :], s_var[year][:, None] + tau_grid[None, :] ** 2)
-        log_marginal = special.logsumexp(log_p, axis=1)
+        log_marginal, hyper["m"], hyper["tau"] = _hyper_posterior(s_hat, s_var, constrained_years, prior, rng)
         log_w += log_marginal
-        g = (np.cumsum(np.exp(log_p - log_marginal[:, None]), axis=1) < rng.random(draws)[:, None]).sum(axis=1)
-        g = np.minimum(g, len(m_grid) - 1)
-        hyper["m"], hyper["tau"] = m_grid[g], tau_grid[g]
-        s = hyper["m"][:, None] + hyper["tau"][:, None] * rng.standard_normal((draws, len(fit.years)))
+        s = hyper["m"][:, None] + hyper["tau"][:, None] * rng.standard_normal((proposals, len(fit.years)))
         for year in constrained_years:
             i = year_of[year]
             precision = 1 / s_var[year] + 1 / hyper["tau"] ** 2
             mean = (s_hat[year] / s_var[year] + hyper["m"] / hyper["tau"] ** 2) / precision
-            s[:, i] = mean + rng.standard_normal(draws) / np.sqrt(precision)
+            s[:, i] = mean + rng.standard_normal(proposals) / np.sqrt(precision)
     elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
         for b, member in zip(yearly, memberships):
             cols = b.candidates
@@ -281,7 +318,17 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             q = ((mu[:, cols] ** 2) * member).sum(axis=1)
             log_w += _log_normal_pdf(b.remainder, m, m + alpha * q + 0.25)
 
-    log_w_totals = log_w.copy()
+    # resample the proposals by their weights; a few more than needed, since some will turn out
+    # infeasible when the counts are split
+    weights = np.exp(log_w - log_w.max())
+    weights /= weights.sum()
+    ess = float(1.0 / np.sum(weights ** 2))
+    keep = _systematic_resample(np.repeat(weights, 1), rng) if proposals == draws else \
+        np.sort(rng.choice(proposals, size=draws * 5 // 4, p=weights))
+    mu, s = mu[keep], s[keep]
+    hyper = {k: v[keep] for k, v in hyper.items()}
+    memberships = [member[keep] for member in memberships]
+    batch = len(keep)
     mean = mu * np.where(selected[None, :], np.exp(s[:, col_year]), 1.0)
     shape = 1.0 / alpha
     rate = rng.gamma(shape, mean / shape)
@@ -291,9 +338,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     bounded = ~np.isnan(lower)
     if bounded.any():
         counts[:, bounded] = truncated_poisson(rate[:, bounded], lower[bounded], upper[bounded], rng)
-    pinned = np.zeros((draws, n), dtype=bool)
+    pinned = np.zeros((batch, n), dtype=bool)
     pinned[:, bounded] = True
-    infeasible = np.zeros(draws, dtype=bool)
+    infeasible = np.zeros(batch, dtype=bool)
     for b in cumulative:
         cols = b.candidates
         free = ~bounded[cols]
@@ -310,19 +357,12 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         split = _split(target, rate[:, cols] * free, rng)
         counts[:, cols] = np.where(free, split, counts[:, cols])
         pinned[:, cols] |= member
-    log_w[infeasible] = -np.inf
-    if not np.isfinite(log_w).any():
+    feasible = np.flatnonzero(~infeasible)
+    if len(feasible) == 0:
         raise ValueError("no draw satisfies every applied total: the totals contradict each other given the model")
-    weights = np.exp(log_w - log_w.max())
-    weights /= weights.sum()
-    ess = float(1.0 / np.sum(weights ** 2))
-
-    def _ess(lw):
-        w = np.exp(lw - lw[np.isfinite(lw)].max())
-        w[~np.isfinite(w)] = 0
-        return float(w.sum() ** 2 / np.sum(w ** 2))
-    pick = _systematic_resample(weights, rng)
+    pick = rng.choice(feasible, size=draws, replace=len(feasible) < draws)
     counts, pinned, s = counts[pick], pinned[pick], s[pick]
+    hyper = {k: v[pick] for k, v in hyper.items()}
     counts[:, ~estimable] = np.nan
 
     # per-cell description
@@ -357,9 +397,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                                "basis": ("the year's published totals" if year in constrained_years else
                                          "pooled across years (no applied total that year)") if selection else
                                "no selection factor"})
-    diagnostics = {"draws": draws, "effective_sample_size": ess, "ess_yearly_totals": _ess(log_w_totals),
- "infeasible_share": float(infeasible.mean()),
-                   "m_median": float(np.median(hyper["m"][pick])), "tau_median": float(np.median(hyper["tau"][pick])),
+    diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
+                   "infeasible_share": float(infeasible.mean()),
+                   "m_median": float(np.median(hyper["m"])), "tau_median": float(np.median(hyper["tau"])),
                    "log": log}
     return SelectionImputation(cells, unprinted, counts, pinned, pd.DataFrame(selection_rows), diagnostics,
                                cumulative + yearly)

@@ -9,6 +9,7 @@ import pandas as pd
 from online_csa.common.geographies import GeographyMap
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
 from online_csa.models.model_panel import model_frame
+from online_csa.models.selection_imputation import unusable_constraints
 from online_csa.models.total_constraints import TotalCandidate, candidate_totals, choose_constraints
 
 
@@ -30,4 +31,7 @@ def series_model(panel: pd.DataFrame, claim_records: pd.DataFrame, geographies: 
     candidates = choose_constraints(candidate_totals(claim_records, series, geographies, forces, years,
                                                      exclude_totals, responder_overrides),
                                     frame, national_geographies)
+    for candidate_id, why in unusable_constraints(frame, candidates).items():
+        candidate = next(c for c in candidates if c.record_id == candidate_id)
+        candidate.applied, candidate.role, candidate.reason = False, "check", why
     return SeriesModel(series, frame, fit, candidates)

@@ -26,10 +26,15 @@ The rule for totals that describe the same cells (stated in the report):
    release) is not applied: it is predicted out of sample and scored in
    `published_total_checks.csv`. A total that repeats another (same cells, same figure, another
    outlet) is a copy, scored once.
-3. Totals over several years (a force's or a region's cumulative total) are applied when they do
-   not overlap another applied cumulative total; the earlier-listed one wins otherwise.
-4. A total the printed figures contradict (printed cells already above it, or more printed forces
-   than responders) is not applied, and the table says why.
+3. Totals over several years (a force's or a region's cumulative total) are applied when their
+   unprinted cells do not overlap another applied cumulative total's (the earlier-listed one wins)
+   and do not contain every unprinted cell of an applied one-year total (the one-year total wins:
+   the imputation splits a cumulative total first, and could then not meet the other exactly).
+4. A total whose cells are all printed is a check of the printed figures, not a constraint. A
+   total the printed figures contradict (printed cells already above it, or more printed forces
+   than responders) is not applied, and the table says why. A total the imputation cannot apply
+   (its own cells' remainder, after nested totals, is negative or has too few forces left) is
+   not applied either (`series_model` asks the imputation before any rule uses the list).
 """
 from __future__ import annotations
 
@@ -158,6 +163,9 @@ def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
     def contradiction(c: TotalCandidate) -> str:
         cells_printed = [(f, y) for f in c.forces for y in c.years if (f, y) in printed]
         printed_sum = sum(printed[k] for k in cells_printed)
+        if len(cells_printed) == len(c.forces) * len(c.years):
+            return ("every cell it covers is printed: a check of the printed figures, not a constraint"
+                    + ("" if printed_sum == c.total else f" (they sum to {printed_sum:,.0f})"))
         if printed_sum > c.total:
             return f"printed cells already sum to {printed_sum:,.0f}, above the total"
         if c.kind == "year" and c.responded is not None and len(cells_printed) > c.responded:
@@ -172,6 +180,9 @@ def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
             return False
         c.applied, c.role, c.reason = True, "constraint", reason
         return True
+
+    def unprinted_cells(c: TotalCandidate) -> set:
+        return {(f, y) for f in c.forces for y in c.years if (f, y) not in printed}
 
     usable = [c for c in candidates if c.role == "check"]
     by_year: dict[int, list[TotalCandidate]] = {}
@@ -202,12 +213,18 @@ def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
             else:
                 c.reason = (f"not applied: {anchor.record_id} ({anchor.release_date}) is the release applied for "
                             f"{format_fiscal_year(year)}; this total is scored out of sample")
+    applied_years = [c for c in usable if c.kind == "year" and c.applied]
     applied_cumulative: list[TotalCandidate] = []
     for c in sorted((c for c in usable if c.kind == "cumulative"), key=lambda c: c.record_id):
-        clash = next((d for d in applied_cumulative if set(d.forces) & set(c.forces) and set(d.years) & set(c.years)),
-                     None)
+        clash = next((d for d in applied_cumulative if unprinted_cells(d) & unprinted_cells(c)), None)
+        inside = next((d for d in applied_years if unprinted_cells(d) and unprinted_cells(d) <= unprinted_cells(c)),
+                      None)
         if clash is not None:
             c.reason = f"not applied: overlaps {clash.record_id}, applied first; scored out of sample"
+        elif inside is not None:
+            c.reason = (f"not applied: every unprinted cell of {inside.record_id} (applied for "
+                        f"{format_fiscal_year(inside.years[0])}) lies inside it, and splitting one total cannot "
+                        "meet the other exactly; scored out of sample")
         elif apply(c, "applied"):
             applied_cumulative.append(c)
     return candidates
