@@ -173,6 +173,24 @@ def test_the_comparison_names_every_table_that_differs_or_is_missing(tmp_path):
     assert compare.differences(a, a) == []
 
 
+def test_a_copy_is_refreshed_keeping_its_venv_and_a_foreign_folder_is_left_alone(tmp_path):
+    copy = tmp_path / "python3.12"
+    compare.refresh_copy(copy)
+    assert (copy / "Snakefile").read_bytes() == (ROOT / "Snakefile").read_bytes()
+    (copy / ".venv").mkdir()
+    (copy / "results/tables").mkdir(parents=True, exist_ok=True)
+    (copy / "results/tables/panel.csv").write_text("from an earlier run\n")
+    (copy / "Snakefile").write_text("edited in the copy\n")
+    compare.refresh_copy(copy)
+    assert (copy / ".venv").is_dir() and not (copy / "results/tables").exists()
+    assert (copy / "Snakefile").read_bytes() == (ROOT / "Snakefile").read_bytes()
+    foreign = tmp_path / "python3.13"
+    (foreign / "notes").mkdir(parents=True)
+    with pytest.raises(SystemExit, match="not made by this tool"):
+        compare.refresh_copy(foreign)
+    assert (foreign / "notes").is_dir()
+
+
 # --- the pipeline under each supported Python on this machine ---------------------------------
 
 RUNNING = ".".join(map(str, sys.version_info[:2]))

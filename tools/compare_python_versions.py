@@ -130,12 +130,19 @@ def project_files(root: Path = ROOT) -> list[str]:
     return sorted({name for name in listing.stdout.split("\0") if name and (root / name).is_file()})
 
 
+MARKER = ".made-by-compare-python-versions"
+
+
 def refresh_copy(copy: Path, root: Path = ROOT) -> None:
     """copy/ holds exactly the project's files, plus the .venv it already had (kept so that it is
-    not rebuilt: a venv cannot move, so each version's copy keeps its path)."""
+    not rebuilt: a venv cannot move, so each version's copy keeps its path). A folder this tool
+    did not make is never emptied."""
+    if copy.is_dir() and any(copy.iterdir()) and not (copy / MARKER).is_file():
+        raise SystemExit(f"{copy} exists and was not made by this tool: choose another --workdir")
     copy.mkdir(parents=True, exist_ok=True)
+    (copy / MARKER).touch()
     for entry in copy.iterdir():
-        if entry.name == ".venv":
+        if entry.name in {".venv", MARKER}:
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
