@@ -83,8 +83,8 @@ if cumulative is not None and yearly is not None:
        f"{len(low)} of the {cumulative['scored']} cumulative totals (a force's or a region's sum over several years) "
        "below the published figure. One selection factor per year, shared by every unprinted cell, fits the national "
        "totals but not the unprinted years of forces printed in other years, which record more than it allows; "
-       "within a year, the draws then give the never-printed forces less. The chapter's totals for years with a "
-       "national total are pinned by it and do not depend on this split; the split between forces does.")
+       "within a year, the draws then give the never-printed forces less. What a national total covers (its "
+       "responding forces) is pinned by it and does not depend on this split; the split between forces does.")
 table(calibration, ["series", "model", "scheme", "scored", "covered", "coverage", "median_relative_width",
                     "not_scored"], caption="Coverage of 90% intervals by model and validation scheme "
       "(results/tables/calibration.csv)")
