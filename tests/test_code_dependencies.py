@@ -25,7 +25,8 @@ def test_a_script_depends_on_what_it_imports_directly_and_through_other_modules(
 def test_a_notebook_depends_on_the_modules_its_paired_text_imports():
     assert names("notebooks/03-claims.py") == {
         "__init__.py", "report/__init__.py", "report/narrative.py", "rule_support/__init__.py",
-        "rule_support/pipeline_job.py", "common/__init__.py", "common/tables.py", "common/formatting.py"}
+        "rule_support/pipeline_job.py", "common/__init__.py", "common/tables.py", "common/contracts.py",
+        "common/formatting.py"}
     assert names("workflow/scripts/render_report.py") == {
         "__init__.py", "report/__init__.py", "report/html_report.py", "rule_support/__init__.py",
         "rule_support/pipeline_job.py"}

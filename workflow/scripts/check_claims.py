@@ -20,4 +20,4 @@ per_record = check_claims(claim_records, panel, geographies, par.series, par.min
 headline = headline_checks(claim_records, panel, geographies, par.headline_checks, other_vintage_panel)
 claims = pd.concat([headline, per_record], ignore_index=True)
 validate_table(claims, "claims")
-write_table(claims, snakemake.output.claims)
+write_table(claims, snakemake.output.claims, "claims")

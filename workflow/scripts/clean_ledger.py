@@ -19,8 +19,8 @@ cleaned = clean_ledger(
     vintage_rule=par.vintage_rule, age_band=par.population_age_band,
     suppressed_range=(par.suppressed_range["low"], par.suppressed_range["high"]),
 )
-write_table(cleaned.panel, out.panel)
-write_table(cleaned.claim_records, out.claim_records)
-write_table(cleaned.other_vintage_panel, out.other_vintage_panel)
-write_table(cleaned.rejected, out.rejected)
-write_table(cleaned.routing, out.routing)
+write_table(cleaned.panel, out.panel, "panel")
+write_table(cleaned.claim_records, out.claim_records, "claim_records")
+write_table(cleaned.other_vintage_panel, out.other_vintage_panel, "panel")
+write_table(cleaned.rejected, out.rejected, "rejected")
+write_table(cleaned.routing, out.routing, "routing")

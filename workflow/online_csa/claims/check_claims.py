@@ -14,7 +14,7 @@ import pandas as pd
 from online_csa.claims.checks import check_for_kind
 from online_csa.claims.claim_context import ClaimContext
 from online_csa.claims.claim_records import claim_geography, collapse_claim_records
-from online_csa.claims.verdicts import CLAIM_COLUMNS
+from online_csa.common import contracts
 from online_csa.common.fiscal_years import parse_period
 from online_csa.common.geographies import GeographyMap
 from online_csa.common.measures import bound_from_qualifier, classify_measure
@@ -62,7 +62,7 @@ def check_claim(context: ClaimContext, claim: pd.Series) -> dict:
 
 def check_claims(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: GeographyMap, series: list[str],
                  min_coverage_share: float, other_vintage_panel: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row of claims.csv (CLAIM_COLUMNS) per published figure of the ledger's claim records.
+    """One row of claims.csv (the claims contract's columns) per published figure of the ledger's claim records.
     With `other_vintage_panel` (the panel built with the other vintage rule), each claim is checked
     against it too, and `verdict_other_vintage_rule` says what that gives."""
     claims = collapse_claim_records(claim_records, geographies)
@@ -81,4 +81,4 @@ def check_claims(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: 
                         "geography": claim["geography"] if geography is None or claim["level"] == "force"
                         else f"{claim['geography']} [{geography.id}]"})
     frame = pd.DataFrame(results)
-    return frame.reindex(columns=CLAIM_COLUMNS)
+    return frame.reindex(columns=contracts.CLAIMS.column_names)

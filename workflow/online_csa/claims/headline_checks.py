@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from online_csa.claims.cell_index import CellIndex
-from online_csa.claims.verdicts import CLAIM_COLUMNS, judge_ratio
+from online_csa.claims.verdicts import judge_ratio
+from online_csa.common import contracts
 from online_csa.common.fiscal_years import parse_fiscal_year
 from online_csa.common.formatting import format_number
 from online_csa.common.geographies import GeographyMap
@@ -213,12 +214,12 @@ def _headline_rows(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies
             total_vintages(cells, geographies, book, spec["total_vintages"]),
             percent_change_base(cells, geographies, book, spec["percent_change_base"]),
             s15a_share_of_rise(cells, geographies, book, spec["s15a_share_of_rise"])]
-    return pd.DataFrame(rows).reindex(columns=CLAIM_COLUMNS)
+    return pd.DataFrame(rows).reindex(columns=contracts.CLAIMS.column_names)
 
 
 def headline_checks(claim_records: pd.DataFrame, panel: pd.DataFrame, geographies: GeographyMap,
                     spec: dict, other_vintage_panel: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The headline claims' rows of claims.csv (CLAIM_COLUMNS), one or more per check in `spec`;
+    """The headline claims' rows of claims.csv (the claims contract's columns), one or more per check in `spec`;
     with `other_vintage_panel` (the panel built with the other vintage rule), the verdict each gets
     on it in `verdict_other_vintage_rule`."""
     rows = _headline_rows(claim_records, panel, geographies, spec)

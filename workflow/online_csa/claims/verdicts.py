@@ -16,10 +16,6 @@ from online_csa.claims.cell_index import Components
 from online_csa.common.formatting import format_number
 
 VERDICTS = ("reproduced", "consistent", "contradicted", "not_reproducible")
-# one row of results/tables/claims.csv, per-record and headline checks alike
-CLAIM_COLUMNS = ["claim_id", "record_ids", "fiscal_year", "geography", "measure", "published_value",
-                 "reproduced_value", "basis", "verdict", "note", "level", "kind", "method", "coverage_share",
-                 "input_record_ids", "release_date", "verdict_other_vintage_rule"]
 
 
 def printed_unit(value_text) -> float:

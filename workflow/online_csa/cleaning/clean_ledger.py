@@ -5,15 +5,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from online_csa.common import contracts
 from online_csa.common.fiscal_years import parse_fiscal_year
 from online_csa.common.forces import ForceRegister
 from online_csa.cleaning.panel import build_panel, other_vintage_rule, parse_alternatives
 from online_csa.cleaning.plausibility import largest_national_totals, screen_counts
-from online_csa.cleaning.routing import (REJECTED_COLUMNS, corrections_by_action, route_force_figures,
-                                         route_national_figures)
+from online_csa.cleaning.routing import corrections_by_action, route_force_figures, route_national_figures
 from online_csa.common.table_schemas import validate_table
-
-ROUTING_COLUMNS = ["record_id", "source_file", "destination", "role", "key"]
 
 
 @dataclass
@@ -41,7 +39,7 @@ def _routing(panel, claim_records, rejected) -> pd.DataFrame:
     routing = pd.DataFrame(rows, columns=["record_id", "destination", "role", "key"])
     routing.insert(1, "source_file", routing["record_id"].map(
         lambda r: "force_figures.csv" if r.startswith("F") else "national_figures.csv"))
-    return routing.sort_values("record_id", kind="stable").reset_index(drop=True)
+    return contracts.ROUTING.ordered(routing.sort_values("record_id", kind="stable").reset_index(drop=True))
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -62,7 +60,7 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _implausible_rows(implausible: pd.DataFrame, source_file: str = "force_figures.csv") -> pd.DataFrame:
     return pd.DataFrame({"record_id": implausible["record_id"], "source_file": source_file, "field": "value",
-                         "reason": "implausible_value", "detail": implausible["detail"]}, columns=REJECTED_COLUMNS)
+                         "reason": "implausible_value", "detail": implausible["detail"]}, columns=contracts.REJECTED.column_names)
 
 
 def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, police_forces: pd.DataFrame,
@@ -86,7 +84,7 @@ def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, po
     panels = {rule: build_panel(candidates, register.table, child_population, series, first, last, rule, age_band)
               for rule in (vintage_rule, other_vintage_rule(vintage_rule))}
     claim_records = _stack([force_claims, national_claims])
-    rejected = _stack([force_rejected, _implausible_rows(implausible), national_rejected])[REJECTED_COLUMNS]
+    rejected = _stack([force_rejected, _implausible_rows(implausible), national_rejected])[contracts.REJECTED.column_names]
     rejected = rejected.sort_values("record_id", kind="stable").reset_index(drop=True)
     for panel in panels.values():
         validate_table(panel, "panel")

@@ -23,12 +23,11 @@ import re
 import numpy as np
 import pandas as pd
 
+from online_csa.common import contracts
 from online_csa.common.fiscal_years import fiscal_years_between, format_fiscal_year, parse_fiscal_year
 
 STATUSES = ("observed", "conflicting", "suppressed", "not_provided", "missing", "not_applicable")
 VINTAGE_RULES = ("latest_release", "first_release")
-PANEL_COLUMNS = ["series", "force", "ons_code", "fiscal_year", "value", "status", "record_ids", "alternatives",
-                 "child_population", "rate_per_100k", "note", "lower", "upper", "first_printed"]
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _BETWEEN = re.compile(r"^between (\d+) and (\d+)$")
 
@@ -199,7 +198,7 @@ def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.D
     for bound in ("lower", "upper"):
         panel[bound] = (panel[bound] if bound in panel else pd.Series(np.nan, index=panel.index)).astype("Int64")
     panel["rate_per_100k"] = panel["rate_per_100k"].round(3)
-    return panel[PANEL_COLUMNS]
+    return contracts.PANEL.ordered(panel)
 
 
 def panel_years(candidates: pd.DataFrame, first_year: int) -> list[str]:

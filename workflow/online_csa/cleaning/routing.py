@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from online_csa.common import contracts
 from online_csa.common.fiscal_years import parse_period
 from online_csa.common.forces import ForceRegister
 from online_csa.raw_data.ledger import count_problem
@@ -36,9 +37,6 @@ CORRECTION_ACTIONS = {
 
 CANDIDATE_COLUMNS = ["record_id", "series", "force", "fiscal_year", "start_year", "value", "lower", "upper",
                      "gap_reason", "value_note", "source_date", "qualifier", "source_url"]
-CLAIM_COLUMNS = ["record_id", "level", "force", "geography", "fiscal_year", "measure", "value", "value_text",
-                 "release_date", "forces_responded", "forces_asked", "qualifier", "source_url"]
-REJECTED_COLUMNS = ["record_id", "source_file", "field", "reason", "detail"]
 
 
 def _reject(record_id, source_file, field, reason, detail):
@@ -153,8 +151,8 @@ def route_force_figures(figures: pd.DataFrame, register: ForceRegister, series: 
                 "qualifier": row.qualifier, "source_url": row.source_url,
             })
     return (pd.DataFrame(candidates, columns=CANDIDATE_COLUMNS),
-            pd.DataFrame(claims, columns=CLAIM_COLUMNS),
-            pd.DataFrame(rejected, columns=REJECTED_COLUMNS))
+            pd.DataFrame(claims, columns=contracts.CLAIM_RECORDS.column_names),
+            pd.DataFrame(rejected, columns=contracts.REJECTED.column_names))
 
 
 def route_national_figures(figures: pd.DataFrame, corrections: pd.DataFrame | None = None,
@@ -177,4 +175,4 @@ def route_national_figures(figures: pd.DataFrame, corrections: pd.DataFrame | No
             "release_date": row.release_date, "forces_responded": row.forces_responded,
             "forces_asked": row.forces_asked, "qualifier": None, "source_url": row.source_url,
         })
-    return pd.DataFrame(claims, columns=CLAIM_COLUMNS), pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
+    return pd.DataFrame(claims, columns=contracts.CLAIM_RECORDS.column_names), pd.DataFrame(rejected, columns=contracts.REJECTED.column_names)

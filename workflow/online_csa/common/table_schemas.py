@@ -4,28 +4,42 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from online_csa.common import contracts
 from online_csa.claims.verdicts import VERDICTS
 from online_csa.cleaning.panel import STATUSES
 from online_csa.cleaning.routing import REJECTION_REASONS
 
 FISCAL_YEAR = r"^\d{4}/\d{2}$"
 
-PANEL = pa.DataFrameSchema(
+# the pandera dtype each contract kind is checked against, in memory before a table is written
+_DTYPES = {contracts.TEXT: str, contracts.NULLABLE_TEXT: str, contracts.INTEGER: "Int64",
+           contracts.FLOAT: float, contracts.BOOLEAN: "boolean"}
+
+
+def contract_schema(contract: contracts.TableContract, value_checks: dict, **options) -> pa.DataFrameSchema:
+    """A strict, ordered schema of the contract's columns, with their kinds and nullability, plus
+    `value_checks` ({column: check or dict of pa.Column options}) on the values."""
+    columns = {}
+    for column in contract.columns:
+        extra = value_checks.get(column.name, {})
+        extra = extra if isinstance(extra, dict) else {"checks": extra}
+        columns[column.name] = pa.Column(_DTYPES[column.kind], nullable=column.nullable, **extra)
+    unknown = sorted(set(value_checks) - set(columns))
+    if unknown:
+        raise ValueError(f"value checks name column(s) not in the '{contract.name}' contract: {unknown}")
+    return pa.DataFrameSchema(columns, strict=True, ordered=True, name=contract.name, **options)
+
+
+PANEL = contract_schema(
+    contracts.PANEL,
     {
-        "series": pa.Column(str),
-        "force": pa.Column(str),
-        "ons_code": pa.Column(str),
-        "fiscal_year": pa.Column(str, pa.Check.str_matches(FISCAL_YEAR)),
-        "value": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "status": pa.Column(str, pa.Check.isin(STATUSES)),
-        "record_ids": pa.Column(str),
-        "alternatives": pa.Column(str),
-        "child_population": pa.Column("Int64", pa.Check.gt(0), nullable=True),
-        "rate_per_100k": pa.Column(float, pa.Check.ge(0), nullable=True),
-        "note": pa.Column(str),
-        "lower": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "upper": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "first_printed": pa.Column(str),
+        "fiscal_year": pa.Check.str_matches(FISCAL_YEAR),
+        "value": pa.Check.ge(0),
+        "status": pa.Check.isin(STATUSES),
+        "child_population": pa.Check.gt(0),
+        "rate_per_100k": pa.Check.ge(0),
+        "lower": pa.Check.ge(0),
+        "upper": pa.Check.ge(0),
     },
     checks=[
         # bounds exactly on suppressed cells, in order
@@ -39,31 +53,23 @@ PANEL = pa.DataFrameSchema(
                  name="record_ids_unless_missing"),
     ],
     unique=["series", "force", "fiscal_year"],
-    strict=True,
-    name="panel",
 )
 
-CLAIMS = pa.DataFrameSchema(
+CLAIMS = contract_schema(
+    contracts.CLAIMS,
     {
-        "claim_id": pa.Column(str, unique=True),
-        "record_ids": pa.Column(str),
-        "verdict": pa.Column(str, pa.Check.isin(VERDICTS)),
-        "basis": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "claim_id": {"unique": True},
+        "verdict": pa.Check.isin(VERDICTS),
+        "basis": pa.Check.str_length(min_value=1),
     },
-    strict=False,
-    name="claims",
 )
 
-REJECTED = pa.DataFrameSchema(
+REJECTED = contract_schema(
+    contracts.REJECTED,
     {
-        "record_id": pa.Column(str, unique=True),
-        "source_file": pa.Column(str),
-        "field": pa.Column(str),
-        "reason": pa.Column(str, pa.Check.isin(list(REJECTION_REASONS))),
-        "detail": pa.Column(str),
+        "record_id": {"unique": True},
+        "reason": pa.Check.isin(list(REJECTION_REASONS)),
     },
-    strict=True,
-    name="rejected",
 )
 
 SCHEMAS = {"panel": PANEL, "claims": CLAIMS, "rejected": REJECTED}
