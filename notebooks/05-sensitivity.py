@@ -47,8 +47,8 @@ recorded_metric = f"recorded ratio {first['to_year']} vs {first['from_year']}"
 #
 # A beta or a lognormal has two parameters, so it cannot honour a centre and two percentiles
 # at once. Each is fitted by one rule: the centre (the beta's mean, the lognormal's median) is
-# matched exactly, and the spread is the smallest that puts the 5th percentile at or below the
-# `low` asked for and the 95th at or above the `high`. The bound further from the centre is met
+# matched exactly, and the spread is the smallest that puts the lower percentile at or below the
+# `low` asked for and the upper one at or above the `high`. The bound further from the centre is met
 # and the other lies beyond its request, so the distribution is never narrower than asked. The
 # table shows the percentiles requested beside those drawn (`realised_*`); `central` is the value
 # used when the others vary one at a time. A source that begins "judgement" means nothing
@@ -71,15 +71,18 @@ md("Where the draws lie further from the request than the tolerance (`monte_carl
 
 # %%
 tied = assumptions[~assumptions["dependence"].str.startswith("independent")]
+ties = []
+for r in tied.itertuples():  # each pair is in both rows: say it once
+    if not any(r.assumption in said for said in ties):
+        ties.append(f"**{r.assumption}**: {r.dependence.split(' (Gaussian copula)')[0]}")
 md("Here every assumption is independent of the others." if tied.empty else
-   "Here every assumption is independent of the others except: "
-   + "; ".join(f"**{r.assumption}**: {r.dependence}" for r in tied.itertuples()) + ".")
+   "Here every assumption is independent of the others except: " + "; ".join(ties) + ".")
 
 # %% [markdown]
 # ## The headline metrics under the assumptions
 #
-# An adjusted total belongs to a comparison: its name says which claim's comparison
-# (`H01b`, ...) and whether the year is its earlier or later year, since the same year adjusted
+# An adjusted total belongs to a comparison: its name says which claim's comparison (the
+# claim's short id) and whether the year is its earlier or later year, since the same year adjusted
 # as the later year of one claim and the earlier year of another rests on different assumptions.
 
 # %%
@@ -108,7 +111,7 @@ figure(inp.tornado_png)
 # ## When a claim holds, and where it tips
 #
 # A claim **holds** when its ratio (later total over earlier total) is at least the threshold,
-# unrounded, everywhere in this report: 1.997 has not doubled. Each threshold is defined once
+# unrounded, everywhere in this report: a ratio just short of two has not doubled. Each threshold is defined once
 # in the configuration; a threshold the claims chapter also uses is read from the same key.
 #
 # A **tipping point** is the value of one assumption at which a claim stops holding, with the
@@ -135,18 +138,18 @@ def tip(meaning, others_at, method_start):
 
 
 lines = []
-for meaning in thresholds["threshold_meaning"]:
+for meaning, threshold in zip(thresholds["threshold_meaning"], thresholds["threshold"]):
     arith_span, arith_year, span = tip(meaning, "neutral", "arithmetic")
     model_span, model_year, _ = tip(meaning, "neutral", "model: median")
     central_span, central_year, _ = tip(meaning, "central", "model: median")
     lines.append(
-        f"* **{meaning}** vanishes if the online flag was applied in {first['from_year']} at "
-        f"**{arith_span:.3f}** times its {first['to_year']} completeness or less ({arith_year:.3f} a year over "
-        f"{span} years), by the published arithmetic; by the model's median of the imputed totals at "
-        f"**{model_span:.3f}** ({model_year:.3f} a year)"
-        + (" - above 1, so by the model the claim fails even with no change in flagging" if model_span > 1 else "")
-        + f". With the other assumptions at their central values it tips at {central_span:.3f} "
-        f"({central_year:.3f} a year).")
+        f"* **{meaning}** (a ratio of at least {threshold:g}) fails if the online flag was applied in "
+        f"{first['from_year']} at **{arith_span:.3f}** times its {first['to_year']} completeness or less "
+        f"({arith_year:.3f} a year over {span} years), by the published arithmetic; at **{model_span:.3f}** "
+        f"({model_year:.3f} a year) by the model's median of the imputed totals"
+        + (", above 1: by the model it fails even with no change in flagging" if model_span > 1 else "")
+        + f". With the other assumptions at their central values it fails at {central_span:.3f} "
+        f"({central_year:.3f} a year) or less.")
 central_flag = assumptions.set_index("assumption").loc["flag_completeness_ratio_per_year", "central"]
 md("**\"" + first["description"] + "\"**, by the flag-completeness ratio:\n\n" + "\n".join(lines)
    + f"\n\nThe central assumption is {central_flag:.3f} a year ({central_flag ** span:.3f} over {span} years).")
@@ -165,11 +168,12 @@ md(f"""* The **level** of offending depends on the reporting rate above all; the
   in the assumptions table (victims known to authorities, survivors who ever told police)
   leave a range of several-fold, which the interval shows.
 * The **trend** depends only on how the rates *changed*. Nothing measures how completely the
-  online flag was applied in {first['from_year']} compared with later years: that ratio is a judgement. By the
-  published arithmetic, the rise itself vanishes only if the flag was applied at {rise_span:.2f} times its
-  later completeness or less; but "doubled" needs far less: it fails if completeness was lower in
-  {first['from_year']} by as little as {1 - double_span:.1%} ({double_span:.3f} over {span} years,
-  {double_year:.4f} a year), and any improvement in flagging larger than that erases it.
+  online flag was applied in {first['from_year']} compared with later years: that ratio is a judgement, and
+  the two thresholds tip very differently. By the published arithmetic the rise itself vanishes
+  only if the flag was applied in {first['from_year']} at {rise_span:.2f} times its {first['to_year']}
+  completeness or less, but "doubled" fails if completeness was lower in {first['from_year']} by as little
+  as {1 - double_span:.1%} ({double_span:.3f} over {span} years, {double_year:.4f} a year): any
+  improvement in flagging larger than that erases the doubling, though not the rise.
 * Non-response matters little to the trend once the published national totals constrain
   the imputation; a year whose imputed part the totals pin entirely does not move at all.
 * The ratios are per year and compound over a comparison's span, so a three-year comparison
