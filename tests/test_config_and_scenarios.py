@@ -31,15 +31,28 @@ def problems(change) -> str:
 
 
 @pytest.mark.parametrize("change, expected", [
-    (lambda c: c["monte_carlo"].update(sed=3), "monte_carlo.sed: unknown key (allowed here: draws, seed)"),
+    (lambda c: c["monte_carlo"].update(sed=3),
+     "monte_carlo.sed: unknown key (allowed here: correlations, draws, label_tolerance, seed)"),
     (lambda c: c.update(assumption={}), "assumption: unknown key"),
     (lambda c: c["monte_carlo"].update(draws="many"), "monte_carlo.draws: 'many' is not of type 'integer'"),
     (lambda c: c["assumptions"]["flag_completeness"].update(dist="fixed", value=1.5),
      "assumptions.flag_completeness.value: 1.5 is greater than the maximum of 1"),
     (lambda c: c["assumptions"]["reporting_rate"].update(low=-0.1),
      "assumptions.reporting_rate.low: -0.1 is less than the minimum of 0"),
-    (lambda c: c["assumptions"]["flag_completeness_ratio"].update(low=0.9, high=0.6),
-     "assumptions.flag_completeness_ratio.low: 0.9 must be below assumptions.flag_completeness_ratio.high (0.6)"),
+    (lambda c: c["assumptions"]["flag_completeness_ratio_per_year"].update(low=0.9, high=0.6),
+     "assumptions.flag_completeness_ratio_per_year.low: 0.9 must be below "
+     "assumptions.flag_completeness_ratio_per_year.high (0.6)"),
+    (lambda c: c["assumptions"].update(flag_completeness_ratio={"dist": "fixed", "value": 0.6}),
+     "assumptions.flag_completeness_ratio: unknown key"),
+    (lambda c: c["monte_carlo"]["correlations"].append({"a": "reporting_rate", "b": "reporting_rte", "rho": 0.3}),
+     "monte_carlo.correlations[1].b: 'reporting_rte' is not an assumption"),
+    (lambda c: c["monte_carlo"]["correlations"].append({"a": "s15a_flagged_share", "b": "flag_completeness",
+                                                         "rho": 0.2}),
+     "monte_carlo.correlations[1]: the pair s15a_flagged_share, flag_completeness is given more than once"),
+    (lambda c: c["monte_carlo"]["correlations"].append({"a": "flag_completeness", "b": "reporting_rate", "rho": 1.2}),
+     "monte_carlo.correlations[1].rho: 1.2 is greater than or equal to the maximum of 1"),
+    (lambda c: c["sensitivity"]["trend_claims"][0]["thresholds"][1].update(headline_check="doubling"),
+     "sensitivity.trend_claims[0].thresholds[1].headline_check: 'doubling' is not a headline check"),
     (lambda c: c["assumptions"]["recording_compliance"].update(mean=0.95),
      "assumptions.recording_compliance.mean: 0.95 must lie between low (0.74) and high (0.91)"),
     (lambda c: c["assumptions"]["nonresponse_multiplier"].update(dist="gamma"),
@@ -77,12 +90,17 @@ def test_text_from_the_command_line_becomes_numbers_where_the_schema_wants_them(
 
 def test_an_empty_config_gets_every_default_and_the_shipped_assumptions_are_the_defaults():
     filled = check_config({}, SCHEMA_PATH)
-    assert filled["monte_carlo"] == {"draws": 10000, "seed": 20190625}
+    assert {k: filled["monte_carlo"][k] for k in ("draws", "seed", "label_tolerance")} == {
+        "draws": 10000, "seed": 20190625, "label_tolerance": {"probability": 0.02, "relative": 0.1}}
+    # assumptions are independent except the one documented tie
+    assert [(c["a"], c["b"], c["rho"]) for c in filled["monte_carlo"]["correlations"]] == [
+        ("flag_completeness", "s15a_flagged_share", 0.7)]
     assert filled["cleaning"]["vintage_rule"] == "latest_release"
     assert filled["headline_checks"]["doubling_like_for_like"]["published_record"] == "N0041"
     # the README's reference is generated from the schema defaults, so the shipped file must agree
     assert shipped_config()["assumptions"] == filled["assumptions"]
     assert shipped_config()["sensitivity"]["trend_claims"] == filled["sensitivity"]["trend_claims"]
+    assert shipped_config()["monte_carlo"] == filled["monte_carlo"]
 
 
 def _schema_keys(node, path, inherited):
@@ -107,10 +125,10 @@ def test_every_schema_key_has_a_description_and_a_default():
 def test_a_merged_change_of_distribution_drops_stale_parameters_and_marks_the_source():
     defaults = shipped_config()["assumptions"]
     merged = copy.deepcopy(defaults)
-    merged["flag_completeness_ratio"].update(dist="fixed", value=0.6)  # what Snakemake's merge leaves
+    merged["flag_completeness_ratio_per_year"].update(dist="fixed", value=0.9)  # what Snakemake's merge leaves
     tidy = normalise_assumptions(merged, defaults)
-    assert set(tidy["flag_completeness_ratio"]) == {"dist", "value", "source", "evidence"}
-    assert tidy["flag_completeness_ratio"]["source"].startswith("changed by the user from the default")
+    assert set(tidy["flag_completeness_ratio_per_year"]) == {"dist", "value", "source", "evidence"}
+    assert tidy["flag_completeness_ratio_per_year"]["source"].startswith("changed by the user from the default")
     assert tidy["reporting_rate"] == defaults["reporting_rate"]  # unchanged ones keep their source
 
 
@@ -175,6 +193,7 @@ def test_scenario_comparison_reads_the_joint_draws_and_divides_by_the_baseline()
     with pytest.raises(KeyError, match="no metric iceberg"):
         compare_metrics(tables, scenarios, ["iceberg"])
     support = {n: pd.DataFrame({"claim_id": ["C"], "description": ["c"], "threshold": [1.0],
+                                "threshold_meaning": ["any rise"], "threshold_source": ["synthetic"],
                                 "share_holding_recorded": [0.9], "share_holding_adjusted": [s]})
                for n, s in [("baseline", 0.5), ("synthetic_double", 0.25)]}
     both = compare_claim_support(support, scenarios)
@@ -187,10 +206,54 @@ def test_the_generated_documentation_matches_the_schema():
                             text=True)
     assert result.returncode == 0, result.stdout
     readme = (ROOT / "README.md").read_text()
-    assert "| `flag_completeness_ratio` | positive ratio | uniform from 0.5 to 1 |" in readme
+    assert "| `flag_completeness_ratio_per_year` | positive ratio | uniform from 0.7937 to 1 |" in readme
+    assert ("| `recording_compliance` | probability | beta, mean 0.85, 90% asked between 0.74 and 0.91, drawn between "
+            "0.74 and 0.936 |") in readme
     assert "| `monte_carlo.draws` | integer | 10000 |" in (ROOT / "docs/configuration.md").read_text()
 
 
 def test_fill_defaults_does_not_overwrite_given_values():
-    filled = fill_defaults({"monte_carlo": {"draws": 123}}, SCHEMA)
-    assert filled["monte_carlo"] == {"draws": 123, "seed": 20190625}
+    filled = fill_defaults({"monte_carlo": {"draws": 123, "correlations": []}}, SCHEMA)
+    assert filled["monte_carlo"] == {"draws": 123, "seed": 20190625, "correlations": [],
+                                     "label_tolerance": {"probability": 0.02, "relative": 0.1}}
+
+
+def test_correlations_that_cannot_hold_together_are_refused_naming_the_keys():
+    def impossible(c):
+        c["monte_carlo"]["correlations"] = [
+            {"a": "flag_completeness", "b": "reporting_rate", "rho": 0.9},
+            {"a": "flag_completeness", "b": "recording_compliance", "rho": 0.9},
+            {"a": "recording_compliance", "b": "reporting_rate", "rho": -0.9}]
+    assert ("monte_carlo.correlations: the correlations among flag_completeness, recording_compliance, reporting_rate "
+            "cannot hold together") in problems(impossible)
+    none = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    none["monte_carlo"]["correlations"] = []  # every assumption independent
+    assert check_config(none, SCHEMA_PATH)["monte_carlo"]["correlations"] == []
+
+
+def test_a_scenario_with_impossible_correlations_is_refused(tmp_path):
+    text = ("description: x\nmonte_carlo:\n  correlations:\n"
+            "    - {a: flag_completeness, b: reporting_rate, rho: 0.9}\n"
+            "    - {a: flag_completeness, b: recording_compliance, rho: 0.9}\n"
+            "    - {a: recording_compliance, b: reporting_rate, rho: -0.9}\n")
+    path = write(tmp_path, "synthetic_tied", text)
+    with pytest.raises(ConfigError, match="monte_carlo.correlations: the correlations among"):
+        load_scenario(path, shipped_config(), SCHEMA)
+
+
+def test_the_doubling_threshold_has_one_definition_shared_by_both_stages():
+    from online_csa.configuration.claim_thresholds import resolve_trend_claims
+
+    config = shipped_config()
+    doubling = config["sensitivity"]["trend_claims"][0]["thresholds"][1]
+    assert doubling == {"meaning": "doubling", "headline_check": "doubling_like_for_like"}  # no second number
+    resolved = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
+    assert resolved[0]["thresholds"][1] == {"meaning": "doubling", "ratio": 2.0,
+                                            "source": "headline_checks.doubling_like_for_like.threshold"}
+    assert resolved[1]["thresholds"][1] == {"meaning": "a 16% rise", "ratio": 1.16,
+                                            "source": "sensitivity.trend_claims[1].thresholds[1].ratio"}
+    # changing the claims stage's threshold changes the sensitivity stage's with it
+    config["headline_checks"]["doubling_like_for_like"]["threshold"] = 1.9
+    moved = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
+    assert moved[0]["thresholds"][1]["ratio"] == 1.9
+    assert config["sensitivity"]["trend_claims"][0]["thresholds"][1] == doubling  # the config itself is untouched

@@ -157,8 +157,8 @@ def test_models_on_the_real_ledger(run):
 def test_tipping_point_of_doubling_is_about_half_by_arithmetic_and_by_model(run):
     tips = pd.read_csv(run / "results/scenarios/baseline/tipping_points.csv")
     flag = tips[(tips["claim_id"] == "H01b_doubling_release_totals") & (tips["threshold"] == 1.0)
-                & (tips["assumption"] == "flag_completeness_ratio") & (tips["others_at"] == "neutral")]
-    by_method = flag.set_index("method")["tipping_value"].astype(float)
+                & (tips["assumption"] == "flag_completeness_ratio_per_year") & (tips["others_at"] == "neutral")]
+    by_method = flag.set_index("method")["tipping_ratio_over_span"].astype(float)
     arithmetic = by_method[[m for m in by_method.index if m.startswith("arithmetic")][0]]
     assert arithmetic == pytest.approx(4042 / 8224)  # 0.49
     assert by_method["model: median of imputed totals"] == pytest.approx(arithmetic, abs=0.05)

@@ -14,7 +14,7 @@ from online_csa.rule_support.pipeline_job import job_from_file, pipeline_job, pr
 from online_csa.report.run_record import package_versions, seeds
 from online_csa.sensitivity.monte_carlo import claim_support, joint_metrics
 from online_csa.sensitivity.recorded_totals import RecordedTotals
-from online_csa.sensitivity.trend_claims import TrendClaim
+from online_csa.sensitivity.trend_claims import Threshold, TrendClaim
 from online_csa.report.pdf_report import compile_pdf, escape, inline, markdown, pdf_page_count, report_markup
 
 
@@ -104,14 +104,17 @@ def test_a_notebook_outside_snakemake_reads_its_job_from_jobs_json(tmp_path):
 
 def test_claim_support_counts_the_draws_in_which_a_claim_holds():
     # synthetic totals: recorded ratio exactly 2 in every draw; fixed assumptions scale it exactly
-    totals = RecordedTotals(observed={"2015/16": 0.0, "2018/19": 0.0},
-                            imputed={"2015/16": np.full(50, 100.0), "2018/19": np.full(50, 200.0)}, s15a={})
-    claim = TrendClaim("C", "synthetic doubling", "2015/16", "2018/19", 100.0, 200.0, "", (1.0, 2.0, 2.5))
+    # (a one-year comparison, so the per-year ratio is the ratio over the span)
+    totals = RecordedTotals(observed={"2017/18": 0.0, "2018/19": 0.0},
+                            imputed={"2017/18": np.full(50, 100.0), "2018/19": np.full(50, 200.0)}, s15a={})
+    claim = TrendClaim("C", "synthetic doubling", "2017/18", "2018/19", 100.0, 200.0, "",
+                       tuple(Threshold(t, f"ratio {t}") for t in (1.0, 2.0, 2.5)))
     specs = {"flag_completeness": {"dist": "fixed", "value": 1}, "recording_compliance": {"dist": "fixed", "value": 1},
-             "reporting_rate": {"dist": "fixed", "value": 1}, "recording_compliance_ratio": {"dist": "fixed", "value": 1},
-             "reporting_rate_ratio": {"dist": "fixed", "value": 1}, "nonresponse_multiplier": {"dist": "fixed", "value": 1},
-             "s15a_flagged_share": {"dist": "fixed", "value": 1},
-             "flag_completeness_ratio": {"dist": "uniform", "low": 0.5, "high": 1.5}}
+             "reporting_rate": {"dist": "fixed", "value": 1},
+             "recording_compliance_ratio_per_year": {"dist": "fixed", "value": 1},
+             "reporting_rate_ratio_per_year": {"dist": "fixed", "value": 1},
+             "nonresponse_multiplier": {"dist": "fixed", "value": 1}, "s15a_flagged_share": {"dist": "fixed", "value": 1},
+             "flag_completeness_ratio_per_year": {"dist": "uniform", "low": 0.5, "high": 1.5}}
     joint = joint_metrics(totals, [claim], parse_assumptions(specs), True, 20000, 3)
     support = claim_support(joint, [claim]).set_index("threshold")
     assert support["share_holding_recorded"].tolist() == [1.0, 1.0, 0.0]

@@ -57,7 +57,8 @@ def test_the_scenario_comparison_moves_each_metric_as_its_assumptions_imply(run)
     assert list(dict.fromkeys(comparison.index.get_level_values(0))) == SCENARIOS
     ratio, later = "adjusted ratio 2018/19 vs 2015/16", "adjusted ratio 2019/20 vs 2018/19"
     iceberg = "iceberg multiplier (offences per recorded flagged offence)"
-    # flag ratio U(0.4, 0.8) against U(0.5, 1): the same uniform stream, so every draw is 0.8 times the baseline's
+    # flag ratio per year U(0.4^(1/3), 0.8^(1/3)) against U(0.5^(1/3), 1): the same uniform stream, so every draw
+    # is 0.8^(1/3) times the baseline's, and over the three years 0.8 times
     assert comparison.loc[("flag_completeness_improving", ratio), "median_vs_baseline"] == pytest.approx(0.8, abs=1e-4)
     # the reporting-rate level moves the iceberg, never a ratio
     assert comparison.loc[("low_reporting_rate", ratio), "median_vs_baseline"] == pytest.approx(1.0, abs=1e-12)
@@ -77,10 +78,10 @@ def test_the_scenario_comparison_moves_each_metric_as_its_assumptions_imply(run)
 
 def test_changing_one_assumption_reruns_only_the_sensitivity_stage_and_what_follows(run, tmp_path):
     extra = tmp_path / "reviewer.yaml"
-    extra.write_text("assumptions:\n  flag_completeness_ratio: {dist: fixed, value: 0.6}\n")
+    extra.write_text("assumptions:\n  flag_completeness_ratio_per_year: {dist: fixed, value: 0.9}\n")
     dry = snakemake(run, "-n", "--configfile", "config/config.yaml", str(extra))
     assert dry.returncode == 0, dry.stderr[-3000:]
-    # two scenarios set flag_completeness_ratio themselves, so four of six rerun
+    # two scenarios set flag_completeness_ratio_per_year themselves, so four of six rerun
     assert scheduled_jobs(dry) == {"run_sensitivity": 4, **AFTER_AN_ASSUMPTION}
     # the jobs' output lines (describe_jobs' changed params name every scenario's paths too)
     rerun = set(re.findall(r"output: results/scenarios/(\w+)/sensitivity.csv", dry.stdout))
@@ -88,7 +89,7 @@ def test_changing_one_assumption_reruns_only_the_sensitivity_stage_and_what_foll
 
 
 def test_the_same_change_on_the_command_line_reruns_the_same_stages(run):
-    dry = snakemake(run, "-n", "--config", "assumptions={flag_completeness_ratio: {dist: fixed, value: 0.6}}")
+    dry = snakemake(run, "-n", "--config", "assumptions={flag_completeness_ratio_per_year: {dist: fixed, value: 0.9}}")
     assert dry.returncode == 0, dry.stderr[-3000:]
     assert scheduled_jobs(dry) == {"run_sensitivity": 4, **AFTER_AN_ASSUMPTION}
     draws = snakemake(run, "-n", "--config", "monte_carlo={draws: 20000}")  # a number, given as text

@@ -45,7 +45,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cores", default="2")
     cores = parser.parse_args().cores
-    change = ["--config", "assumptions={flag_completeness_ratio: {dist: fixed, value: 0.6}}"]
+    change = ["--config", "assumptions={flag_completeness_ratio_per_year: {dist: fixed, value: 0.9}}"]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = copy_project(Path(tmp) / "project")

@@ -31,18 +31,23 @@ def one(draws: int) -> None:
     from online_csa.common.fiscal_years import parse_fiscal_year
     from online_csa.common.tables import read_table
 
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    from online_csa.configuration.claim_thresholds import resolve_trend_claims
+    from online_csa.configuration.validation import check_config
+
+    config = check_config(yaml.safe_load((ROOT / "config/config.yaml").read_text()),
+                          ROOT / "workflow/schemas/config.schema.yaml")
     specs = {k: v for k, v in config["assumptions"].items() if k != "include_s15a"}
     s = config["sensitivity"]
     records = read_table(ROOT / "results/interim/claim_records.csv", "claim_records").set_index("record_id")
     totals = load_recorded_totals(pd.read_csv(ROOT / "results/tables/national_estimates.csv"),
                                   pd.read_csv(ROOT / "results/models/national_draws.csv"), records, s["series"],
                                   s["geography"], s["s15a_counts"], parse_fiscal_year(s["s15a_first_year"]))
-    claims = trend_claims_from_config(s["trend_claims"], records)
+    claims = trend_claims_from_config(resolve_trend_claims(s["trend_claims"], config["headline_checks"]), records)
     assumptions = parse_assumptions(specs, required=sens.REQUIRED)
     include = config["assumptions"]["include_s15a"]
     ready = time.perf_counter()
-    table = sens.run_sensitivity(totals, claims, assumptions, include, draws, config["monte_carlo"]["seed"])
+    table = sens.run_sensitivity(totals, claims, assumptions, include, draws, config["monte_carlo"]["seed"],
+                                 config["monte_carlo"]["correlations"])
     sens.tornado_table(table, assumptions)
     tipping_points(totals, claims, assumptions, include)
     tipping_curves(totals, claims, assumptions, include)

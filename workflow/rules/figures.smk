@@ -120,10 +120,10 @@ rule plot_sensitivity_figures:
     params:
         draw={"tornado": "model_figures.plot_tornado", "tipping_curves": "model_figures.plot_tipping_curves"},
         metrics=[
-            f"adjusted ratio {c['to_year']} vs {c['from_year']}" for c in config["sensitivity"]["trend_claims"][:1]
-        ]
-        + [f"adjusted total {config['sensitivity']['trend_claims'][0]['to_year']}"],
-        claim_id=config["sensitivity"]["trend_claims"][0]["claim_id"],
+            ratio_metric("adjusted", TREND_CLAIMS[0]["from_year"], TREND_CLAIMS[0]["to_year"]),
+            adjusted_total_metric(TREND_CLAIMS[0]["claim_id"], TREND_CLAIMS[0]["to_year"], LATER),
+        ],
+        claim_id=TREND_CLAIMS[0]["claim_id"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_figures.py"

@@ -5,6 +5,13 @@
 
 SCENARIO_TABLES = ["sensitivity", "claim_support", "tornado", "tipping_points", "tipping_curves", "assumptions"]
 
+from online_csa.configuration.claim_thresholds import resolve_trend_claims  # noqa: E402
+from online_csa.sensitivity.metric_names import LATER, adjusted_total_metric, ratio_metric  # noqa: E402
+
+# The trend claims with every threshold a number: one a headline check also uses is read from
+# headline_checks (one definition, shared with the claims stage).
+TREND_CLAIMS = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
+
 
 rule run_sensitivity:
     """Adjust the headline metrics for recording, flagging, reporting and non-response under one scenario; find tipping points."""
@@ -59,11 +66,13 @@ rule run_sensitivity:
         assumptions=lambda wc: SCENARIOS[wc.scenario].assumptions,
         draws=lambda wc: SCENARIOS[wc.scenario].monte_carlo["draws"],
         seed=lambda wc: SCENARIOS[wc.scenario].monte_carlo["seed"],
+        correlations=lambda wc: SCENARIOS[wc.scenario].monte_carlo["correlations"],
+        label_tolerance=lambda wc: SCENARIOS[wc.scenario].monte_carlo["label_tolerance"],
         series=config["sensitivity"]["series"],
         geography=config["sensitivity"]["geography"],
         s15a_first_year=config["sensitivity"]["s15a_first_year"],
         s15a_counts=config["sensitivity"]["s15a_counts"],
-        trend_claims=config["sensitivity"]["trend_claims"],
+        trend_claims=TREND_CLAIMS,
     script:
         "../scripts/run_sensitivity.py"
 

@@ -4,9 +4,12 @@ from online_csa.rule_support.pipeline_job import rule_job
 
 snakemake = rule_job(globals(), "run_sensitivity")
 
+import sys  # noqa: E402
+
 import pandas as pd  # noqa: E402
 
 from online_csa.sensitivity import monte_carlo as sens  # noqa: E402
+from online_csa.sensitivity.dependence import dependence_text  # noqa: E402
 from online_csa.sensitivity.distributions import assumptions_table, parse_assumptions  # noqa: E402
 from online_csa.sensitivity.recorded_totals import load_recorded_totals  # noqa: E402
 from online_csa.sensitivity.tipping_points import tipping_curves, tipping_points  # noqa: E402
@@ -23,11 +26,15 @@ totals = load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(i
                               par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
 claims = trend_claims_from_config(par.trend_claims, records)
 
-joint = sens.joint_metrics(totals, claims, assumptions, include_s15a, par.draws, par.seed)  # drawn once
+joint = sens.joint_metrics(totals, claims, assumptions, include_s15a, par.draws, par.seed, par.correlations)
 table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed, joint=joint)
 write_table(table, out.sensitivity)
 write_table(sens.claim_support(joint, claims), out.claim_support)
 write_table(sens.tornado_table(table, assumptions), out.tornado)
 write_table(tipping_points(totals, claims, assumptions, include_s15a), out.tipping_points)
 write_table(tipping_curves(totals, claims, assumptions, include_s15a), out.tipping_curves)
-write_table(assumptions_table(assumptions, specs, pd.read_csv(inp.under_recording_parameters)), out.assumptions)
+described = assumptions_table(assumptions, specs, pd.read_csv(inp.under_recording_parameters), par.label_tolerance,
+                              dependence_text(list(assumptions), par.correlations))
+write_table(described, out.assumptions)
+for warning in described["label_warning"][described["label_warning"] != ""]:
+    print(f"warning: {warning}", file=sys.stderr)

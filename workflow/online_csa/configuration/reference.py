@@ -19,14 +19,12 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def describe_distribution(spec: dict) -> str:
-    kind = spec.get("dist")
-    if kind == "fixed":
-        return f"fixed at {spec['value']:g}"
-    if kind == "uniform":
-        return f"uniform from {spec['low']:g} to {spec['high']:g}"
-    centre = "mean" if kind == "beta" else "median"
-    return f"{kind}, {centre} {spec[centre]:g}, 90% between {spec['low']:g} and {spec['high']:g}"
+def describe_distribution(name: str, spec: dict) -> str:
+    """The distribution as the sensitivity stage draws it: for a beta or lognormal, the percentiles
+    asked for and those drawn (imported here, not at the top, as only the documentation needs it)."""
+    from online_csa.sensitivity.distributions import parse_assumption
+
+    return parse_assumption(name, spec).describe()
 
 
 def _kind(node: dict) -> str:
@@ -45,7 +43,7 @@ def assumptions_reference(schema: dict) -> str:
     for name, node in properties.items():
         default = node["default"]
         if isinstance(default, dict):
-            shown = describe_distribution(default)
+            shown = describe_distribution(name, default)
             source = default.get("source", "")
             evidence = ", ".join(f"`{e}`" for e in default.get("evidence", []))
             if evidence:

@@ -4,8 +4,8 @@ A scenario is a YAML file in `config/scenarios/` (its name is the file's stem):
 
     description: Flag completeness improving over time
     assumptions:
-      flag_completeness_ratio: {dist: uniform, low: 0.4, high: 0.8, source: "...", evidence: []}
-    monte_carlo: {draws: 20000}        # optional
+      flag_completeness_ratio_per_year: {dist: uniform, low: 0.7368, high: 0.9283, source: "...", evidence: []}
+    monte_carlo: {draws: 20000}        # optional; a key given replaces the configuration's whole value
 
 Each assumption a scenario names replaces the configuration's whole distribution for that
 assumption (it is not merged key by key, so a scenario's `source` is always its own); the
@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from online_csa.configuration.validation import ConfigError, assumption_errors, load_schema, read_yaml, schema_errors
+from online_csa.configuration.validation import (ConfigError, assumption_errors, dependence_errors, load_schema,
+                                                 read_yaml, schema_errors)
 
 BASELINE = "baseline"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -79,6 +80,7 @@ def load_scenario(path, config: dict, schema: dict) -> Scenario:
         candidate["monte_carlo"].update(copy.deepcopy(content.get("monte_carlo", {})))
         errors = [e for e in schema_errors(candidate, schema) if e.startswith(("assumptions", "monte_carlo"))]
         errors += assumption_errors(candidate["assumptions"])
+        errors += dependence_errors(candidate["assumptions"], candidate["monte_carlo"])
     if errors:
         raise ConfigError(f"{path} is invalid:\n  " + "\n  ".join(errors))
     overrides = tuple(sorted(content.get("assumptions", {}))) + tuple(

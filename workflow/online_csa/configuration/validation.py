@@ -9,7 +9,9 @@ The Snakefile calls `check_config` on the merged configuration (config.yaml, any
 2. fills in the schema's defaults;
 3. checks the result against the JSON schema (unknown keys, wrong types, out-of-range values);
 4. checks what a JSON schema cannot say: a distribution's low below its high, its mean or
-   median between them.
+   median between them; correlations between assumptions that can hold together
+   (correlations.py); a trend claim's threshold that names a headline check with a threshold
+   (claim_thresholds.py).
 
 Every problem found is reported at once, one line each, as `key.path: message`.
 """
@@ -22,6 +24,8 @@ from pathlib import Path
 import yaml
 
 from online_csa.common.lean_imports import import_without
+from online_csa.configuration.claim_thresholds import threshold_errors
+from online_csa.configuration.correlations import correlation_errors
 
 # The parameters each kind of distribution needs (distributions.py reads this too). Kept here,
 # not in distributions.py, so that checking the config at parse time does not import scipy;
@@ -209,6 +213,14 @@ def assumption_errors(assumptions: dict, prefix: str = "assumptions") -> list[st
     return errors
 
 
+def dependence_errors(assumptions, monte_carlo) -> list[str]:
+    """The correlations of `monte_carlo` checked against the assumptions they name."""
+    if not isinstance(assumptions, dict) or not isinstance(monte_carlo, dict):
+        return []
+    names = [name for name, spec in assumptions.items() if isinstance(spec, dict)]
+    return correlation_errors(monte_carlo.get("correlations", []), names)
+
+
 def _parameters(spec: dict) -> tuple:
     return (spec.get("dist"),) + tuple(spec.get(p) for p in DISTRIBUTION_PARAMETERS.get(spec.get("dist"), ()))
 
@@ -248,6 +260,9 @@ def check_config(config: dict, schema_path, source: str = "config") -> dict:
     errors = schema_errors(checked, schema)
     if isinstance(checked.get("assumptions"), dict):
         errors += assumption_errors(checked["assumptions"])
+    errors += dependence_errors(checked.get("assumptions"), checked.get("monte_carlo"))
+    if isinstance(checked.get("sensitivity"), dict) and isinstance(checked.get("headline_checks"), dict):
+        errors += threshold_errors(checked["sensitivity"].get("trend_claims"), checked["headline_checks"])
     bounds = checked.get("cleaning", {}).get("suppressed_range", {})
     if isinstance(bounds.get("low"), int) and isinstance(bounds.get("high"), int) and bounds["low"] > bounds["high"]:
         errors.append(f"cleaning.suppressed_range.low: {bounds['low']} must not be above "

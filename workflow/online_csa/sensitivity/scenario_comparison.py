@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-JOINT = "all assumptions drawn"
+from online_csa.sensitivity.metric_names import JOINT
 
 
 def compare_metrics(sensitivity: dict[str, pd.DataFrame], scenarios: list[dict], metrics: list[str]) -> pd.DataFrame:
@@ -33,5 +33,5 @@ def compare_claim_support(support: dict[str, pd.DataFrame], scenarios: list[dict
     """One row per scenario, claim and threshold: the share of draws in which the claim holds."""
     frames = [support[meta["name"]].assign(scenario=meta["name"]) for meta in scenarios]
     out = pd.concat(frames, ignore_index=True)
-    return out[["scenario", "claim_id", "description", "threshold", "share_holding_recorded",
-                "share_holding_adjusted"]]
+    return out[["scenario", "claim_id", "description", "threshold", "threshold_meaning", "threshold_source",
+                "share_holding_recorded", "share_holding_adjusted"]]

@@ -4,6 +4,13 @@ arithmetic, by the model's median and by the model's 5th percentile (below that 
 fails in more than 5% of model draws). And the curves behind them: the adjusted ratio as one
 assumption moves, the others central.
 
+A claim holds when its ratio is at least the threshold, unrounded; each threshold says what it
+tips (`threshold_meaning`: "any rise", "doubling"). A per-year ratio assumption's tipping point is given per year
+(`tipping_value`) and as the ratio it implies over the comparison's span
+(`tipping_ratio_over_span` = tipping_value ** span_years): for "doubled since 2015/16" by the
+published arithmetic, any rise vanishes at a span ratio of 4,042 / 8,224 = 0.49 and the doubling
+at 2 x 4,042 / 8,224 = 0.98.
+
 The reference values are `neutral` (every ratio and multiplier 1, every s.15A offence in the
 flagged series: the published arithmetic) or `central` (each assumption's central value).
 """
@@ -16,20 +23,22 @@ import pandas as pd
 
 from online_csa.common.intervals import LOWER, central_interval
 from online_csa.sensitivity.distributions import Assumption
-from online_csa.sensitivity.monte_carlo import LEVEL_ASSUMPTIONS, RATIO_ASSUMPTIONS
+from online_csa.sensitivity.monte_carlo import LEVEL_ASSUMPTIONS, RATIO_ASSUMPTIONS, span_factor
 from online_csa.sensitivity.recorded_totals import RecordedTotals, recorded_total
-from online_csa.sensitivity.trend_claims import TrendClaim
+from online_csa.sensitivity.trend_claims import Threshold, TrendClaim
 
 MODEL_MEDIAN = "model: median of imputed totals"
 MODEL_LOWER = "model: 5th percentile of imputed totals"
 
 
 class Tipping(NamedTuple):
-    """One row of the tipping-point table, before the claim, threshold and reference are added."""
+    """One row of the tipping-point table, before the claim, threshold and reference are added.
+    `ratio_over_span`: for a per-year ratio, the ratio over the comparison's span it implies."""
     assumption: str
     value: float
     method: str
     note: str = ""
+    ratio_over_span: float = np.nan
 
 
 def claim_ratio_draws(totals: RecordedTotals, claim: TrendClaim, nonresponse_multiplier, s15a_flagged_share,
@@ -75,19 +84,22 @@ def reference_values(assumptions: dict[str, Assumption], others_at: str) -> dict
     return {**central, **neutral}
 
 
-def ratio_assumption_tipping(claim: TrendClaim, threshold: float, held_at: dict[str, float], ratio_factor: float,
+def ratio_assumption_tipping(claim: TrendClaim, threshold: float, held_at: dict[str, float],
                              model_median: float, model_lower: float) -> list[Tipping]:
-    """Each ratio assumption scales the claim's ratio directly: threshold over the ratio with the
-    other ratio assumptions at their reference values."""
+    """Each per-year ratio scales the claim's ratio by its power over the span: the ratio over the
+    span at which the claim tips is the threshold over the ratio with the other ratio assumptions
+    at their reference values, and the per-year value is its span-th root."""
     published = claim.published_ratio
+    span = claim.span_years
     out = []
     for name in RATIO_ASSUMPTIONS:
-        others = ratio_factor / held_at[name]
-        out += [Tipping(name, threshold / (published * others),
-                        f"arithmetic on published totals ({claim.published_records})"),
-                Tipping(name, threshold / (model_median * others), MODEL_MEDIAN),
-                Tipping(name, threshold / (model_lower * others), MODEL_LOWER,
-                        "below this value the claim fails in more than 5% of model draws")]
+        others = float(span_factor(held_at, span)) / held_at[name] ** span
+        for ratio, method, note in (
+                (published, f"arithmetic on published totals ({claim.published_records})", ""),
+                (model_median, MODEL_MEDIAN, ""),
+                (model_lower, MODEL_LOWER, "below this value the claim fails in more than 5% of model draws")):
+            over_span = threshold / (ratio * others)
+            out.append(Tipping(name, over_span ** (1 / span), method, note, over_span))
     return out
 
 
@@ -149,26 +161,36 @@ def s15a_switch_tipping(totals: RecordedTotals, claim: TrendClaim, held_at: dict
                    f"model median ratio {with_s15a * ratio_factor:.2f} with s.15A in scope, {without_text} without")
 
 
-def claim_tipping_rows(totals: RecordedTotals, claim: TrendClaim, held_at: dict[str, float], ratio_factor: float,
+def claim_tipping_rows(totals: RecordedTotals, claim: TrendClaim, held_at: dict[str, float],
                        include_s15a: bool, others_at: str) -> list[dict]:
     """Every assumption's tipping point for each threshold of one claim."""
+    ratio_factor = float(span_factor(held_at, claim.span_years))
     model = claim_ratio_draws(totals, claim, held_at["nonresponse_multiplier"], held_at["s15a_flagged_share"],
                               include_s15a)
     model_median, model_lower = float(np.median(model)), float(np.quantile(model, LOWER))
     switch = s15a_switch_tipping(totals, claim, held_at, ratio_factor)
     rows = []
     for threshold in claim.thresholds:
-        holds = bool(model_median * ratio_factor >= threshold)
-        tippings = (ratio_assumption_tipping(claim, threshold, held_at, ratio_factor, model_median, model_lower)
+        holds = bool(model_median * ratio_factor >= threshold.ratio)
+        tippings = (ratio_assumption_tipping(claim, threshold.ratio, held_at, model_median, model_lower)
                     + level_assumption_tipping()
-                    + nonresponse_tipping(totals, claim, threshold, held_at, ratio_factor, include_s15a)
-                    + s15a_share_tipping(totals, claim, threshold, held_at, ratio_factor)
+                    + nonresponse_tipping(totals, claim, threshold.ratio, held_at, ratio_factor, include_s15a)
+                    + s15a_share_tipping(totals, claim, threshold.ratio, held_at, ratio_factor)
                     + [switch])
-        rows += [{"claim_id": claim.claim_id, "claim": claim.description, "threshold": threshold,
-                  "others_at": others_at, "assumption": tipping.assumption, "tipping_value": tipping.value,
-                  "method": tipping.method, "reference_value": held_at.get(tipping.assumption, np.nan),
-                  "holds_at_reference": holds, "note": tipping.note} for tipping in tippings]
+        rows += [_row(claim, threshold, others_at, tipping, held_at, holds) for tipping in tippings]
     return rows
+
+
+def _row(claim: TrendClaim, threshold: Threshold, others_at: str, tipping: Tipping, held_at: dict[str, float],
+         holds: bool) -> dict:
+    per_year = tipping.assumption in RATIO_ASSUMPTIONS
+    return {"claim_id": claim.claim_id, "claim": claim.description, "threshold": threshold.ratio,
+            "threshold_meaning": threshold.meaning, "threshold_source": threshold.source, "others_at": others_at,
+            "assumption": tipping.assumption, "tipping_value": tipping.value,
+            "span_years": claim.span_years if per_year else np.nan,
+            "tipping_ratio_over_span": tipping.ratio_over_span, "method": tipping.method,
+            "reference_value": held_at.get(tipping.assumption, np.nan), "holds_at_reference": holds,
+            "note": tipping.note}
 
 
 def tipping_points(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
@@ -176,31 +198,40 @@ def tipping_points(totals: RecordedTotals, claims: list[TrendClaim], assumptions
     rows = []
     for others_at in ("neutral", "central"):
         held_at = reference_values(assumptions, others_at)
-        ratio_factor = float(np.prod([held_at[n] for n in RATIO_ASSUMPTIONS]))
         for claim in claims:
-            rows += claim_tipping_rows(totals, claim, held_at, ratio_factor, include_s15a, others_at)
+            rows += claim_tipping_rows(totals, claim, held_at, include_s15a, others_at)
     return pd.DataFrame(rows)
+
+
+# The grids the tipping curves run over: per-year ratios (a three-year comparison compounds them
+# to about 0.2 to 1.7) and the non-response multiplier.
+RATIO_PER_YEAR_GRID = (0.6, 1.2)
+NONRESPONSE_GRID = (0.25, 3.0)
 
 
 def tipping_curves(totals: RecordedTotals, claims: list[TrendClaim], assumptions: dict[str, Assumption],
                    include_s15a: bool, points: int = 41) -> pd.DataFrame:
-    """The adjusted ratio (median and 90% band over model draws) as one assumption moves, others central."""
+    """The adjusted ratio (median and 90% band over model draws) as one assumption moves, others
+    central; a per-year ratio's value is per year, and `ratio_over_span` what it compounds to."""
     central = {name: a.central for name, a in assumptions.items()}
-    ratio_factor = np.prod([central[n] for n in RATIO_ASSUMPTIONS])
-    grids = {name: np.linspace(0.3, 1.5, points) for name in RATIO_ASSUMPTIONS}
-    grids["nonresponse_multiplier"] = np.linspace(0.25, 3.0, points)
+    grids = {name: np.linspace(*RATIO_PER_YEAR_GRID, points) for name in RATIO_ASSUMPTIONS}
+    grids["nonresponse_multiplier"] = np.linspace(*NONRESPONSE_GRID, points)
     rows = []
     for claim in claims:
+        span = claim.span_years
+        ratio_factor = float(span_factor(central, span))
         central_ratio = claim_ratio_draws(totals, claim, central["nonresponse_multiplier"],
                                           central["s15a_flagged_share"], include_s15a)
         for name, grid in grids.items():
             for value in grid:
                 if name in RATIO_ASSUMPTIONS:
-                    draws = central_ratio * ratio_factor / central[name] * value
+                    draws = central_ratio * ratio_factor / central[name] ** span * value ** span
                 else:
                     draws = claim_ratio_draws(totals, claim, value, central["s15a_flagged_share"],
                                               include_s15a) * ratio_factor
                 lo, med, hi = central_interval(draws) if not np.isnan(draws).all() else (np.nan,) * 3
-                rows.append({"claim_id": claim.claim_id, "assumption": name, "value": value, "median": med,
-                             "lower_90": lo, "upper_90": hi, "published_ratio": claim.published_ratio})
+                rows.append({"claim_id": claim.claim_id, "assumption": name, "value": value,
+                             "ratio_over_span": value ** span if name in RATIO_ASSUMPTIONS else np.nan,
+                             "median": med, "lower_90": lo, "upper_90": hi,
+                             "published_ratio": claim.published_ratio})
     return pd.DataFrame(rows)
