@@ -2,8 +2,9 @@
 #
 # Stages (one rules file each): raw data -> cleaning -> claims -> models -> sensitivity
 # -> figures -> report.
-# Run it with ./run_pipeline.sh (sets up .venv first) or `snakemake` inside the venv;
+# Run it with ./run_pipeline.sh (sets up .venv first) or .venv/bin/snakemake (no venv to activate);
 # the default profile (profiles/default/) sets cores and other runtime options.
+import os
 import sys
 
 from snakemake.utils import min_version
@@ -11,6 +12,13 @@ from snakemake.utils import min_version
 min_version("9.27")
 sys.path.insert(0, f"{workflow.basedir}/workflow")
 from online_csa.configuration.validation import check_config  # noqa: E402
+
+# Notebook jobs start jupyter from the shell: the folder of the Python running Snakemake comes first on PATH, so
+# `.venv/bin/snakemake` finds the venv's jupyter with no venv activated, and so does each cluster job (it runs the
+# same Snakemake). PATH is not declared in `envvars:`, which would send this host's PATH to every job.
+PYTHON_BIN = os.path.dirname(sys.executable)
+if not os.environ.get("PATH", "").startswith(PYTHON_BIN + os.pathsep):
+    os.environ.update(PATH=os.pathsep.join([PYTHON_BIN, os.environ.get("PATH", "")]))
 
 
 configfile: "config/config.yaml"
@@ -36,6 +44,26 @@ include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/jobs.smk"
+
+
+# On a cluster (profiles/slurm, profiles/kubernetes) these run on the submit host: seconds of work each, which a
+# queue and a job's start-up would only slow down.
+localrules:
+    describe_jobs,
+    plot_cleaning_figures,
+    plot_claim_figures,
+    plot_model_figures,
+    plot_sensitivity_figures,
+    plot_scenario_figures,
+    notebook_data_and_provenance,
+    notebook_cleaning,
+    notebook_claims,
+    notebook_models,
+    notebook_sensitivity,
+    notebook_scenarios,
+    notebook_provenance,
+    render_report,
+    render_pdf,
 
 
 rule all:
