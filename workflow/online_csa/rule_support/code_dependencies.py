@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -53,12 +54,15 @@ class _Package:
         """Every module of the package by dotted name, from one walk of its folder: Snakemake asks for every
         rule's code inputs at each start, and one stat per candidate name cost more than the walk."""
         packages, modules = {}, {}
-        for path in self.dir.rglob("*.py"):
-            parts = path.relative_to(self.dir).with_suffix("").parts
-            if parts[-1] == "__init__":
-                packages[".".join((self.name, *parts[:-1]))] = path
-            else:
-                modules[".".join((self.name, *parts))] = path
+        for folder, subfolders, names in os.walk(self.dir):
+            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+            inside = Path(folder).relative_to(self.dir).parts
+            for name in names:
+                if name.endswith(".py"):
+                    if name == "__init__.py":
+                        packages[".".join((self.name, *inside))] = Path(folder, name)
+                    else:
+                        modules[".".join((self.name, *inside, name[:-3]))] = Path(folder, name)
         return {**packages, **modules}  # x.py beside a package x/ is taken for x
 
     def file_of(self, module: str) -> Path | None:
