@@ -75,7 +75,7 @@ def job_times(workdir: Path, since: float) -> list[tuple[str, float, float]]:
         if not meta.get("starttime") or meta["endtime"] < since:
             continue
         output = base64.b64decode(record.name.replace("@", "/")).decode()
-        key = (meta["rule"], meta["starttime"])
+        key = meta.get("job_hash") or (meta["rule"], meta["starttime"])  # one job, several outputs
         label = meta["rule"]
         if "/scenarios/" in output:  # run_sensitivity: one job per scenario
             label += f"[{output.split('/scenarios/')[1].split('/')[0]}]"
