@@ -1,9 +1,13 @@
 """Chapter notebooks executed in the job's own process (online_csa.rule_support.notebook_execution)."""
 import json
+import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
+from conftest import ROOT
 from online_csa.rule_support.notebook_execution import LANGUAGE_INFO, NotebookCellError, execute_notebook
 
 
@@ -46,7 +50,10 @@ def test_displays_printed_text_and_the_last_value_become_outputs_in_order(tmp_pa
 def test_a_figure_drawn_in_a_cell_is_shown_inline_as_png(tmp_path):
     source = synthetic_notebook(tmp_path / "figure.ipynb",
                                 "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4]);")
-    execute_notebook(source, tmp_path / "out.ipynb", {})
+    # in a fresh process, as a job runs it: here other tests may have loaded matplotlib with another backend
+    subprocess.run([sys.executable, "-c", "import sys; from online_csa.rule_support.notebook_execution import "
+                    "execute_notebook; execute_notebook(sys.argv[1], sys.argv[2], {})", str(source),
+                    str(tmp_path / "out.ipynb")], check=True, env=dict(os.environ, PYTHONPATH=str(ROOT / "workflow")))
     outputs = json.loads((tmp_path / "out.ipynb").read_text())["cells"][1]["outputs"]
     assert [o["output_type"] for o in outputs] == ["display_data"]
     png = "".join(outputs[0]["data"]["image/png"])
