@@ -62,6 +62,8 @@ localrules:
     notebook_sensitivity,
     notebook_scenarios,
     notebook_provenance,
+    vega_embed_bundle,
+    assumptions_explorer,
     render_report,
     render_pdf,
 
