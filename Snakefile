@@ -44,6 +44,7 @@ include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/jobs.smk"
+include: "workflow/rules/crate.smk"
 
 
 # On a cluster (profiles/slurm, profiles/kubernetes) these run on the submit host: seconds of work each, which a
@@ -66,6 +67,7 @@ localrules:
     assumptions_explorer,
     render_report,
     render_pdf,
+    ro_crate,
 
 
 rule all:
@@ -75,3 +77,4 @@ rule all:
         "results/report/report.html",
         "results/report/report.pdf",
         rules.describe_jobs.output,
+        rules.ro_crate.output,

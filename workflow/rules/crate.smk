@@ -1,0 +1,61 @@
+# The run as a Workflow Run RO-Crate (online_csa.report.run_crate): raw inputs with their sha256,
+# the configuration as run, every table, figure and report, the workflow's code, the software
+# versions and the rule graph, in one zip to deposit on Zenodo or WorkflowHub (README). Included
+# after every other rules file: its inputs are the outputs of the rules defined before it.
+
+from glob import glob  # noqa: E402
+
+from snakemake.io import strip_wildcard_constraints  # noqa: E402
+
+CRATE_OUTPUT_SUFFIXES = (".csv", ".png", ".html", ".pdf")  # tables, figures and reports
+
+
+def crate_outputs(rules_before):
+    """Every table, figure and report those rules write, one path per scenario where a path has one."""
+    paths = []
+    for rule in rules_before:
+        for pattern in rule.output:
+            path = strip_wildcard_constraints(str(pattern))
+            if path.endswith(CRATE_OUTPUT_SUFFIXES):
+                paths += expand(path, scenario=list(SCENARIOS)) if rule.wildcard_names else [path]
+    return sorted(set(paths))
+
+
+CRATE_CODE = sorted(
+    glob("workflow/rules/*.smk")
+    + glob("workflow/scripts/*.py")
+    + glob("workflow/online_csa/**/*.py", recursive=True)
+    + glob("workflow/schemas/*.yaml")
+    + glob("workflow/report/*.rst")
+    + glob("notebooks/*.py")
+    + ["environment.yml", "requirements.txt", "profiles/default/config.yaml"]
+)
+CRATE_CONFIGURATION = sorted(
+    ["config/config.yaml", config["cleaning"]["corrections"], config["claims"]["geographies"]]
+    + glob(f"{config['scenarios']['directory']}/*.yaml")
+)
+CRATE_DOCUMENTATION = ["README.md", "CITATION.cff", "LICENSE", "data/TERMS.md", "docs/rulegraph.svg", "docs/configuration.md"]
+
+
+rule ro_crate:
+    """The run as a Workflow Run RO-Crate (a zip): inputs with checksums, configuration as run, outputs, code, versions."""
+    input:
+        code=code("workflow/scripts/write_ro_crate.py"),
+        workflow="Snakefile",
+        workflow_code=CRATE_CODE,
+        raw=list(config["raw_data"].values()),
+        configuration=CRATE_CONFIGURATION,
+        documentation=CRATE_DOCUMENTATION,
+        outputs=crate_outputs(list(workflow.rules)),
+    output:
+        crate="results/report/ro-crate.zip",
+    log:
+        f"{LOGS}/ro_crate.log",
+    conda:
+        ENV
+    params:
+        config=config,
+        scenarios=[{"name": s.name, "assumptions": s.assumptions, "monte_carlo": s.monte_carlo} for s in SCENARIOS.values()],
+        title=config["report"]["title"],
+    script:
+        "../scripts/write_ro_crate.py"
