@@ -89,3 +89,16 @@ def test_the_crate_of_a_real_run_lists_every_registered_raw_file_with_its_checks
     for output in ["results/report/report.html", "results/report/report.pdf", "results/tables/claims.csv",
                    "results/scenarios/baseline/claim_support.csv"]:
         assert graph[output]["sha256"] == hashlib.sha256((pipeline_run / output).read_bytes()).hexdigest()
+
+
+def test_the_crate_lists_each_rules_tables_figures_and_reports_once_per_scenario():
+    from types import SimpleNamespace
+
+    from online_csa.rule_support.rule_outputs import rule_outputs
+
+    rules = [SimpleNamespace(output=["results/tables/a.csv", "results/notebooks/a.ipynb"], wildcard_names=set()),
+             SimpleNamespace(output=["results/scenarios/{scenario,[a-z]+}/b.csv"], wildcard_names={"scenario"}),
+             SimpleNamespace(output=["results/tables/a.csv", "results/report/report.html"], wildcard_names=set())]
+    assert rule_outputs(rules, (".csv", ".html"), {"scenario": ["one", "two"]}) == [
+        "results/report/report.html", "results/scenarios/one/b.csv", "results/scenarios/two/b.csv",
+        "results/tables/a.csv"]

@@ -5,21 +5,9 @@
 
 from glob import glob  # noqa: E402
 
-from snakemake.io import strip_wildcard_constraints  # noqa: E402
+from online_csa.rule_support.rule_outputs import rule_outputs  # noqa: E402
 
 CRATE_OUTPUT_SUFFIXES = (".csv", ".png", ".html", ".pdf")  # tables, figures and reports
-
-
-def crate_outputs(rules_before):
-    """Every table, figure and report those rules write, one path per scenario where a path has one."""
-    paths = []
-    for rule in rules_before:
-        for pattern in rule.output:
-            path = strip_wildcard_constraints(str(pattern))
-            if path.endswith(CRATE_OUTPUT_SUFFIXES):
-                paths += expand(path, scenario=list(SCENARIOS)) if rule.wildcard_names else [path]
-    return sorted(set(paths))
-
 
 CRATE_CODE = sorted(
     glob("workflow/rules/*.smk")
@@ -34,7 +22,14 @@ CRATE_CONFIGURATION = sorted(
     ["config/config.yaml", config["cleaning"]["corrections"], config["claims"]["geographies"]]
     + glob(f"{config['scenarios']['directory']}/*.yaml")
 )
-CRATE_DOCUMENTATION = ["README.md", "CITATION.cff", "LICENSE", "data/TERMS.md", "docs/rulegraph.svg", "docs/configuration.md"]
+CRATE_DOCUMENTATION = [
+    "README.md",
+    "CITATION.cff",
+    "LICENSE",
+    "data/TERMS.md",
+    "docs/rulegraph.svg",
+    "docs/configuration.md",
+]
 
 
 rule ro_crate:
@@ -46,7 +41,7 @@ rule ro_crate:
         raw=list(config["raw_data"].values()),
         configuration=CRATE_CONFIGURATION,
         documentation=CRATE_DOCUMENTATION,
-        outputs=crate_outputs(list(workflow.rules)),
+        outputs=rule_outputs(list(workflow.rules), CRATE_OUTPUT_SUFFIXES, {"scenario": list(SCENARIOS)}),
     output:
         crate="results/report/ro-crate.zip",
     log:
@@ -55,7 +50,9 @@ rule ro_crate:
         ENV
     params:
         config=config,
-        scenarios=[{"name": s.name, "assumptions": s.assumptions, "monte_carlo": s.monte_carlo} for s in SCENARIOS.values()],
+        scenarios=[
+            {"name": s.name, "assumptions": s.assumptions, "monte_carlo": s.monte_carlo} for s in SCENARIOS.values()
+        ],
         title=config["report"]["title"],
     script:
         "../scripts/write_ro_crate.py"

@@ -2,9 +2,9 @@
 # with the real inputs; the executed copy (with outputs) is the rule's output, and
 # render_report stitches the chapters into one self-contained HTML file.
 
-NOTEBOOKS = "results/notebooks"
-
 from importlib.metadata import version as package_version  # noqa: E402
+
+NOTEBOOKS = "results/notebooks"
 CHAPTERS = [
     "01-data-and-provenance",
     "02-cleaning",
