@@ -1,14 +1,18 @@
 # The run as a Workflow Run RO-Crate (online_csa.report.run_crate): raw inputs with their sha256,
 # the configuration as run, every table, figure and report, the workflow's code, the software
 # versions and the rule graph, in one zip to deposit on Zenodo or WorkflowHub (README). Included
-# after every other rules file: its inputs are the outputs of the rules defined before it.
+# after the rules whose outputs it packages (every stage's), before jobs.smk, which describes it.
 
+import csv  # noqa: E402
 from glob import glob  # noqa: E402
 
 from online_csa.rule_support.rule_outputs import rule_outputs  # noqa: E402
 
 CRATE_OUTPUT_SUFFIXES = (".csv", ".png", ".html", ".pdf")  # tables, figures and reports
 
+# The raw inputs: the registry and every file it registers (the ledger's README among them).
+with open(config["raw_data"]["registry"], newline="") as _registry:
+    CRATE_RAW = [config["raw_data"]["registry"]] + [row["file"] for row in csv.DictReader(_registry)]
 CRATE_CODE = sorted(
     glob("workflow/rules/*.smk")
     + glob("workflow/scripts/*.py")
@@ -38,7 +42,7 @@ rule ro_crate:
         code=code("workflow/scripts/write_ro_crate.py"),
         workflow="Snakefile",
         workflow_code=CRATE_CODE,
-        raw=list(config["raw_data"].values()),
+        raw=CRATE_RAW,
         configuration=CRATE_CONFIGURATION,
         documentation=CRATE_DOCUMENTATION,
         outputs=rule_outputs(list(workflow.rules), CRATE_OUTPUT_SUFFIXES, {"scenario": list(SCENARIOS)}),
