@@ -67,6 +67,7 @@ def comparable_outputs(root: Path) -> dict[str, bytes]:
     files = {}
     for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv", "results/interim/*.csv",
                     "results/models/*.csv", "results/figures/*.png", "results/report/report.html",
+                    "results/report/explorer.html",
                     "results/report/report.pdf", "results/notebooks/jobs.json",
                     "results/scripts/jobs.json"]:
         for path in sorted(root.glob(pattern)):
