@@ -260,8 +260,8 @@ def explorer_intro(embedded: int, total: int) -> str:
         "central values.</p>"
         "<p>A claim holds in a draw when its ratio is at least the threshold, unrounded. The verdict is "
         f"<em>{HOLDS}</em> when the claim holds in at least {UPPER:.0%} of the draws, <em>{FAILS}</em> when in at "
-        f"most {LOWER:.0%}, and <em>{UNCERTAIN}</em> otherwise: the imputation's draws leave it open. Everything is "
-        "computed in this page, which loads nothing from the network.</p>")
+        f"most {LOWER:.0%}, and <em>{UNCERTAIN}</em> otherwise: the imputation's draws leave it open. The explorer "
+        "computes everything in the browser and needs nothing from the network.</p>")
 
 
 def vega_embed_bundle() -> str:
