@@ -7,7 +7,9 @@ from pathlib import Path
 
 from conftest import ROOT
 
-COPY = ["Snakefile", "workflow", "notebooks", "config", "data", "profiles", "environment.yml", "requirements.txt"]
+# what a clone holds that a run reads (the run's RO-Crate packages the documentation too)
+COPY = ["Snakefile", "workflow", "notebooks", "config", "data", "profiles", "environment.yml", "requirements.txt",
+        "README.md", "CITATION.cff", "LICENSE", "docs"]
 
 
 def copy_project(workdir: Path) -> Path:
