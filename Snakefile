@@ -43,6 +43,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/crate.smk"
 include: "workflow/rules/jobs.smk"
 
 
@@ -62,8 +63,11 @@ localrules:
     notebook_sensitivity,
     notebook_scenarios,
     notebook_provenance,
+    vega_embed_bundle,
+    assumptions_explorer,
     render_report,
     render_pdf,
+    ro_crate,
 
 
 rule all:
@@ -73,3 +77,4 @@ rule all:
         "results/report/report.html",
         "results/report/report.pdf",
         rules.describe_jobs.output,
+        rules.ro_crate.output,

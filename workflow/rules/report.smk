@@ -4,6 +4,8 @@
 # object as under the notebook: directive. The executed copy (with outputs) is the rule's
 # output, and render_report stitches the chapters into one self-contained HTML file.
 
+from importlib.metadata import version as package_version  # noqa: E402
+
 NOTEBOOKS = "results/notebooks"
 CHAPTERS = [
     "01-data-and-provenance",
@@ -184,11 +186,56 @@ rule notebook_provenance:
         "../scripts/execute_notebook.py"
 
 
+rule vega_embed_bundle:
+    """The Vega, Vega-Lite and Vega-Embed JavaScript (from vl-convert) the explorer inlines, written once per version."""
+    input:
+        code=code("workflow/scripts/write_vega_embed_bundle.py"),
+    output:
+        js=f"{INTERIM}/vega-embed.js",
+    log:
+        f"{LOGS}/vega_embed_bundle.log",
+    conda:
+        ENV
+    params:
+        vl_convert_version=package_version("vl-convert-python"),
+        altair_version=package_version("altair"),
+    script:
+        "../scripts/write_vega_embed_bundle.py"
+
+
+rule assumptions_explorer:
+    """The headline claims recomputed in the reader's browser, a slider per assumption (an HTML fragment)."""
+    input:
+        code=code("workflow/scripts/write_assumptions_explorer.py"),
+        national_estimates=f"{TABLES}/national_estimates.csv",
+        national_draws=f"{MODELS}/national_draws.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
+        bundle=rules.vega_embed_bundle.output.js,
+    output:
+        html="results/report/explorer.html",
+    log:
+        f"{LOGS}/assumptions_explorer.log",
+    conda:
+        ENV
+    params:
+        assumptions=SCENARIOS[BASELINE].assumptions,
+        series=config["sensitivity"]["series"],
+        geography=config["sensitivity"]["geography"],
+        s15a_first_year=config["sensitivity"]["s15a_first_year"],
+        s15a_counts=config["sensitivity"]["s15a_counts"],
+        trend_claims=TREND_CLAIMS,
+        draws=config["explorer"]["draws"],
+        ranges=config["explorer"]["ranges"],
+    script:
+        "../scripts/write_assumptions_explorer.py"
+
+
 rule render_report:
     """Stitch the executed chapters into one self-contained HTML report (code hidden, outputs kept)."""
     input:
         code=code("workflow/scripts/render_report.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        explorer=rules.assumptions_explorer.output.html,
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="7. Report"),
     log:

@@ -5,6 +5,8 @@ snakemake = rule_job(globals(), "render_report")
 
 from online_csa.report.html_report import render_html  # noqa: E402
 
-html = render_html(list(snakemake.input.chapters), snakemake.params.title)
+with open(snakemake.input.explorer, encoding="utf-8") as handle:
+    explorer = handle.read()
+html = render_html(list(snakemake.input.chapters), snakemake.params.title, explorer)
 with open(snakemake.output.html, "w", encoding="utf-8") as handle:
     handle.write(html)

@@ -11,7 +11,7 @@ The Snakefile calls `check_config` on the merged configuration (config.yaml, any
 4. checks what a JSON schema cannot say: a distribution's low below its high, its mean or
    median between them; correlations between assumptions that can hold together
    (correlations.py); a trend claim's threshold that names a headline check with a threshold
-   (claim_thresholds.py).
+   (claim_thresholds.py); an explorer slider's min below its max.
 
 Every problem found is reported at once, one line each, as `key.path: message`.
 """
@@ -279,6 +279,14 @@ def assumption_defaults(schema: dict) -> dict:
     return {name: copy.deepcopy(node["default"]) for name, node in properties.items() if "default" in node}
 
 
+def slider_errors(ranges: dict) -> list[str]:
+    """Each explorer slider whose min is not below its max."""
+    return [f"explorer.ranges.{name}.min: {r['min']} must be below explorer.ranges.{name}.max ({r['max']})"
+            for name, r in ranges.items()
+            if isinstance(r, dict) and isinstance(r.get("min"), (int, float)) and isinstance(r.get("max"), (int, float))
+            and not r["min"] < r["max"]]
+
+
 def check_config(config: dict, schema_path, source: str = "config") -> dict:
     """The validated configuration with defaults filled in, or ConfigError naming every bad key."""
     schema = load_schema(schema_path)
@@ -293,6 +301,7 @@ def check_config(config: dict, schema_path, source: str = "config") -> dict:
     if isinstance(bounds.get("low"), int) and isinstance(bounds.get("high"), int) and bounds["low"] > bounds["high"]:
         errors.append(f"cleaning.suppressed_range.low: {bounds['low']} must not be above "
                       f"cleaning.suppressed_range.high ({bounds['high']})")
+    errors += slider_errors(checked.get("explorer", {}).get("ranges", {}))
     if errors:
         raise ConfigError(f"{source} is invalid ({len(errors)} problem{'s' if len(errors) > 1 else ''}):\n  "
                           + "\n  ".join(errors))

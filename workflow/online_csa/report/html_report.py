@@ -45,7 +45,21 @@ def _toc(body: str) -> str:
     return f'<nav class="toc"><strong>Contents</strong><ul>{items}</ul></nav>'
 
 
-def render_html(chapter_paths: list[str], title: str) -> str:
+EXPLORER_TITLE = "Explore the assumptions"
+
+
+def explorer_section(fragment: str) -> str:
+    """The explorer fragment (assumptions_explorer.py) as a section with a heading the contents list."""
+    anchor = EXPLORER_TITLE.replace(" ", "-")
+    return (f'<section class="explorer-section"><h1 id="{anchor}">{EXPLORER_TITLE}'
+            f'<a class="anchor-link" href="#{anchor}">&#182;</a></h1>
+{fragment}</section>
+')
+
+
+def render_html(chapter_paths: list[str], title: str, explorer: str | None = None) -> str:
+    """The report; `explorer`, the assumptions explorer's HTML fragment, goes in its own section
+    before the last chapter (the provenance appendix)."""
     from nbconvert import HTMLExporter  # here, not at the top: the PDF job uses this module but not nbconvert
 
     chapters = [nbformat.read(path, as_version=4) for path in chapter_paths]
@@ -54,6 +68,10 @@ def render_html(chapter_paths: list[str], title: str) -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(combine(chapters), resources={"metadata": {"name": title}})
+    if explorer is not None:
+        appendix = re.search(rf'<div class="[^"]*" id="cell-id=chapter{len(chapters)}-cell00"', body)
+        at = appendix.start() if appendix else body.index("</main>")
+        body = body[:at] + explorer_section(explorer) + body[at:]
     body = body.replace("</head>", EXTRA_CSS + "</head>", 1)
     heading = f"<h1 class='report-title'>{html.escape(title)}</h1>"
     return re.sub(r"(<main>|<body[^>]*>)", lambda m: m.group(1) + heading + _toc(body), body, count=1)
