@@ -52,9 +52,7 @@ def explorer_section(fragment: str) -> str:
     """The explorer fragment (assumptions_explorer.py) as a section with a heading the contents list."""
     anchor = EXPLORER_TITLE.replace(" ", "-")
     return (f'<section class="explorer-section"><h1 id="{anchor}">{EXPLORER_TITLE}'
-            f'<a class="anchor-link" href="#{anchor}">&#182;</a></h1>
-{fragment}</section>
-')
+            f'<a class="anchor-link" href="#{anchor}">&#182;</a></h1>\n{fragment}</section>\n')
 
 
 def render_html(chapter_paths: list[str], title: str, explorer: str | None = None) -> str:
