@@ -110,6 +110,7 @@ rule notebook_sensitivity:
     """Chapter 05 (baseline scenario): the adjusted metrics, the tornado and the tipping points."""
     input:
         code=code("notebooks/05-sensitivity.py"),
+        **MONTE_CARLO_INPUTS,
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
@@ -122,10 +123,7 @@ rule notebook_sensitivity:
     conda:
         ENV
     params:
-        draws=SCENARIOS[BASELINE].monte_carlo["draws"],
-        seed=SCENARIOS[BASELINE].monte_carlo["seed"],
-        include_s15a=SCENARIOS[BASELINE].assumptions["include_s15a"],
-        trend_claims=config["sensitivity"]["trend_claims"],
+        monte_carlo=scenario_monte_carlo(BASELINE),
     notebook:
         "../../notebooks/05-sensitivity.ipynb"
 
@@ -134,6 +132,7 @@ rule notebook_scenarios:
     """Chapter 06: the named scenarios side by side on the headline metrics and claims."""
     input:
         code=code("notebooks/06-scenarios.py"),
+        **MONTE_CARLO_INPUTS,
         comparison=f"{TABLES}/scenario_comparison.csv",
         claim_support=f"{TABLES}/scenario_claim_support.csv",
         comparison_png=f"{FIGURES}/scenario_comparison.png",
@@ -145,7 +144,7 @@ rule notebook_scenarios:
         ENV
     params:
         scenarios=[s.summary() for s in SCENARIOS.values()],
-        trend_claims=config["sensitivity"]["trend_claims"],
+        monte_carlo={name: scenario_monte_carlo(name) for name in SCENARIOS},
     notebook:
         "../../notebooks/06-scenarios.ipynb"
 

@@ -12,14 +12,37 @@ from online_csa.sensitivity.metric_names import LATER, adjusted_total_metric, ra
 # headline_checks (one definition, shared with the claims stage).
 TREND_CLAIMS = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
 
+# What the Monte Carlo reads: the imputation's draws of the recorded totals and the published
+# totals of the trend claims (run_sensitivity, and the chapters' "try it" cells).
+MONTE_CARLO_INPUTS = {
+    "national_estimates": f"{TABLES}/national_estimates.csv",
+    "national_draws": f"{MODELS}/national_draws.csv",
+    "claim_records": f"{INTERIM}/claim_records.csv",
+}
+
+
+def scenario_monte_carlo(name):
+    """One scenario's Monte Carlo settings as one param, for a chapter that recomputes it
+    (online_csa.sensitivity.try_assumptions); the same values run_sensitivity's params give."""
+    scenario = SCENARIOS[name]
+    return {
+        "assumptions": scenario.assumptions,
+        "draws": scenario.monte_carlo["draws"],
+        "seed": scenario.monte_carlo["seed"],
+        "correlations": scenario.monte_carlo["correlations"],
+        "series": config["sensitivity"]["series"],
+        "geography": config["sensitivity"]["geography"],
+        "s15a_first_year": config["sensitivity"]["s15a_first_year"],
+        "s15a_counts": config["sensitivity"]["s15a_counts"],
+        "trend_claims": TREND_CLAIMS,
+    }
+
 
 rule run_sensitivity:
     """Adjust the headline metrics for recording, flagging, reporting and non-response under one scenario; find tipping points."""
     input:
         code=code("workflow/scripts/run_sensitivity.py"),
-        national_estimates=f"{TABLES}/national_estimates.csv",
-        national_draws=f"{MODELS}/national_draws.csv",
-        claim_records=f"{INTERIM}/claim_records.csv",
+        **MONTE_CARLO_INPUTS,
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
     output:
         sensitivity=report(
