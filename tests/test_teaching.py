@@ -17,7 +17,7 @@ from online_csa.sensitivity.monte_carlo import REQUIRED, run_sensitivity
 from online_csa.sensitivity.distributions import parse_assumptions
 from online_csa.sensitivity.recorded_totals import RecordedTotals
 from online_csa.sensitivity.trend_claims import Threshold, TrendClaim
-from online_csa.sensitivity.try_assumptions import (MonteCarloSetting, matches_stored, per_year, recompute,
+from online_csa.sensitivity.try_assumptions import (MonteCarloSetting, beside, matches_stored, per_year, recompute,
                                                     with_changes)
 
 SPECS = {"flag_completeness": {"dist": "uniform", "low": 0.5, "high": 1.0},
@@ -140,3 +140,14 @@ def test_a_notebook_by_hand_warns_when_the_configuration_changed_after_the_last_
     os.utime(scenario, (past + 200, past + 200))
     with pytest.warns(StaleResultsWarning, match="config/scenarios/synthetic.yaml changed after the last"):
         job_from_file("notebook_synthetic", tmp_path)
+
+
+def test_beside_puts_the_tried_numbers_next_to_the_runs():
+    setting = synthetic_setting(draws=1000)
+    halved = {"flag_completeness_ratio_per_year": {"dist": "fixed", "value": 0.5}}
+    metrics, support = beside(recompute(setting), recompute(with_changes(setting, halved)))
+    row = metrics.set_index("metric").loc["recorded ratio 2018/19 vs 2015/16"]
+    assert row["tried_over_as_run"] == 1.0 and row["median_tried"] == row["median_as_run"]
+    assert metrics.set_index("metric").loc[RATIO, "tried_over_as_run"] < 0.5
+    assert list(support["threshold_meaning"]) == ["any rise", "doubling"]
+    assert (support["share_holding_adjusted_tried"] <= support["share_holding_adjusted_as_run"]).all()

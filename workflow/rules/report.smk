@@ -113,6 +113,7 @@ rule notebook_sensitivity:
         **MONTE_CARLO_INPUTS,
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
+        claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
         tornado_png=f"{FIGURES}/tornado.png",
         tipping_png=f"{FIGURES}/tipping_curves.png",

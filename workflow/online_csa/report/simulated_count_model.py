@@ -155,8 +155,10 @@ def pearson_residuals(fit: CountModelFit, frame: pd.DataFrame) -> pd.DataFrame:
                          "pearson_residual": residual})
 
 
-def plot_residuals(residuals: pd.DataFrame, path) -> None:
-    """Pearson residuals against the fitted mean (log scale), with the lines at 0 and +-2."""
+def plot_residuals(residuals: pd.DataFrame) -> bytes:
+    """Pearson residuals against the fitted mean (log scale), with the lines at 0 and +-2: a PNG."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -170,8 +172,10 @@ def plot_residuals(residuals: pd.DataFrame, path) -> None:
     ax.set_xlabel("fitted mean (synthetic data)")
     ax.set_ylabel("Pearson residual")
     fig.subplots_adjust(left=0.12, right=0.98, bottom=0.17, top=0.95)
-    fig.savefig(path, metadata={"Software": None})
+    png = io.BytesIO()
+    fig.savefig(png, format="png", metadata={"Software": None})
     plt.close(fig)
+    return png.getvalue()
 
 
 def draws_given_total(means: np.ndarray, alpha: float, total: int, draws: int = 5_000,

@@ -119,3 +119,16 @@ def matches_stored(recomputed: Recomputed, stored_sensitivity: pd.DataFrame, rel
              for c in ("median", "lower_90", "upper_90")]
     both["matches"] = np.logical_and.reduce(close)
     return both.reset_index()
+
+
+def beside(as_run: Recomputed, tried: Recomputed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tried setting's metrics and claim support beside the run's: each metric's median as
+    run, as tried (with its 90% interval) and their ratio; each claim's share of draws holding."""
+    metrics = as_run.metrics.set_index("metric")[["median"]].rename(columns={"median": "median_as_run"}).join(
+        tried.metrics.set_index("metric").rename(columns=lambda c: f"{c}_tried"))
+    metrics["tried_over_as_run"] = metrics["median_tried"] / metrics["median_as_run"]
+    keys = ["claim_id", "threshold", "threshold_meaning"]
+    support = as_run.claim_support[keys + ["share_holding_adjusted"]].merge(
+        tried.claim_support[keys + ["share_holding_recorded", "share_holding_adjusted"]], on=keys,
+        suffixes=("_as_run", "_tried"))
+    return metrics.reset_index(), support
