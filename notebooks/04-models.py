@@ -161,13 +161,13 @@ if cells is not None and cells["scored"]:
 
 # %% [markdown]
 # **The offset.** The logarithm of the child population enters the linear predictor with its
-# coefficient fixed at one, so the model is a model of the *rate* per child: exp(b0) is the
-# average force's offences per child in the centre year, and a force with twice the children has
+# coefficient fixed at one, so the model is a model of the *rate* per child: the exponential of
+# the intercept is the average force's offences per child in the centre year, and a force with twice the children has
 # twice the expected count at the same rate. The year and force effects then say how rates, not
 # counts, differ.
 #
 # **Why two estimates of alpha differ.** The overdispersion alpha says how much more the counts
-# vary than a Poisson count would: the variance is mu + alpha mu^2. The mixed model estimates it
+# vary than a Poisson count would: the variance is mu + alpha mu², not mu. The mixed model estimates it
 # together with the spreads of the force and year effects, from the marginal likelihood. The
 # previous method (fixed effects, one dummy per force) and the interrupted time series below
 # estimate it by `models.alpha_method`: by maximum likelihood, or so that the Pearson statistic
@@ -286,7 +286,8 @@ md(f"For {focus} the multiplier ranges from **{constrained['multiplier'].min():.
    f"**{constrained['multiplier'].max():.2f}** in the years a published total constrains; other years draw "
    f"it from the spread across years. The importance weights behind the draws leave an effective sample size of "
    f"{shown['effective_sample_size'].iloc[0]:,.0f} of {shown['draws'].iloc[0]:,} draws.")
-table(selection, ["series", "fiscal_year", "constrained", "multiplier", "lower_90", "upper_90", "basis"])
+table(shown, ["fiscal_year", "constrained", "multiplier", "lower_90", "upper_90", "basis"],
+      caption=f"{focus}; every series is in {results_path(inp.selection)}")
 
 # %% [markdown]
 # ### What the models leave out, and why

@@ -327,5 +327,9 @@ md(f"""* The **level** of offending depends on the reporting rate above all; the
 #   By what factor does the adjusted ratio's median move between the two, and why exactly that
 #   factor, though the other assumptions are still drawn? (Each assumption has its own stream of
 #   random numbers.)
-# * Set `include_s15a = False`. Which metrics lose their value, and why (hint: which years have a
-#   published s.15A count)? How far does the recorded ratio fall?
+# * Take the s.15A offences out of the flagged series:
+#   ```python
+#   include_s15a = False
+#   ```
+#   Which metrics lose their value, and why (hint: which years have a published s.15A count)? How
+#   far does the recorded ratio fall?

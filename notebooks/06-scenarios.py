@@ -144,10 +144,13 @@ table(mine_support.rename(columns={"share_holding_adjusted_as_run": "share_holdi
 # %% [markdown]
 # ## Exercises
 #
-# * Which single assumption makes the difference between `nspcc_reading` and the baseline? Start
+# * Which assumption makes most of the difference between `nspcc_reading` and the baseline? Start
 #   from `nspcc_reading` in the *Try it* cell and put back one baseline assumption at a time,
-#   copying its distribution from the baseline's `assumptions.csv`; watch the share of draws in
-#   which the doubling holds.
+#   ```python
+#   start_from = "nspcc_reading"
+#   changes = {"flag_completeness_ratio_per_year": settings["baseline"].specs["flag_completeness_ratio_per_year"]}
+#   ```
+#   and watch the share of draws in which the doubling holds.
 # * Write the scenario "reporting to police became more likely each year": the earlier year's
 #   reporting rate at most four-fifths of the later year's over the comparison's span,
 #   ```python

@@ -151,3 +151,82 @@ def test_beside_puts_the_tried_numbers_next_to_the_runs():
     assert metrics.set_index("metric").loc[RATIO, "tried_over_as_run"] < 0.5
     assert list(support["threshold_meaning"]) == ["any rise", "doubling"]
     assert (support["share_holding_adjusted_tried"] <= support["share_holding_adjusted_as_run"]).all()
+
+
+# --- on the real run: each chapter executes by hand, and its "try it" cell moves the numbers as the arithmetic says
+
+
+def executed(root, notebook: str, edits: dict[str, str] | None = None):
+    """A chapter executed by hand against the run in `root`, its "try it" cell edited first."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = root / "notebooks" / notebook
+    nb = nbformat.read(path, as_version=4)
+    if edits:
+        cell = next(c for c in nb.cells if "try_it" in c.metadata.get("tags", []))
+        for old, new in edits.items():
+            assert old in cell.source, old
+            cell.source = cell.source.replace(old, new)
+    env_before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(root / "workflow")
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if env_before is None:
+            os.environ.pop("PYTHONPATH")
+        else:
+            os.environ["PYTHONPATH"] = env_before
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors[0]["evalue"] if errors else ""
+    return nb
+
+
+def shown_table(nb, caption_start: str) -> pd.DataFrame:
+    """A table a chapter displayed, by the start of its caption, from the data the PDF is made from."""
+    from online_csa.report.narrative import TABLE_MIMETYPE
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(TABLE_MIMETYPE)
+            if data and data["caption"].startswith(caption_start):
+                frame = pd.DataFrame(data["rows"], columns=data["columns"])
+                for column in frame.columns:
+                    numbers = pd.to_numeric(frame[column], errors="coerce")
+                    if numbers.notna().all():
+                        frame[column] = numbers
+                return frame
+    raise AssertionError(f"no table captioned {caption_start!r}")
+
+
+def check_the_try_it_cells(root):
+    """05: fixing the flag-completeness ratio, then halving the earlier year's completeness against
+    the later year's, multiplies the doubling's adjusted ratio by exactly 0.5 (the other assumptions
+    still drawn from their own streams) and leaves the recorded ratio alone. 06: starting from a
+    scenario with no change gives that scenario's stored claim support."""
+    change = 'changes = {"flag_completeness_ratio_per_year": {"dist": "fixed", "value": %s},'
+    tried = {}
+    for name, value in (("fixed", "0.95"), ("halved", "0.95 * per_year(0.5, span)")):
+        nb = executed(root, "05-sensitivity.ipynb", {"changes = {": change % value})
+        tried[name] = shown_table(nb, "Headline metrics as the pipeline ran them").set_index("metric")
+    ratio, recorded = "adjusted ratio 2018/19 vs 2015/16", "recorded ratio 2018/19 vs 2015/16"
+    assert tried["halved"].loc[ratio, "median_tried"] == pytest.approx(0.5 * tried["fixed"].loc[ratio, "median_tried"],
+                                                                     rel=1e-5)  # six significant figures shown
+    assert tried["halved"].loc[recorded, "median_tried"] == tried["fixed"].loc[recorded, "median_tried"]
+    stored = pd.read_csv(root / "results/scenarios/baseline/sensitivity.csv")
+    stored = stored[stored["variant"] == "all assumptions drawn"].set_index("metric")
+    assert tried["fixed"].loc[ratio, "median_as_run"] == pytest.approx(stored.loc[ratio, "median"], rel=1e-5)
+
+    nb = executed(root, "06-scenarios.ipynb", {'start_from = "baseline"': 'start_from = "nspcc_reading"'})
+    mine = shown_table(nb, "Share of draws in which each claim holds").set_index(["claim_id", "threshold"])
+    scenario = pd.read_csv(root / "results/tables/scenario_claim_support.csv")
+    scenario = scenario[scenario["scenario"] == "nspcc_reading"].set_index(["claim_id", "threshold"])
+    assert len(mine) == len(scenario) > 0
+    for key, row in scenario.iterrows():
+        assert mine.loc[key, "share_holding_adjusted_tried"] == pytest.approx(row["share_holding_adjusted"], abs=1e-9)
+
+
+@pytest.mark.pipeline
+def test_each_try_it_cell_moves_the_numbers_as_the_arithmetic_says(pipeline_run):
+    check_the_try_it_cells(pipeline_run)

@@ -109,8 +109,8 @@ rule notebook_models:
 rule notebook_sensitivity:
     """Chapter 05 (baseline scenario): the adjusted metrics, the tornado and the tipping points."""
     input:
-        code=code("notebooks/05-sensitivity.py"),
         **MONTE_CARLO_INPUTS,
+        code=code("notebooks/05-sensitivity.py"),
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
         claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
@@ -132,8 +132,8 @@ rule notebook_sensitivity:
 rule notebook_scenarios:
     """Chapter 06: the named scenarios side by side on the headline metrics and claims."""
     input:
-        code=code("notebooks/06-scenarios.py"),
         **MONTE_CARLO_INPUTS,
+        code=code("notebooks/06-scenarios.py"),
         comparison=f"{TABLES}/scenario_comparison.csv",
         claim_support=f"{TABLES}/scenario_claim_support.csv",
         comparison_png=f"{FIGURES}/scenario_comparison.png",

@@ -21,28 +21,11 @@ MONTE_CARLO_INPUTS = {
 }
 
 
-def scenario_monte_carlo(name):
-    """One scenario's Monte Carlo settings as one param, for a chapter that recomputes it
-    (online_csa.sensitivity.try_assumptions); the same values run_sensitivity's params give."""
-    scenario = SCENARIOS[name]
-    return {
-        "assumptions": scenario.assumptions,
-        "draws": scenario.monte_carlo["draws"],
-        "seed": scenario.monte_carlo["seed"],
-        "correlations": scenario.monte_carlo["correlations"],
-        "series": config["sensitivity"]["series"],
-        "geography": config["sensitivity"]["geography"],
-        "s15a_first_year": config["sensitivity"]["s15a_first_year"],
-        "s15a_counts": config["sensitivity"]["s15a_counts"],
-        "trend_claims": TREND_CLAIMS,
-    }
-
-
 rule run_sensitivity:
     """Adjust the headline metrics for recording, flagging, reporting and non-response under one scenario; find tipping points."""
     input:
-        code=code("workflow/scripts/run_sensitivity.py"),
         **MONTE_CARLO_INPUTS,
+        code=code("workflow/scripts/run_sensitivity.py"),
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
     output:
         sensitivity=report(
