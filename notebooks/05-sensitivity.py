@@ -136,8 +136,8 @@ md(f"Recorded, the imputed totals rise by a factor of **{recorded.loc[recorded_m
    f"**{iceberg['median']:.0f}** offences (90% interval {iceberg['lower_90']:.0f} to {iceberg['upper_90']:.0f}).")
 totals = joint[joint.index.str.startswith("recorded total")]
 fixed = totals[totals["lower_90"] == totals["upper_90"]]
-pinned = national[(national["series"] == par.monte_carlo["series"]) & (national["geography"] == par.monte_carlo["geography"])
-                  & national["pinned_by_totals"]].set_index("fiscal_year")
+modelled = (national["series"] == par.monte_carlo["series"]) & (national["geography"] == par.monte_carlo["geography"])
+pinned = national[modelled & national["pinned_by_totals"]].set_index("fiscal_year")
 for metric, row in fixed.iterrows():
     year = metric.removeprefix("recorded total ")
     assert year in pinned.index, f"{metric} has no spread, but no published total pins {year}"
@@ -197,8 +197,8 @@ doubling = tried_support[(tried_support["claim_id"] == first.claim_id)
 md(f"Tried: {', '.join(changes) or 'no assumption changed'}; s.15A {'counted' if include_s15a else 'removed'}; "
    f"{n(draws)} draws. \"{first.description}\": the adjusted ratio's median is "
    f"**{tried_metrics.set_index('metric').loc[ratio_metric, 'median_tried']:.3f}**, and the doubling holds in "
-   f"**{pct(doubling['share_holding_adjusted_tried'], 1)}** of draws ({pct(doubling['share_holding_adjusted_as_run'], 1)} "
-   "as run).")
+   f"**{pct(doubling['share_holding_adjusted_tried'], 1)}** of draws "
+   f"({pct(doubling['share_holding_adjusted_as_run'], 1)} as run).")
 
 # %% [markdown]
 # ## Which assumption matters most (tornado)

@@ -110,7 +110,8 @@ def job_from_file(rule: str, root: Path, jobs_file: Path = NOTEBOOK_JOBS) -> Sim
     if changed:
         warnings.warn(f"{', '.join(changed)} changed after the last pipeline run: this notebook shows that run's "
                       "results. Rerun the pipeline (`.venv/bin/snakemake`, from the project root) to see the "
-                      "change.", StaleResultsWarning, stacklevel=2)
+                      "change; if it has nothing to do, the change reaches no result.", StaleResultsWarning,
+                      stacklevel=2)
     if rule not in jobs:
         raise KeyError(f"{root / jobs_file} has no job {rule!r} (it has {', '.join(sorted(jobs))})")
     absolute = lambda path: str(root / path)  # noqa: E731
