@@ -257,3 +257,28 @@ def test_the_doubling_threshold_has_one_definition_shared_by_both_stages():
     moved = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
     assert moved[0]["thresholds"][1]["ratio"] == 1.9
     assert config["sensitivity"]["trend_claims"][0]["thresholds"][1] == doubling  # the config itself is untouched
+
+
+def test_a_configuration_that_passed_the_schema_is_not_checked_again_and_a_failing_one_always_is(tmp_path,
+                                                                                                 monkeypatch):
+    from online_csa.configuration import validation
+
+    checked = []
+    real = validation._schema_errors
+    monkeypatch.setattr(validation, "_schema_errors", lambda config, schema: checked.append(1) or real(config, schema))
+    monkeypatch.chdir(tmp_path)
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    check_config(copy.deepcopy(config), SCHEMA_PATH)  # no .snakemake/ here: nothing remembered
+    check_config(copy.deepcopy(config), SCHEMA_PATH)
+    assert len(checked) == 2
+    (tmp_path / ".snakemake").mkdir()
+    first = check_config(copy.deepcopy(config), SCHEMA_PATH)
+    assert check_config(copy.deepcopy(config), SCHEMA_PATH) == first
+    assert len(checked) == 3  # the second start of the same configuration skipped the schema
+    config["monte_carlo"]["draws"] = "many"
+    with pytest.raises(ConfigError, match="monte_carlo.draws: 'many' is not of type 'integer'"):
+        check_config(copy.deepcopy(config), SCHEMA_PATH)
+    with pytest.raises(ConfigError, match="monte_carlo.draws"):
+        check_config(copy.deepcopy(config), SCHEMA_PATH)
+    assert len(checked) == 5
+    assert len(list((tmp_path / ".snakemake/online_csa/valid_configs").iterdir())) == 1

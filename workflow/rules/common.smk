@@ -24,9 +24,9 @@ wildcard_constraints:
     scenario="[a-z][a-z0-9_]*",
 
 
-def code(entry):
+def code(*entries):
     """The package modules a rule's script or notebook (its paired .py) imports, as inputs."""
-    return package_files(entry, "workflow/online_csa")
+    return sorted({path for entry in entries for path in package_files(entry, "workflow/online_csa")})
 
 
 def scenario_monte_carlo(name):

@@ -1,6 +1,8 @@
-# Notebooks are the report's chapters. Each is executed by Snakemake's notebook: directive
-# with the real inputs; the executed copy (with outputs) is the rule's output, and
-# render_report stitches the chapters into one self-contained HTML file.
+# Notebooks are the report's chapters. Each is executed with the real inputs by
+# scripts/execute_notebook.py, in the job's own process (no Jupyter kernel, no papermill: the
+# start-up of both cost more than most chapters' work); the notebook gets its `snakemake`
+# object as under the notebook: directive. The executed copy (with outputs) is the rule's
+# output, and render_report stitches the chapters into one self-contained HTML file.
 
 NOTEBOOKS = "results/notebooks"
 CHAPTERS = [
@@ -17,7 +19,8 @@ CHAPTERS = [
 rule notebook_data_and_provenance:
     """Chapter 01 of the report: the source ledger, its registry and the checksum of every raw file."""
     input:
-        code=code("notebooks/01-data-and-provenance.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/01-data-and-provenance.py"),
+        chapter="notebooks/01-data-and-provenance.ipynb",
         registry=config["raw_data"]["registry"],
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
@@ -25,17 +28,18 @@ rule notebook_data_and_provenance:
     output:
         notebook=f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
+        f"{LOGS}/notebook_data_and_provenance.log",
     conda:
         ENV
-    notebook:
-        "../../notebooks/01-data-and-provenance.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_cleaning:
     """Chapter 02: how every ledger row was routed, the panel's coverage, the rejected rows and the rates."""
     input:
-        code=code("notebooks/02-cleaning.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/02-cleaning.py"),
+        chapter="notebooks/02-cleaning.ipynb",
         panel=f"{TABLES}/panel.csv",
         rejected=f"{TABLES}/rejected.csv",
         routing=f"{TABLES}/ledger_routing.csv",
@@ -44,37 +48,39 @@ rule notebook_cleaning:
     output:
         notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
+        f"{LOGS}/notebook_cleaning.log",
     conda:
         ENV
     params:
         vintage_rule=config["cleaning"]["vintage_rule"],
         first_fiscal_year=config["cleaning"]["first_fiscal_year"],
-    notebook:
-        "../../notebooks/02-cleaning.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_claims:
     """Chapter 03: each published figure and headline claim with its verdict and basis."""
     input:
-        code=code("notebooks/03-claims.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/03-claims.py"),
+        chapter="notebooks/03-claims.ipynb",
         claims=f"{TABLES}/claims.csv",
         verdicts_png=f"{FIGURES}/claim_verdicts.png",
         national_png=f"{FIGURES}/national_series.png",
     output:
         notebook=f"{NOTEBOOKS}/03-claims.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/03-claims.ipynb",
+        f"{LOGS}/notebook_claims.log",
     conda:
         ENV
-    notebook:
-        "../../notebooks/03-claims.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_models:
     """Chapter 04: the count model, the imputed force-years and totals, calibration, flagged share, breaks."""
     input:
-        code=code("notebooks/04-models.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/04-models.py"),
+        chapter="notebooks/04-models.ipynb",
         coefficients=f"{TABLES}/count_model_coefficients.csv",
         panel_values_used=f"{TABLES}/panel_values_used_by_models.csv",
         national_estimates=f"{TABLES}/national_estimates.csv",
@@ -94,7 +100,7 @@ rule notebook_models:
     output:
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/04-models.ipynb",
+        f"{LOGS}/notebook_models.log",
     conda:
         ENV
     params:
@@ -102,15 +108,16 @@ rule notebook_models:
         geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
-    notebook:
-        "../../notebooks/04-models.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_sensitivity:
     """Chapter 05 (baseline scenario): the adjusted metrics, the tornado and the tipping points."""
     input:
         **MONTE_CARLO_INPUTS,
-        code=code("notebooks/05-sensitivity.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/05-sensitivity.py"),
+        chapter="notebooks/05-sensitivity.ipynb",
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
         claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
@@ -120,40 +127,42 @@ rule notebook_sensitivity:
     output:
         notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
+        f"{LOGS}/notebook_sensitivity.log",
     conda:
         ENV
     params:
         monte_carlo=scenario_monte_carlo(BASELINE),
-    notebook:
-        "../../notebooks/05-sensitivity.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_scenarios:
     """Chapter 06: the named scenarios side by side on the headline metrics and claims."""
     input:
         **MONTE_CARLO_INPUTS,
-        code=code("notebooks/06-scenarios.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/06-scenarios.py"),
+        chapter="notebooks/06-scenarios.ipynb",
         comparison=f"{TABLES}/scenario_comparison.csv",
         claim_support=f"{TABLES}/scenario_claim_support.csv",
         comparison_png=f"{FIGURES}/scenario_comparison.png",
     output:
         notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
+        f"{LOGS}/notebook_scenarios.log",
     conda:
         ENV
     params:
         scenarios=[s.summary() for s in SCENARIOS.values()],
         monte_carlo={name: scenario_monte_carlo(name) for name in SCENARIOS},
-    notebook:
-        "../../notebooks/06-scenarios.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_provenance:
     """Appendix: the configuration, seeds, source checksums and package versions of this run."""
     input:
-        code=code("notebooks/07-provenance.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/07-provenance.py"),
+        chapter="notebooks/07-provenance.ipynb",
         panel=f"{TABLES}/panel.csv",
         claims=f"{TABLES}/claims.csv",
         checksums=f"{TABLES}/raw_data_checksums.csv",
@@ -162,7 +171,7 @@ rule notebook_provenance:
     output:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
+        f"{LOGS}/notebook_provenance.log",
     conda:
         ENV
     params:
@@ -171,8 +180,8 @@ rule notebook_provenance:
             {"name": s.name, "seed": s.monte_carlo["seed"], "draws": s.monte_carlo["draws"]}
             for s in SCENARIOS.values()
         ],
-    notebook:
-        "../../notebooks/07-provenance.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule render_report:

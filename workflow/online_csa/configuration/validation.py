@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 from pathlib import Path
 
 import yaml
@@ -181,7 +182,32 @@ def _import_jsonschema():
     return import_without("jsonschema", _FORMAT_CHECK_LIBRARIES)
 
 
+# Where a configuration that passed the schema is remembered, when Snakemake's folder exists in the working
+# directory: Snakemake checks the configuration and every scenario at each start, dry runs included, and most
+# starts check exactly what the last one did. A marker's name is a hash of the configuration and the schema as
+# Python writes them (so 1, 1.0, True and "1", or a list and a tuple, differ); only a pass is remembered.
+VALID_CONFIG_MARKERS = Path(".snakemake/online_csa/valid_configs")
+
+
+def _validity_marker(config, schema: dict) -> Path | None:
+    if not VALID_CONFIG_MARKERS.parent.parent.is_dir():
+        return None
+    return VALID_CONFIG_MARKERS / hashlib.sha256(repr((config, schema)).encode()).hexdigest()
+
+
 def schema_errors(config: dict, schema: dict) -> list[str]:
+    """Every way `config` breaks the JSON schema, one line each naming the key."""
+    marker = _validity_marker(config, schema)
+    if marker is not None and marker.exists():
+        return []
+    messages = _schema_errors(config, schema)
+    if marker is not None and not messages:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    return messages
+
+
+def _schema_errors(config: dict, schema: dict) -> list[str]:
     jsonschema = _import_jsonschema()
     validator = jsonschema.Draft202012Validator(schema)
     messages = []

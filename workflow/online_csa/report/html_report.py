@@ -5,7 +5,6 @@ import html
 import re
 
 import nbformat
-from nbconvert import HTMLExporter
 
 INJECTED_TAG = "snakemake-job-properties"
 EXTRA_CSS = """
@@ -47,6 +46,8 @@ def _toc(body: str) -> str:
 
 
 def render_html(chapter_paths: list[str], title: str) -> str:
+    from nbconvert import HTMLExporter  # here, not at the top: the PDF job uses this module but not nbconvert
+
     chapters = [nbformat.read(path, as_version=4) for path in chapter_paths]
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
