@@ -16,6 +16,10 @@
 # commands give the same tables, byte for byte. Then every value in the panel and every claim,
 # traced to the ledger records and the addresses of the sources that printed them (the same
 # information is in `results/tables/panel.csv`, `claims.csv` and `ledger_routing.csv`).
+#
+# **What you can change.** Nothing: this appendix records the run. Any change to the
+# configuration, a scenario or the data shows here after a rerun: from the project root,
+# `.venv/bin/snakemake notebook_provenance describe_jobs`.
 
 # %%
 import pandas as pd

@@ -27,3 +27,21 @@ wildcard_constraints:
 def code(*entries):
     """The package modules a rule's script or notebook (its paired .py) imports, as inputs."""
     return sorted({path for entry in entries for path in package_files(entry, "workflow/online_csa")})
+
+
+def scenario_monte_carlo(name):
+    """One scenario's Monte Carlo settings as one param, for a chapter that recomputes it
+    (online_csa.sensitivity.try_assumptions); the same values run_sensitivity's params give. TREND_CLAIMS is
+    defined in sensitivity.smk."""
+    scenario = SCENARIOS[name]
+    return {
+        "assumptions": scenario.assumptions,
+        "draws": scenario.monte_carlo["draws"],
+        "seed": scenario.monte_carlo["seed"],
+        "correlations": scenario.monte_carlo["correlations"],
+        "series": config["sensitivity"]["series"],
+        "geography": config["sensitivity"]["geography"],
+        "s15a_first_year": config["sensitivity"]["s15a_first_year"],
+        "s15a_counts": config["sensitivity"]["s15a_counts"],
+        "trend_claims": TREND_CLAIMS,
+    }

@@ -117,10 +117,12 @@ rule notebook_models:
 rule notebook_sensitivity:
     """Chapter 05 (baseline scenario): the adjusted metrics, the tornado and the tipping points."""
     input:
+        **MONTE_CARLO_INPUTS,
         code=code("workflow/scripts/execute_notebook.py", "notebooks/05-sensitivity.py"),
         chapter="notebooks/05-sensitivity.ipynb",
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
+        claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
         tornado_png=f"{FIGURES}/tornado.png",
         tipping_png=f"{FIGURES}/tipping_curves.png",
@@ -131,10 +133,7 @@ rule notebook_sensitivity:
     conda:
         ENV
     params:
-        draws=SCENARIOS[BASELINE].monte_carlo["draws"],
-        seed=SCENARIOS[BASELINE].monte_carlo["seed"],
-        include_s15a=SCENARIOS[BASELINE].assumptions["include_s15a"],
-        trend_claims=config["sensitivity"]["trend_claims"],
+        monte_carlo=scenario_monte_carlo(BASELINE),
     script:
         "../scripts/execute_notebook.py"
 
@@ -142,6 +141,7 @@ rule notebook_sensitivity:
 rule notebook_scenarios:
     """Chapter 06: the named scenarios side by side on the headline metrics and claims."""
     input:
+        **MONTE_CARLO_INPUTS,
         code=code("workflow/scripts/execute_notebook.py", "notebooks/06-scenarios.py"),
         chapter="notebooks/06-scenarios.ipynb",
         comparison=f"{TABLES}/scenario_comparison.csv",
@@ -155,7 +155,7 @@ rule notebook_scenarios:
         ENV
     params:
         scenarios=[s.summary() for s in SCENARIOS.values()],
-        trend_claims=config["sensitivity"]["trend_claims"],
+        monte_carlo={name: scenario_monte_carlo(name) for name in SCENARIOS},
     script:
         "../scripts/execute_notebook.py"
 

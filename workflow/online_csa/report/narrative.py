@@ -57,8 +57,20 @@ def table_data(frame: pd.DataFrame, caption: str = "", left_out: int = 0) -> dic
             "caption": caption, "left_out": int(left_out)}
 
 
-def figure(path: str) -> None:
-    display(Image(filename=str(path)))
+def results_path(path) -> str:
+    """A pipeline file as the project names it (`results/...`), whether the job gives it relative
+    (under Snakemake) or absolute (a notebook run by hand)."""
+    text = str(path).replace("\\", "/")
+    at = text.rfind("/results/")
+    return text[at + 1:] if at >= 0 else text
+
+
+def figure(path_or_png) -> None:
+    """A figure from its file, or from PNG bytes drawn in the notebook."""
+    if isinstance(path_or_png, bytes):
+        display(Image(data=path_or_png, format="png"))
+    else:
+        display(Image(filename=str(path_or_png)))
 
 
 def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:
