@@ -36,6 +36,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/run_record.smk"
 include: "workflow/rules/raw_data.smk"
 include: "workflow/rules/cleaning.smk"
 include: "workflow/rules/claims.smk"
@@ -50,6 +51,8 @@ include: "workflow/rules/jobs.smk"
 # queue and a job's start-up would only slow down.
 localrules:
     describe_jobs,
+    record_configuration,
+    stamp_run,
     plot_cleaning_figures,
     plot_claim_figures,
     plot_model_figures,

@@ -159,18 +159,16 @@ rule notebook_provenance:
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
         national_figures=config["raw_data"]["national_figures"],
+        registry=config["raw_data"]["registry"],
+        under_recording_parameters=config["raw_data"]["under_recording_parameters"],
+        effective_config=rules.record_configuration.output.config,
+        effective_scenarios=rules.record_configuration.output.scenarios,
     output:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     log:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     conda:
         ENV
-    params:
-        config=config,
-        scenarios=[
-            {"name": s.name, "seed": s.monte_carlo["seed"], "draws": s.monte_carlo["draws"]}
-            for s in SCENARIOS.values()
-        ],
     notebook:
         "../../notebooks/07-provenance.ipynb"
 
@@ -180,6 +178,8 @@ rule render_report:
     input:
         code=code("workflow/scripts/render_report.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        stamp=rules.stamp_run.output.stamp,
+        config_changes=rules.record_configuration.output.changes,
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="7. Report"),
     log:
@@ -197,6 +197,8 @@ rule render_pdf:
     input:
         code=code("workflow/scripts/render_pdf.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        stamp=rules.stamp_run.output.stamp,
+        config_changes=rules.record_configuration.output.changes,
     output:
         pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="7. Report"),
     log:

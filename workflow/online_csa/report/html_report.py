@@ -46,13 +46,20 @@ def _toc(body: str) -> str:
     return f'<nav class="toc"><strong>Contents</strong><ul>{items}</ul></nav>'
 
 
-def render_html(chapter_paths: list[str], title: str) -> str:
+def render_html(chapter_paths: list[str], title: str, front: str = "", back: str = "") -> str:
+    """The report; `front` and `back` are markdown shown before the first chapter and after the last
+    (the run stamp and the configuration changes: report/run_stamp.py)."""
     chapters = [nbformat.read(path, as_version=4) for path in chapter_paths]
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(combine(chapters), resources={"metadata": {"name": title}})
+    notebook = combine(chapters)
+    if front:
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(front, id="front-matter"))
+    if back:
+        notebook.cells.append(nbformat.v4.new_markdown_cell(back, id="back-matter"))
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     body = body.replace("</head>", EXTRA_CSS + "</head>", 1)
     heading = f"<h1 class='report-title'>{html.escape(title)}</h1>"
     return re.sub(r"(<main>|<body[^>]*>)", lambda m: m.group(1) + heading + _toc(body), body, count=1)
