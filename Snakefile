@@ -36,7 +36,6 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/run_record.smk"
 include: "workflow/rules/raw_data.smk"
 include: "workflow/rules/cleaning.smk"
 include: "workflow/rules/claims.smk"
@@ -44,6 +43,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/run_record.smk"
 include: "workflow/rules/jobs.smk"
 
 

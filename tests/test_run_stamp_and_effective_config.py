@@ -11,14 +11,14 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from online_csa.configuration.effective import (EFFECTIVE_CONFIG, EFFECTIVE_SCENARIOS, config_hash,
+from online_csa.configuration.effective import (EFFECTIVE_CONFIG, EFFECTIVE_SCENARIOS, config_changes, config_hash,
                                                 grouped_differences, stale_results_error)
 from online_csa.configuration.scenarios import load_scenarios
 from online_csa.configuration.validation import ConfigError, check_config, read_yaml
 from online_csa.report.data_availability import data_availability_markdown
 from online_csa.report.html_report import render_html
 from online_csa.report.pdf_report import report_markup
-from online_csa.report.run_stamp import (NOT_A_CHECKOUT, config_changes, front_page_markdown, git_state,
+from online_csa.report.run_stamp import (NOT_A_CHECKOUT, front_page_markdown, git_state,
                                          packages_markdown, pinned_packages, run_stamp)
 
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"

@@ -161,8 +161,8 @@ rule notebook_provenance:
         national_figures=config["raw_data"]["national_figures"],
         registry=config["raw_data"]["registry"],
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
-        effective_config=rules.record_configuration.output.config,
-        effective_scenarios=rules.record_configuration.output.scenarios,
+        effective_config=EFFECTIVE_CONFIG,
+        effective_scenarios=EFFECTIVE_SCENARIOS,
     output:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     log:
@@ -178,8 +178,8 @@ rule render_report:
     input:
         code=code("workflow/scripts/render_report.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
-        stamp=rules.stamp_run.output.stamp,
-        config_changes=rules.record_configuration.output.changes,
+        stamp=f"{RUN}/run_stamp.json",
+        config_changes=f"{RUN}/config_changes.csv",
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="7. Report"),
     log:
@@ -197,8 +197,8 @@ rule render_pdf:
     input:
         code=code("workflow/scripts/render_pdf.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
-        stamp=rules.stamp_run.output.stamp,
-        config_changes=rules.record_configuration.output.changes,
+        stamp=f"{RUN}/run_stamp.json",
+        config_changes=f"{RUN}/config_changes.csv",
     output:
         pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="7. Report"),
     log:

@@ -4,21 +4,15 @@
 # configuration reruns them; the Snakefile stops a run whose results/ were built with another
 # configuration that Snakemake holds no record of (online_csa.configuration.effective).
 
-from online_csa.configuration.effective import (  # noqa: E402
-    EFFECTIVE_CONFIG,
-    EFFECTIVE_SCENARIOS,
-    check_results_match,
-    config_hash,
-    scenario_definitions,
-)
+from online_csa.configuration.effective import check_results_match, config_hash, scenario_definitions  # noqa: E402
 from online_csa.report.run_stamp import git_state  # noqa: E402
 
-RUN = "results/run"
 SCENARIO_DEFINITIONS = scenario_definitions(SCENARIOS)
 CONFIG_HASH = config_hash(dict(config), SCENARIO_DEFINITIONS)
 GIT = git_state(workflow.basedir)
 
-# Before any job: results/ built with another configuration, without .snakemake/ to say which
+# Before any job (this file is parsed before jobs.smk, and no job starts before parsing ends):
+# results/ built with another configuration, without .snakemake/ to say which
 # outputs are stale, stops here naming the keys. Only the main Snakemake process checks (a cluster
 # job's process starts while the run rewrites results/run/); --forceall rebuilds everything instead.
 # The DAG settings are not known while the workflow is parsed, hence the command line.
@@ -32,9 +26,9 @@ rule record_configuration:
         code=code("workflow/scripts/record_configuration.py"),
         defaults="config/config.yaml",
     output:
-        config=report(EFFECTIVE_CONFIG, caption="../report/effective_config.rst", category="0. This run"),
-        scenarios=report(EFFECTIVE_SCENARIOS, caption="../report/effective_config.rst", category="0. This run"),
-        changes=report(f"{RUN}/config_changes.csv", caption="../report/config_changes.rst", category="0. This run"),
+        config=report(EFFECTIVE_CONFIG, caption="../report/effective_config.rst", category="8. This run"),
+        scenarios=report(EFFECTIVE_SCENARIOS, caption="../report/effective_config.rst", category="8. This run"),
+        changes=report(f"{RUN}/config_changes.csv", caption="../report/config_changes.rst", category="8. This run"),
     log:
         f"{LOGS}/record_configuration.log",
     conda:
@@ -54,7 +48,7 @@ rule stamp_run:
         config=rules.record_configuration.output.config,
         requirements="requirements.txt",
     output:
-        stamp=report(f"{RUN}/run_stamp.json", caption="../report/run_stamp.rst", category="0. This run"),
+        stamp=report(f"{RUN}/run_stamp.json", caption="../report/run_stamp.rst", category="8. This run"),
     log:
         f"{LOGS}/stamp_run.log",
     conda:

@@ -9,9 +9,8 @@ from pathlib import Path  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from online_csa.common.tables import write_table  # noqa: E402
-from online_csa.configuration.effective import to_yaml  # noqa: E402
+from online_csa.configuration.effective import config_changes, to_yaml  # noqa: E402
 from online_csa.configuration.validation import check_config, read_yaml  # noqa: E402
-from online_csa.report.run_stamp import config_changes  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
 Path(out.config).write_text(to_yaml(par.config))

@@ -135,3 +135,28 @@ def check_results_match(config: dict, scenarios: dict, workdir: str | Path = "."
     message = stale_results_error(config, scenarios, workdir, forced)
     if message:
         raise ConfigError(message)
+
+
+def config_changes(effective: dict, defaults: dict, scenarios: dict) -> list[dict]:
+    """Every key whose value differs from config/config.yaml's (both validated), with the
+    scenarios the change altered. An assumption is compared as a whole distribution, without its
+    source and evidence (text, not numbers); a scenario that sets the key itself is not altered."""
+    def numbers_only(config):
+        assumptions = {name: ({k: v for k, v in spec.items() if k not in ("source", "evidence")}
+                              if isinstance(spec, dict) else spec)
+                       for name, spec in config.get("assumptions", {}).items()}
+        return {**config, "assumptions": assumptions}
+
+    rows = []
+    for key, default, value in grouped_differences(numbers_only(defaults), numbers_only(effective)):
+        parts = key.split(".")
+        if parts[0] == "assumptions":
+            altered = [n for n, s in scenarios.items() if parts[1] not in s.get("overrides", [])]
+        elif parts[0] == "monte_carlo":
+            altered = [n for n, s in scenarios.items() if f"monte_carlo.{parts[1]}" not in s.get("overrides", [])]
+        else:
+            altered = None
+        rows.append({"key": key, "default": one_line(default), "this_run": one_line(value),
+                     "scenarios_altered": "; ".join(altered) if altered is not None
+                     else "not a scenario setting: every stage that reads it"})
+    return rows

@@ -1,7 +1,7 @@
 """Which run is this: the commit and whether the tree was dirty, the configuration's hash, the
 installed versions of the pinned packages, and what the configuration changed from
-config/config.yaml. Plain data and markdown, for the reports' first page and the Snakemake
-report bundle.
+config/config.yaml (configuration/effective.py finds it). Plain data and markdown, for the
+reports' first page and the Snakemake report bundle.
 
 The commit is read when the workflow is parsed and reaches only the stamp job (its params), so
 a new commit reruns the stamp and the reports that show it, never a computation.
@@ -14,8 +14,6 @@ import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
-
-from online_csa.configuration.effective import grouped_differences, one_line
 
 NOT_A_CHECKOUT = "none (not a git checkout)"
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)\s*(;[^#]*)?")
@@ -61,31 +59,6 @@ def run_stamp(commit: str, dirty, config_hash: str, packages: list[dict]) -> dic
             "packages": packages}
 
 
-def config_changes(effective: dict, defaults: dict, scenarios: dict) -> list[dict]:
-    """Every key whose value differs from config/config.yaml's (both validated), with the
-    scenarios the change altered. An assumption is compared as a whole distribution, without its
-    source and evidence (text, not numbers); a scenario that sets the key itself is not altered."""
-    def numbers_only(config):
-        assumptions = {name: ({k: v for k, v in spec.items() if k not in ("source", "evidence")}
-                              if isinstance(spec, dict) else spec)
-                       for name, spec in config.get("assumptions", {}).items()}
-        return {**config, "assumptions": assumptions}
-
-    rows = []
-    for key, default, value in grouped_differences(numbers_only(defaults), numbers_only(effective)):
-        parts = key.split(".")
-        if parts[0] == "assumptions":
-            altered = [n for n, s in scenarios.items() if parts[1] not in s.get("overrides", [])]
-        elif parts[0] == "monte_carlo":
-            altered = [n for n, s in scenarios.items() if f"monte_carlo.{parts[1]}" not in s.get("overrides", [])]
-        else:
-            altered = None
-        rows.append({"key": key, "default": one_line(default), "this_run": one_line(value),
-                     "scenarios_altered": "; ".join(altered) if altered is not None
-                     else "not a scenario setting: every stage that reads it"})
-    return rows
-
-
 def _table(columns: list[str], rows: list[list[str]]) -> str:
     def cell(text) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
@@ -95,8 +68,11 @@ def _table(columns: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _dirty(dirty) -> str:
-    return {True: "with uncommitted changes", False: "clean working tree", None: "no git checkout"}[dirty]
+def _commit(stamp: dict) -> str:
+    if stamp["dirty"] is None:
+        return "No git commit (not run from a git checkout)"
+    tree = "with uncommitted changes" if stamp["dirty"] else "clean working tree"
+    return f"Commit `{stamp['commit']}` ({tree})"
 
 
 def stamp_line(stamp: dict) -> str:
@@ -106,7 +82,7 @@ def stamp_line(stamp: dict) -> str:
     off_pin = [p for p in installed if p["installed"] != p["pinned"]]
     named = ", ".join(f"{p['package']} {p['installed']} (pinned {p['pinned']})" for p in off_pin)
     off = f"; **not as pinned**: {named}" if off_pin else ", every one as pinned"
-    return (f"Commit `{stamp['commit']}` ({_dirty(stamp['dirty'])}); configuration hash `{stamp['config_hash']}`; "
+    return (f"{_commit(stamp)}; configuration hash `{stamp['config_hash']}`; "
             f"Python {stamp['python']}; {len(installed)} of the {len(packages)} pinned packages installed{off} "
             "(the list is at the end of the report).")
 
