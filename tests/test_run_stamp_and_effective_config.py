@@ -98,7 +98,8 @@ def synthetic_stamp(dirty=False):
     return run_stamp("0123abcd", dirty, "feedc0ffee", [
         {"package": "synthetic-a", "pinned": "1.0", "installed": "1.0", "marker": ""},
         {"package": "synthetic-b", "pinned": "2.0", "installed": "2.1", "marker": ""},
-        {"package": "synthetic-c", "pinned": "3.0", "installed": "not installed", "marker": 'python_version == "3.12"'}])
+        {"package": "synthetic-c", "pinned": "3.0", "installed": "not installed",
+         "marker": 'python_version == "3.12"'}])
 
 
 def test_the_first_page_names_the_run_and_every_change():
@@ -108,7 +109,8 @@ def test_the_first_page_names_the_run_and_every_change():
     assert "Commit `0123abcd` (with uncommitted changes); configuration hash `feedc0ffee`" in text
     assert "2 of the 3 pinned packages installed; **not as pinned**: synthetic-b 2.1 (pinned 2.0)" in text
     assert "does not use the default configuration" in text
-    assert '| `assumptions.reporting_rate` | {...} | {"dist": "fixed"} | baseline |' in text
+    assert '| assumptions.reporting_rate | {...} | {"dist": "fixed"} | baseline |' in text
+    assert "1 setting differs from" in text
     unchanged = front_page_markdown(synthetic_stamp(), [])
     assert "(clean working tree)" in unchanged and "`config/config.yaml`'s, unchanged" in unchanged
     assert "synthetic-c not installed (pinned 3.0)" in packages_markdown(synthetic_stamp())
@@ -134,7 +136,8 @@ def test_both_reports_carry_the_stamp_first_and_the_packages_last(tmp_path):
 
 def test_pinned_packages_are_read_from_the_lock_and_the_environment(tmp_path):
     lock = tmp_path / "requirements.txt"
-    lock.write_text(f"# synthetic lock\npandas=={pd.__version__}\nsynthetic-not-a-package==1.0 ; python_version < '3'\n")
+    lock.write_text(f"# synthetic lock\npandas=={pd.__version__}\n"
+                    "synthetic-not-a-package==1.0 ; python_version < '3'\n")
     rows = pinned_packages(lock)
     assert rows == [{"package": "pandas", "pinned": pd.__version__, "installed": pd.__version__, "marker": ""},
                     {"package": "synthetic-not-a-package", "pinned": "1.0", "installed": "not installed",

@@ -123,8 +123,8 @@ def stale_results_error(config: dict, scenarios: dict, workdir: str | Path = "."
     if not (config_rows or scenario_rows) or forced or snakemake_has_record(EFFECTIVE_CONFIG, workdir):
         return ""
     lines = describe_differences(config_rows, scenario_rows, "results", "asked for")
-    return ("results/ was built with another configuration, and .snakemake/ holds no record of that run, so Snakemake cannot tell which outputs "
-            "are stale and would keep the old numbers:\n  " + "\n  ".join(lines) + "\n"
+    return ("results/ was built with another configuration, and .snakemake/ holds no record of that run, so "
+            "Snakemake cannot tell which outputs are stale and would keep the old numbers:\n  " + "\n  ".join(lines) + "\n"
             "Either rebuild everything with the configuration asked for (add --forceall), or ask for the "
             f"configuration results/ was built with (--configfile {EFFECTIVE_CONFIG}, with the scenario "
             f"files listed in {EFFECTIVE_SCENARIOS}), or bring .snakemake/ along with results/.")

@@ -91,12 +91,12 @@ def front_page_markdown(stamp: dict, changes: list[dict]) -> str:
     """The first page's notice: which run this is, and every configuration change it carries."""
     parts = ["## This run", "", stamp_line(stamp), ""]
     if changes:
-        parts += [f"**This run does not use the default configuration.** {len(changes)} "
-                  f"setting{'s' if len(changes) > 1 else ''} differ from `config/config.yaml` (given on the "
-                  "command line or in another configuration file); every number that depends on them, the "
-                  "baseline's included, is this run's, not the default's:", "",
+        differ = "settings differ" if len(changes) > 1 else "setting differs"
+        parts += [f"**This run does not use the default configuration.** {len(changes)} {differ} from "
+                  "`config/config.yaml` (given on the command line or in another configuration file); every "
+                  "number that depends on them, the baseline's included, is this run's, not the default's:", "",
                   _table(["key", "config/config.yaml", "this run", "scenarios altered"],
-                         [[f"`{r['key']}`", r["default"], r["this_run"], r["scenarios_altered"]] for r in changes])]
+                         [[r["key"], r["default"], r["this_run"], r["scenarios_altered"]] for r in changes])]
     else:
         parts.append("The configuration is `config/config.yaml`'s, unchanged.")
     return "\n".join(parts) + "\n"
