@@ -13,8 +13,8 @@
 #
 # What this report was built from: the source files and their checksums, the terms on which the
 # data may be reused, the configuration in full, every seed and the versions of the packages that
-# computed it. With these, the same commands give the same tables, byte for byte. Then every value in the panel and every claim,
-# traced to the ledger records and the addresses of the sources that printed them (the same
+# computed it. With these, the same commands give the same tables, byte for byte. Then every
+# value in the panel and every claim, traced to the ledger records and the addresses of the sources that printed them (the same
 # information is in `results/tables/panel.csv`, `claims.csv` and `ledger_routing.csv`).
 
 # %%
