@@ -44,6 +44,7 @@ include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/crate.smk"
+include: "workflow/rules/run_record.smk"
 include: "workflow/rules/jobs.smk"
 
 
@@ -51,6 +52,8 @@ include: "workflow/rules/jobs.smk"
 # queue and a job's start-up would only slow down.
 localrules:
     describe_jobs,
+    record_configuration,
+    stamp_run,
     plot_cleaning_figures,
     plot_claim_figures,
     plot_model_figures,

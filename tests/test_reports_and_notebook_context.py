@@ -129,5 +129,6 @@ def test_the_run_record_names_installed_versions_and_every_seed():
     assert versions["pandas"] == pd.__version__ and versions["numpy"] == np.__version__
     config = {"models": {"imputation": {"seed": 1, "draws": 10}, "validation": {"seed": 2, "total_draws": 20}},
               "monte_carlo": {"seed": 3, "draws": 30}}
-    rows = seeds(config, [{"name": "baseline", "seed": 3, "draws": 30}, {"name": "synthetic", "seed": 4, "draws": 5}])
+    rows = seeds(config, {"baseline": {"monte_carlo": {"seed": 3, "draws": 30}},
+                          "synthetic": {"monte_carlo": {"seed": 4, "draws": 5}}})
     assert [r["seed"] for r in rows] == [1, 2, 3, 4]

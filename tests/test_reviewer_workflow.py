@@ -29,7 +29,7 @@ UPSTREAM = {"verify_raw_data", "clean_ledger", "check_claims", "impute_missing_c
 AFTER_AN_ASSUMPTION = {"compare_scenarios": 1, "plot_scenario_figures": 1, "plot_sensitivity_figures": 1,
                        "notebook_sensitivity": 1, "notebook_scenarios": 1, "assumptions_explorer": 1,
                        "notebook_provenance": 1, "describe_jobs": 1, "render_report": 1, "render_pdf": 1,
-                       "ro_crate": 1, "all": 1}
+                       "ro_crate": 1, "record_configuration": 1, "stamp_run": 1, "all": 1}
 
 
 @pytest.fixture

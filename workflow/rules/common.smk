@@ -5,6 +5,7 @@ TABLES = "results/tables"
 INTERIM = "results/interim"
 FIGURES = "results/figures"
 LOGS = "results/logs"
+RUN = "results/run"  # what the run was built with (run_record.smk)
 
 SERIES_NAMES = [s["name"] for s in config["series"]]
 SERIES_LABELS = {s["name"]: s["label"] for s in config["series"]}
@@ -12,6 +13,7 @@ SERIES_LABELS = {s["name"]: s["label"] for s in config["series"]}
 
 from online_csa.rule_support.code_dependencies import package_files  # noqa: E402
 from online_csa.configuration.scenarios import BASELINE, load_scenarios  # noqa: E402
+from online_csa.configuration.effective import EFFECTIVE_CONFIG, EFFECTIVE_SCENARIOS  # noqa: E402
 
 # Named scenarios: the baseline (this configuration's own assumptions) and one per file in
 # config/scenarios/, each checked against the schema now, before any job runs.

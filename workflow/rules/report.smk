@@ -170,18 +170,16 @@ rule notebook_provenance:
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
         national_figures=config["raw_data"]["national_figures"],
+        registry=config["raw_data"]["registry"],
+        under_recording_parameters=config["raw_data"]["under_recording_parameters"],
+        effective_config=EFFECTIVE_CONFIG,
+        effective_scenarios=EFFECTIVE_SCENARIOS,
     output:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     log:
         f"{LOGS}/notebook_provenance.log",
     conda:
         ENV
-    params:
-        config=config,
-        scenarios=[
-            {"name": s.name, "seed": s.monte_carlo["seed"], "draws": s.monte_carlo["draws"]}
-            for s in SCENARIOS.values()
-        ],
     script:
         "../scripts/execute_notebook.py"
 
@@ -236,6 +234,8 @@ rule render_report:
         code=code("workflow/scripts/render_report.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
         explorer=rules.assumptions_explorer.output.html,
+        stamp=f"{RUN}/run_stamp.json",
+        config_changes=f"{RUN}/config_changes.csv",
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="7. Report"),
     log:
@@ -253,6 +253,8 @@ rule render_pdf:
     input:
         code=code("workflow/scripts/render_pdf.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        stamp=f"{RUN}/run_stamp.json",
+        config_changes=f"{RUN}/config_changes.csv",
     output:
         pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="7. Report"),
     log:

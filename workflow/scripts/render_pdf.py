@@ -7,10 +7,13 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from online_csa.report.pdf_report import compile_pdf, report_markup  # noqa: E402
+from online_csa.report.run_stamp import front_and_back  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
+front, back = front_and_back(inp.stamp, inp.config_changes)
 with tempfile.TemporaryDirectory() as workdir:
     root = Path(workdir)
     source = root / "report.typ"
-    source.write_text(report_markup(list(inp.chapters), par.title, root / "figures", par.max_table_rows))
+    source.write_text(report_markup(list(inp.chapters), par.title, root / "figures", par.max_table_rows,
+                                      front, back))
     compile_pdf(source, Path(out.pdf).resolve(), root)

@@ -49,8 +49,35 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path):
-    """A YAML file's content, with the safe loader (the C one when available)."""
-    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+    """A YAML file's content, with the safe loader (the C one when available); ConfigError naming
+    the file, line and column when it is not valid YAML."""
+    try:
+        return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = ": ".join(filter(None, [getattr(error, "context", None), getattr(error, "problem", None)]))
+        raise ConfigError(f"{path}{where}: not valid YAML: {problem or error}") from None
+
+
+def evidence_ids(path) -> set[str]:
+    """The `parameter` names of under_recording_parameters.csv, which an assumption's `evidence`
+    may cite (read with the csv module: this runs at every Snakemake start)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["parameter"] for row in csv.DictReader(handle)}
+
+
+def evidence_errors(assumptions, known: set[str], parameters_file: str, prefix: str = "assumptions") -> list[str]:
+    """Every `evidence` id of the assumptions that is not a row of the parameters file, with its key."""
+    errors = []
+    for name, spec in (assumptions or {}).items():
+        cited = spec.get("evidence") if isinstance(spec, dict) else None
+        for i, evidence in enumerate(cited if isinstance(cited, list) else []):
+            if evidence not in known:
+                errors.append(f"{prefix}.{name}.evidence[{i}]: {evidence!r} is not a parameter of {parameters_file}")
+    return errors
 
 
 @functools.lru_cache(maxsize=8)
@@ -274,6 +301,13 @@ def normalise_assumptions(assumptions: dict, defaults: dict) -> dict:
     return out
 
 
+def known_evidence(config: dict) -> tuple[set[str] | None, str]:
+    """(the evidence ids the configuration's parameters file holds, its path); None when the file is
+    missing, which the raw-data stage reports naming it."""
+    path = config.get("raw_data", {}).get("under_recording_parameters", "")
+    return (evidence_ids(path) if path and Path(path).is_file() else None), path
+
+
 def assumption_defaults(schema: dict) -> dict:
     properties = schema["properties"]["assumptions"]["properties"]
     return {name: copy.deepcopy(node["default"]) for name, node in properties.items() if "default" in node}
@@ -297,6 +331,9 @@ def check_config(config: dict, schema_path, source: str = "config") -> dict:
     errors += dependence_errors(checked.get("assumptions"), checked.get("monte_carlo"))
     if isinstance(checked.get("sensitivity"), dict) and isinstance(checked.get("headline_checks"), dict):
         errors += threshold_errors(checked["sensitivity"].get("trend_claims"), checked["headline_checks"])
+    known, parameters_file = known_evidence(checked)
+    if known is not None and isinstance(checked.get("assumptions"), dict):
+        errors += evidence_errors(checked["assumptions"], known, parameters_file)
     bounds = checked.get("cleaning", {}).get("suppressed_range", {})
     if isinstance(bounds.get("low"), int) and isinstance(bounds.get("high"), int) and bounds["low"] > bounds["high"]:
         errors.append(f"cleaning.suppressed_range.low: {bounds['low']} must not be above "

@@ -55,9 +55,12 @@ def explorer_section(fragment: str) -> str:
             f'<a class="anchor-link" href="#{anchor}">&#182;</a></h1>\n{fragment}</section>\n')
 
 
-def render_html(chapter_paths: list[str], title: str, explorer: str | None = None) -> str:
+def render_html(chapter_paths: list[str], title: str, explorer: str | None = None, front: str = "",
+                back: str = "") -> str:
     """The report; `explorer`, the assumptions explorer's HTML fragment, goes in its own section
-    before the last chapter (the provenance appendix)."""
+    before the last chapter (the provenance appendix); `front` and `back` are markdown shown before
+    the first chapter and after the last (the run stamp and the configuration changes:
+    report/run_stamp.py)."""
     from nbconvert import HTMLExporter  # here, not at the top: the PDF job uses this module but not nbconvert
 
     chapters = [nbformat.read(path, as_version=4) for path in chapter_paths]
@@ -65,7 +68,12 @@ def render_html(chapter_paths: list[str], title: str, explorer: str | None = Non
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(combine(chapters), resources={"metadata": {"name": title}})
+    notebook = combine(chapters)
+    if front:
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(front, id="front-matter"))
+    if back:
+        notebook.cells.append(nbformat.v4.new_markdown_cell(back, id="back-matter"))
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     if explorer is not None:
         appendix = re.search(rf'<div class="[^"]*" id="cell-id=chapter{len(chapters)}-cell00"', body)
         at = appendix.start() if appendix else body.index("</main>")

@@ -214,16 +214,20 @@ PREAMBLE = """#set document(title: {title}, date: none)
 #v(0.5em)
 #align(center)[#emph[Every number in this document is an output of the pipeline; the HTML report has the full tables.]]
 #v(1em)
-#outline(depth: 1)
 """
+OUTLINE = "#outline(depth: 1)\n"
 
 
-def report_markup(chapter_paths: list[str], title: str, image_dir: Path, max_table_rows: int) -> str:
+def report_markup(chapter_paths: list[str], title: str, image_dir: Path, max_table_rows: int, front: str = "",
+                  back: str = "") -> str:
+    """The report as typst; `front` (markdown) goes on the first page before the contents, `back`
+    after the last chapter (the run stamp and the configuration changes: report/run_stamp.py)."""
     image_dir.mkdir(parents=True, exist_ok=True)
-    parts = [PREAMBLE.format(title=_string(title), title_markup=escape(title))]
+    parts = [PREAMBLE.format(title=_string(title), title_markup=escape(title)), markdown(front), OUTLINE]
     for number, path in enumerate(chapter_paths, start=1):
         notebook = nbformat.read(path, as_version=4)
         parts.append(notebook_markup(notebook, image_dir, f"chapter{number}", max_table_rows))
+    parts.append(markdown(back))
     return "\n".join(parts)
 
 
