@@ -126,7 +126,7 @@ def synthetic_chapter(path):
 def test_both_reports_carry_the_stamp_first_and_the_packages_last(tmp_path):
     chapter = synthetic_chapter(tmp_path / "chapter.ipynb")
     front, back = front_page_markdown(synthetic_stamp(), []), packages_markdown(synthetic_stamp())
-    html = render_html([chapter], "Synthetic", front, back)
+    html = render_html([chapter], "Synthetic", front=front, back=back)
     body = html[html.index("</nav>"):]  # after the table of contents
     assert body.index("feedc0ffee") < body.index("Synthetic chapter") < body.index("synthetic-a 1.0")
     typst = report_markup([chapter], "Synthetic", tmp_path / "figures", 10, front, back)
