@@ -21,6 +21,8 @@ rule run_sensitivity:
         national_draws=f"{MODELS}/national_draws.csv",
         claim_records=f"{INTERIM}/claim_records.csv",
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
+        geographies=config["claims"]["geographies"],
+        police_forces=config["raw_data"]["police_forces"],
     output:
         sensitivity=report(
             f"{SCENARIO_RESULTS}/{{scenario}}/sensitivity.csv",
