@@ -67,6 +67,8 @@ rule notebook_claims:
         notebook=f"{NOTEBOOKS}/03-claims.ipynb",
     conda:
         ENV
+    params:
+        vintage_rule=config["cleaning"]["vintage_rule"],
     notebook:
         "../../notebooks/03-claims.ipynb"
 
