@@ -31,6 +31,7 @@ import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
 from online_csa.report.narrative import figure, md, table
+from online_csa.report.sensitivity_statements import claim_support_lines, nonresponse_lines
 
 job = pipeline_job(globals(), "notebook_sensitivity")  # the Snakemake job, or in Jupyter the last run's
 inp = job.input
@@ -38,6 +39,7 @@ par = job.params
 assumptions = pd.read_csv(inp.assumptions)
 sensitivity = pd.read_csv(inp.sensitivity)
 tipping = pd.read_csv(inp.tipping_points)
+support = pd.read_csv(inp.claim_support)
 first = par.trend_claims[0]
 ratio_metric = f"adjusted ratio {first['to_year']} vs {first['from_year']}"
 recorded_metric = f"recorded ratio {first['to_year']} vs {first['from_year']}"
@@ -121,9 +123,15 @@ figure(inp.tornado_png)
 # totals; and the low end of the model's draws (below it the claim fails in more than one draw
 # in twenty). A per-year ratio's tipping point is given per year (`tipping_value`) and as the
 # ratio it implies over the comparison's span (`tipping_ratio_over_span`, the earlier year's
-# rate over the later year's); the claim holds at values above it.
+# rate over the later year's); the claim holds at values above it. For the share of s.15A
+# offences carrying the flag the note says on which side the claim holds. Where the two
+# published totals cover different areas (the "+16%" compares a UK total with one for England,
+# Wales and Northern Ireland) their ratio is not the claim's change, and the arithmetic gives
+# no tipping point.
 
 # %%
+md("How often each claim holds, over the joint draws (recorded totals, and adjusted for under-recording):\n\n"
+   + "\n".join(claim_support_lines(support)))
 thresholds = tipping[tipping["claim_id"] == first["claim_id"]].drop_duplicates("threshold")
 md("Thresholds of **\"" + first["description"] + "\"**: " + "; ".join(
     f"*{r.threshold_meaning}* at a ratio of {r.threshold:g} (`{r.threshold_source}`)" for r in thresholds.itertuples())
@@ -162,6 +170,7 @@ figure(inp.tipping_png)
 # ## What this can and cannot say
 
 # %%
+nonresponse = "\n".join("  " + line for line in nonresponse_lines(pd.read_csv(inp.tornado), support, par.trend_claims))
 rise_span, _, span = tip("any rise", "neutral", "arithmetic")
 double_span, double_year, _ = tip("doubling", "neutral", "arithmetic")
 md(f"""* The **level** of offending depends on the reporting rate above all; the published anchors
@@ -172,11 +181,16 @@ md(f"""* The **level** of offending depends on the reporting rate above all; the
   the two thresholds tip very differently. By the published arithmetic the rise itself vanishes
   only if the flag was applied in {first['from_year']} at {rise_span:.2f} times its {first['to_year']}
   completeness or less, but "doubled" fails if completeness was lower in {first['from_year']} by as little
-  as {1 - double_span:.1%} ({double_span:.3f} over {span} years, {double_year:.4f} a year): any
-  improvement in flagging larger than that erases the doubling, though not the rise.
-* Non-response matters little to the trend once the published national totals constrain
-  the imputation; a year whose imputed part the totals pin entirely does not move at all.
+  as {1 - double_span:.1%} ({double_span:.3f} over {span} years, {double_year:.4f} a year): an
+  improvement in flagging larger than that erases the doubling, and one larger than
+  {1 - rise_span:.1%} the rise as well.
+* Non-response moves only the part of a total that no published total pins (a year pinned
+  entirely does not move at all), but that can be enough to tip a claim that sits near its
+  threshold:
+{nonresponse}
 * The ratios are per year and compound over a comparison's span, so a three-year comparison
-  carries three years of change in flagging and recording, a one-year comparison one.
+  carries three years of change in flagging and recording, a one-year comparison one. This
+  assumes the same change every year: if flagging improved mostly in the first years after the
+  flag came in, the later one-year comparison is adjusted too much.
 * Assumptions are independent unless the configuration ties them; the ties in force are
   stated above, with the rank correlation of each.""")

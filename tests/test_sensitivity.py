@@ -407,3 +407,31 @@ def test_an_s15a_share_tipping_point_says_the_claim_holds_below_it():
     # (8000 - 2000 s) / 4000 >= 1.5 for s <= 1; the model (8000 - 2000 s) / 5000 >= 1.5 for s <= 0.25
     for tipping in s15a_share_tipping(synthetic_totals(), CLAIM, 1.5, held_at, 1.0):
         assert tipping.note == "the claim holds at shares below this value"
+
+
+def test_the_chapter_says_how_often_every_claim_holds_and_whether_non_response_can_tip_it():
+    """Made-up support and tornado rows shaped like the baseline's: "+16%" sits at 1.1655 and the
+    multiplier's 90% range moves it from 1.178 to 1.148, across 1.16; the doubling does not move."""
+    from online_csa.report.sensitivity_statements import claim_support_lines, nonresponse_lines
+
+    support = pd.DataFrame({
+        "claim_id": ["SYN01", "SYN01", "SYN02", "SYN02"], "description": ["doubled"] * 2 + ["+16%"] * 2,
+        "threshold": [1.0, 2.0, 1.0, 1.16], "threshold_meaning": ["any rise", "doubling", "any rise", "a 16% rise"],
+        "threshold_source": ["a", "headline_checks.doubling_like_for_like.threshold", "c", "d"],
+        "share_holding_recorded": [1.0, 0.6986, 0.96, 0.5456], "share_holding_adjusted": [0.8785, 0.0169, 0.4839, 0.0155]})
+    lines = claim_support_lines(support)
+    assert lines[0] == ("* **\"doubled\"** (SYN01): *any rise* (a ratio of at least 1, `a`) holds in 100.0% of the draws "
+                        "on the recorded totals and 87.8% adjusted for under-recording; *doubling* (a ratio of at least "
+                        "2, `headline_checks.doubling_like_for_like.threshold`) holds in 69.9% of the draws on the "
+                        "recorded totals and 1.7% adjusted for under-recording.")
+    assert "*a 16% rise* (a ratio of at least 1.16, `d`) holds in 54.6%" in lines[1]
+    tornado = pd.DataFrame({"metric": ["recorded ratio 2018/19 vs 2015/16", "recorded ratio 2019/20 vs 2018/19"],
+                            "assumption": "nonresponse_multiplier", "value_at_5th": 2 / 3, "value_at_95th": 1.5,
+                            "metric_at_5th": [2.0587, 1.1778], "metric_at_95th": [2.0557, 1.1484]})
+    claims = [{"claim_id": "SYN01", "from_year": "2015/16", "to_year": "2018/19"},
+              {"claim_id": "SYN02", "from_year": "2018/19", "to_year": "2019/20"}]
+    doubling, plus16 = nonresponse_lines(tornado, support, claims)
+    assert doubling.endswith("is 2.059 and 2.056, on the same side of every threshold.")
+    assert plus16 == ("* **SYN02**: with the multiplier at 0.67 and at 1.50 (its 5th and 95th percentiles) the median "
+                      "recorded ratio 2019/20 vs 2018/19 is 1.178 and 1.148, across the threshold of *a 16% rise* "
+                      "(1.16): the assumption about forces that gave no figure decides that claim.")

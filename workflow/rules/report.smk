@@ -115,6 +115,8 @@ rule notebook_sensitivity:
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
+        claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
+        tornado=f"{BASELINE_RESULTS}/tornado.csv",
         tornado_png=f"{FIGURES}/tornado.png",
         tipping_png=f"{FIGURES}/tipping_curves.png",
     output:
