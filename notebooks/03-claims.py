@@ -81,7 +81,7 @@ changed = claims[claims["verdict_other_vintage_rule"].notna()
 changed_headline = changed[changed["level"] == "headline"]
 md(f"The panel takes the **{par.vintage_rule.replace('_', ' ')}** value. With the "
    f"{other_rule.replace('_', ' ')} value instead, **{len(changed)}** of {len(claims)} verdicts change, "
-   f"{len(changed_headline)} of them headline claims"
+   f"{len(changed_headline)} of them {'a headline claim' if len(changed_headline) == 1 else 'headline claims'}"
    + ("" if changed_headline.empty else ": " + "; ".join(
        f"**{r.claim_id}** *{r.verdict}* -> *{r.verdict_other_vintage_rule}* ({r.note})"
        for r in changed_headline.itertuples()))

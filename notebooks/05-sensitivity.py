@@ -152,12 +152,12 @@ for meaning, threshold in zip(thresholds["threshold_meaning"], thresholds["thres
     central_span, central_year, _ = tip(meaning, "central", "model: median")
     lines.append(
         f"* **{meaning}** (a ratio of at least {threshold:g}) fails if the online flag was applied in "
-        f"{first['from_year']} at **{arith_span:.3f}** times its {first['to_year']} completeness or less "
+        f"{first['from_year']} at less than **{arith_span:.3f}** times its {first['to_year']} completeness "
         f"({arith_year:.3f} a year over {span} years), by the published arithmetic; at **{model_span:.3f}** "
         f"({model_year:.3f} a year) by the model's median of the imputed totals"
         + (", above 1: by the model it fails even with no change in flagging" if model_span > 1 else "")
-        + f". With the other assumptions at their central values it fails at {central_span:.3f} "
-        f"({central_year:.3f} a year) or less.")
+        + f". With the other assumptions at their central values it fails below {central_span:.3f} "
+        f"({central_year:.3f} a year).")
 central_flag = assumptions.set_index("assumption").loc["flag_completeness_ratio_per_year", "central"]
 md("**\"" + first["description"] + "\"**, by the flag-completeness ratio:\n\n" + "\n".join(lines)
    + f"\n\nThe central assumption is {central_flag:.3f} a year ({central_flag ** span:.3f} over {span} years).")
@@ -179,8 +179,8 @@ md(f"""* The **level** of offending depends on the reporting rate above all; the
 * The **trend** depends only on how the rates *changed*. Nothing measures how completely the
   online flag was applied in {first['from_year']} compared with later years: that ratio is a judgement, and
   the two thresholds tip very differently. By the published arithmetic the rise itself vanishes
-  only if the flag was applied in {first['from_year']} at {rise_span:.2f} times its {first['to_year']}
-  completeness or less, but "doubled" fails if completeness was lower in {first['from_year']} by as little
+  only if the flag was applied in {first['from_year']} at less than {rise_span:.2f} times its {first['to_year']}
+  completeness, but "doubled" fails if completeness was lower in {first['from_year']} by as little
   as {1 - double_span:.1%} ({double_span:.3f} over {span} years, {double_year:.4f} a year): an
   improvement in flagging larger than that erases the doubling, and one larger than
   {1 - rise_span:.1%} the rise as well.
