@@ -10,7 +10,8 @@ year of the panel, whatever the ledger holds:
                      but ``lower`` and ``upper`` bound it; the models impute it inside them;
 * ``not_provided``   the source said the force did not provide / had no figure, held none,
                      or refused on cost: a gap, never a zero;
-* ``missing``        no source in the ledger prints the cell;
+* ``missing``        no source in the ledger prints the cell, or every value printed for it was
+                     quarantined as implausible (the note names the records);
 * ``not_applicable`` the offence did not exist that year (s.15A before 2017/18).
 
 ``first_printed`` is the date of the earliest source that printed the chosen value, so that a
