@@ -27,7 +27,6 @@
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
-from online_csa.cleaning.panel import other_vintage_rule
 from online_csa.report.narrative import figure, md, n, pct, table, verdict_counts
 from online_csa.common.tables import read_table
 
@@ -75,12 +74,11 @@ md(f"""
 # judged on the panel built with the other rule (`verdict_other_vintage_rule`).
 
 # %%
-other_rule = other_vintage_rule(par.vintage_rule)
 changed = claims[claims["verdict_other_vintage_rule"].notna()
                  & (claims["verdict"] != claims["verdict_other_vintage_rule"])]
 changed_headline = changed[changed["level"] == "headline"]
-md(f"The panel takes the **{par.vintage_rule.replace('_', ' ')}** value. With the "
-   f"{other_rule.replace('_', ' ')} value instead, **{len(changed)}** of {len(claims)} verdicts change, "
+md(f"The panel takes the **{par.vintage_rule.replace('_', ' ')}** value (`cleaning.vintage_rule`). With the "
+   f"other rule instead, **{len(changed)}** of {len(claims)} verdicts change, "
    f"{len(changed_headline)} of them {'a headline claim' if len(changed_headline) == 1 else 'headline claims'}"
    + ("" if changed_headline.empty else ": " + "; ".join(
        f"**{r.claim_id}** *{r.verdict}* -> *{r.verdict_other_vintage_rule}* ({r.note})"
