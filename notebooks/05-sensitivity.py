@@ -125,9 +125,9 @@ figure(inp.tornado_png)
 # ratio it implies over the comparison's span (`tipping_ratio_over_span`, the earlier year's
 # rate over the later year's); the claim holds at values above it. For the share of s.15A
 # offences carrying the flag the note says on which side the claim holds. Where the two
-# published totals cover different areas (the "+16%" compares a UK total with one for England,
-# Wales and Northern Ireland) their ratio is not the claim's change, and the arithmetic gives
-# no tipping point.
+# published totals cover different areas (one claim compares a UK total, Channel Islands
+# included, with one for England, Wales and Northern Ireland) their ratio is not the claim's
+# change, and the arithmetic gives no tipping point.
 
 # %%
 md("How often each claim holds, over the joint draws (recorded totals, and adjusted for under-recording):\n\n"
