@@ -44,7 +44,7 @@ from online_csa.report.narrative import figure, md, n, pct, results_path, table,
 from online_csa.common.tables import read_table
 
 job = pipeline_job(globals(), "notebook_claims")  # the Snakemake job, or in Jupyter the last run's
-inp = job.input
+inp, par = job.input, job.params
 claims = read_table(inp.claims, "claims")
 headline = claims[claims["level"] == "headline"].set_index("claim_id")
 counts = verdict_counts(claims)
@@ -85,6 +85,27 @@ md(f"""
 * **"+16%" to 2019/20.** {plus16['basis']} (*{plus16['verdict']}*).
 * **The new offence.** {s15a['basis']}. {s15a['note']}.
 """)
+
+# %% [markdown]
+# ## Which vintage decides a verdict
+#
+# Where sources print different values for the same force and year, the panel keeps one by a
+# stated rule (`cleaning.vintage_rule`) and the others as alternatives. Every claim is also
+# judged on the panel built with the other rule (`verdict_other_vintage_rule`).
+
+# %%
+changed = claims[claims["verdict_other_vintage_rule"].notna()
+                 & (claims["verdict"] != claims["verdict_other_vintage_rule"])]
+changed_headline = changed[changed["level"] == "headline"]
+md(f"The panel takes the **{par.vintage_rule.replace('_', ' ')}** value (`cleaning.vintage_rule`). With the "
+   f"other rule instead, **{len(changed)}** of {len(claims)} verdicts change, "
+   f"{len(changed_headline)} of them {'a headline claim' if len(changed_headline) == 1 else 'headline claims'}"
+   + ("" if changed_headline.empty else ": " + "; ".join(
+       f"**{r.claim_id}** *{r.verdict}* -> *{r.verdict_other_vintage_rule}* ({r.note})"
+       for r in changed_headline.itertuples()))
+   + ". A headline verdict that changes rests on which release is believed, not on the data alone.")
+table(changed, ["claim_id", "fiscal_year", "published_value", "reproduced_value", "verdict",
+                "verdict_other_vintage_rule", "note"])
 
 # %% [markdown]
 # ## National totals as printed, beside what force data support

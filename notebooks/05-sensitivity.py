@@ -32,6 +32,7 @@ import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
 from online_csa.report.narrative import figure, md, n, pct, results_path, table
+from online_csa.report.sensitivity_statements import claim_support_lines, nonresponse_lines
 from online_csa.sensitivity.metric_names import JOINT
 from online_csa.sensitivity.try_assumptions import (beside, matches_stored, monte_carlo_setting, per_year, recompute,
                                                     with_changes)
@@ -223,9 +224,15 @@ figure(inp.tornado_png)
 # totals; and the low end of the model's draws (below it the claim fails in more than one draw
 # in twenty). A per-year ratio's tipping point is given per year (`tipping_value`) and as the
 # ratio it implies over the comparison's span (`tipping_ratio_over_span`, the earlier year's
-# rate over the later year's); the claim holds at values above it.
+# rate over the later year's); the claim holds at values above it. For the share of s.15A
+# offences carrying the flag the note says on which side the claim holds. Where the two
+# published totals cover different areas (one claim compares a UK total, Channel Islands
+# included, with one for England, Wales and Northern Ireland) their ratio is not the claim's
+# change, and the arithmetic gives no tipping point.
 
 # %%
+md("How often each claim holds, over the joint draws (recorded totals, and adjusted for under-recording):\n\n"
+   + "\n".join(claim_support_lines(support)))
 thresholds = tipping[tipping["claim_id"] == first.claim_id].drop_duplicates("threshold")
 md("Thresholds of **\"" + first.description + "\"**: " + "; ".join(
     f"*{r.threshold_meaning}* at a ratio of {r.threshold:g} (`{r.threshold_source}`)" for r in thresholds.itertuples())
@@ -246,12 +253,12 @@ for meaning, threshold in zip(thresholds["threshold_meaning"], thresholds["thres
     central_span, central_year, _ = tip(meaning, "central", "model: median")
     lines.append(
         f"* **{meaning}** (a ratio of at least {threshold:g}) fails if the online flag was applied in "
-        f"{first.from_year} at **{arith_span:.3f}** times its {first.to_year} completeness or less "
+        f"{first.from_year} at less than **{arith_span:.3f}** times its {first.to_year} completeness "
         f"({arith_year:.3f} a year over {span} years), by the published arithmetic; at **{model_span:.3f}** "
         f"({model_year:.3f} a year) by the model's median of the imputed totals"
         + (", above 1: by the model it fails even with no change in flagging" if model_span > 1 else "")
-        + f". With the other assumptions at their central values it fails at {central_span:.3f} "
-        f"({central_year:.3f} a year) or less.")
+        + f". With the other assumptions at their central values it fails below {central_span:.3f} "
+        f"({central_year:.3f} a year).")
 central_flag = assumptions.set_index("assumption").loc["flag_completeness_ratio_per_year", "central"]
 md("**\"" + first.description + "\"**, by the flag-completeness ratio:\n\n" + "\n".join(lines)
    + f"\n\nThe central assumption is {central_flag:.3f} a year ({central_flag ** span:.3f} over {span} years).")
@@ -287,6 +294,8 @@ figure(inp.tipping_png)
 # ## What this can and cannot say
 
 # %%
+nonresponse = "\n".join("  " + line for line in nonresponse_lines(pd.read_csv(inp.tornado), support,
+                                                        [vars(claim) for claim in setting.claims]))
 rise_span, _, span = tip("any rise", "neutral", "arithmetic")
 double_span, double_year, _ = tip("doubling", "neutral", "arithmetic")
 md(f"""* The **level** of offending depends on the reporting rate above all; the published anchors
@@ -295,14 +304,19 @@ md(f"""* The **level** of offending depends on the reporting rate above all; the
 * The **trend** depends only on how the rates *changed*. Nothing measures how completely the
   online flag was applied in {first.from_year} compared with later years: that ratio is a judgement, and
   the two thresholds tip very differently. By the published arithmetic the rise itself vanishes
-  only if the flag was applied in {first.from_year} at {rise_span:.2f} times its {first.to_year}
-  completeness or less, but "doubled" fails if completeness was lower in {first.from_year} by as little
-  as {1 - double_span:.1%} ({double_span:.3f} over {span} years, {double_year:.4f} a year): any
-  improvement in flagging larger than that erases the doubling, though not the rise.
-* Non-response matters little to the trend once the published national totals constrain
-  the imputation; a year whose imputed part the totals pin entirely does not move at all.
+  only if the flag was applied in {first.from_year} at less than {rise_span:.2f} times its {first.to_year}
+  completeness, but "doubled" fails if completeness was lower in {first.from_year} by as little
+  as {1 - double_span:.1%} ({double_span:.3f} over {span} years, {double_year:.4f} a year): an
+  improvement in flagging larger than that erases the doubling, and one larger than
+  {1 - rise_span:.1%} the rise as well.
+* Non-response moves only the part of a total that no published total pins (a year pinned
+  entirely does not move at all), but that can be enough to tip a claim that sits near its
+  threshold:
+{nonresponse}
 * The ratios are per year and compound over a comparison's span, so a three-year comparison
-  carries three years of change in flagging and recording, a one-year comparison one.
+  carries three years of change in flagging and recording, a one-year comparison one. This
+  assumes the same change every year: if flagging improved mostly in the first years after the
+  flag came in, the later one-year comparison is adjusted too much.
 * Assumptions are independent unless the configuration ties them; the ties in force are
   stated above, with the rank correlation of each.""")
 

@@ -102,8 +102,21 @@ def test_an_implausible_count_is_quarantined_naming_the_rule_and_the_numbers(syn
     assert (row["field"], row["reason"]) == ("value", "implausible_value")
     parts = row["detail"].split("; ")
     assert len(parts) == len(rules) and all(part.startswith(rule) for part, rule in zip(parts, rules))
-    assert cell(result, "Northshire", "2018/19")["status"] == "missing"
+    quarantined = cell(result, "Northshire", "2018/19")
+    assert quarantined["status"] == "missing"
+    # a source printed it: the cell says the value was set aside, not "no source in the ledger"
+    assert quarantined["note"] == "F0004 quarantined as implausible_value (rejected.csv names the rule)"
+    assert cell(result, "Northshire", "2017/18")["note"] == ""
     assert result.routing.set_index("record_id").loc["F0004", "role"] == "implausible_value"
+
+
+def test_a_quarantined_vintage_beside_a_kept_one_is_named_in_the_cells_note(synthetic_forces, synthetic_population):
+    rows, national, corrections = implausible_ledger("99999999999")
+    rows.append(("F0006", "Northshire", "2018/19", ONLINE, "52", None, "2019-10"))
+    result = clean(rows, synthetic_forces, synthetic_population, national=national, corrections=corrections)
+    kept = cell(result, "Northshire", "2018/19")
+    assert (kept["value"], kept["status"], kept["record_ids"]) == (52, "observed", "F0006")
+    assert kept["note"] == "F0004 quarantined as implausible_value (rejected.csv names the rule)"
 
 
 def test_a_plausible_jump_passes_the_screen(synthetic_forces, synthetic_population):

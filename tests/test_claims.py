@@ -428,3 +428,31 @@ def test_a_percent_change_printed_from_a_losing_vintage_is_consistent_with_it(sy
     claim = verdicts_against(rows, synthetic_forces, synthetic_population)([]).loc["F0004"]
     assert claim["verdict"] == "consistent" and claim["reproduced_value"] == 6.25  # the chosen 119
     assert "recomputed 77.68 with Northshire's 2018/19 earlier 199 (F0002" in claim["note"]
+
+
+def test_a_headline_verdict_the_vintage_rule_decides_says_so_with_the_other_value(synthetic_forces,
+                                                                                   synthetic_population):
+    """H01a: 1.997 on the latest vintages (contradicted), 2.017 on the first (reproduced); the note
+    says both, so chapter 03 reports it. A verdict both rules share keeps its note."""
+    from online_csa.claims.headline_checks import headline_checks
+    cleaned, geographies, spec = headline_inputs(synthetic_forces, synthetic_population)
+    rows = headline_checks(cleaned.claim_records, cleaned.panel, geographies, spec,
+                           other_vintage_panel=cleaned.other_vintage_panel).set_index("claim_id")
+    note = rows.loc["H01a_doubling_like_for_like", "note"]
+    assert note.startswith("ratio 1.997 is below 2")
+    assert note.endswith("; with the other vintage rule: 2.0172, reproduced")
+    alone = headline_checks(cleaned.claim_records, cleaned.panel, geographies, spec).set_index("claim_id")
+    assert rows.loc["H01b_doubling_release_totals", "note"] == alone.loc["H01b_doubling_release_totals", "note"]
+
+
+def test_a_printed_whole_percent_matches_a_base_only_if_it_rounds_to_it(synthetic_forces, synthetic_population):
+    """"+16%" stands for 15.5% to 16.5%: a base giving +16.9% does not match (it did within 1 point)."""
+    from online_csa.claims.headline_checks import RecordBook, percent_change_base
+    cleaned, geographies, spec = headline_inputs(synthetic_forces, synthetic_population)
+    cells = CellIndex(cleaned.panel)
+    for base, verdict in ((10391 / 1.169, "not_reproducible"), (10391 / 1.164, "consistent"),
+                          (10391 / 1.156, "consistent"), (10391 / 1.152, "not_reproducible")):
+        printed = cleaned.claim_records.copy()
+        printed.loc[printed["record_id"] == "N0004", "value"] = base
+        assert percent_change_base(cells, geographies, RecordBook(printed), spec["percent_change_base"])[
+            "verdict"] == verdict, base

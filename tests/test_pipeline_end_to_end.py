@@ -77,6 +77,9 @@ def test_headline_verdicts(run):
     assert claims.loc["H01a_doubling_like_for_like", "verdict"] == "contradicted"
     assert float(claims.loc["H01a_doubling_like_for_like", "reproduced_value"]) == pytest.approx(4795 / 2401, abs=1e-4)
     assert "ratio 1.997 is below 2" in claims.loc["H01a_doubling_like_for_like", "note"]
+    # the first-release vintages (Durham's 13, West Mercia's 85, ...) give 2,385 -> 5,361 = 2.248
+    assert claims.loc["H01a_doubling_like_for_like", "note"].endswith(
+        "; with the other vintage rule: 2.2478, reproduced")
     assert claims.loc["H01b_doubling_release_totals", "verdict"] == "reproduced"
     assert float(claims.loc["H01b_doubling_release_totals", "reproduced_value"]) == pytest.approx(8224 / 4042, abs=1e-4)
     assert claims.loc["H01a_doubling_like_for_like", "verdict_other_vintage_rule"] == "reproduced"

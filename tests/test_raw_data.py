@@ -75,3 +75,19 @@ def test_a_ledger_file_that_is_not_utf8_names_line_byte_and_likely_encoding(tmp_
         read_force_figures(path)
     assert str(error.value) == (f"{path}: line 3, column 63: byte 0x{byte[0]:02x} is not UTF-8; the file seems to be "
                                 f"{encoding} (where that byte is {shown}): save it as UTF-8")
+
+
+@pytest.mark.parametrize("codec, said", [
+    ("utf-16", "UTF-16 (little-endian), with a byte-order mark"),
+    ("utf-32", "UTF-32 (little-endian), with a byte-order mark"),
+    ("utf-16-be", "UTF-16 (big-endian), without a byte-order mark"),
+    ("utf-16-le", "UTF-16 (little-endian), without a byte-order mark")])
+def test_a_utf16_ledger_file_is_named_as_such(tmp_path, codec, said):
+    """A spreadsheet's "Unicode text" export: reported as UTF-16 or UTF-32, not as cp1252 with 'ÿ'
+    (and a UTF-16 file without a mark, which decodes as UTF-8 full of NUL bytes, is caught too)."""
+    path = tmp_path / "force_figures.csv"
+    path.write_bytes("record_id,force,nation,fiscal_year,measure,value,qualifier,source_url,source_title,"
+                     "source_date\nF0001,Kent,England,2018/19,online_child_sexual_offences,1,,x,x,2019\n".encode(codec))
+    with pytest.raises(LedgerError) as error:
+        read_force_figures(path)
+    assert str(error.value) == f"{path}: line 1, column 1: the file is {said}, not UTF-8: save it as UTF-8"

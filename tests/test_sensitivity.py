@@ -221,7 +221,7 @@ def test_the_s15a_tipping_points_solve_the_published_arithmetic_and_state_the_sw
     held_at = reference_values(parse_assumptions(FIXED), "neutral")
     # (8000 - 2000 s) / 4000 = 1.5  ->  s = 1
     arithmetic, median, lower = s15a_share_tipping(synthetic_totals(), CLAIM, 1.5, held_at, 1.0)
-    assert arithmetic.value == pytest.approx(1.0) and arithmetic.note == ""
+    assert arithmetic.value == pytest.approx(1.0) and arithmetic.note == "the claim holds at shares below this value"
     # the model: (8000 - 2000 s) / 5000 = 1.5  ->  s = 0.25, in every draw (no noise)
     assert median.value == pytest.approx(0.25) and lower.value == pytest.approx(0.25)
     switch = s15a_switch_tipping(synthetic_totals(), CLAIM, held_at, 1.0)
@@ -359,3 +359,79 @@ def check_the_real_run(root):
     assert flag.loc["any rise", "tipping_ratio_over_span"] == pytest.approx(4042 / 8224)
     assert flag.loc["doubling", "tipping_ratio_over_span"] == pytest.approx(2 * 4042 / 8224)
     assert flag.loc["doubling", "threshold_source"] == "headline_checks.doubling.threshold"
+
+
+def test_totals_of_two_different_areas_give_no_published_arithmetic():
+    """H04: 10,391 (UK with the Channel Islands, N0082) over 8,224 (England, Wales and Northern
+    Ireland, N0050) is 1.2635, not the "+16%": the arithmetic tipping points are left empty, with
+    the reason, and the model's remain. H01b's two totals (both England, Wales and NI) keep theirs."""
+    from pathlib import Path
+
+    from online_csa.common.geographies import GeographyMap
+    from online_csa.sensitivity.trend_claims import trend_claims_from_config
+
+    root = Path(__file__).resolve().parents[1]
+    geographies = GeographyMap.from_files(root / "config/geographies.yaml", root / "data/raw/police_forces.csv")
+    records = pd.DataFrame({"level": "national", "force": None, "value": [4042.0, 8224.0, 10391.0],
+                            "geography": ["England, Wales and Northern Ireland",
+                                          "England, Wales and Northern Ireland (40 of 44 forces)",
+                                          "UK (46 forces incl. Channel Islands)"]}, index=["N0038", "N0050", "N0082"])
+    entries = [{"claim_id": "H01b", "description": "doubled", "from_year": "2015/16", "to_year": "2018/19",
+                "from_record": "N0038", "to_record": "N0050", "thresholds": [{"meaning": "doubling", "ratio": 2}]},
+               {"claim_id": "H04", "description": "+16%", "from_year": "2018/19", "to_year": "2019/20",
+                "from_record": "N0050", "to_record": "N0082", "thresholds": [{"meaning": "a 16% rise", "ratio": 1.16}]}]
+    doubling, plus16 = trend_claims_from_config(entries, records, geographies)
+    assert doubling.arithmetic_caveat == "" and doubling.published_ratio == pytest.approx(8224 / 4042)
+    assert plus16.arithmetic_caveat.startswith("N0050 covers England, Wales and Northern Ireland (40 of 44 forces) "
+                                               "and N0082 UK (46 forces incl. Channel Islands): not the same area")
+    assert np.isnan(plus16.published_ratio)
+    years = ("2015/16", "2018/19", "2019/20")
+    totals = RecordedTotals({y: v for y, v in zip(years, (4042.0, 8224.0, 9540.0))}, {y: np.zeros(5) for y in years},
+                            {y: 0.0 for y in years})
+    tips = tipping_points(totals, [doubling, plus16], parse_assumptions(FIXED), True)
+    arithmetic = tips[tips["method"].str.startswith("arithmetic") & (tips["others_at"] == "neutral")]
+    h04 = arithmetic[arithmetic["claim_id"] == "H04"]
+    assert h04["tipping_value"].isna().all() and len(h04) == 4  # three ratios and the s.15A share
+    assert h04["note"].str.contains("not the same area").all()
+    flag = arithmetic[(arithmetic["claim_id"] == "H01b") & (arithmetic["assumption"] == "flag_completeness_ratio_per_year")]
+    assert flag["tipping_ratio_over_span"].iloc[0] == pytest.approx(2 * 4042 / 8224)  # 0.983
+    model = tips[(tips["claim_id"] == "H04") & (tips["method"] == "model: median of imputed totals")
+                 & (tips["assumption"] == "flag_completeness_ratio_per_year")]
+    assert model["tipping_value"].iloc[0] == pytest.approx(1.16 / (9540 / 8224))  # the model's ratio still tips
+
+
+def test_an_s15a_share_tipping_point_says_the_claim_holds_below_it():
+    from online_csa.sensitivity.tipping_points import reference_values, s15a_share_tipping
+
+    held_at = reference_values(parse_assumptions(FIXED), "neutral")
+    # (8000 - 2000 s) / 4000 >= 1.5 for s <= 1; the model (8000 - 2000 s) / 5000 >= 1.5 for s <= 0.25
+    for tipping in s15a_share_tipping(synthetic_totals(), CLAIM, 1.5, held_at, 1.0):
+        assert tipping.note == "the claim holds at shares below this value"
+
+
+def test_the_chapter_says_how_often_every_claim_holds_and_whether_non_response_can_tip_it():
+    """Made-up support and tornado rows shaped like the baseline's: "+16%" sits at 1.1655 and the
+    multiplier's 90% range moves it from 1.178 to 1.148, across 1.16; the doubling does not move."""
+    from online_csa.report.sensitivity_statements import claim_support_lines, nonresponse_lines
+
+    support = pd.DataFrame({
+        "claim_id": ["SYN01", "SYN01", "SYN02", "SYN02"], "description": ["doubled"] * 2 + ["+16%"] * 2,
+        "threshold": [1.0, 2.0, 1.0, 1.16], "threshold_meaning": ["any rise", "doubling", "any rise", "a 16% rise"],
+        "threshold_source": ["a", "headline_checks.doubling_like_for_like.threshold", "c", "d"],
+        "share_holding_recorded": [1.0, 0.6986, 0.96, 0.5456], "share_holding_adjusted": [0.8785, 0.0169, 0.4839, 0.0155]})
+    lines = claim_support_lines(support)
+    assert lines[0] == ("* **\"doubled\"** (SYN01): *any rise* (a ratio of at least 1, `a`) holds in 100.0% of the draws "
+                        "on the recorded totals and 87.8% adjusted for under-recording; *doubling* (a ratio of at least "
+                        "2, `headline_checks.doubling_like_for_like.threshold`) holds in 69.9% of the draws on the "
+                        "recorded totals and 1.7% adjusted for under-recording.")
+    assert "*a 16% rise* (a ratio of at least 1.16, `d`) holds in 54.6%" in lines[1]
+    tornado = pd.DataFrame({"metric": ["recorded ratio 2018/19 vs 2015/16", "recorded ratio 2019/20 vs 2018/19"],
+                            "assumption": "nonresponse_multiplier", "value_at_5th": 2 / 3, "value_at_95th": 1.5,
+                            "metric_at_5th": [2.0587, 1.1778], "metric_at_95th": [2.0557, 1.1484]})
+    claims = [{"claim_id": "SYN01", "from_year": "2015/16", "to_year": "2018/19"},
+              {"claim_id": "SYN02", "from_year": "2018/19", "to_year": "2019/20"}]
+    doubling, plus16 = nonresponse_lines(tornado, support, claims)
+    assert doubling.endswith("is 2.059 and 2.056, on the same side of every threshold.")
+    assert plus16 == ("* **SYN02**: with the multiplier at 0.67 and at 1.50 (its 5th and 95th percentiles) the median "
+                      "recorded ratio 2019/20 vs 2018/19 is 1.178 and 1.148, across the threshold of *a 16% rise* "
+                      "(1.16): the assumption about forces that gave no figure decides that claim.")

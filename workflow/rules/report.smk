@@ -74,6 +74,8 @@ rule notebook_claims:
         f"{LOGS}/notebook_claims.log",
     conda:
         ENV
+    params:
+        vintage_rule=config["cleaning"]["vintage_rule"],
     script:
         "../scripts/execute_notebook.py"
 
@@ -124,6 +126,7 @@ rule notebook_sensitivity:
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
         claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
+        tornado=f"{BASELINE_RESULTS}/tornado.csv",
         tornado_png=f"{FIGURES}/tornado.png",
         tipping_png=f"{FIGURES}/tipping_curves.png",
     output:

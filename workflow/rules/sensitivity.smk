@@ -27,6 +27,8 @@ rule run_sensitivity:
         **MONTE_CARLO_INPUTS,
         code=code("workflow/scripts/run_sensitivity.py"),
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
+        geographies=config["claims"]["geographies"],
+        police_forces=config["raw_data"]["police_forces"],
     output:
         sensitivity=report(
             f"{SCENARIO_RESULTS}/{{scenario}}/sensitivity.csv",

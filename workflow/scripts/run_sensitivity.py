@@ -15,6 +15,7 @@ from online_csa.sensitivity.recorded_totals import load_recorded_totals  # noqa:
 from online_csa.sensitivity.tipping_points import tipping_curves, tipping_points  # noqa: E402
 from online_csa.sensitivity.trend_claims import trend_claims_from_config  # noqa: E402
 from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
+from online_csa.common.geographies import GeographyMap  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
@@ -24,7 +25,8 @@ assumptions = parse_assumptions(specs, required=sens.REQUIRED)
 records = read_table(inp.claim_records, "claim_records").set_index("record_id")
 totals = load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(inp.national_draws), records,
                               par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
-claims = trend_claims_from_config(par.trend_claims, records)
+geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
+claims = trend_claims_from_config(par.trend_claims, records, geographies)
 
 joint = sens.joint_metrics(totals, claims, assumptions, include_s15a, par.draws, par.seed, par.correlations)
 table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed, joint=joint)

@@ -166,10 +166,14 @@ def total_vintages(cells: CellIndex, geographies: GeographyMap, book: RecordBook
         "comparison of published vintages", f"{early};{late}")
 
 
+PRINTED_PERCENT_HALF_UNIT = 0.5  # a change printed as a whole percent stands for anything that rounds to it
+
+
 def percent_change_base(cells: CellIndex, geographies: GeographyMap, book: RecordBook, spec: dict) -> dict:
     """A percent change against the published totals it could start from: consistent when one of
-    them gives it (to the printed whole percent), else not reproducible, since the base it
-    implies was never printed (nothing contradicts a base nobody published)."""
+    them gives it (rounded to the printed whole percent, so within half a percentage point), else
+    not reproducible, since the base it implies was never printed (nothing contradicts a base
+    nobody published)."""
     change = book.value(spec["change_record"])
     end = book.value(spec["end_record"])
     implied = end / (1 + change / 100)
@@ -177,7 +181,7 @@ def percent_change_base(cells: CellIndex, geographies: GeographyMap, book: Recor
     for record in spec["base_records"]:
         base = book.value(record)
         pct = (end / base - 1) * 100
-        if abs(pct - change) < 1:
+        if abs(pct - change) <= PRINTED_PERCENT_HALF_UNIT:
             matched.append(record)
         lines.append(f"against {book.describe(record)}: +{pct:.1f}%")
     if matched:
@@ -233,6 +237,16 @@ def headline_checks(claim_records: pd.DataFrame, panel: pd.DataFrame, geographie
     on it in `verdict_other_vintage_rule`."""
     rows = _headline_rows(claim_records, panel, geographies, spec)
     if other_vintage_panel is not None:
-        other = _headline_rows(claim_records, other_vintage_panel, geographies, spec)
-        rows["verdict_other_vintage_rule"] = rows["claim_id"].map(other.set_index("claim_id")["verdict"])
+        other = _headline_rows(claim_records, other_vintage_panel, geographies, spec).set_index("claim_id")
+        rows["verdict_other_vintage_rule"] = rows["claim_id"].map(other["verdict"])
+        rows["note"] = [_note_with_other_rule(row, other.loc[row["claim_id"]]) for _, row in rows.iterrows()]
     return rows
+
+
+def _note_with_other_rule(row: pd.Series, other: pd.Series) -> str:
+    """A headline verdict that the vintage rule decides says so in its note, with the value the
+    other rule gives: the reader should not learn it from a column alone."""
+    if other["verdict"] == row["verdict"]:
+        return row["note"]
+    value = "no value" if pd.isna(other["reproduced_value"]) else f"{other['reproduced_value']:g}"
+    return "; ".join(filter(None, [row["note"], f"with the other vintage rule: {value}, {other['verdict']}"]))

@@ -9,7 +9,7 @@ from online_csa.common import contracts
 from online_csa.common.fiscal_years import parse_fiscal_year
 from online_csa.common.forces import ForceRegister
 from online_csa.cleaning.panel import build_panel, other_vintage_rule, parse_alternatives
-from online_csa.cleaning.plausibility import largest_national_totals, screen_counts
+from online_csa.cleaning.plausibility import largest_national_totals, quarantined_by_cell, screen_counts
 from online_csa.cleaning.routing import corrections_by_action, route_force_figures, route_national_figures
 from online_csa.common.table_schemas import validate_table
 
@@ -81,7 +81,9 @@ def clean_ledger(force_figures: pd.DataFrame, national_figures: pd.DataFrame, po
                                             largest_national_totals(national_claims, names),
                                             corrections_by_action(corrections, "accept"))
     last = int(candidates["start_year"].max()) if len(candidates) else first
-    panels = {rule: build_panel(candidates, register.table, child_population, series, first, last, rule, age_band)
+    quarantined = quarantined_by_cell(implausible)
+    panels = {rule: build_panel(candidates, register.table, child_population, series, first, last, rule, age_band,
+                                quarantined)
               for rule in (vintage_rule, other_vintage_rule(vintage_rule))}
     claim_records = _stack([force_claims, national_claims])
     rejected = _stack([force_rejected, _implausible_rows(implausible), national_rejected])[contracts.REJECTED.column_names]

@@ -10,7 +10,8 @@ year of the panel, whatever the ledger holds:
                      but ``lower`` and ``upper`` bound it; the models impute it inside them;
 * ``not_provided``   the source said the force did not provide / had no figure, held none,
                      or refused on cost: a gap, never a zero;
-* ``missing``        no source in the ledger prints the cell;
+* ``missing``        no source in the ledger prints the cell, or every value printed for it was
+                     quarantined as implausible (the note names the records);
 * ``not_applicable`` the offence did not exist that year (s.15A before 2017/18).
 
 ``first_printed`` is the date of the earliest source that printed the chosen value, so that a
@@ -165,8 +166,12 @@ def _resolve_conflict(winner: dict, versions: list[dict], why: str) -> dict:
 
 
 def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.DataFrame, series: list[dict],
-                first_year: int, last_year: int, rule: str, age_band: str) -> pd.DataFrame:
-    """The full grid of series x forces x years with resolved values, statuses and child-population rates."""
+                first_year: int, last_year: int, rule: str, age_band: str,
+                quarantined: dict[tuple[str, str, int], list[str]] | None = None) -> pd.DataFrame:
+    """The full grid of series x forces x years with resolved values, statuses and child-population rates.
+    `quarantined` ({(series, force, start year): record ids}, plausibility.quarantined_by_cell) names
+    the values the plausibility screen set aside, so their cell's note says so."""
+    quarantined = quarantined or {}
     resolved = {}
     for key, rows in candidates.groupby(["series", "force", "start_year"], sort=True):
         resolved[key] = resolve_cell(rows, rule)
@@ -184,6 +189,11 @@ def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.D
                     else:
                         cell = {"value": np.nan, "status": "missing", "record_ids": "", "alternatives": "",
                                 "note": "no source in the ledger", "first_printed": ""}
+                set_aside = quarantined.get((spec["name"], force.force, year))
+                if set_aside:
+                    said = (f"{';'.join(set_aside)} quarantined as implausible_value (rejected.csv names the rule)")
+                    cell = {**cell, "note": said if cell["note"] == "no source in the ledger"
+                            else "; ".join(filter(None, [cell["note"], said]))}
                 children = pop.get((force.force, year), np.nan)
                 rate = cell["value"] / children * 1e5 if children and not pd.isna(children) else np.nan
                 if pd.isna(children) and not pd.isna(cell["value"]):

@@ -78,8 +78,8 @@ def implausibility(candidate, same_series: pd.DataFrame, population: pd.DataFram
 
 def screen_counts(candidates: pd.DataFrame, population: pd.DataFrame, age_band: str,
                   national_largest: dict[str, tuple[float, str]], accepted: dict[str, str]):
-    """Split panel candidates into (kept, implausible). `implausible` has record_id and detail (the
-    rules that caught the value); a record in `accepted` ({record_id: reason}) is kept, and its
+    """Split panel candidates into (kept, implausible). `implausible` has record_id, detail (the
+    rules that caught the value) and the cell (series, force, start_year); a record in `accepted` ({record_id: reason}) is kept, and its
     review noted in the candidate's `review_note`."""
     population = population.loc[population["age_band"] == age_band, ["force", "mid_year", "population"]]
     by_force = dict(tuple(population.groupby("force")))
@@ -96,6 +96,15 @@ def screen_counts(candidates: pd.DataFrame, population: pd.DataFrame, age_band: 
                     f"{accepted[candidate['record_id']]}")
             elif caught:
                 dropped.append(index)
-                implausible.append({"record_id": candidate["record_id"], "detail": "; ".join(caught)})
+                implausible.append({"record_id": candidate["record_id"], "detail": "; ".join(caught),
+                                    "series": candidate["series"], "force": force,
+                                    "start_year": int(candidate["start_year"])})
     return (candidates.drop(index=dropped).reset_index(drop=True),
-            pd.DataFrame(implausible, columns=["record_id", "detail"]).sort_values("record_id", kind="stable"))
+            pd.DataFrame(implausible, columns=["record_id", "detail", "series", "force", "start_year"]
+                         ).sort_values("record_id", kind="stable"))
+
+
+def quarantined_by_cell(implausible: pd.DataFrame) -> dict[tuple[str, str, int], list[str]]:
+    """{(series, force, start year): record ids quarantined there}, so the panel cell can say that a
+    source printed it and the value was set aside, rather than that no source printed it."""
+    return {key: list(rows["record_id"]) for key, rows in implausible.groupby(["series", "force", "start_year"])}

@@ -112,9 +112,34 @@ def likely_encoding(data: bytes) -> str:
     return "cp1252"
 
 
+# Byte-order marks of the encodings a spreadsheet's "Unicode text" export uses; UTF-32 first, since
+# its little-endian mark begins with UTF-16's.
+BYTE_ORDER_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"), (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+                    (b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"))
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, from the byte-order mark or, without one, from NUL bytes in every other
+    position (ASCII text written two bytes a character); None otherwise. Such a file is not
+    UTF-8 though it may decode as UTF-8 (a NUL byte is valid UTF-8)."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return f"{encoding}, with a byte-order mark"
+    sample = data[:2000]
+    if len(sample) >= 4 and b"\x00" in sample:
+        if sample[1::2].count(0) > len(sample) // 4:
+            return "UTF-16 (little-endian), without a byte-order mark"
+        if sample[0::2].count(0) > len(sample) // 4:
+            return "UTF-16 (big-endian), without a byte-order mark"
+    return None
+
+
 def check_utf8(path: str | Path) -> None:
     """Raise LedgerError naming the line, the byte and a likely encoding if the file is not UTF-8."""
     data = Path(path).read_bytes()
+    wide = wide_encoding(data)
+    if wide:
+        raise LedgerError(f"{path}: line 1, column 1: the file is {wide}, not UTF-8: save it as UTF-8")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -95,7 +95,7 @@ def ratio_assumption_tipping(claim: TrendClaim, threshold: float, held_at: dict[
     for name in RATIO_ASSUMPTIONS:
         others = float(span_factor(held_at, span)) / held_at[name] ** span
         for ratio, method, note in (
-                (published, f"arithmetic on published totals ({claim.published_records})", ""),
+                (published, f"arithmetic on published totals ({claim.published_records})", claim.arithmetic_caveat),
                 (model_median, MODEL_MEDIAN, ""),
                 (model_lower, MODEL_LOWER, "below this value the claim fails in more than 5% of model draws")):
             over_span = threshold / (ratio * others)
@@ -123,6 +123,15 @@ def nonresponse_tipping(totals: RecordedTotals, claim: TrendClaim, threshold: fl
     return out
 
 
+def share_direction(ratio_with_none_out: float, ratio_with_all_out: float) -> str:
+    """Which side of an s.15A-share tipping point the claim holds on. Taking flagged s.15A offences
+    out lowers the ratio when they are a larger part of the later total (the usual case: none in a
+    year before the offence), so the claim then holds at shares below the tipping value, unlike a
+    ratio assumption, where it holds above."""
+    side = "below" if ratio_with_all_out < ratio_with_none_out else "above"
+    return f"the claim holds at shares {side} this value"
+
+
 def s15a_share_tipping(totals: RecordedTotals, claim: TrendClaim, threshold: float, held_at: dict[str, float],
                        ratio_factor: float) -> list[Tipping]:
     """With s.15A out of scope, the share of s.15A offences in the flagged series at which the
@@ -135,17 +144,25 @@ def s15a_share_tipping(totals: RecordedTotals, claim: TrendClaim, threshold: flo
     denominator = s15a_to - t * s15a_from
     arithmetic = (claim.published_to - t * claim.published_from) / denominator if denominator else np.nan
     in_range = 0 <= arithmetic <= 1
-    out = [Tipping("s15a_flagged_share", arithmetic if in_range else np.nan,
+    if claim.arithmetic_caveat:
+        arithmetic_note = claim.arithmetic_caveat
+    elif in_range:
+        arithmetic_note = share_direction(claim.published_to / claim.published_from,
+                                          (claim.published_to - s15a_to) / (claim.published_from - s15a_from))
+    else:
+        arithmetic_note = f"no share between 0 and 1 (solution {arithmetic:.2f})"
+    out = [Tipping("s15a_flagged_share", arithmetic if in_range and not claim.arithmetic_caveat else np.nan,
                    f"arithmetic on published totals ({claim.published_records}), s.15A out of scope",
-                   "" if in_range else f"no share between 0 and 1 (solution {arithmetic:.2f})")]
+                   arithmetic_note)]
 
     def ratio_draws_at(share):
         return claim_ratio_draws(totals, claim, held_at["nonresponse_multiplier"], share, False)
 
+    model_direction = share_direction(float(np.median(ratio_draws_at(0.0))), float(np.median(ratio_draws_at(1.0))))
     for q, method in ((0.5, f"{MODEL_MEDIAN}, s.15A out of scope"), (LOWER, f"{MODEL_LOWER}, s.15A out of scope")):
         value = _value_where_quantile_reaches(ratio_draws_at, q, ratio_factor, threshold, 0.0, 1.0)
         out.append(Tipping("s15a_flagged_share", value, method,
-                           "" if not np.isnan(value) else "the verdict is the same for every share from 0 to 1"))
+                           model_direction if not np.isnan(value) else "the verdict is the same for every share from 0 to 1"))
     return out
 
 
