@@ -175,6 +175,29 @@ rule notebook_provenance:
         "../../notebooks/07-provenance.ipynb"
 
 
+rule summarise_findings:
+    """The findings page: one row per headline claim (verdict, the number the data give, the share of
+    assumption draws in which it holds, its tipping values) and the figure of those shares."""
+    input:
+        code=code("workflow/scripts/summarise_findings.py"),
+        claims=f"{TABLES}/claims.csv",
+        panel=f"{TABLES}/panel.csv",
+        claim_support=f"{TABLES}/scenario_claim_support.csv",
+        tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
+    output:
+        findings=report(f"{TABLES}/findings.csv", caption="../report/findings.rst", category="0. Findings"),
+        figure=report(f"{FIGURES}/claim_support.png", caption="../report/claim_support_figure.rst", category="0. Findings"),
+    log:
+        f"{LOGS}/summarise_findings.log",
+    conda:
+        ENV
+    params:
+        findings=config["report"]["findings"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/summarise_findings.py"
+
+
 rule render_report:
     """Stitch the executed chapters into one self-contained HTML report (code hidden, outputs kept)."""
     input:
