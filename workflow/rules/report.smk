@@ -12,6 +12,24 @@ CHAPTERS = [
     "06-scenarios",
     "07-provenance",
 ]
+# The figures' captions (the Snakemake report's), shown under each numbered figure of the reports.
+# A figure's caption file is named after its PNG, or <name>_figure where a table has the PNG's name.
+FIGURE_CAPTIONS = [
+    f"workflow/report/{name}.rst"
+    for name in [
+        "panel_coverage",
+        "force_rates",
+        "claim_verdicts",
+        "national_series",
+        "imputed_totals",
+        "imputed_force_cells",
+        "flagged_share",
+        "tornado",
+        "tipping_curves",
+        "scenario_comparison_figure",
+        "claim_support_figure",
+    ]
+]
 
 
 rule notebook_data_and_provenance:
@@ -203,6 +221,9 @@ rule render_report:
     input:
         code=code("workflow/scripts/render_report.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        findings=rules.summarise_findings.output.findings,
+        findings_figure=rules.summarise_findings.output.figure,
+        captions=FIGURE_CAPTIONS,
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="7. Report"),
     log:
@@ -211,6 +232,7 @@ rule render_report:
         ENV
     params:
         title=config["report"]["title"],
+        inline_table_rows=config["report"]["inline_table_rows"],
     script:
         "../scripts/render_report.py"
 
@@ -220,6 +242,9 @@ rule render_pdf:
     input:
         code=code("workflow/scripts/render_pdf.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        findings=rules.summarise_findings.output.findings,
+        findings_figure=rules.summarise_findings.output.figure,
+        captions=FIGURE_CAPTIONS,
     output:
         pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="7. Report"),
     log:
@@ -229,5 +254,6 @@ rule render_pdf:
     params:
         title=config["report"]["title"],
         max_table_rows=config["report"]["pdf_max_table_rows"],
+        inline_table_rows=config["report"]["inline_table_rows"],
     script:
         "../scripts/render_pdf.py"

@@ -155,17 +155,26 @@ def findings_table(findings: list[dict], claims: pd.DataFrame, panel: pd.DataFra
     return pd.DataFrame(rows, columns=FINDINGS_COLUMNS)
 
 
+VERDICT_WORDS = {
+    "reproduced": "reproduced", "consistent": "consistent with the data", "contradicted": "contradicted",
+    NOT_TESTABLE: "not testable with published force data",
+    PANEL_VERDICT.format(status="observed"): "a force's own figure, as the ledger records it",
+}
+
+
 def _share(x) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
 
 
 def key_findings(findings: pd.DataFrame) -> list[str]:
     """Three to five sentences, every number taken from the findings table."""
-    counts = findings["verdict"].value_counts()
+    if findings.empty:
+        return []
+    counts = findings["verdict"].value_counts(sort=False).reindex(list(dict.fromkeys(findings["verdict"])))
     tested = findings[findings["verdict"] != NOT_TESTABLE]
     untested = findings[findings["verdict"] == NOT_TESTABLE]
-    parts = ", ".join(f"{n} {verdict.replace('_', ' ')}" for verdict, n in counts.items())
-    sentences = [f"Of the {len(findings)} headline claims checked, {parts}."]
+    parts = ", ".join(f"{n} {VERDICT_WORDS.get(verdict, verdict)}" for verdict, n in counts.items())
+    sentences = [f"Of the {len(findings)} headline claims checked: {parts}."]
     drawn = findings[findings["share_holding_baseline"].notna()]
     for row in drawn.itertuples(index=False):
         sentences.append(
@@ -173,10 +182,10 @@ def key_findings(findings: pd.DataFrame) -> list[str]:
             f"it holds in {_share(row.share_holding_baseline)} of the assumption draws at baseline and in "
             f"{_share(row.share_holding_lowest)} to {_share(row.share_holding_highest)} across the scenarios.")
     if len(untested):
-        sentences.append(f"{len(untested)} of the {len(findings)} claims rest on figures no published force-level "
-                         "data can test; each row says what data would.")
+        sentences.append(f"{len(untested)} of the {len(findings)} claims cannot be reproduced from published figures; "
+                         "their rows say what data would test them.")
     if len(tested) and len(sentences) < 5:
         contradicted = tested[tested["verdict"].str.contains("contradicted")]
         if len(contradicted):
-            sentences.append("Contradicted by the data: " + "; ".join(contradicted["claim"]) + ".")
+            sentences.append("Contradicted by the data: " + "; ".join(f"“{c}”" for c in contradicted["claim"]) + ".")
     return sentences[:5]

@@ -3,6 +3,7 @@ from a pipeline output, never typed by hand."""
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
@@ -57,8 +58,12 @@ def table_data(frame: pd.DataFrame, caption: str = "", left_out: int = 0) -> dic
             "caption": caption, "left_out": int(left_out)}
 
 
+FIGURE_METADATA = "online_csa_figure"
+
+
 def figure(path: str) -> None:
-    display(Image(filename=str(path)))
+    """A PNG figure; its file name travels with it, so the report can number it and add its caption."""
+    display(Image(filename=str(path)), metadata={FIGURE_METADATA: Path(path).stem})
 
 
 def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:
