@@ -86,7 +86,12 @@ class AppendixTable:
 
     @property
     def title(self) -> str:
-        return f"Table A{self.number}. {self.caption or self.chapter}"
+        return appendix_table_name(self.number, self.caption, self.chapter)
+
+
+def appendix_table_name(number: int, caption: str, chapter: str) -> str:
+    """'Table A3. <caption>', or 'Table A3, from chapter <chapter>' for a table without a caption."""
+    return f"Table A{number}. {caption}" if caption else f"Table A{number}, from chapter {chapter}"
 
 
 def strip_injected(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -277,13 +282,16 @@ def _nav(body: str, tables: list[AppendixTable], has_findings: bool) -> str:
     return f'<nav class="toc"><strong>Contents</strong><ul>{"".join(items)}</ul></nav>'
 
 
-# The lab template links require.js and MathJax from a CDN; the chapters need neither (no widgets, no
-# mathematics), and the report must open offline.
+# The lab template links require.js and MathJax from a CDN and imports mermaid from one when a page has
+# diagrams; the chapters need none of them (no widgets, mathematics or diagrams), and the report must
+# open offline.
 _NETWORK_SCRIPT = re.compile(r"<script[^>]*\ssrc=[\"']?https?://[^>]*>\s*</script>\s*", re.I)
+_MERMAID_SCRIPT = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*?</script>",
+                             re.S)
 
 
 def _drop_network_scripts(page: str) -> str:
-    return _NETWORK_SCRIPT.sub("", page)
+    return _MERMAID_SCRIPT.sub("", _NETWORK_SCRIPT.sub("", page))
 
 
 def render_html(chapter_paths: list[str], title: str, findings: pd.DataFrame | None = None,

@@ -21,7 +21,7 @@ import nbformat
 import pandas as pd
 
 from online_csa.report.findings import key_findings
-from online_csa.report.html_report import chapter_title, figure_caption, share_text, strip_injected, value_text
+from online_csa.report.html_report import appendix_table_name, chapter_title, figure_caption, share_text, strip_injected, value_text
 from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
 RECORD_ID = re.compile(r"\b[FN][0-9]{4}\b")
@@ -65,16 +65,16 @@ def _longest_segment(text: str, longest: int) -> int:
 
 
 def column_plan(columns: list[str], rows: list[list[str]]) -> tuple[list[int], int]:
-    """Column weights and the longest unbroken piece, chosen so that no piece is wider than its column:
-    each column weighs at least its longest piece, and pieces are cut shorter until the weights fit
-    the page."""
+    """Column weights and the longest unbroken piece, chosen so that no piece is wider than its column.
+
+    A column weighs its typical text length (capped) but at least its longest piece; its width is its
+    share of the weights times the page. Pieces are cut shorter until each fits its column's width.
+    """
     texts = [[c] + [r[j] for r in rows] for j, c in enumerate(columns)]
-    for longest in range(16, 3, -1):
-        weights = []
-        for column in texts:
-            typical = max(min(max(len(t) for t in column), 40), 4)
-            weights.append(max(typical, max(_longest_segment(t, longest) for t in column)))
-        if sum(weights) <= PAGE_CHARACTERS:
+    for longest in range(16, 2, -1):
+        pieces = [max(_longest_segment(t, longest) for t in column) for column in texts]
+        weights = [max(max(min(max(len(t) for t in column), 40), 4), piece) for column, piece in zip(texts, pieces)]
+        if all(piece <= weight * PAGE_CHARACTERS / sum(weights) for piece, weight in zip(pieces, weights)):
             break
     return weights, longest
 
@@ -156,7 +156,7 @@ def chapter_markdown(notebook: nbformat.NotebookNode, figures: Figures, appendix
                     parts.append(raw_typst(table_markup(t["columns"], t["rows"], t.get("caption", ""))))
                     continue
                 number = len(appendix) + 1
-                name = f"Table A{number}. {t.get('caption') or title}"
+                name = appendix_table_name(number, t.get("caption", ""), title)
                 shown = min(max_table_rows, len(t["rows"]))
                 parts.append(f"*{name}: {len(t['rows']):,} rows; its first {shown} are in Appendix A, "
                              "all of them in the HTML report.*")
