@@ -204,7 +204,9 @@ rule summarise_findings:
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
     output:
         findings=report(f"{TABLES}/findings.csv", caption="../report/findings.rst", category="0. Findings"),
-        figure=report(f"{FIGURES}/claim_support.png", caption="../report/claim_support_figure.rst", category="0. Findings"),
+        figure=report(
+            f"{FIGURES}/claim_support.png", caption="../report/claim_support_figure.rst", category="0. Findings"
+        ),
     log:
         f"{LOGS}/summarise_findings.log",
     conda:

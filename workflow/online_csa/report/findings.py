@@ -187,5 +187,6 @@ def key_findings(findings: pd.DataFrame) -> list[str]:
     if len(tested) and len(sentences) < 5:
         contradicted = tested[tested["verdict"].str.contains("contradicted")]
         if len(contradicted):
-            sentences.append("Contradicted by the data: " + "; ".join(f"“{c}”" for c in contradicted["claim"]) + ".")
+            quoted = "; ".join(f"“{claim}”" for claim in contradicted["claim"])
+            sentences.append(f"Contradicted by the data: {quoted}.")
     return sentences[:5]

@@ -210,7 +210,8 @@ def findings_rows_html(findings: pd.DataFrame) -> str:
 
 
 def _image(path: Path) -> str:
-    return f"<img alt='' style='max-width:min(100%, 820px)' src='data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}'>"
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f"<img alt='' style='max-width:min(100%, 820px)' src='data:image/png;base64,{data}'>"
 
 
 def findings_section(findings: pd.DataFrame, figure_path: Path | None, caption: str) -> str:
@@ -260,10 +261,11 @@ def appendix_section(tables: list[AppendixTable]) -> str:
         frame = pd.DataFrame(table.rows, columns=table.columns)
         note = (f"<p class='caption'>... and {table.left_out:,} more rows in the CSV file.</p>"
                 if table.left_out else "")
+        origin = f"from chapter {html.escape(table.chapter)}; " if table.caption else ""
         parts.append(f"<h2 id='{table.anchor}'>{html.escape(table.title)}</h2>"
-                     f"<p class='caption'>From chapter {html.escape(table.chapter)}; {len(table.rows):,} rows.</p>"
+                     f"<p class='caption'>{origin}{len(table.rows):,} rows.</p>"
                      + to_html_datatable(frame, table_id=f"itable-{table.number}", connected=False,
-                                         classes="display compact", paging=True, pageLength=15, scrollX=True)
+                                         classes="display compact", paging=True, pageLength=10, scrollX=True)
                      + note)
     parts.append("</section>")
     return "".join(parts)

@@ -21,7 +21,8 @@ import nbformat
 import pandas as pd
 
 from online_csa.report.findings import key_findings
-from online_csa.report.html_report import appendix_table_name, chapter_title, figure_caption, share_text, strip_injected, value_text
+from online_csa.report.html_report import (appendix_table_name, chapter_title, figure_caption, share_text,
+                                           strip_injected, value_text)
 from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
 RECORD_ID = re.compile(r"\b[FN][0-9]{4}\b")
@@ -208,7 +209,8 @@ PREAMBLE = """#set document(title: {title}, date: none)
 #show link: set text(fill: rgb("#0b5394"))
 #let horizontalrule = line(length: 100%, stroke: 0.5pt + luma(180))
 #align(center)[#text(size: 16pt, weight: "bold")[{title_markup}]]
-#align(center)[#text(size: 8pt)[#emph[Every number in this document is an output of the pipeline; the HTML report has the full tables.]]]
+#align(center)[#text(size: 8pt)[#emph[Every number in this document is an output of the pipeline;
+  the HTML report has the full tables.]]]
 """
 
 PANDOC_FORMAT = "markdown-auto_identifiers-tex_math_dollars-raw_html"
