@@ -203,9 +203,9 @@ rule summarise_findings:
         claim_support=f"{TABLES}/scenario_claim_support.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
     output:
-        findings=report(f"{TABLES}/findings.csv", caption="../report/findings.rst", category="0. Findings"),
+        findings=report(f"{TABLES}/findings.csv", caption="../report/findings.rst", category="7. Report"),
         figure=report(
-            f"{FIGURES}/claim_support.png", caption="../report/claim_support_figure.rst", category="0. Findings"
+            f"{FIGURES}/claim_support.png", caption="../report/claim_support_figure.rst", category="7. Report"
         ),
     log:
         f"{LOGS}/summarise_findings.log",
