@@ -43,6 +43,8 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/crate.smk"
+include: "workflow/rules/run_record.smk"
 include: "workflow/rules/jobs.smk"
 
 
@@ -50,6 +52,8 @@ include: "workflow/rules/jobs.smk"
 # queue and a job's start-up would only slow down.
 localrules:
     describe_jobs,
+    record_configuration,
+    stamp_run,
     plot_cleaning_figures,
     plot_claim_figures,
     plot_model_figures,
@@ -62,8 +66,11 @@ localrules:
     notebook_sensitivity,
     notebook_scenarios,
     notebook_provenance,
+    vega_embed_bundle,
+    assumptions_explorer,
     render_report,
     render_pdf,
+    ro_crate,
 
 
 rule all:
@@ -73,3 +80,4 @@ rule all:
         "results/report/report.html",
         "results/report/report.pdf",
         rules.describe_jobs.output,
+        rules.ro_crate.output,

@@ -23,6 +23,11 @@
 #
 # This chapter answers three questions: which files are the raw data, are they the files the
 # registry describes (checksums), and what does the ledger hold?
+#
+# **What you can change.** Nothing here is computed in the notebook: it reads the registry, the
+# checksums and the ledger. A changed raw file stops the pipeline until its checksum in
+# `data/sources.csv` is updated; after that, from the project root,
+# `.venv/bin/snakemake notebook_data_and_provenance describe_jobs` reruns the checks and this chapter.
 
 # %%
 import pandas as pd

@@ -35,7 +35,7 @@
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
-from online_csa.report.narrative import figure, md, n, table
+from online_csa.report.narrative import figure, md, n, results_path, table
 from online_csa.common.tables import read_table
 
 job = pipeline_job(globals(), "notebook_cleaning")  # the Snakemake job, or in Jupyter the last run's
@@ -43,6 +43,12 @@ inp, params = job.input, job.params
 panel = read_table(inp.panel, "panel")
 rejected = read_table(inp.rejected, "rejected")
 routing = read_table(inp.routing, "routing")
+
+# %% [markdown]
+# **What you can change.** Nothing here is computed in the notebook: it shows the cleaning stage's
+# tables. The rules' settings (`cleaning:` in `config/config.yaml`, such as the vintage rule) and
+# the reviewed exclusions (`config/corrections.csv`) need a rerun: from the project root,
+# `.venv/bin/snakemake notebook_cleaning describe_jobs` reruns the cleaning, its figures and this chapter.
 
 # %% [markdown]
 # ## Where every row went
@@ -64,6 +70,14 @@ table(routing.groupby(["destination", "role"]).size().rename("rows").reset_index
 # %%
 status = panel.pivot_table(index="series", columns="status", values="force", aggfunc="count", fill_value=0)
 table(status.reset_index(), caption="Panel cells by status")
+
+# %% [markdown]
+# ### Which cells have a figure
+#
+# One row per force and one column per year, coloured by status: the printed cells are the
+# minority in every series, and some years have almost none.
+
+# %%
 figure(inp.coverage_png)
 
 # %% [markdown]
@@ -71,12 +85,16 @@ figure(inp.coverage_png)
 #
 # Where sources print different values for the same force and year, the value chosen by the
 # rule is in `value`; every other version, with its records and release date, is in
-# `alternatives`. These cells drive the sensitivity analysis.
+# `alternatives`.
 
 # %%
 conflicts = panel[panel["status"] == "conflicting"]
-md(f"**{len(conflicts)}** cells have conflicting sources.")
-table(conflicts, ["series", "force", "fiscal_year", "value", "record_ids", "alternatives", "note"])
+md(f"**{len(conflicts)}** cells have conflicting sources. The models and the sensitivity analysis use `value` "
+   "only. The alternatives are read in two places: the claims stage tries them when a published total disagrees "
+   "with the chosen values (a total printed before a force revised its figure may agree with the earlier "
+   "figure), and the force-rates figure below draws them as open circles.")
+table(conflicts, ["series", "force", "fiscal_year", "value", "alternatives"],
+      caption=f"Record ids and notes of every cell are in {results_path(inp.panel)}")
 
 # %% [markdown]
 # ## Gaps a source reported
@@ -87,7 +105,9 @@ table(conflicts, ["series", "force", "fiscal_year", "value", "record_ids", "alte
 # to the models, which impute the cell inside them.
 
 # %%
-table(panel[panel["status"] == "not_provided"], ["series", "force", "fiscal_year", "record_ids", "note"])
+gaps = panel[panel["status"] == "not_provided"]
+md(f"**{len(gaps)}** cells are gaps a source reported.")
+table(gaps, ["series", "force", "fiscal_year", "record_ids", "note"])
 suppressed = panel[panel["status"] == "suppressed"]
 md(f"**{len(suppressed)}** cells were printed as suppressed small counts.")
 if len(suppressed):
@@ -101,15 +121,29 @@ if len(suppressed):
 
 # %%
 md(f"**{len(rejected)}** rows rejected: " + ", ".join(
-    f"{count} {reason.replace('_', ' ')}" for reason, count in rejected["reason"].value_counts().items()) + ".")
-table(rejected)
+    f"{count} {reason.replace('_', ' ')}" for reason, count in rejected["reason"].value_counts().items()) + ". "
+   "One row of each reason, to show what each looks like:")
+table(rejected.drop_duplicates("reason"), caption=f"Every rejected row is in {results_path(inp.rejected)}")
 
 # %% [markdown]
 # ## Rates per child population
 #
 # Child populations are ONS mid-year estimates summed over each force area's local
 # authorities. Mid-year estimates before and after the 2021 Census are on different bases, so
-# a step between 2020/21 and 2021/22 in any rate is partly an artefact.
+# a step between 2020/21 and 2021/22 in any rate is partly an artefact. The figure shows each
+# force's rate per 100,000 children by year; filled orange points are conflicting cells (the value
+# chosen) and open circles the values the vintage rule did not choose.
 
 # %%
 figure(inp.force_rates_png)
+
+# %% [markdown]
+# ## Exercises
+#
+# * Pick a conflicting cell above. Find its records in `data/raw/force_figures.csv` and say why the
+#   vintage rule chose the value it did; would the other rule (`cleaning.vintage_rule`, see
+#   `docs/configuration.md`) choose differently?
+# * Which reason rejects the most rows? Read two of them in `results/tables/rejected.csv` and
+#   decide whether a rule, not a person, should have caught them.
+# * In the coverage figure, which year has the fewest printed cells of the online series? Keep it
+#   in mind in chapter four: how wide is that year's imputed interval?

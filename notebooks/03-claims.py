@@ -27,11 +27,24 @@
 #
 # Headline claims that need several releases at once are checked first.
 
+# %% [markdown]
+# **A headline check is judged on its own calculation.** Its verdict applies to the comparison
+# its basis describes. The like-for-like doubling, for instance, compares only the forces with
+# figures in both years: *contradicted* there means the ratio on those forces falls short of the
+# printed claim, and says nothing about the forces outside the set, whose share of the children is
+# given beside it. A verdict on the whole area would need the missing forces, which chapter four
+# imputes.
+#
+# **What you can change.** Nothing here is computed in the notebook. The claim checks' settings
+# (`claims:` and `headline_checks:` in `config/config.yaml`, such as the doubling threshold or the
+# coverage a reproduction needs) need a rerun: from the project root,
+# `.venv/bin/snakemake notebook_claims describe_jobs` reruns the checks, their figures and this chapter.
+
 # %%
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
-from online_csa.report.narrative import figure, md, n, pct, table, verdict_counts
+from online_csa.report.narrative import figure, md, n, pct, results_path, table, verdict_counts
 from online_csa.common.tables import read_table
 
 job = pipeline_job(globals(), "notebook_claims")  # the Snakemake job, or in Jupyter the last run's
@@ -44,6 +57,13 @@ counts = verdict_counts(claims)
 md(f"**{len(claims)}** claims checked: **{counts['reproduced']}** reproduced, **{counts['consistent']}** "
    f"consistent, **{counts['contradicted']}** contradicted and **{counts['not_reproducible']}** not "
    "reproducible from published force data.")
+
+# %% [markdown]
+# ### Verdicts by kind of claim
+#
+# How many claims of each level (headline, national or regional, force) got each verdict.
+
+# %%
 figure(inp.verdicts_png)
 
 # %% [markdown]
@@ -81,7 +101,7 @@ md(f"""
 figure(inp.national_png)
 
 # %% [markdown]
-# ## Every claim
+# ## The claims the data contradict
 #
 # `basis` says what was computed from which records; `coverage_share` is the share of the
 # area's children that the force data cover.
@@ -89,5 +109,20 @@ figure(inp.national_png)
 # %%
 order = {"headline": 0, "national": 1, "force": 2}
 shown = claims.sort_values(["level", "claim_id"], key=lambda s: s.map(order) if s.name == "level" else s)
-table(shown, ["claim_id", "fiscal_year", "geography", "measure", "published_value", "reproduced_value",
-              "verdict", "basis", "note"])
+contradicted = shown[shown["verdict"] == "contradicted"]
+table(contradicted, ["claim_id", "level", "fiscal_year", "geography", "measure", "published_value",
+                     "reproduced_value", "coverage_share", "basis", "note"],
+      caption=f"The {len(contradicted)} contradicted claims; all {len(claims)}, with every verdict, are in "
+      f"{results_path(inp.claims)}")
+
+# %% [markdown]
+# ## Exercises
+#
+# * Open `results/tables/claims.csv` and pick a national claim that is *consistent*. What would the
+#   missing forces have to add for it to be *reproduced*, and is that plausible given the force
+#   figures in chapter two?
+# * The two doubling checks disagree. Write down, from their `basis`, exactly which forces and
+#   which totals each compares; which one answers the question "did offences double?"
+# * Chapter five asks the same question after under-recording. Before reading it, guess how much
+#   less completely the online flag would have to have been applied in the earlier year for the
+#   release totals to stop showing a doubling; then check your guess there.

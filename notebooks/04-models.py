@@ -18,14 +18,22 @@
 # Most force-years have no published figure: forces did not answer, or no outlet printed
 # their answer. This chapter asks what those cells could hold, and first how well its answer
 # holds up against figures it was not shown.
+#
+# **What you can change.** In this notebook: the simulated demonstration (*The model on simulated
+# data*), whose known rates, number of forces and overdispersion are set in its first cell. The
+# model's own settings (`models:` in `config/config.yaml`, such as `alpha_method` or the number of
+# imputation draws) need a rerun: from the project root, `.venv/bin/snakemake notebook_models describe_jobs`
+# refits the models (a few minutes), redraws their figures and this chapter.
 
 # %%
+import numpy as np
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
 from online_csa.common.intervals import LOWER, UPPER
 from online_csa.models.imputation_validation import NEW_MODEL, NO_SELECTION, PREVIOUS
-from online_csa.report.narrative import figure, md, pct, table
+from online_csa.report.narrative import figure, md, n, pct, results_path, table
+from online_csa.report import simulated_count_model as demo
 
 job = pipeline_job(globals(), "notebook_models")  # the Snakemake job, or in Jupyter the last run's
 inp = job.input
@@ -45,9 +53,12 @@ s15a_step = pd.read_csv(inp.s15a_step)
 panel_values = pd.read_csv(inp.panel_values_used)
 focus = par.focus_series
 geography = par.geography
+columns_95 = sorted({c for frame in (coefficients, shares, breaks, trends, s15a_step) for c in frame.columns
+                     if c.endswith("_95")})
 md(f"Every interval in this chapter is a **{pct(UPPER - LOWER)}** interval (the {pct(LOWER)} and {pct(UPPER)} "
-   "points of the simulated draws, `lower_90` and `upper_90` in the tables), except the year effects and steps "
-   "of the count models, which are 95% intervals (`irr_lower_95`, `irr_upper_95`).")
+   "points of the simulated draws, `lower_90` and `upper_90` in the tables), except the model-based intervals of "
+   "the count models' year effects and steps, the flagged-share model and the trends with and without s.15A, "
+   "which are 95% intervals: the columns " + ", ".join(f"`{c}`" for c in columns_95) + ".")
 
 # %% [markdown]
 # ## The answer first: does the imputation predict what it did not see?
@@ -89,19 +100,36 @@ if cumulative is not None and yearly is not None:
        "totals but not the unprinted years of forces printed in other years, which record more than it allows; "
        "within a year, the draws then give the never-printed forces less. What a national total covers (its "
        "responding forces) is pinned by it and does not depend on this split; the split between forces does.")
-table(calibration, ["series", "model", "scheme", "scored", "covered", "coverage", "median_relative_width",
-                    "not_scored"], caption="Coverage of 90% intervals by model and validation scheme "
-      "(results/tables/calibration.csv)")
+# a coverage from `scored` checks, were they independent, has a binomial standard error of
+# sqrt(0.9 x 0.1 / scored) around a true 90%
+calibration["se_if_90"] = np.sqrt(0.9 * 0.1 / calibration["scored"].where(calibration["scored"] > 0))
+calibration["within_two_se"] = (calibration["coverage"] - 0.9).abs() <= 2 * calibration["se_if_90"]
+focus_rows = calibration[calibration["series"] == focus]
+table(focus_rows, ["model", "scheme", "scored", "covered", "coverage", "se_if_90", "within_two_se",
+                   "median_relative_width", "not_scored"],
+      caption=f"Coverage of 90% intervals for {focus} by model and validation scheme; every series is in "
+      f"{results_path(inp.calibration)}")
 misses = total_checks[(total_checks["model"] == NEW_MODEL) & (total_checks["inside"] == False)]  # noqa: E712
 md(f"The totals the new model misses ({len(misses)}), with what it predicted without them:")
 table(misses, ["series", "record_id", "fiscal_year", "geography", "published_value", "estimate", "lower_90",
-               "upper_90"], caption="Every prediction is in results/tables/published_total_checks.csv")
+               "upper_90"], caption=f"Every prediction is in {results_path(inp.total_checks)}")
 md("Printed cells are scored too, by holding out every printed cell of one force (**leave-one-force-out**) or of "
    "one year (**leave-one-year-out**) and predicting them as printed cells. Both methods are given the same "
    "published totals: those that include none of the held-out cells. A force held out entirely gets a force "
    "effect drawn from the spread of forces, so its intervals are wide by design; the variance components are "
    "those of the fit to every printed cell (not re-estimated per fold, a slight optimism); the previous method "
    "cannot predict a year with no printed cell at all, so its leave-one-year-out row scores nothing.")
+cells = coverage_of(NEW_MODEL, "leave-one-force-out")
+if cells is not None and cells["scored"]:
+    se = (0.9 * 0.1 / cells["scored"]) ** 0.5
+    md(f"Is {pct(cells['coverage'])} on {cells['scored']} held-out cells (leave-one-force-out, {focus}) acceptable? "
+       f"If the intervals were right and the cells independent, the number covered would be binomial: a coverage "
+       f"from {cells['scored']} cells has a standard error of √(0.9 × 0.1 / {cells['scored']}) = "
+       f"**{pct(se, 1)}** around a true 90%, so anything from {pct(0.9 - 2 * se)} to {pct(min(0.9 + 2 * se, 1))} "
+       f"is within two standard errors; {pct(cells['coverage'])} is "
+       f"{'inside' if abs(cells['coverage'] - 0.9) <= 2 * se else 'outside'} that range. Cells of one force share its "
+       "force effect, so they are not independent and the real standard error is larger. `se_if_90` and "
+       "`within_two_se` in the table above do the same sum for every row.")
 
 # %% [markdown]
 # ## The model
@@ -135,6 +163,24 @@ md("Printed cells are scored too, by holding out every printed cell of one force
 # region's sum over several years) fix their cells' sum in every draw but do not reweight the
 # coefficients.
 
+# %% [markdown]
+# **The offset.** The logarithm of the child population enters the linear predictor with its
+# coefficient fixed at one, so the model is a model of the *rate* per child: the exponential of
+# the intercept is the average force's offences per child in the centre year, and a force with twice the children has
+# twice the expected count at the same rate. The year and force effects then say how rates, not
+# counts, differ.
+#
+# **Why two estimates of alpha differ.** The overdispersion alpha says how much more the counts
+# vary than a Poisson count would: the variance is mu + alpha mu², not mu. The mixed model estimates it
+# together with the spreads of the force and year effects, from the marginal likelihood. The
+# previous method (fixed effects, one dummy per force) and the interrupted time series below
+# estimate it by `models.alpha_method`: by maximum likelihood, or so that the Pearson statistic
+# equals its degrees of freedom. With one dummy per force, a force printed in only one year is
+# fitted exactly, its residual zero whatever alpha is; maximum likelihood counts those cells as
+# evidence of little overdispersion and understates alpha, while the Pearson estimator charges
+# one degree of freedom per parameter. The simulation below shows the difference on data whose
+# alpha is known.
+
 # %%
 for series, c in coefficients.groupby("series", sort=False):
     first = c.iloc[0]
@@ -143,6 +189,92 @@ for series, c in coefficients.groupby("series", sort=False):
        f"alpha = {first['alpha']:.3f}. Years resting on fewer than {par.min_cells_for_estimate} printed cells are "
        "not reported as estimates (`reported_as_estimated`).")
     table(c, ["term", "irr", "irr_lower_95", "irr_upper_95", "printed_cells", "reported_as_estimated"])
+
+# %%
+md(f"This run estimates the previous method's alpha by `{par.alpha_method}` (`models.alpha_method`).")
+
+# %% [markdown]
+# ## The model on simulated data
+#
+# The same equations on *synthetic* data, whose truth is known: forces with known child
+# populations and rates, a known yearly growth and a known overdispersion, counts drawn from the
+# negative binomial. Nothing here is real. Change the truth in the next cell and rerun the
+# section to see how the fit follows it.
+
+# %%
+truth = demo.SyntheticTruth(rate_per_100k=40.0, yearly_growth=1.25, sigma_force=0.4, alpha=0.15, forces=24,
+                            years=6, seed=20261130)
+synthetic = demo.synthetic_count_panel(truth)
+thin = demo.one_year_for_most_forces(synthetic, whole_forces=6)  # as printed: most forces in one year only
+alphas = {"every cell": (demo.alpha_by_pearson(synthetic), demo.alpha_by_maximum_likelihood(synthetic)),
+          "most forces in one year": (demo.alpha_by_pearson(thin), demo.alpha_by_maximum_likelihood(thin))}
+synthetic_fit = demo.fit_count_model(synthetic, alphas["every cell"][0])
+table(pd.DataFrame([{"panel": name, "cells": len(synthetic if name == "every cell" else thin),
+                     "true_alpha": truth.alpha, "alpha_pearson": pearson, "alpha_ml": ml}
+                    for name, (pearson, ml) in alphas.items()]),
+      caption="Synthetic data: alpha estimated two ways")
+md(f"On {len(synthetic)} synthetic cells ({truth.forces} forces, {truth.years} years) the fit recovers a yearly "
+   f"growth of **{synthetic_fit.yearly_growth:.3f}** against the true {truth.yearly_growth:g}. With every cell, "
+   f"the two estimates of alpha are {alphas['every cell'][0]:.3f} (Pearson) and {alphas['every cell'][1]:.3f} "
+   f"(maximum likelihood) against the true {truth.alpha:g}; with most forces in one year only, they are "
+   f"{alphas['most forces in one year'][0]:.3f} and **{alphas['most forces in one year'][1]:.3f}**: maximum "
+   "likelihood falls further below the truth, as the forces fitted exactly pull it down.")
+
+# %% [markdown]
+# ### A prediction interval is not a confidence interval
+#
+# For one synthetic force-year: the confidence interval says where the *mean* lies, given the
+# uncertainty of the coefficients; the prediction interval says where the *count* lies, adding the
+# negative-binomial variation of a single year around its mean. An imputed cell is a count, so the
+# imputation draws prediction intervals.
+
+# %%
+cell = synthetic.iloc[len(synthetic) // 2]
+one = demo.one_cell_intervals(synthetic_fit, cell["force"], cell["year"], cell["population"])
+table(pd.DataFrame([{"force": cell["force"], "year": cell["year"], "true_mean": cell["true_mean"],
+                     "count_drawn": cell["count"], **one}]), caption="Synthetic data: one force-year")
+md(f"The mean of {cell['force']} in {cell['year']} is estimated at {n(one['estimated_mean'])}, confidence interval "
+   f"{n(one['mean_lower_90'])} to {n(one['mean_upper_90'])}; a count for that force-year lies between "
+   f"{n(one['count_lower_90'])} and {n(one['count_upper_90'])}, an interval "
+   f"{(one['count_upper_90'] - one['count_lower_90']) / (one['mean_upper_90'] - one['mean_lower_90']):.1f} times "
+   "as wide.")
+
+# %% [markdown]
+# ### Residuals
+#
+# Pearson residuals, (y − mu) / √(mu + alpha mu²), against the fitted mean of every synthetic
+# cell: with the right mean and variance they scatter around zero with about the same spread at
+# every size, and few lie beyond two.
+
+# %%
+residuals = demo.pearson_residuals(synthetic_fit, synthetic)
+figure(demo.plot_residuals(residuals))
+md(f"Mean residual {residuals['pearson_residual'].mean():.2f}, standard deviation "
+   f"{residuals['pearson_residual'].std():.2f}; {int((residuals['pearson_residual'].abs() > 2).sum())} of "
+   f"{len(residuals)} beyond two.")
+
+# %% [markdown]
+# ### How a published total constrains the draws
+#
+# Suppose a release prints the total of one synthetic year and only some of that year's forces
+# were printed. The imputation draws the unprinted cells *given their sum*: a rate per cell from
+# the model (the gamma mixing of the negative binomial), then the total, less the printed cells,
+# split among the unprinted cells in proportion to those rates. Each cell still varies from draw
+# to draw, but their sum is the same in every draw, so the year's total has an interval of zero
+# width. That is why a pinned year in the tables below has a lower bound equal to its upper
+# bound: the model takes the published total as exact, it does not know it without error.
+
+# %%
+year = int(synthetic["year"].max())
+unprinted = synthetic[synthetic["year"] == year].head(8)
+published_remainder = int(unprinted["count"].sum())  # what the total leaves for the unprinted cells
+given = demo.draws_given_total(unprinted["true_mean"].to_numpy(), truth.alpha, published_remainder)
+low, high = np.quantile(given, [LOWER, UPPER], axis=0)
+sums = given.sum(axis=1)
+table(pd.DataFrame({"force": unprinted["force"], "lower_90": low, "upper_90": high}),
+      caption=f"Synthetic data: unprinted cells of {year}, drawn given their sum")
+md(f"Every one of {n(len(given))} draws sums to {n(published_remainder)} (from {n(sums.min())} to {n(sums.max())}), "
+   f"while the cells' intervals are up to {n((high - low).max())} wide.")
 
 # %% [markdown]
 # ### The selection factor
@@ -158,7 +290,8 @@ md(f"For {focus} the multiplier ranges from **{constrained['multiplier'].min():.
    f"**{constrained['multiplier'].max():.2f}** in the years a published total constrains; other years draw "
    f"it from the spread across years. The importance weights behind the draws leave an effective sample size of "
    f"{shown['effective_sample_size'].iloc[0]:,.0f} of {shown['draws'].iloc[0]:,} draws.")
-table(selection, ["series", "fiscal_year", "constrained", "multiplier", "lower_90", "upper_90", "basis"])
+table(shown, ["fiscal_year", "constrained", "multiplier", "lower_90", "upper_90", "basis"],
+      caption=f"{focus}; every series is in {results_path(inp.selection)}")
 
 # %% [markdown]
 # ### What the models leave out, and why
@@ -189,6 +322,12 @@ figure(inp.imputed_totals_png)
 shown = national[(national["geography"] == geography) & (national["series"] == focus)]
 table(shown, ["fiscal_year", "forces", "observed_forces", "observed_sum", "estimate", "lower_90", "upper_90",
               "pinned_by_totals", "note"])
+for row in shown[shown["lower_90"] == shown["upper_90"]].itertuples():
+    md(f"**{row.fiscal_year}: {n(row.estimate)}, from {n(row.lower_90)} to {n(row.upper_90)}.** The interval has zero "
+       f"width because the published totals of {row.fiscal_year} fix the sum of every cell nobody printed: the "
+       f"{row.observed_forces} printed cells are fixed, and the other {row.forces - row.observed_forces} are drawn "
+       "given the totals (see *How a published total constrains the draws* above), so every draw gives the same sum. "
+       "It is the published figure taken as exact, not a measurement without error.")
 
 # %% [markdown]
 # ### Which published totals the imputation uses
@@ -208,7 +347,14 @@ md(f"**{len(applied)}** of {len(constraints)} candidate totals are applied; "
    f"{int((constraints['role'] == 'not usable').sum())} cannot be used. The applied ones:")
 table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "total", "forces_responded",
                 "imputation"], caption="Every candidate, with the reason for each, is in "
-      "results/tables/imputation_constraints.csv")
+      f"{results_path(inp.constraints)}")
+
+# %% [markdown]
+# ### Imputed force-years
+#
+# Each force's printed figures and imputed cells with their intervals, year by year: a force
+# printed in most years is imputed close to its own figures, a force never printed as the spread
+# of forces allows.
 
 # %%
 figure(inp.imputed_cells_png)
@@ -235,6 +381,21 @@ md(f"On the {first['forces']} forces with both counts in {first['from_year']} an
    "binomial sampling allows.")
 table(decomposition, ["from_year", "to_year", "forces", "flagged_from", "flagged_to", "all_from", "all_to",
                       "growth_flagged", "growth_all", "growth_share", "share_of_log_growth_from_flagging"])
+
+# %% [markdown]
+# **Check the arithmetic.** Flagged offences are all offences times the flagged share, so their
+# growth factors multiply, and on the log scale they add: the share of the growth that is growth
+# in flagging is the log of the share's growth over the log of the flagged offences' growth.
+
+# %%
+for row in decomposition.itertuples():
+    assert abs(row.growth_all * row.growth_share / row.growth_flagged - 1) < 1e-4
+    assert abs(np.log(row.growth_share) / np.log(row.growth_flagged) / row.share_of_log_growth_from_flagging - 1) < 1e-4
+row = decomposition.iloc[0]
+md(f"{row['from_year']} to {row['to_year']}: {row['growth_flagged']:.4f} = {row['growth_all']:.4f} × "
+   f"{row['growth_share']:.4f} (all offences × flagged share), and log {row['growth_share']:.4f} / "
+   f"log {row['growth_flagged']:.4f} = {np.log(row['growth_share']):.4f} / {np.log(row['growth_flagged']):.4f} = "
+   f"**{row['share_of_log_growth_from_flagging']:.3f}**, the table's share; every row checks.")
 if len(quarantined):
     md(f"{len(quarantined)} force-year pairs were left out because the flagged count exceeds all offences:")
     table(quarantined, ["force", "fiscal_year", "flagged", "all_offences", "reason"])
@@ -261,6 +422,20 @@ md(f"The {year} step is an incidence-rate ratio of **{step['irr']:.2f}** ({step[
    f"{step['irr_upper_95']:.2f}): {reading}. Removing the published s.15A count from the published total gives a "
    f"ratio of **{step['published_ratio_less_s15a']:.2f}**: on a like-for-like offence scope the published totals "
    "show no doubling.")
+its = trends[trends["method"].str.startswith("interrupted")].set_index("scope")
+trend_row = breaks[breaks["term_kind"] == "trend"].iloc[0]
+its_span = int(its["to_year"].iloc[0][:4]) - int(its["from_year"].iloc[0][:4])
+with_s15a, without_s15a = its.loc["s.15A in scope", "ratio"], its.loc["s.15A out of scope", "ratio"]
+assert abs(trend_row["irr"] ** its_span / without_s15a - 1) < 1e-4
+assert abs(trend_row["irr"] ** its_span * step["irr"] / with_s15a - 1) < 1e-4
+md(f"**Why the time series without s.15A gives {without_s15a:.2f} against the arithmetic's "
+   f"{step['published_ratio_less_s15a']:.2f}.** The time series takes s.15A out by dropping its step: what is left "
+   f"is the trend alone over the {its_span} years, {trend_row['irr']:.4f}^{its_span} = **{without_s15a:.2f}**; with "
+   f"the step, {trend_row['irr']:.4f}^{its_span} × {step['irr']:.4f} = {with_s15a:.2f}. Because the step the panel "
+   "estimates is below one, dropping it *raises* the ratio. An added offence cannot lower the count, so a step below "
+   "one means the panel has not separated the offence's arrival from the trend: the trend carries the rise the step "
+   "should carry, and the ratio without s.15A is not an estimate of the like-for-like rise. The published "
+   "arithmetic takes the counted s.15A offences away directly and is the figure to use.")
 
 # %% [markdown]
 # ## What the data can and cannot say
@@ -277,3 +452,15 @@ md(f"The {year} step is an incidence-rate ratio of **{step['irr']:.2f}** ({step[
 # * Years outside the printed years and without a total cannot be imputed at all.
 # * Nothing here corrects for offences that were never reported, never recorded or never
 #   flagged: that is the next chapter.
+
+# %% [markdown]
+# ## Exercises
+#
+# * In the simulated section, make the overdispersion ten times smaller and then five times larger.
+#   How do the confidence and prediction intervals of the one force-year change, and which changes
+#   more? Why?
+# * Keep whole only two forces in the simulated panel (`whole_forces` in `one_year_for_most_forces`).
+#   How far below the truth does the maximum-likelihood alpha fall, and the Pearson one?
+# * In `results/tables/force_year_estimates.csv`, find a force never printed and one printed in
+#   most years. Compare the widths of their intervals in the same year, and explain the difference
+#   from the equations above.

@@ -27,24 +27,50 @@
 # compounded over the comparison's span, so the same assumption adjusts the three years from
 # 2015/16 to 2018/19 (the ratio cubed) and the one year from 2018/19 to 2019/20 alike. The
 # recorded totals come from the imputation of the previous chapter, with the part of them no
-# published total pins scaled by a non-response multiplier. Every number below is recomputed
-# when an assumption changes.
+# published total pins scaled by a non-response multiplier. The tables and figures are the
+# pipeline's, for the assumptions of its last run; the *Try it* section recomputes the headline
+# metrics here, in the notebook, for assumptions you edit.
 
 # %%
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
-from online_csa.report.narrative import figure, md, table
+from online_csa.report.narrative import figure, md, n, pct, results_path, table
+from online_csa.sensitivity.metric_names import JOINT
+from online_csa.sensitivity.try_assumptions import (beside, matches_stored, monte_carlo_setting, per_year, recompute,
+                                                    with_changes)
 
 job = pipeline_job(globals(), "notebook_sensitivity")  # the Snakemake job, or in Jupyter the last run's
 inp = job.input
 par = job.params
 assumptions = pd.read_csv(inp.assumptions)
 sensitivity = pd.read_csv(inp.sensitivity)
+support = pd.read_csv(inp.claim_support)
 tipping = pd.read_csv(inp.tipping_points)
-first = par.trend_claims[0]
-ratio_metric = f"adjusted ratio {first['to_year']} vs {first['from_year']}"
-recorded_metric = f"recorded ratio {first['to_year']} vs {first['from_year']}"
+national = pd.read_csv(inp.national_estimates)
+setting = monte_carlo_setting(inp, par.monte_carlo)  # what run_sensitivity read: draws of the totals, assumptions
+first = setting.claims[0]
+span = first.span_years
+ratio_metric = f"adjusted ratio {first.to_year} vs {first.from_year}"
+recorded_metric = f"recorded ratio {first.to_year} vs {first.from_year}"
+
+# %% [markdown]
+# **What you can change.** In this notebook: the assumptions, the s.15A scope and the number of
+# draws in the *Try it* cell, recomputed here in under a second. The tables, the tornado and the
+# tipping points need a rerun: put the assumptions in a scenario file
+# `config/scenarios/<name>.yaml` (copy one that is there) and run `.venv/bin/snakemake scenario_<name>`
+# from the project root (its tables land in `results/scenarios/<name>/`; chapter six compares it),
+# or change `config/config.yaml` and run `.venv/bin/snakemake notebook_sensitivity describe_jobs` to redraw
+# this chapter and the copy you run by hand.
+#
+# **The names used below.** An assumption named `*_ratio_per_year` (for instance
+# `flag_completeness_ratio_per_year`) is one year's rate over the next year's; below one, the rate
+# rose. Over a comparison of several years it is compounded: the earlier year's rate over the
+# later year's is the per-year ratio raised to the number of years. A **recorded ratio** is the
+# later year's recorded total over the earlier year's; an **adjusted ratio** is the same for
+# offences, the recorded ratio times the compounded ratios of flag completeness, recording
+# compliance and reporting rate. The **iceberg multiplier** is offences per recorded flagged
+# offence, one over the product of the three rates.
 
 # %% [markdown]
 # ## The assumptions
@@ -59,8 +85,15 @@ recorded_metric = f"recorded ratio {first['to_year']} vs {first['from_year']}"
 # measured the quantity.
 
 # %%
-md(f"{par.draws:,} joint draws, seed {par.seed}; s.15A offences "
-   f"{'counted in' if par.include_s15a else 'removed from'} the flagged series.")
+joint_rows = sensitivity[sensitivity["variant"] == JOINT]
+included = bool(joint_rows["include_s15a"].iloc[0])
+check = matches_stored(recompute(setting), sensitivity)  # the run's own setting, recomputed here
+assert check["matches"].all() and setting.include_s15a == included, (
+    "the tables were not computed with this job's assumptions, draws and seed: rerun the pipeline")
+md(f"{n(setting.draws)} joint draws, seed {setting.seed}; s.15A offences "
+   f"{'counted in' if included else 'removed from'} the flagged series. Recomputed here from the same "
+   f"draws of the recorded totals, the {len(check)} headline metrics of the table below come out the same, "
+   "to the six significant figures the table keeps.")
 table(assumptions, ["assumption", "distribution", "requested_p05", "requested_centre", "requested_p95",
                     "realised_p05", "realised_median", "realised_p95", "central", "source", "evidence"])
 warned = assumptions[assumptions["label_warning"].fillna("") != ""]
@@ -90,17 +123,86 @@ md("Here every assumption is independent of the others." if tied.empty else
 # as the later year of one claim and the earlier year of another rests on different assumptions.
 
 # %%
-main = sensitivity[~sensitivity["variant"].str.startswith("one-way")]
-table(main, ["variant", "metric", "median", "lower_90", "upper_90"])
+shown = sensitivity[(sensitivity["variant"] == JOINT)
+                    | ((sensitivity["variant"] == "recorded only (no adjustment)")
+                       & sensitivity["metric"].str.startswith("recorded ratio"))]
+table(shown, ["variant", "metric", "median", "lower_90", "upper_90"],
+      caption=f"Every assumption drawn, and the recorded ratios; every variant (central values, s.15A out of scope, "
+      f"one assumption at a time) is in {results_path(inp.sensitivity)}")
 joint = sensitivity[sensitivity["variant"] == "all assumptions drawn"].set_index("metric")
 recorded = sensitivity[sensitivity["variant"] == "recorded only (no adjustment)"].set_index("metric")
 iceberg = joint.filter(like="iceberg", axis=0).iloc[0]
 md(f"Recorded, the imputed totals rise by a factor of **{recorded.loc[recorded_metric, 'median']:.2f}** "
    f"({recorded.loc[recorded_metric, 'lower_90']:.2f} to {recorded.loc[recorded_metric, 'upper_90']:.2f}) from "
-   f"{first['from_year']} to {first['to_year']}. With every assumption drawn from its distribution, the rise in "
+   f"{first.from_year} to {first.to_year}. With every assumption drawn from its distribution, the rise in "
    f"offences is **{joint.loc[ratio_metric, 'median']:.2f}** ({joint.loc[ratio_metric, 'lower_90']:.2f} to "
    f"{joint.loc[ratio_metric, 'upper_90']:.2f}), and each recorded flagged offence stands for "
    f"**{iceberg['median']:.0f}** offences (90% interval {iceberg['lower_90']:.0f} to {iceberg['upper_90']:.0f}).")
+totals = joint[joint.index.str.startswith("recorded total")]
+fixed = totals[totals["lower_90"] == totals["upper_90"]]
+modelled = (national["series"] == par.monte_carlo["series"]) & (national["geography"] == par.monte_carlo["geography"])
+pinned = national[modelled & national["pinned_by_totals"]].set_index("fiscal_year")
+for metric, row in fixed.iterrows():
+    year = metric.removeprefix("recorded total ")
+    assert year in pinned.index, f"{metric} has no spread, but no published total pins {year}"
+    md(f"The recorded total of {year} is **{n(row['median'])}** in every draw, an interval of zero width: published "
+       f"totals fix the sum of every cell nobody printed in {year} (chapter four, *Imputed totals*), so the "
+       "imputation and the non-response multiplier cannot move it. Zero width means the published figure is taken "
+       "as exact, not that it is known without error.")
+
+# %% [markdown]
+# ### Check the arithmetic: the adjusted ratio
+#
+# With every assumption at its central value, the adjusted ratio is the recorded ratio times the
+# product of the three per-year ratio assumptions, compounded over the comparison's span. The
+# cell writes the product out with the table's own numbers and checks it.
+
+# %%
+central = sensitivity[sensitivity["variant"] == "central values"].set_index("metric")
+values = central.iloc[0]  # the assumption values used, one column each
+ratio_names = ["flag_completeness_ratio_per_year", "recording_compliance_ratio_per_year",
+               "reporting_rate_ratio_per_year"]
+product = values[ratio_names[0]] * values[ratio_names[1]] * values[ratio_names[2]]
+recorded_central, adjusted_central = central.loc[recorded_metric, "median"], central.loc[ratio_metric, "median"]
+assert abs(recorded_central * product ** span / adjusted_central - 1) < 1e-5
+md(f"{first.to_year} against {first.from_year}: recorded ratio **{recorded_central:.4f}** × "
+   f"({' × '.join(f'{values[r]:.4f}' for r in ratio_names)})^{span} = {recorded_central:.4f} × "
+   f"{product ** span:.4f} = **{recorded_central * product ** span:.4f}**, the table's adjusted ratio "
+   f"({adjusted_central:.4f}).")
+
+# %% [markdown]
+# ## Try it: change an assumption and see the numbers move
+#
+# The next cell recomputes the headline metrics with every assumption drawn, from the same draws of
+# the recorded totals and the same functions the pipeline used, for the changes you make in it. A
+# change replaces an assumption's whole distribution, as a scenario file does: a fixed value
+# (`{"dist": "fixed", "value": ...}`), a uniform (`"low"`, `"high"`), a beta (`"mean"`, `"low"`, `"high"`)
+# or a lognormal (`"median"`, `"low"`, `"high"`). `per_year(r, span)` turns a ratio over the
+# comparison's span (the earlier year's rate over the later year's) into the per-year ratio the
+# assumptions are written in. With nothing changed it gives the table above. The tables, the
+# tornado and the tipping points are not redrawn (see *What you can change* above).
+
+# %% tags=["try_it"]
+changes = {
+    # "flag_completeness_ratio_per_year": {"dist": "fixed", "value": per_year(0.9, span)},
+}
+include_s15a = setting.include_s15a  # False: take the s.15A offences out of the flagged series
+draws = setting.draws
+
+as_run = recompute(setting)
+tried = recompute(with_changes(setting, changes, include_s15a=include_s15a, draws=draws))
+tried_metrics, tried_support = beside(as_run, tried)
+table(tried_metrics, ["metric", "median_as_run", "median_tried", "lower_90_tried", "upper_90_tried",
+                      "tried_over_as_run"], caption="Headline metrics as the pipeline ran them and as tried here")
+table(tried_support, ["claim_id", "threshold", "threshold_meaning", "share_holding_adjusted_as_run",
+                      "share_holding_adjusted_tried"], caption="Share of draws in which each claim holds, adjusted")
+doubling = tried_support[(tried_support["claim_id"] == first.claim_id)
+                         & (tried_support["threshold_meaning"] == "doubling")].iloc[0]
+md(f"Tried: {', '.join(changes) or 'no assumption changed'}; s.15A {'counted' if include_s15a else 'removed'}; "
+   f"{n(draws)} draws. \"{first.description}\": the adjusted ratio's median is "
+   f"**{tried_metrics.set_index('metric').loc[ratio_metric, 'median_tried']:.3f}**, and the doubling holds in "
+   f"**{pct(doubling['share_holding_adjusted_tried'], 1)}** of draws "
+   f"({pct(doubling['share_holding_adjusted_as_run'], 1)} as run).")
 
 # %% [markdown]
 # ## Which assumption matters most (tornado)
@@ -128,11 +230,11 @@ figure(inp.tornado_png)
 # rate over the later year's); the claim holds at values above it.
 
 # %%
-thresholds = tipping[tipping["claim_id"] == first["claim_id"]].drop_duplicates("threshold")
-md("Thresholds of **\"" + first["description"] + "\"**: " + "; ".join(
+thresholds = tipping[tipping["claim_id"] == first.claim_id].drop_duplicates("threshold")
+md("Thresholds of **\"" + first.description + "\"**: " + "; ".join(
     f"*{r.threshold_meaning}* at a ratio of {r.threshold:g} (`{r.threshold_source}`)" for r in thresholds.itertuples())
    + ".")
-flag = tipping[(tipping["claim_id"] == first["claim_id"]) & (tipping["assumption"] == "flag_completeness_ratio_per_year")]
+flag = tipping[(tipping["claim_id"] == first.claim_id) & (tipping["assumption"] == "flag_completeness_ratio_per_year")]
 
 
 def tip(meaning, others_at, method_start):
@@ -148,18 +250,41 @@ for meaning, threshold in zip(thresholds["threshold_meaning"], thresholds["thres
     central_span, central_year, _ = tip(meaning, "central", "model: median")
     lines.append(
         f"* **{meaning}** (a ratio of at least {threshold:g}) fails if the online flag was applied in "
-        f"{first['from_year']} at **{arith_span:.3f}** times its {first['to_year']} completeness or less "
+        f"{first.from_year} at **{arith_span:.3f}** times its {first.to_year} completeness or less "
         f"({arith_year:.3f} a year over {span} years), by the published arithmetic; at **{model_span:.3f}** "
         f"({model_year:.3f} a year) by the model's median of the imputed totals"
         + (", above 1: by the model it fails even with no change in flagging" if model_span > 1 else "")
         + f". With the other assumptions at their central values it fails at {central_span:.3f} "
         f"({central_year:.3f} a year) or less.")
 central_flag = assumptions.set_index("assumption").loc["flag_completeness_ratio_per_year", "central"]
-md("**\"" + first["description"] + "\"**, by the flag-completeness ratio:\n\n" + "\n".join(lines)
+md("**\"" + first.description + "\"**, by the flag-completeness ratio:\n\n" + "\n".join(lines)
    + f"\n\nThe central assumption is {central_flag:.3f} a year ({central_flag ** span:.3f} over {span} years).")
-shown = tipping[tipping["tipping_value"].notna() | (tipping["method"] == "switch")]
-table(shown, ["claim_id", "threshold", "threshold_meaning", "others_at", "assumption", "method", "tipping_value",
-              "tipping_ratio_over_span", "reference_value", "note"])
+table(flag, ["threshold", "threshold_meaning", "others_at", "method", "tipping_value", "tipping_ratio_over_span"],
+      caption=f"The flag-completeness tipping points of {first.claim_id}; every claim, assumption and method (with "
+      f"notes) is in {results_path(inp.tipping_points)}")
+
+# %% [markdown]
+# ### Check the arithmetic: the tipping points of the published totals
+#
+# With every other assumption neutral, the adjusted ratio is the published ratio times the
+# flag-completeness ratio over the span, so the claim tips where that ratio equals the threshold
+# times the earlier total over the later one.
+
+# %%
+for meaning, threshold in zip(thresholds["threshold_meaning"], thresholds["threshold"]):
+    over_span, _, _ = tip(meaning, "neutral", "arithmetic")
+    expected = threshold * first.published_from / first.published_to
+    assert abs(over_span / expected - 1) < 1e-5, (meaning, over_span, expected)
+    md(f"*{meaning}*: {threshold:g} × {n(first.published_from)} / {n(first.published_to)} = **{expected:.3f}**, "
+       f"the table's {over_span:.3f}; per year, {expected:.3f}^(1/{span}) = {per_year(expected, span):.4f}.")
+
+# %% [markdown]
+# ### Tipping-point curves
+#
+# Each curve is one claim's adjusted ratio as one assumption moves across its range, the others
+# held neutral or central; where a curve crosses a threshold is that claim's tipping point.
+
+# %%
 figure(inp.tipping_png)
 
 # %% [markdown]
@@ -172,10 +297,10 @@ md(f"""* The **level** of offending depends on the reporting rate above all; the
   in the assumptions table (victims known to authorities, survivors who ever told police)
   leave a range of several-fold, which the interval shows.
 * The **trend** depends only on how the rates *changed*. Nothing measures how completely the
-  online flag was applied in {first['from_year']} compared with later years: that ratio is a judgement, and
+  online flag was applied in {first.from_year} compared with later years: that ratio is a judgement, and
   the two thresholds tip very differently. By the published arithmetic the rise itself vanishes
-  only if the flag was applied in {first['from_year']} at {rise_span:.2f} times its {first['to_year']}
-  completeness or less, but "doubled" fails if completeness was lower in {first['from_year']} by as little
+  only if the flag was applied in {first.from_year} at {rise_span:.2f} times its {first.to_year}
+  completeness or less, but "doubled" fails if completeness was lower in {first.from_year} by as little
   as {1 - double_span:.1%} ({double_span:.3f} over {span} years, {double_year:.4f} a year): any
   improvement in flagging larger than that erases the doubling, though not the rise.
 * Non-response matters little to the trend once the published national totals constrain
@@ -184,3 +309,31 @@ md(f"""* The **level** of offending depends on the reporting rate above all; the
   carries three years of change in flagging and recording, a one-year comparison one.
 * Assumptions are independent unless the configuration ties them; the ties in force are
   stated above, with the rank correlation of each.""")
+
+# %% [markdown]
+# ## Exercises
+#
+# Use the *Try it* cell; each answer is in the tables it prints.
+#
+# * Does the doubling survive if flag completeness in the earlier year was nine-tenths of the
+#   later year's, everything else as in the baseline? Set
+#   ```python
+#   changes = {"flag_completeness_ratio_per_year": {"dist": "fixed", "value": per_year(0.9, span)}}
+#   ```
+#   Look at the share of draws in which *doubling* holds and at the adjusted ratio's median, and
+#   compare the value with the tipping points above.
+# * Fix the flag-completeness ratio at one (no change in flagging), then halve the earlier year's
+#   completeness against the later year's:
+#   ```python
+#   changes = {"flag_completeness_ratio_per_year": {"dist": "fixed", "value": 1.0}}
+#   changes = {"flag_completeness_ratio_per_year": {"dist": "fixed", "value": per_year(0.5, span)}}
+#   ```
+#   By what factor does the adjusted ratio's median move between the two, and why exactly that
+#   factor, though the other assumptions are still drawn? (Each assumption has its own stream of
+#   random numbers.)
+# * Take the s.15A offences out of the flagged series:
+#   ```python
+#   include_s15a = False
+#   ```
+#   Which metrics lose their value, and why (hint: which years have a published s.15A count)? How
+#   far does the recorded ratio fall?

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from conftest import ROOT
 
-COPY = ["Snakefile", "workflow", "notebooks", "config", "data", "profiles", "environment.yml", "requirements.txt"]
+# what a clone holds that a run reads (the run's RO-Crate packages the documentation too)
+COPY = ["Snakefile", "workflow", "notebooks", "config", "data", "profiles", "environment.yml", "requirements.txt",
+        "README.md", "CITATION.cff", "LICENSE", "docs"]
 
 
 def copy_project(workdir: Path) -> Path:
@@ -67,6 +69,7 @@ def comparable_outputs(root: Path) -> dict[str, bytes]:
     files = {}
     for pattern in ["results/tables/*.csv", "results/scenarios/*/*.csv", "results/interim/*.csv",
                     "results/models/*.csv", "results/figures/*.png", "results/report/report.html",
+                    "results/report/explorer.html",
                     "results/report/report.pdf", "results/notebooks/jobs.json",
                     "results/scripts/jobs.json"]:
         for path in sorted(root.glob(pattern)):

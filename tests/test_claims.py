@@ -355,9 +355,9 @@ def headline_inputs(synthetic_forces, synthetic_population):
                                  ("N0006", "2020-09", "2018/19-2019/20", "All", f"{ONLINE}_pct_change", 16)]),
         synthetic_forces, synthetic_population, NO_CORRECTIONS, SERIES, "2015/16", "latest_release", "0-17")
     spec = {
-        "doubling_like_for_like": {"series": ONLINE, "from_year": "2015/16", "to_year": "2018/19", "geography": "all3",
-                                   "published_record": "N0003", "release_from_record": "N0001",
-                                   "release_to_record": "N0002", "threshold": 2.0},
+        "doubling": {"series": ONLINE, "from_year": "2015/16", "to_year": "2018/19", "geography": "all3",
+                     "published_record": "N0003", "release_from_record": "N0001", "release_to_record": "N0002",
+                     "threshold": 2.0},
         "base_year_vintages": {"series": ONLINE, "year": "2015/16", "geography": "all3",
                                "records": ["N0001", "N0001", "N0001"], "compare_with": "N0002",
                                "added_force": "Eastshire"},
@@ -372,18 +372,21 @@ def headline_inputs(synthetic_forces, synthetic_population):
 
 
 def test_doubled_is_judged_twice_against_one_unrounded_threshold(synthetic_forces, synthetic_population):
-    from online_csa.claims.headline_checks import RecordBook, doubling_like_for_like
+    from online_csa.claims.headline_checks import RecordBook, doubling_like_for_like, doubling_release_totals
     cleaned, geographies, spec = headline_inputs(synthetic_forces, synthetic_population)
     cells, book = CellIndex(cleaned.panel), RecordBook(cleaned.claim_records)
-    like, totals = doubling_like_for_like(cells, geographies, book, spec["doubling_like_for_like"])
+    like = doubling_like_for_like(cells, geographies, book, spec["doubling"])
+    totals = doubling_release_totals(geographies, book, spec["doubling"])
     assert (like["claim_id"], like["verdict"], like["reproduced_value"]) == (
         "H01a_doubling_like_for_like", "contradicted", 1.997)
     assert like["note"].startswith("ratio 1.997 is below 2, on a like-for-like set")
     assert (totals["claim_id"], totals["verdict"], totals["reproduced_value"]) == (
         "H01b_doubling_release_totals", "reproduced", 2.04)
     assert totals["input_record_ids"] == "N0001;N0002"
-    like, _ = doubling_like_for_like(cells, geographies, book, {**spec["doubling_like_for_like"], "threshold": 1.99})
+    like = doubling_like_for_like(cells, geographies, book, {**spec["doubling"], "threshold": 1.99})
     assert like["verdict"] == "reproduced"
+    totals = doubling_release_totals(geographies, book, {**spec["doubling"], "threshold": 2.05})
+    assert totals["verdict"] == "contradicted"  # one threshold, each calculation judged against it
 
 
 def test_a_change_whose_base_was_never_printed_is_not_reproducible(synthetic_forces, synthetic_population):

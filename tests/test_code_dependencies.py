@@ -29,7 +29,8 @@ def test_a_notebook_depends_on_the_modules_its_paired_text_imports():
         "common/formatting.py"}
     assert names("workflow/scripts/render_report.py") == {
         "__init__.py", "report/__init__.py", "report/html_report.py", "report/findings.py", "report/narrative.py",
-        "common/__init__.py", "common/formatting.py", "rule_support/__init__.py", "rule_support/pipeline_job.py"}
+        "report/run_stamp.py", "common/__init__.py", "common/formatting.py", "rule_support/__init__.py",
+        "rule_support/pipeline_job.py"}
 
 
 def files_of(entry, package):
@@ -114,28 +115,36 @@ def rule_entries() -> dict[str, str]:
     entries = {}
     for smk in sorted((ROOT / "workflow/rules").glob("*.smk")):
         for name, body in re.findall(r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", smk.read_text(), re.MULTILINE):
-            found = re.search(r'code=code\("([^"]+)"\)', body)
+            found = re.search(r'code=code\(((?:"[^"]+"(?:, )?)+)\)', body)
             if found:
-                entries[name] = found.group(1)
+                entries[name] = tuple(re.findall(r'"([^"]+)"', found.group(1)))
     return entries
 
 
 @functools.lru_cache(maxsize=None)
-def finder_files(entry: str) -> frozenset[str]:
-    """The package files Python's modulefinder says the entry imports (an oracle independent of ours)."""
+def finder_files(entries: tuple[str, ...]) -> frozenset[str]:
+    """The package files Python's modulefinder says the entries import (an oracle independent of ours)."""
     from modulefinder import ModuleFinder
 
-    finder = ModuleFinder(path=[str(ROOT / "workflow")])  # only the package: third-party imports are skipped
-    finder.run_script(str(ROOT / entry))
-    return frozenset(str(Path(m.__file__).relative_to(PACKAGE).as_posix()) for name, m in finder.modules.items()
-                     if name.split(".")[0] == "online_csa" and m.__file__)
+    found = set()
+    for entry in entries:
+        finder = ModuleFinder(path=[str(ROOT / "workflow")])  # only the package: third-party imports are skipped
+        finder.run_script(str(ROOT / entry))
+        found |= {str(Path(m.__file__).relative_to(PACKAGE).as_posix()) for name, m in finder.modules.items()
+                  if name.split(".")[0] == "online_csa" and m.__file__}
+    return frozenset(found)
+
+
+def code_files(entries: tuple[str, ...]) -> set[str]:
+    """What a rule's code input lists: the package files its script and notebook import."""
+    return {path for entry in entries for path in package_files(ROOT / entry, PACKAGE)}
 
 
 def test_every_rule_has_a_code_input_and_it_matches_modulefinder():
     entries = rule_entries()
     assert len(entries) >= 20  # every script and notebook rule
     for rule, entry in entries.items():
-        ours = {str(Path(p).relative_to(PACKAGE).as_posix()) for p in package_files(ROOT / entry, PACKAGE)}
+        ours = {str(Path(p).relative_to(PACKAGE).as_posix()) for p in code_files(entry)}
         assert ours == finder_files(entry), rule
 
 
@@ -143,7 +152,7 @@ def test_editing_a_module_of_each_subpackage_concerns_exactly_the_rules_that_imp
     """Snakemake reruns a rule when a file among its inputs changes; each subpackage's modules are
     inputs of exactly the rules whose script or notebook reaches them."""
     entries = rule_entries()
-    needs = {rule: set(package_files(ROOT / entry, PACKAGE)) for rule, entry in entries.items()}
+    needs = {rule: code_files(entry) for rule, entry in entries.items()}
     subpackages = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
     assert {"raw_data", "cleaning", "claims", "models", "sensitivity", "figures", "report", "configuration",
             "common"} <= set(subpackages)

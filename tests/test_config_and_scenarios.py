@@ -51,8 +51,8 @@ def problems(change) -> str:
      "monte_carlo.correlations[1]: the pair s15a_flagged_share, flag_completeness is given more than once"),
     (lambda c: c["monte_carlo"]["correlations"].append({"a": "flag_completeness", "b": "reporting_rate", "rho": 1.2}),
      "monte_carlo.correlations[1].rho: 1.2 is greater than or equal to the maximum of 1"),
-    (lambda c: c["sensitivity"]["trend_claims"][0]["thresholds"][1].update(headline_check="doubling"),
-     "sensitivity.trend_claims[0].thresholds[1].headline_check: 'doubling' is not a headline check"),
+    (lambda c: c["sensitivity"]["trend_claims"][0]["thresholds"][1].update(headline_check="doubling_like_for_like"),
+     "sensitivity.trend_claims[0].thresholds[1].headline_check: 'doubling_like_for_like' is not a headline check"),
     (lambda c: c["assumptions"]["recording_compliance"].update(mean=0.95),
      "assumptions.recording_compliance.mean: 0.95 must lie between low (0.74) and high (0.91)"),
     (lambda c: c["assumptions"]["nonresponse_multiplier"].update(dist="gamma"),
@@ -96,7 +96,7 @@ def test_an_empty_config_gets_every_default_and_the_shipped_assumptions_are_the_
     assert [(c["a"], c["b"], c["rho"]) for c in filled["monte_carlo"]["correlations"]] == [
         ("flag_completeness", "s15a_flagged_share", 0.7)]
     assert filled["cleaning"]["vintage_rule"] == "latest_release"
-    assert filled["headline_checks"]["doubling_like_for_like"]["published_record"] == "N0041"
+    assert filled["headline_checks"]["doubling"]["published_record"] == "N0041"
     # the README's reference is generated from the schema defaults, so the shipped file must agree
     assert shipped_config()["assumptions"] == filled["assumptions"]
     assert shipped_config()["sensitivity"]["trend_claims"] == filled["sensitivity"]["trend_claims"]
@@ -246,14 +246,39 @@ def test_the_doubling_threshold_has_one_definition_shared_by_both_stages():
 
     config = shipped_config()
     doubling = config["sensitivity"]["trend_claims"][0]["thresholds"][1]
-    assert doubling == {"meaning": "doubling", "headline_check": "doubling_like_for_like"}  # no second number
+    assert doubling == {"meaning": "doubling", "headline_check": "doubling"}  # no second number
     resolved = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
     assert resolved[0]["thresholds"][1] == {"meaning": "doubling", "ratio": 2.0,
-                                            "source": "headline_checks.doubling_like_for_like.threshold"}
+                                            "source": "headline_checks.doubling.threshold"}
     assert resolved[1]["thresholds"][1] == {"meaning": "a 16% rise", "ratio": 1.16,
                                             "source": "sensitivity.trend_claims[1].thresholds[1].ratio"}
     # changing the claims stage's threshold changes the sensitivity stage's with it
-    config["headline_checks"]["doubling_like_for_like"]["threshold"] = 1.9
+    config["headline_checks"]["doubling"]["threshold"] = 1.9
     moved = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
     assert moved[0]["thresholds"][1]["ratio"] == 1.9
     assert config["sensitivity"]["trend_claims"][0]["thresholds"][1] == doubling  # the config itself is untouched
+
+
+def test_a_configuration_that_passed_the_schema_is_not_checked_again_and_a_failing_one_always_is(tmp_path,
+                                                                                                 monkeypatch):
+    from online_csa.configuration import validation
+
+    checked = []
+    real = validation._schema_errors
+    monkeypatch.setattr(validation, "_schema_errors", lambda config, schema: checked.append(1) or real(config, schema))
+    monkeypatch.chdir(tmp_path)
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    check_config(copy.deepcopy(config), SCHEMA_PATH)  # no .snakemake/ here: nothing remembered
+    check_config(copy.deepcopy(config), SCHEMA_PATH)
+    assert len(checked) == 2
+    (tmp_path / ".snakemake").mkdir()
+    first = check_config(copy.deepcopy(config), SCHEMA_PATH)
+    assert check_config(copy.deepcopy(config), SCHEMA_PATH) == first
+    assert len(checked) == 3  # the second start of the same configuration skipped the schema
+    config["monte_carlo"]["draws"] = "many"
+    with pytest.raises(ConfigError, match="monte_carlo.draws: 'many' is not of type 'integer'"):
+        check_config(copy.deepcopy(config), SCHEMA_PATH)
+    with pytest.raises(ConfigError, match="monte_carlo.draws"):
+        check_config(copy.deepcopy(config), SCHEMA_PATH)
+    assert len(checked) == 5
+    assert len(list((tmp_path / ".snakemake/online_csa/valid_configs").iterdir())) == 1

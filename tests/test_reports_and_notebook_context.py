@@ -174,7 +174,8 @@ def test_the_run_record_names_installed_versions_and_every_seed():
     assert versions["pandas"] == pd.__version__ and versions["numpy"] == np.__version__
     config = {"models": {"imputation": {"seed": 1, "draws": 10}, "validation": {"seed": 2, "total_draws": 20}},
               "monte_carlo": {"seed": 3, "draws": 30}}
-    rows = seeds(config, [{"name": "baseline", "seed": 3, "draws": 30}, {"name": "synthetic", "seed": 4, "draws": 5}])
+    rows = seeds(config, {"baseline": {"monte_carlo": {"seed": 3, "draws": 30}},
+                          "synthetic": {"monte_carlo": {"seed": 4, "draws": 5}}})
     assert [r["seed"] for r in rows] == [1, 2, 3, 4]
 
 
@@ -185,7 +186,7 @@ def test_the_html_report_opens_with_the_findings_and_loads_nothing_from_the_netw
     page = render_html([chapter], "Synthetic report", findings=synthetic_findings(),
                        captions={"synthetic": "A synthetic line."}, inline_table_rows=5)
     order = ["id='run-stamp'", "How to read this report", "id='findings'", "Synthetic claim",
-             "id='explore-the-assumptions'", "1. Synthetic chapter<a class", "id='appendix-a'"]
+             'id="explore-the-assumptions"', "1. Synthetic chapter<a class", "id='appendix-a'"]
     assert [page.index(marker) for marker in order] == sorted(page.index(marker) for marker in order)
     assert "results/report/explorer.html was not built" in page
     # the 12-row table left its chapter for the appendix, as an itables table with its JavaScript inline
@@ -202,7 +203,7 @@ def test_the_html_report_opens_with_the_findings_and_loads_nothing_from_the_netw
 def test_the_explorer_slot_takes_its_fragment(tmp_path):
     from online_csa.report.html_report import render_html
 
-    page = render_html([synthetic_chapter(tmp_path)], "Synthetic report",
-                       explorer_html="<div id='synthetic-explorer'></div>", notices=["<p>stamp</p>"])
+    page = render_html([synthetic_chapter(tmp_path)], "Synthetic report", "<div id='synthetic-explorer'></div>",
+                       front="The **stamp**.")
     assert "<div id='synthetic-explorer'></div>" in page and "was not built" not in page
-    assert "<section id='run-stamp' class='run-stamp'><p>stamp</p></section>" in page
+    assert "<section id='run-stamp' class='run-stamp'><p>The <strong>stamp</strong>.</p>" in page

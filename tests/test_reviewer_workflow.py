@@ -24,11 +24,12 @@ UPSTREAM = {"verify_raw_data", "clean_ledger", "check_claims", "impute_missing_c
             "fit_flag_propensity", "fit_structural_breaks", "plot_cleaning_figures", "notebook_cleaning",
             "notebook_claims", "notebook_models", "notebook_data_and_provenance"}
 # What one changed assumption reruns: the sensitivity stage of the scenarios that do not set it,
-# the comparison, the figures and chapters that show them, the reports.
+# the comparison, the figures and chapters that show them, the explorer (its sliders start at the
+# baseline's central values), the reports and the run's crate.
 AFTER_AN_ASSUMPTION = {"compare_scenarios": 1, "plot_scenario_figures": 1, "plot_sensitivity_figures": 1,
-                       "notebook_sensitivity": 1, "notebook_scenarios": 1,
+                       "notebook_sensitivity": 1, "notebook_scenarios": 1, "assumptions_explorer": 1,
                        "notebook_provenance": 1, "describe_jobs": 1, "render_report": 1, "render_pdf": 1,
-                       "all": 1}
+                       "ro_crate": 1, "record_configuration": 1, "stamp_run": 1, "all": 1}
 
 
 @pytest.fixture
@@ -166,7 +167,8 @@ def test_the_html_report_opens_with_the_findings_and_fetches_nothing(run):
     assert re.search(r"<(script|img|iframe)[^>]*\ssrc=[\"']?https?:", html) is None
     assert re.search(r"<link[^>]*href=[\"']?https?:", html) is None
     assert re.search(r"(import\s*\(?|from)\s*[\"']https?:", html) is None
-    order = ["id='findings'", "id='explore-the-assumptions'", "1. The data and where they come from<a class"]
+    order = ["id='findings'", "1. The data and where they come from<a class", "id=\"explore-the-assumptions\"",
+             "Appendix: provenance of every number<a class"]
     assert [html.index(marker) for marker in order] == sorted(html.index(marker) for marker in order)
 
 

@@ -52,14 +52,21 @@ def test_every_job_of_every_script_rule_is_described_and_code_inputs_left_out():
         synthetic_rule("run_synthetic", script="../scripts/run_synthetic.py", wildcards=["scenario"],
                        output={"out": "results/scenarios/{scenario}/out.csv"}),
         synthetic_rule("notebook_synthetic", notebook="../../notebooks/01-synthetic.ipynb"),
+        synthetic_rule("notebook_run_here", script="../scripts/execute_notebook.py",
+                       input={"chapter": "notebooks/02-synthetic.ipynb", "panel": "results/tables/panel.csv"},
+                       output={"notebook": "results/notebooks/02-synthetic.ipynb"}),
         synthetic_rule("target_only"),
     ]
     jobs = describe_jobs(rules, "script", "/project", {"scenario": ["north", "south"]})
-    assert sorted(jobs) == ["check_synthetic", "run_synthetic[north]", "run_synthetic[south]"]
+    assert sorted(jobs) == ["check_synthetic", "notebook_run_here", "run_synthetic[north]", "run_synthetic[south]"]
     assert jobs["check_synthetic"]["input"] == {"panel": "results/tables/panel.csv"}
     assert jobs["check_synthetic"]["script"] == "workflow/scripts/check_synthetic.py"
     assert jobs["run_synthetic[north]"]["output"] == {"out": "results/scenarios/north/out.csv"}
-    assert list(describe_jobs(rules, "notebook", "/project", {})) == ["notebook_synthetic"]
+    assert jobs["notebook_run_here"]["script"] == "workflow/scripts/execute_notebook.py"
+    notebooks = describe_jobs(rules, "notebook", "/project", {})
+    assert list(notebooks) == ["notebook_synthetic", "notebook_run_here"]
+    assert notebooks["notebook_synthetic"]["script"] == "notebooks/01-synthetic.ipynb"
+    assert notebooks["notebook_run_here"]["script"] == "notebooks/02-synthetic.ipynb"
     with pytest.raises(KeyError, match="no values known for wildcard"):
         describe_jobs(rules, "script", "/project", {})
 

@@ -11,7 +11,7 @@ from online_csa.sensitivity.trend_claims import Threshold, TrendClaim
 
 FIXED = {name: {"dist": "fixed", "value": 1.0} for name in REQUIRED}
 TOLERANCE = {"probability": 0.02, "relative": 0.1}
-RISE, DOUBLING = Threshold(1.0, "any rise"), Threshold(2.0, "doubling", "headline_checks.doubling_like_for_like.threshold")
+RISE, DOUBLING = Threshold(1.0, "any rise"), Threshold(2.0, "doubling", "headline_checks.doubling.threshold")
 
 
 def synthetic_totals(noise=0.0, draws=500):
@@ -206,7 +206,7 @@ def test_trend_claims_take_their_published_totals_from_the_records():
              "from_record": "N0001", "to_record": "N0002",
              "thresholds": [{"meaning": "any rise", "ratio": 1, "source": ""},
                             {"meaning": "doubling", "ratio": 2,
-                             "source": "headline_checks.doubling_like_for_like.threshold"}]}
+                             "source": "headline_checks.doubling.threshold"}]}
     assert trend_claims_from_config([entry], records) == [CLAIM]
     assert CLAIM.published_ratio == 2.0 and CLAIM.span_years == 3
     with pytest.raises(ValueError, match=r"trend_claims\[SYN01\].to_record: N0009 is not a claim record"):
@@ -279,7 +279,7 @@ def test_a_claim_holds_when_its_unrounded_ratio_reaches_the_threshold():
     # 1.997 and 1.9999 have not doubled; 2.0 and 2.001 have
     assert support.loc[0, "share_holding_recorded"] == pytest.approx(0.5, abs=0.03)
     assert support.loc[0, ["threshold_meaning", "threshold_source"]].tolist() == [
-        "doubling", "headline_checks.doubling_like_for_like.threshold"]
+        "doubling", "headline_checks.doubling.threshold"]
 
 
 def test_the_published_arithmetic_tips_any_rise_at_0_49_and_the_doubling_at_0_98():
@@ -358,4 +358,4 @@ def check_the_real_run(root):
                 & tips["method"].str.startswith("arithmetic")].set_index("threshold_meaning")
     assert flag.loc["any rise", "tipping_ratio_over_span"] == pytest.approx(4042 / 8224)
     assert flag.loc["doubling", "tipping_ratio_over_span"] == pytest.approx(2 * 4042 / 8224)
-    assert flag.loc["doubling", "threshold_source"] == "headline_checks.doubling_like_for_like.threshold"
+    assert flag.loc["doubling", "threshold_source"] == "headline_checks.doubling.threshold"

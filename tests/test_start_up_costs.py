@@ -18,6 +18,7 @@ def test_figure_jobs_load_seaborn_without_scipy_stats_and_it_still_works_later()
     modules = imported_after("import online_csa.figures.data_figures, online_csa.figures.model_figures")
     assert "seaborn" in modules and "matplotlib.pyplot" in modules
     assert "scipy.stats" not in modules and "scipy.cluster" not in modules
+    assert "ipywidgets" not in modules and "IPython" not in modules
     # hidden only while seaborn loads: importing them afterwards works
     assert "scipy.stats" in imported_after("import online_csa.figures.data_figures; import scipy.stats; scipy.stats.norm.ppf(0.5)")
 

@@ -1,13 +1,22 @@
 """Time the pipeline as a reviewer meets it, in a clean temporary copy (a benchmark, not a test).
 
-    .venv/bin/python tools/benchmark_pipeline.py [--cores N]
+    .venv/bin/python tools/benchmark_pipeline.py [--cores N] [--keep-cold-results DIR]
 
 Prints, in seconds, with the peak memory of the largest single process (Snakemake or one of
 its jobs): the cold run of the whole DAG, a no-op dry run, the rerun after one assumption
-changes on the command line, and the rerun after one scenario file is edited.
+changes on the command line, and the rerun after one scenario file is edited. Each is also
+given as a ratio to the floor: the time one process takes to import pandas, statsmodels,
+seaborn and matplotlib, measured (best of three) before and after the runs, so that the ratios
+compare runs made on machines, or under loads, of different speed. The performance budget
+(issue 14) is a cold run of at most 13 floors, a rerun after one assumption of at most 4, and a
+no-op dry run of at most 1.5 s. Then every job of each run with its time (from Snakemake's
+metadata: from the job's start to its outputs' completion). `--keep-cold-results DIR` copies
+the cold run's results/ to DIR, to compare with another run (tools/compare_runs.py).
 """
 import argparse
+import base64
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +39,20 @@ print(json.dumps({"seconds": time.perf_counter() - start, "returncode": code.ret
                   "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
+FLOOR_IMPORTS = "import pandas, statsmodels.api, seaborn, matplotlib.pyplot"
+BUDGET = {"cold": 13.0, "assumption": 4.0}  # in floors
+DRY_RUN_BUDGET_SECONDS = 1.5
+
+
+def floor_seconds(repeats: int = 3) -> float:
+    """The fastest of `repeats` fresh processes importing pandas, statsmodels, seaborn and matplotlib."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
 
 def timed(workdir, *args):
     """Seconds and peak memory (MB) of one Snakemake call in workdir."""
@@ -41,29 +64,73 @@ def timed(workdir, *args):
     return result["seconds"], result["peak_mb"]
 
 
+def job_times(workdir: Path, since: float) -> list[tuple[str, float, float]]:
+    """(job, start from the first job's start, seconds) of every job that finished after `since`
+    (a Unix time), from Snakemake's record of each output (.snakemake/metadata)."""
+    jobs = {}
+    for record in (workdir / ".snakemake/metadata").rglob("*"):
+        if not record.is_file():
+            continue
+        meta = json.loads(record.read_text())
+        if not meta.get("starttime") or meta["endtime"] < since:
+            continue
+        output = base64.b64decode(record.name.replace("@", "/")).decode()
+        key = meta.get("job_hash") or (meta["rule"], meta["starttime"])  # one job, several outputs
+        label = meta["rule"]
+        if "/scenarios/" in output:  # run_sensitivity: one job per scenario
+            label += f"[{output.split('/scenarios/')[1].split('/')[0]}]"
+        jobs[key] = (label, meta["starttime"], max(meta["endtime"], jobs.get(key, ("", 0, 0))[2]))
+    if not jobs:
+        return []
+    first = min(start for _, start, _ in jobs.values())
+    return sorted(((label, start - first, end - start) for label, start, end in jobs.values()), key=lambda j: j[1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cores", default="2")
-    cores = parser.parse_args().cores
+    parser.add_argument("--keep-cold-results", type=Path, metavar="DIR")
+    args = parser.parse_args()
+    cores = args.cores
     change = ["--config", "assumptions={flag_completeness_ratio_per_year: {dist: fixed, value: 0.9}}"]
-    rows = []
+    floors = [floor_seconds()]
+    rows, jobs_of_run = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         work = copy_project(Path(tmp) / "project")
-        rows.append(("cold run, whole DAG", *timed(work, "--cores", cores)))
-        rows.append(("no-op dry run (-n)", *timed(work, "-n")))
+
+        def run(key, what, *snakemake_args):
+            since = time.time()
+            seconds, peak = timed(work, *snakemake_args)
+            rows.append((key, what, seconds, peak))
+            if "-n" not in snakemake_args:
+                jobs_of_run[what] = job_times(work, since)
+
+        run("cold", "cold run, whole DAG", "--cores", cores)
+        if args.keep_cold_results:
+            shutil.copytree(work / "results", args.keep_cold_results, dirs_exist_ok=True)
+        run("dry", "no-op dry run (-n)", "-n")
         jobs = scheduled_jobs(snakemake(work, "-n", *change))
-        rows.append((f"rerun after one assumption changes ({sum(jobs.values())} jobs)", *timed(work, "--cores", cores,
-                                                                                              *change)))
+        run("assumption", f"rerun after one assumption changes ({sum(jobs.values())} jobs)", "--cores", cores, *change)
         scenario = work / "config/scenarios/low_reporting_rate.yaml"
         scenario.write_text(scenario.read_text().replace("median: 0.07", "median: 0.08"))
         jobs = scheduled_jobs(snakemake(work, "-n", *change))
-        rows.append((f"rerun after one scenario file is edited ({sum(jobs.values())} jobs)",
-                     *timed(work, "--cores", cores, *change)))
-    print(f"{'what':<58} {'seconds':>8} {'peak MB':>8}")
-    for what, seconds, peak in rows:
-        print(f"{what:<58} {seconds:8.1f} {peak:8.0f}")
+        run("scenario", f"rerun after one scenario file is edited ({sum(jobs.values())} jobs)", "--cores", cores,
+            *change)
+    floors.append(floor_seconds())
+    floor = min(floors)
+    print(f"floor: {FLOOR_IMPORTS!r} in one process, {floor:.2f} s (best of 3 before the runs "
+          f"{floors[0]:.2f} s, after {floors[1]:.2f} s)\n")
+    print(f"{'what':<58} {'seconds':>8} {'floors':>7} {'budget':>12} {'peak MB':>8}")
+    for key, what, seconds, peak in rows:
+        budget = (f"<= {BUDGET[key]:g} floors" if key in BUDGET else
+                  f"<= {DRY_RUN_BUDGET_SECONDS:g} s" if key == "dry" else "")
+        print(f"{what:<58} {seconds:8.1f} {seconds / floor:7.1f} {budget:>12} {peak:8.0f}")
+    for what, jobs in jobs_of_run.items():
+        print(f"\n{what}: {len(jobs)} jobs (start, seconds)")
+        for label, start, seconds in jobs:
+            print(f"  {label:<48} {start:6.1f} {seconds:6.1f}")
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
-    print(f"(commit {git.strip()}, --cores {cores})")
+    print(f"\n(commit {git.strip()}, --cores {cores})")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ TABLES = "results/tables"
 INTERIM = "results/interim"
 FIGURES = "results/figures"
 LOGS = "results/logs"
+RUN = "results/run"  # what the run was built with (run_record.smk)
 
 SERIES_NAMES = [s["name"] for s in config["series"]]
 SERIES_LABELS = {s["name"]: s["label"] for s in config["series"]}
@@ -12,6 +13,7 @@ SERIES_LABELS = {s["name"]: s["label"] for s in config["series"]}
 
 from online_csa.rule_support.code_dependencies import package_files  # noqa: E402
 from online_csa.configuration.scenarios import BASELINE, load_scenarios  # noqa: E402
+from online_csa.configuration.effective import EFFECTIVE_CONFIG, EFFECTIVE_SCENARIOS  # noqa: E402
 
 # Named scenarios: the baseline (this configuration's own assumptions) and one per file in
 # config/scenarios/, each checked against the schema now, before any job runs.
@@ -24,6 +26,24 @@ wildcard_constraints:
     scenario="[a-z][a-z0-9_]*",
 
 
-def code(entry):
+def code(*entries):
     """The package modules a rule's script or notebook (its paired .py) imports, as inputs."""
-    return package_files(entry, "workflow/online_csa")
+    return sorted({path for entry in entries for path in package_files(entry, "workflow/online_csa")})
+
+
+def scenario_monte_carlo(name):
+    """One scenario's Monte Carlo settings as one param, for a chapter that recomputes it
+    (online_csa.sensitivity.try_assumptions); the same values run_sensitivity's params give. TREND_CLAIMS is
+    defined in sensitivity.smk."""
+    scenario = SCENARIOS[name]
+    return {
+        "assumptions": scenario.assumptions,
+        "draws": scenario.monte_carlo["draws"],
+        "seed": scenario.monte_carlo["seed"],
+        "correlations": scenario.monte_carlo["correlations"],
+        "series": config["sensitivity"]["series"],
+        "geography": config["sensitivity"]["geography"],
+        "s15a_first_year": config["sensitivity"]["s15a_first_year"],
+        "s15a_counts": config["sensitivity"]["s15a_counts"],
+        "trend_claims": TREND_CLAIMS,
+    }

@@ -1,6 +1,10 @@
-# Notebooks are the report's chapters. Each is executed by Snakemake's notebook: directive
-# with the real inputs; the executed copy (with outputs) is the rule's output, and
-# render_report stitches the chapters into one self-contained HTML file.
+# Notebooks are the report's chapters. Each is executed with the real inputs by
+# scripts/execute_notebook.py, in the job's own process (no Jupyter kernel, no papermill: the
+# start-up of both cost more than most chapters' work); the notebook gets its `snakemake`
+# object as under the notebook: directive. The executed copy (with outputs) is the rule's
+# output, and render_report stitches the chapters into one self-contained HTML file.
+
+from importlib.metadata import version as package_version  # noqa: E402
 
 NOTEBOOKS = "results/notebooks"
 CHAPTERS = [
@@ -35,7 +39,8 @@ FIGURE_CAPTIONS = [
 rule notebook_data_and_provenance:
     """Chapter 01 of the report: the source ledger, its registry and the checksum of every raw file."""
     input:
-        code=code("notebooks/01-data-and-provenance.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/01-data-and-provenance.py"),
+        chapter="notebooks/01-data-and-provenance.ipynb",
         registry=config["raw_data"]["registry"],
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
@@ -43,17 +48,18 @@ rule notebook_data_and_provenance:
     output:
         notebook=f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/01-data-and-provenance.ipynb",
+        f"{LOGS}/notebook_data_and_provenance.log",
     conda:
         ENV
-    notebook:
-        "../../notebooks/01-data-and-provenance.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_cleaning:
     """Chapter 02: how every ledger row was routed, the panel's coverage, the rejected rows and the rates."""
     input:
-        code=code("notebooks/02-cleaning.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/02-cleaning.py"),
+        chapter="notebooks/02-cleaning.ipynb",
         panel=f"{TABLES}/panel.csv",
         rejected=f"{TABLES}/rejected.csv",
         routing=f"{TABLES}/ledger_routing.csv",
@@ -62,37 +68,39 @@ rule notebook_cleaning:
     output:
         notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
+        f"{LOGS}/notebook_cleaning.log",
     conda:
         ENV
     params:
         vintage_rule=config["cleaning"]["vintage_rule"],
         first_fiscal_year=config["cleaning"]["first_fiscal_year"],
-    notebook:
-        "../../notebooks/02-cleaning.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_claims:
     """Chapter 03: each published figure and headline claim with its verdict and basis."""
     input:
-        code=code("notebooks/03-claims.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/03-claims.py"),
+        chapter="notebooks/03-claims.ipynb",
         claims=f"{TABLES}/claims.csv",
         verdicts_png=f"{FIGURES}/claim_verdicts.png",
         national_png=f"{FIGURES}/national_series.png",
     output:
         notebook=f"{NOTEBOOKS}/03-claims.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/03-claims.ipynb",
+        f"{LOGS}/notebook_claims.log",
     conda:
         ENV
-    notebook:
-        "../../notebooks/03-claims.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_models:
     """Chapter 04: the count model, the imputed force-years and totals, calibration, flagged share, breaks."""
     input:
-        code=code("notebooks/04-models.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/04-models.py"),
+        chapter="notebooks/04-models.ipynb",
         coefficients=f"{TABLES}/count_model_coefficients.csv",
         panel_values_used=f"{TABLES}/panel_values_used_by_models.csv",
         national_estimates=f"{TABLES}/national_estimates.csv",
@@ -112,7 +120,7 @@ rule notebook_models:
     output:
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/04-models.ipynb",
+        f"{LOGS}/notebook_models.log",
     conda:
         ENV
     params:
@@ -120,77 +128,122 @@ rule notebook_models:
         geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
-    notebook:
-        "../../notebooks/04-models.ipynb"
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_sensitivity:
     """Chapter 05 (baseline scenario): the adjusted metrics, the tornado and the tipping points."""
     input:
-        code=code("notebooks/05-sensitivity.py"),
+        **MONTE_CARLO_INPUTS,
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/05-sensitivity.py"),
+        chapter="notebooks/05-sensitivity.ipynb",
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
+        claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
         tornado_png=f"{FIGURES}/tornado.png",
         tipping_png=f"{FIGURES}/tipping_curves.png",
     output:
         notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
+        f"{LOGS}/notebook_sensitivity.log",
     conda:
         ENV
     params:
-        draws=SCENARIOS[BASELINE].monte_carlo["draws"],
-        seed=SCENARIOS[BASELINE].monte_carlo["seed"],
-        include_s15a=SCENARIOS[BASELINE].assumptions["include_s15a"],
-        trend_claims=config["sensitivity"]["trend_claims"],
-    notebook:
-        "../../notebooks/05-sensitivity.ipynb"
+        monte_carlo=scenario_monte_carlo(BASELINE),
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_scenarios:
     """Chapter 06: the named scenarios side by side on the headline metrics and claims."""
     input:
-        code=code("notebooks/06-scenarios.py"),
+        **MONTE_CARLO_INPUTS,
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/06-scenarios.py"),
+        chapter="notebooks/06-scenarios.ipynb",
         comparison=f"{TABLES}/scenario_comparison.csv",
         claim_support=f"{TABLES}/scenario_claim_support.csv",
         comparison_png=f"{FIGURES}/scenario_comparison.png",
     output:
         notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
+        f"{LOGS}/notebook_scenarios.log",
     conda:
         ENV
     params:
         scenarios=[s.summary() for s in SCENARIOS.values()],
-        trend_claims=config["sensitivity"]["trend_claims"],
-    notebook:
-        "../../notebooks/06-scenarios.ipynb"
+        monte_carlo={name: scenario_monte_carlo(name) for name in SCENARIOS},
+    script:
+        "../scripts/execute_notebook.py"
 
 
 rule notebook_provenance:
     """Appendix: the configuration, seeds, source checksums and package versions of this run."""
     input:
-        code=code("notebooks/07-provenance.py"),
+        code=code("workflow/scripts/execute_notebook.py", "notebooks/07-provenance.py"),
+        chapter="notebooks/07-provenance.ipynb",
         panel=f"{TABLES}/panel.csv",
         claims=f"{TABLES}/claims.csv",
         checksums=f"{TABLES}/raw_data_checksums.csv",
         force_figures=config["raw_data"]["force_figures"],
         national_figures=config["raw_data"]["national_figures"],
+        registry=config["raw_data"]["registry"],
+        under_recording_parameters=config["raw_data"]["under_recording_parameters"],
+        effective_config=EFFECTIVE_CONFIG,
+        effective_scenarios=EFFECTIVE_SCENARIOS,
     output:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     log:
-        notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
+        f"{LOGS}/notebook_provenance.log",
+    conda:
+        ENV
+    script:
+        "../scripts/execute_notebook.py"
+
+
+rule vega_embed_bundle:
+    """The Vega, Vega-Lite and Vega-Embed JavaScript (from vl-convert) the explorer inlines, written once per version."""
+    input:
+        code=code("workflow/scripts/write_vega_embed_bundle.py"),
+    output:
+        js=f"{INTERIM}/vega-embed.js",
+    log:
+        f"{LOGS}/vega_embed_bundle.log",
     conda:
         ENV
     params:
-        config=config,
-        scenarios=[
-            {"name": s.name, "seed": s.monte_carlo["seed"], "draws": s.monte_carlo["draws"]}
-            for s in SCENARIOS.values()
-        ],
-    notebook:
-        "../../notebooks/07-provenance.ipynb"
+        vl_convert_version=package_version("vl-convert-python"),
+        altair_version=package_version("altair"),
+    script:
+        "../scripts/write_vega_embed_bundle.py"
+
+
+rule assumptions_explorer:
+    """The headline claims recomputed in the reader's browser, a slider per assumption (an HTML fragment)."""
+    input:
+        code=code("workflow/scripts/write_assumptions_explorer.py"),
+        national_estimates=f"{TABLES}/national_estimates.csv",
+        national_draws=f"{MODELS}/national_draws.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
+        bundle=rules.vega_embed_bundle.output.js,
+    output:
+        html="results/report/explorer.html",
+    log:
+        f"{LOGS}/assumptions_explorer.log",
+    conda:
+        ENV
+    params:
+        assumptions=SCENARIOS[BASELINE].assumptions,
+        series=config["sensitivity"]["series"],
+        geography=config["sensitivity"]["geography"],
+        s15a_first_year=config["sensitivity"]["s15a_first_year"],
+        s15a_counts=config["sensitivity"]["s15a_counts"],
+        trend_claims=TREND_CLAIMS,
+        draws=config["explorer"]["draws"],
+        ranges=config["explorer"]["ranges"],
+    script:
+        "../scripts/write_assumptions_explorer.py"
 
 
 rule summarise_findings:
@@ -226,6 +279,9 @@ rule render_report:
         findings=rules.summarise_findings.output.findings,
         findings_figure=rules.summarise_findings.output.figure,
         captions=FIGURE_CAPTIONS,
+        explorer=rules.assumptions_explorer.output.html,
+        stamp=f"{RUN}/run_stamp.json",
+        config_changes=f"{RUN}/config_changes.csv",
     output:
         html=report("results/report/report.html", caption="../report/report.rst", category="7. Report"),
     log:
@@ -247,6 +303,8 @@ rule render_pdf:
         findings=rules.summarise_findings.output.findings,
         findings_figure=rules.summarise_findings.output.figure,
         captions=FIGURE_CAPTIONS,
+        stamp=f"{RUN}/run_stamp.json",
+        config_changes=f"{RUN}/config_changes.csv",
     output:
         pdf=report("results/report/report.pdf", caption="../report/report_pdf.rst", category="7. Report"),
     log:

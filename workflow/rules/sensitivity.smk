@@ -12,14 +12,20 @@ from online_csa.sensitivity.metric_names import LATER, adjusted_total_metric, ra
 # headline_checks (one definition, shared with the claims stage).
 TREND_CLAIMS = resolve_trend_claims(config["sensitivity"]["trend_claims"], config["headline_checks"])
 
+# What the Monte Carlo reads: the imputation's draws of the recorded totals and the published
+# totals of the trend claims (run_sensitivity, and the chapters' "try it" cells).
+MONTE_CARLO_INPUTS = {
+    "national_estimates": f"{TABLES}/national_estimates.csv",
+    "national_draws": f"{MODELS}/national_draws.csv",
+    "claim_records": f"{INTERIM}/claim_records.csv",
+}
+
 
 rule run_sensitivity:
     """Adjust the headline metrics for recording, flagging, reporting and non-response under one scenario; find tipping points."""
     input:
+        **MONTE_CARLO_INPUTS,
         code=code("workflow/scripts/run_sensitivity.py"),
-        national_estimates=f"{TABLES}/national_estimates.csv",
-        national_draws=f"{MODELS}/national_draws.csv",
-        claim_records=f"{INTERIM}/claim_records.csv",
         under_recording_parameters=config["raw_data"]["under_recording_parameters"],
     output:
         sensitivity=report(

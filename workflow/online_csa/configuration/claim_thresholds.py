@@ -2,7 +2,7 @@
 
 A trend claim of `sensitivity.trend_claims` lists the ratios it is tested against, each with
 what reaching it means. A threshold the claims stage also uses (the ratio "doubled" needs,
-`headline_checks.doubling_like_for_like.threshold`) is not repeated: the entry names the
+`headline_checks.doubling.threshold`) is not repeated: the entry names the
 headline check, and `resolve_trend_claims` reads its number from there when the rules' params
 are built, so the two stages cannot disagree. A claim holds when its ratio is at least the
 threshold, unrounded, in both stages.

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from online_csa.configuration.validation import (ConfigError, assumption_errors, dependence_errors, load_schema,
-                                                 read_yaml, schema_errors)
+from online_csa.configuration.validation import (ConfigError, assumption_errors, dependence_errors, evidence_errors,
+                                                 known_evidence, load_schema, read_yaml, schema_errors)
 
 BASELINE = "baseline"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -65,8 +65,10 @@ def _file_errors(path: Path, content) -> list[str]:
     return errors
 
 
-def load_scenario(path, config: dict, schema: dict) -> Scenario:
-    """One scenario file, merged onto the (already checked) configuration; ConfigError names file and key."""
+def load_scenario(path, config: dict, schema: dict, evidence: set[str] | None = None) -> Scenario:
+    """One scenario file, merged onto the (already checked) configuration; ConfigError names file and key
+    (and the line, for a file that is not valid YAML). `evidence`: the ids an assumption may cite
+    (read from the configuration's parameters file when not given)."""
     path = Path(path)
     name = path.stem
     if not NAME_PATTERN.match(name) or name == BASELINE:
@@ -81,6 +83,10 @@ def load_scenario(path, config: dict, schema: dict) -> Scenario:
         errors = [e for e in schema_errors(candidate, schema) if e.startswith(("assumptions", "monte_carlo"))]
         errors += assumption_errors(candidate["assumptions"])
         errors += dependence_errors(candidate["assumptions"], candidate["monte_carlo"])
+        known, parameters_file = (evidence, config["raw_data"]["under_recording_parameters"]) if evidence is not None \
+            else known_evidence(config)
+        if known is not None:
+            errors += evidence_errors(content.get("assumptions"), known, parameters_file)
     if errors:
         raise ConfigError(f"{path} is invalid:\n  " + "\n  ".join(errors))
     overrides = tuple(sorted(content.get("assumptions", {}))) + tuple(
@@ -92,8 +98,9 @@ def load_scenario(path, config: dict, schema: dict) -> Scenario:
 def load_scenarios(directory, config: dict, schema_path) -> dict[str, Scenario]:
     """The baseline followed by every `*.yaml` in `directory`, in name order."""
     schema = load_schema(schema_path)
+    known, _ = known_evidence(config)
     scenarios = {BASELINE: baseline(config)}
     for path in sorted(Path(directory).glob("*.yaml")):
-        scenario = load_scenario(path, config, schema)
+        scenario = load_scenario(path, config, schema, known)
         scenarios[scenario.name] = scenario
     return scenarios

@@ -11,7 +11,7 @@ The Snakefile calls `check_config` on the merged configuration (config.yaml, any
 4. checks what a JSON schema cannot say: a distribution's low below its high, its mean or
    median between them; correlations between assumptions that can hold together
    (correlations.py); a trend claim's threshold that names a headline check with a threshold
-   (claim_thresholds.py).
+   (claim_thresholds.py); an explorer slider's min below its max.
 
 Every problem found is reported at once, one line each, as `key.path: message`.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 from pathlib import Path
 
 import yaml
@@ -48,8 +49,35 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path):
-    """A YAML file's content, with the safe loader (the C one when available)."""
-    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+    """A YAML file's content, with the safe loader (the C one when available); ConfigError naming
+    the file, line and column when it is not valid YAML."""
+    try:
+        return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = ": ".join(filter(None, [getattr(error, "context", None), getattr(error, "problem", None)]))
+        raise ConfigError(f"{path}{where}: not valid YAML: {problem or error}") from None
+
+
+def evidence_ids(path) -> set[str]:
+    """The `parameter` names of under_recording_parameters.csv, which an assumption's `evidence`
+    may cite (read with the csv module: this runs at every Snakemake start)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["parameter"] for row in csv.DictReader(handle)}
+
+
+def evidence_errors(assumptions, known: set[str], parameters_file: str, prefix: str = "assumptions") -> list[str]:
+    """Every `evidence` id of the assumptions that is not a row of the parameters file, with its key."""
+    errors = []
+    for name, spec in (assumptions or {}).items():
+        cited = spec.get("evidence") if isinstance(spec, dict) else None
+        for i, evidence in enumerate(cited if isinstance(cited, list) else []):
+            if evidence not in known:
+                errors.append(f"{prefix}.{name}.evidence[{i}]: {evidence!r} is not a parameter of {parameters_file}")
+    return errors
 
 
 @functools.lru_cache(maxsize=8)
@@ -181,7 +209,32 @@ def _import_jsonschema():
     return import_without("jsonschema", _FORMAT_CHECK_LIBRARIES)
 
 
+# Where a configuration that passed the schema is remembered, when Snakemake's folder exists in the working
+# directory: Snakemake checks the configuration and every scenario at each start, dry runs included, and most
+# starts check exactly what the last one did. A marker's name is a hash of the configuration and the schema as
+# Python writes them (so 1, 1.0, True and "1", or a list and a tuple, differ); only a pass is remembered.
+VALID_CONFIG_MARKERS = Path(".snakemake/online_csa/valid_configs")
+
+
+def _validity_marker(config, schema: dict) -> Path | None:
+    if not VALID_CONFIG_MARKERS.parent.parent.is_dir():
+        return None
+    return VALID_CONFIG_MARKERS / hashlib.sha256(repr((config, schema)).encode()).hexdigest()
+
+
 def schema_errors(config: dict, schema: dict) -> list[str]:
+    """Every way `config` breaks the JSON schema, one line each naming the key."""
+    marker = _validity_marker(config, schema)
+    if marker is not None and marker.exists():
+        return []
+    messages = _schema_errors(config, schema)
+    if marker is not None and not messages:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    return messages
+
+
+def _schema_errors(config: dict, schema: dict) -> list[str]:
     jsonschema = _import_jsonschema()
     validator = jsonschema.Draft202012Validator(schema)
     messages = []
@@ -248,9 +301,24 @@ def normalise_assumptions(assumptions: dict, defaults: dict) -> dict:
     return out
 
 
+def known_evidence(config: dict) -> tuple[set[str] | None, str]:
+    """(the evidence ids the configuration's parameters file holds, its path); None when the file is
+    missing, which the raw-data stage reports naming it."""
+    path = config.get("raw_data", {}).get("under_recording_parameters", "")
+    return (evidence_ids(path) if path and Path(path).is_file() else None), path
+
+
 def assumption_defaults(schema: dict) -> dict:
     properties = schema["properties"]["assumptions"]["properties"]
     return {name: copy.deepcopy(node["default"]) for name, node in properties.items() if "default" in node}
+
+
+def slider_errors(ranges: dict) -> list[str]:
+    """Each explorer slider whose min is not below its max."""
+    return [f"explorer.ranges.{name}.min: {r['min']} must be below explorer.ranges.{name}.max ({r['max']})"
+            for name, r in ranges.items()
+            if isinstance(r, dict) and isinstance(r.get("min"), (int, float)) and isinstance(r.get("max"), (int, float))
+            and not r["min"] < r["max"]]
 
 
 def check_config(config: dict, schema_path, source: str = "config") -> dict:
@@ -263,10 +331,14 @@ def check_config(config: dict, schema_path, source: str = "config") -> dict:
     errors += dependence_errors(checked.get("assumptions"), checked.get("monte_carlo"))
     if isinstance(checked.get("sensitivity"), dict) and isinstance(checked.get("headline_checks"), dict):
         errors += threshold_errors(checked["sensitivity"].get("trend_claims"), checked["headline_checks"])
+    known, parameters_file = known_evidence(checked)
+    if known is not None and isinstance(checked.get("assumptions"), dict):
+        errors += evidence_errors(checked["assumptions"], known, parameters_file)
     bounds = checked.get("cleaning", {}).get("suppressed_range", {})
     if isinstance(bounds.get("low"), int) and isinstance(bounds.get("high"), int) and bounds["low"] > bounds["high"]:
         errors.append(f"cleaning.suppressed_range.low: {bounds['low']} must not be above "
                       f"cleaning.suppressed_range.high ({bounds['high']})")
+    errors += slider_errors(checked.get("explorer", {}).get("ranges", {}))
     if errors:
         raise ConfigError(f"{source} is invalid ({len(errors)} problem{'s' if len(errors) > 1 else ''}):\n  "
                           + "\n  ".join(errors))

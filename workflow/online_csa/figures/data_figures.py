@@ -15,10 +15,11 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from online_csa.common.lean_imports import import_without  # noqa: E402
 
-# seaborn imports these at start-up only for its kernel density estimate and its cluster map,
-# which these figures never draw, and carries on without them when they cannot be imported
-# (they are a large share of a figure job's start-up).
-_SEABORN_OPTIONAL = ("scipy.stats", "scipy.cluster")
+# seaborn imports these at start-up only for its kernel density estimate, its cluster map and
+# its interactive palette pickers (ipywidgets, which loads IPython), none of which these figures
+# use, and carries on without them when they cannot be imported (they are a large share of a
+# figure job's start-up).
+_SEABORN_OPTIONAL = ("scipy.stats", "scipy.cluster", "ipywidgets")
 sns = import_without("seaborn", _SEABORN_OPTIONAL)
 
 STATUS_COLOURS = {  # colour-blind-safe (Okabe-Ito) and distinct in greyscale

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-from nbconvert import HTMLExporter
 
 from online_csa.common.formatting import format_number
 from online_csa.report.findings import key_findings
@@ -225,17 +224,26 @@ def findings_section(findings: pd.DataFrame, figure_path: Path | None, caption: 
             f"<h2>Every headline claim</h2>{findings_rows_html(findings)}</section>")
 
 
-def explorer_section(explorer_html: str | None) -> str:
-    """The slot for the assumptions explorer: its HTML fragment, or a note that this run has none."""
-    return (f"<section id='explore-the-assumptions'><h1 id='explore-heading'>Explore the assumptions</h1>"
-            f"{explorer_html if explorer_html else EXPLORER_MISSING}</section>")
+EXPLORER_TITLE = "Explore the assumptions"
 
 
-def notices_section(notices: list[str]) -> str:
-    """The slot on the first screen for the run stamp and configuration-change notices (HTML fragments)."""
-    if not notices:
+def explorer_section(fragment: str | None) -> str:
+    """The explorer fragment (assumptions_explorer.py) as a section with a heading the contents list;
+    without one, a note that this run has none."""
+    anchor = EXPLORER_TITLE.replace(" ", "-")
+    return (f'<section class="explorer-section" id="explore-the-assumptions"><h1 id="{anchor}">{EXPLORER_TITLE}'
+            f'<a class="anchor-link" href="#{anchor}">&#182;</a></h1>\n{fragment or EXPLORER_MISSING}</section>\n')
+
+
+def notices_section(front: str) -> str:
+    """The first screen's slot for the run stamp and configuration-change notices (markdown from
+    report/run_stamp.py, as HTML)."""
+    if not front:
         return "<section id='run-stamp' class='run-stamp' hidden></section>"
-    return f"<section id='run-stamp' class='run-stamp'>{''.join(notices)}</section>"
+    import pypandoc
+
+    notices = pypandoc.convert_text(front, "html", format="markdown")
+    return f"<section id='run-stamp' class='run-stamp'>{notices}</section>"
 
 
 def itables_head() -> str:
@@ -276,7 +284,6 @@ def _nav(body: str, tables: list[AppendixTable], has_findings: bool) -> str:
     items = []
     if has_findings:
         items.append("<li><a href='#findings'>Findings</a></li>")
-    items.append("<li><a href='#explore-the-assumptions'>Explore the assumptions</a></li>")
     items += [f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in headings]
     if tables:
         sub = "".join(f"<li><a href='#{t.anchor}'>Table A{t.number}</a></li>" for t in tables)
@@ -296,28 +303,37 @@ def _drop_network_scripts(page: str) -> str:
     return _MERMAID_SCRIPT.sub("", _NETWORK_SCRIPT.sub("", page))
 
 
-def render_html(chapter_paths: list[str], title: str, findings: pd.DataFrame | None = None,
-                findings_figure: Path | None = None, captions: dict[str, str] | None = None,
-                explorer_html: str | None = None, notices: list[str] | None = None,
-                inline_table_rows: int = 10**9) -> str:
+def render_html(chapter_paths: list[str], title: str, explorer: str | None = None, front: str = "",
+                back: str = "", findings: pd.DataFrame | None = None, findings_figure: Path | None = None,
+                captions: dict[str, str] | None = None, inline_table_rows: int = 10**9) -> str:
+    """The report. `front` (markdown: the run stamp and configuration changes, report/run_stamp.py)
+    opens the first screen, before the findings; `explorer`, the assumptions explorer's HTML fragment,
+    has its own section before the last chapter (the provenance appendix); `back` follows the last
+    chapter."""
+    from nbconvert import HTMLExporter  # here, not at the top: the PDF job uses this module but not nbconvert
+
     captions = captions or {}
     chapters = [nbformat.read(path, as_version=4) for path in chapter_paths]
     has_findings = findings is not None and not findings.empty
     combined, tables = arrange_chapters(chapters, captions, inline_table_rows,
                                         first_figure=2 if has_findings and findings_figure else 1)
+    if back:
+        combined.cells.append(nbformat.v4.new_markdown_cell(back, id="back-matter"))
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(combined, resources={"metadata": {"name": title}})
+    last = re.search(rf'<div class="[^"]*" id="cell-id=chapter{len(chapters)}-cell00"', body)
+    at = last.start() if last else body.index("</main>")
+    body = body[:at] + explorer_section(explorer) + body[at:]
     head = EXTRA_CSS + (itables_head() if tables else "")
     body = _drop_network_scripts(body).replace("</head>", head + "</head>", 1)
-    front = (f"<h1 class='report-title'>{html.escape(title)}</h1>" + notices_section(notices or []) + HOW_TO_READ
-             + (findings_section(findings, findings_figure, figure_caption("claim_support", captions))
-                if has_findings else "")
-             + explorer_section(explorer_html))
+    first_screen = (f"<h1 class='report-title'>{html.escape(title)}</h1>" + notices_section(front) + HOW_TO_READ
+                    + (findings_section(findings, findings_figure, figure_caption("claim_support", captions))
+                       if has_findings else ""))
     nav = _nav(body, tables, has_findings)
-    body = re.sub(r"<main>", lambda m: "<div class='report-layout'>" + nav + "<main>" + front, body, count=1)
+    body = re.sub(r"<main>", lambda m: "<div class='report-layout'>" + nav + "<main>" + first_screen, body, count=1)
     body = body.replace("</main>", appendix_section(tables) + "</main></div>", 1)
     return body
 

@@ -58,12 +58,24 @@ def table_data(frame: pd.DataFrame, caption: str = "", left_out: int = 0) -> dic
             "caption": caption, "left_out": int(left_out)}
 
 
+def results_path(path) -> str:
+    """A pipeline file as the project names it (`results/...`), whether the job gives it relative
+    (under Snakemake) or absolute (a notebook run by hand)."""
+    text = str(path).replace("\\", "/")
+    at = text.rfind("/results/")
+    return text[at + 1:] if at >= 0 else text
+
+
 FIGURE_METADATA = "online_csa_figure"
 
 
-def figure(path: str) -> None:
-    """A PNG figure; its file name travels with it, so the report can number it and add its caption."""
-    display(Image(filename=str(path)), metadata={FIGURE_METADATA: Path(path).stem})
+def figure(path_or_png) -> None:
+    """A figure from its file, or from PNG bytes drawn in the notebook. A file's name travels with
+    it, so the reports can number the figure and add its caption."""
+    if isinstance(path_or_png, bytes):
+        display(Image(data=path_or_png, format="png"))
+    else:
+        display(Image(filename=str(path_or_png)), metadata={FIGURE_METADATA: Path(path_or_png).stem})
 
 
 def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:

@@ -216,17 +216,17 @@ PREAMBLE = """#set document(title: {title}, date: none)
 PANDOC_FORMAT = "markdown-auto_identifiers-tex_math_dollars-raw_html"
 
 
-def report_markup(chapter_paths: list[str], title: str, image_dir: Path, max_table_rows: int,
-                  inline_table_rows: int | None = None,
-                  findings: pd.DataFrame | None = None, findings_figure: Path | None = None,
-                  captions: dict | None = None, notices: list[str] | None = None) -> str:
-    """The whole PDF as typst: title, notices (markdown), findings and Figure 1 on the first page,
-    contents, the chapters, and Appendix A with the long tables."""
+def report_markup(chapter_paths: list[str], title: str, image_dir: Path, max_table_rows: int, front: str = "",
+                  back: str = "", inline_table_rows: int | None = None, findings: pd.DataFrame | None = None,
+                  findings_figure: Path | None = None, captions: dict | None = None) -> str:
+    """The whole PDF as typst: the title, `front` (markdown: the run stamp and configuration changes,
+    report/run_stamp.py), the findings and Figure 1 on the first page; the contents, the chapters,
+    `back` after the last chapter, and Appendix A with the long tables."""
     import pypandoc
 
     image_dir.mkdir(parents=True, exist_ok=True)
     figures = Figures(image_dir, captions or {})
-    parts = list(notices or [])
+    parts = [front] if front else []
     if findings is not None and not findings.empty:
         parts.append(findings_markdown(findings))
         if findings_figure is not None:
@@ -238,6 +238,8 @@ def report_markup(chapter_paths: list[str], title: str, image_dir: Path, max_tab
     for path in chapter_paths:
         parts.append(chapter_markdown(nbformat.read(path, as_version=4), figures, appendix, max_table_rows,
                                       max_table_rows if inline_table_rows is None else inline_table_rows))
+    if back:
+        parts.append(back)
     if appendix:
         parts.append("# Appendix A. Long tables\n\nEach table's first rows; every record id its other rows cite "
                      "is listed under it. The HTML report has every row, searchable and sortable.")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
-import yaml
-
 # The packages whose versions decide the numbers and the figures (the pins in requirements.txt).
 KEY_PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "jsonschema",
                 "nbconvert", "nbformat", "papermill", "jupytext", "typst")
@@ -23,8 +21,9 @@ def package_versions(packages=KEY_PACKAGES) -> list[dict]:
     return rows
 
 
-def seeds(config: dict, scenarios: list[dict] | None = None) -> list[dict]:
-    """Every seed in the configuration, with where it is used."""
+def seeds(config: dict, scenarios: dict | None = None) -> list[dict]:
+    """Every seed in the configuration, with where it is used; `scenarios` maps each scenario's
+    name to its definition (results/run/effective_scenarios.yaml)."""
     rows = [
         {"stage": "imputation (models.imputation.seed)", "seed": config["models"]["imputation"]["seed"],
          "draws": config["models"]["imputation"]["draws"]},
@@ -33,12 +32,9 @@ def seeds(config: dict, scenarios: list[dict] | None = None) -> list[dict]:
         {"stage": "sensitivity, baseline (monte_carlo.seed)", "seed": config["monte_carlo"]["seed"],
          "draws": config["monte_carlo"]["draws"]},
     ]
-    for scenario in scenarios or []:
-        if scenario["name"] != "baseline":
-            rows.append({"stage": f"sensitivity, scenario {scenario['name']}", "seed": scenario["seed"],
-                         "draws": scenario["draws"]})
+    for name, scenario in (scenarios or {}).items():
+        if name != "baseline":
+            rows.append({"stage": f"sensitivity, scenario {name}", "seed": scenario["monte_carlo"]["seed"],
+                         "draws": scenario["monte_carlo"]["draws"]})
     return rows
 
-
-def config_yaml(config: dict) -> str:
-    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -47,17 +48,26 @@ class _Package:
     def __init__(self, package_dir: Path):
         self.dir = package_dir
         self.name = package_dir.name
+        self._files = self._module_files()
+
+    def _module_files(self) -> dict[str, Path]:
+        """Every module of the package by dotted name, from one walk of its folder: Snakemake asks for every
+        rule's code inputs at each start, and one stat per candidate name cost more than the walk."""
+        packages, modules = {}, {}
+        for folder, subfolders, names in os.walk(self.dir):
+            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+            inside = Path(folder).relative_to(self.dir).parts
+            for name in names:
+                if name.endswith(".py"):
+                    if name == "__init__.py":
+                        packages[".".join((self.name, *inside))] = Path(folder, name)
+                    else:
+                        modules[".".join((self.name, *inside, name[:-3]))] = Path(folder, name)
+        return {**packages, **modules}  # x.py beside a package x/ is taken for x
 
     def file_of(self, module: str) -> Path | None:
         """online_csa.models.imputation -> .../models/imputation.py (or .../__init__.py of a package)."""
-        parts = module.split(".")
-        if parts[0] != self.name:
-            return None
-        base = self.dir.joinpath(*parts[1:])
-        for candidate in (base.with_suffix(".py") if len(parts) > 1 else None, base / "__init__.py"):
-            if candidate is not None and candidate.is_file():
-                return candidate
-        return None
+        return self._files.get(module)
 
     def module_of(self, path: Path) -> tuple[str, bool] | None:
         """A file's dotted name and whether it is a package's __init__, or None outside the package."""

@@ -54,15 +54,30 @@ def wildcard_values(names: list[str], values_of: dict[str, list[str]]) -> list[d
     return [dict(zip(names, combination)) for combination in product(*(values_of[name] for name in names))]
 
 
+# The script that executes a chapter notebook in its job's process; the rule names the notebook as input `chapter`
+NOTEBOOK_RUNNER = "execute_notebook.py"
+
+
+def _entry_file(rule, kind: str, basedir: str) -> str | None:
+    """The file a rule runs, from `basedir`: its script, or its notebook (a notebook: directive's, or the chapter
+    the notebook runner executes); None if it runs no file of that kind."""
+    if kind == "notebook" and rule.notebook is None and rule.script is not None \
+            and os.path.basename(rule.script) == NOTEBOOK_RUNNER:
+        return os.path.relpath(os.path.join(basedir, rule.input["chapter"]), basedir)
+    entry_file = getattr(rule, kind)
+    return None if entry_file is None else os.path.relpath(os.path.join(rule.basedir, entry_file), basedir)
+
+
 def describe_jobs(rules, kind: str, basedir: str, values_of: dict[str, list[str]]) -> dict[str, dict]:
     """{job key: description} of every job of the rules (Snakemake's) that run a `kind` of file,
-    "script" or "notebook"; paths of the scripts and notebooks are from `basedir`, the project root."""
+    "script" or "notebook"; paths of the scripts and notebooks are from `basedir`, the project root.
+    A chapter notebook the notebook runner executes is both: a notebook to open in Jupyter, and a
+    script's job to run by hand."""
     jobs = {}
     for rule in rules:
-        entry_file = getattr(rule, kind)
-        if entry_file is None:
+        script = _entry_file(rule, kind, basedir)
+        if script is None:
             continue
-        script = os.path.relpath(os.path.join(rule.basedir, entry_file), basedir)
         for wildcards in wildcard_values(sorted(rule.wildcard_names), values_of):
             jobs[job_key(rule.name, wildcards)] = describe_job(
                 rule.name, script,

@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -89,9 +90,28 @@ def job_from_entry(name: str, entry: dict, read=str, write=str) -> SimpleNamespa
                            log=_files(entry.get("log", []), write), wildcards=Namedlist(entry.get("wildcards", {})))
 
 
+class StaleResultsWarning(UserWarning):
+    """The configuration changed after the run whose results a notebook is reading."""
+
+
+def changed_since_last_run(root: Path, jobs_file: Path = NOTEBOOK_JOBS) -> list[str]:
+    """Configuration files (config/, scenarios included) modified after the last run described the
+    jobs: a notebook run by hand still shows that run's results, not the edited configuration's."""
+    described = (root / jobs_file).stat().st_mtime
+    return sorted(path.relative_to(root).as_posix() for path in (root / "config").rglob("*")
+                  if path.is_file() and path.stat().st_mtime > described)
+
+
 def job_from_file(rule: str, root: Path, jobs_file: Path = NOTEBOOK_JOBS) -> SimpleNamespace:
-    """A notebook's job, every path absolute from the project root."""
+    """A notebook's job, every path absolute from the project root; warns (StaleResultsWarning)
+    when the configuration changed after that run."""
     jobs = read_jobs(root, jobs_file)
+    changed = changed_since_last_run(root, jobs_file)
+    if changed:
+        warnings.warn(f"{', '.join(changed)} changed after the last pipeline run: this notebook shows that run's "
+                      "results. Rerun the pipeline (`.venv/bin/snakemake`, from the project root) to see the "
+                      "change; if it has nothing to do, the change reaches no result.", StaleResultsWarning,
+                      stacklevel=2)
     if rule not in jobs:
         raise KeyError(f"{root / jobs_file} has no job {rule!r} (it has {', '.join(sorted(jobs))})")
     absolute = lambda path: str(root / path)  # noqa: E731
