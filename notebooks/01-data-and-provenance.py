@@ -11,6 +11,10 @@
 # %% [markdown]
 # # 1. The data and where they come from
 #
+# > **In short.** The raw files are exactly the files the registry describes (the run stops,
+# > naming the file, when one differs), and the ledger holds every published figure we found,
+# > each with the address it was read at.
+#
 # The NSPCC asks every UK police force, under the Freedom of Information Act, how many
 # child sexual offences it recorded with an "online" (cyber) flag, and publishes the totals
 # each year. Local newspapers print each force's own answer. This project's *source ledger*

@@ -11,6 +11,10 @@
 # %% [markdown]
 # # 2. Cleaning: from ledger rows to a force by year panel
 #
+# > **In short.** Every ledger row lands in exactly one place, the panel, the claims or the
+# > rejected table, with its reason; most force-years have no published figure, and those gaps
+# > stay gaps.
+#
 # Every ledger row ends in exactly one place: the **panel** (a count for one force and
 # one fiscal year), the **claims** (a figure to check, such as a percent change or a national
 # total), or the **rejected** table, with its reason. This chapter shows the rules and what

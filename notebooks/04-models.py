@@ -11,6 +11,10 @@
 # %% [markdown]
 # # 4. Models: the forces and years nobody printed
 #
+# > **In short.** The model fills every unprinted force-year with a prediction interval, and is
+# > first checked against published figures it was not shown; read each imputed total with its
+# > interval.
+#
 # Most force-years have no published figure: forces did not answer, or no outlet printed
 # their answer. This chapter asks what those cells could hold, and first how well its answer
 # holds up against figures it was not shown.

@@ -11,6 +11,10 @@
 # %% [markdown]
 # # 5. Sensitivity: the tip of the iceberg, in numbers a reviewer can change
 #
+# > **In short.** Whether a rise in recorded offences is a rise in offences depends on how flag
+# > completeness, recording compliance and the reporting rate changed between the years; the
+# > tipping points say how far each must move for a claim to fail.
+#
 # A recorded, flagged offence is the end of a chain: the offence came to police notice
 # (reporting rate), police recorded it as a crime (recording compliance), and the record
 # carries the online flag (flag completeness). So

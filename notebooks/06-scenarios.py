@@ -11,6 +11,9 @@
 # %% [markdown]
 # # 6. Scenarios: the same claims under named sets of assumptions
 #
+# > **In short.** The same claims under named sets of assumptions: a verdict that changes
+# > between scenarios rests on the assumptions, not on the data.
+#
 # The previous chapter varied one assumption at a time around the configuration's own
 # values. A reviewer usually thinks in whole stories instead: *the NSPCC is right to compare
 # recorded totals directly*; *the flag was simply used more*; *far fewer offences reach the

@@ -11,6 +11,9 @@
 # %% [markdown]
 # # Appendix: provenance of every number
 #
+# > **In short.** Everything needed to rebuild this run: the configuration as run, the seeds,
+# > the package versions and the checksum of every source file.
+#
 # What this report was built from: the source files and their checksums, the terms on which the
 # data may be reused, the configuration in full, every seed and the versions of the packages that
 # computed it. With these, the same commands give the same tables, byte for byte. Then every

@@ -28,7 +28,8 @@ def test_a_notebook_depends_on_the_modules_its_paired_text_imports():
         "rule_support/pipeline_job.py", "common/__init__.py", "common/tables.py", "common/contracts.py",
         "common/formatting.py"}
     assert names("workflow/scripts/render_report.py") == {
-        "__init__.py", "report/__init__.py", "report/html_report.py", "report/run_stamp.py", "rule_support/__init__.py",
+        "__init__.py", "report/__init__.py", "report/html_report.py", "report/findings.py", "report/narrative.py",
+        "report/run_stamp.py", "common/__init__.py", "common/formatting.py", "rule_support/__init__.py",
         "rule_support/pipeline_job.py"}
 
 

@@ -15,7 +15,8 @@ from online_csa.report.run_record import package_versions, seeds
 from online_csa.sensitivity.monte_carlo import claim_support, joint_metrics
 from online_csa.sensitivity.recorded_totals import RecordedTotals
 from online_csa.sensitivity.trend_claims import Threshold, TrendClaim
-from online_csa.report.pdf_report import compile_pdf, escape, inline, markdown, pdf_page_count, report_markup
+from online_csa.report.pdf_report import (PAGE_CHARACTERS, appendix_table, cell_markup, cited_records, column_plan,
+                                         compile_pdf, escape, pdf_page_count, report_markup, segments, table_markup)
 
 
 def test_plain_text_never_becomes_typst_markup():
@@ -24,23 +25,30 @@ def test_plain_text_never_becomes_typst_markup():
     assert re.search(r"(?<!\\)[#$*_@<>\[\]~=+\-/()]", escaped.replace("\\\\", "")) is None
 
 
-def test_inline_markdown_becomes_typst_functions_that_end_with_a_semicolon():
-    assert inline("**8,224** offences") == "#strong[8,224]; offences"
-    assert inline("the `*_ratio` keys") == 'the #raw("*_ratio"); keys'
-    assert inline("[ONS](https://ons.gov.uk/a_b)") == '#link("https://ons.gov.uk/a_b")[ONS];'
-    assert inline("*doubled* (since)") == "#emph[doubled]; \\(since\\)"
-    assert inline("a * b and x_y") == "a \\* b and x\\_y"  # not emphasis
+def test_long_words_wrap_at_boxes_never_at_invisible_characters():
+    assert segments("H01b_doubling_release_totals", 16) == ["H01b_", "doubling_", "release_", "totals"]
+    assert segments("a" * 20, 8) == ["a" * 8, "a" * 8, "a" * 4]
+    assert cell_markup("short H01b_doubling", 16) == "short #box[H01b\\_]#box[doubling]"
+    markup = table_markup(["published_value", "record_ids"], [["8224", "F0070;" + "x" * 40]])
+    assert "\u200b" not in markup
+    assert "[#strong[published value]]" in markup  # headers wrap between words
 
 
-def test_block_markdown_headings_lists_quotes_code_and_pipe_tables():
-    out = markdown("# 5. Title\n\nText\nmore.\n\n* one\n* two\n  continued\n\n> quoted\n\n"
-                   "```yaml\na: 1\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
-    assert out.startswith("= 5. Title\n")
-    assert "Text more." in out
-    assert "- one\n- two continued" in out
-    assert "#quote(block: true)[quoted]" in out
-    assert '#raw("a: 1", block: true, lang: "yaml")' in out
-    assert "#table(columns:" in out and "[1], [2]" in out
+def test_columns_are_never_narrower_than_their_longest_unbroken_piece():
+    rows = [["a" * 30, "b" * 12, "x"], ["c", "d", "y"]]
+    weights, longest = column_plan(["first", "second", "third"], rows)
+    assert longest == 16 and weights == [30, 12, 5]
+    wide = [["w" * 60] * 12]  # too wide for the page: pieces are cut shorter until each fits its column
+    weights, longest = column_plan([f"c{i}" for i in range(12)], wide)
+    width = PAGE_CHARACTERS / sum(weights)  # characters per unit of weight
+    assert longest < 16 and all(longest <= w * width for w in weights)
+
+
+def test_the_rows_a_cut_table_hides_keep_their_record_ids():
+    table = {"columns": ["force", "record_ids"], "rows": [["A", "F0001"], ["B", "F0070;F0071"], ["C", "N0050"]]}
+    markup = appendix_table("Table A1. Panel", table, max_table_rows=1)
+    assert "Record ids cited in the rows not shown: F0070, F0071, N0050." in markup
+    assert cited_records([["x F0002 and N0001;F0002"]]) == ["F0002", "N0001"]
 
 
 def synthetic_chapter(tmp_path) -> str:
@@ -65,19 +73,56 @@ def synthetic_chapter(tmp_path) -> str:
     return str(path)
 
 
-def test_a_synthetic_chapter_compiles_to_a_pdf_with_its_table_cut_and_its_figure(tmp_path):
+def synthetic_findings() -> pd.DataFrame:
+    return pd.DataFrame([
+        {"claim": "Synthetic claim: 8,224 offences", "records": "N9050", "checked_as": "N9050", "verdict": "consistent",
+         "data_value": 5951.0, "data_basis": "sum over 24 forces", "threshold_meaning": "",
+         "share_holding_baseline": None, "share_holding_lowest": None, "share_holding_highest": None,
+         "scenarios_with_share": "", "tipping_values": "", "would_test": ""},
+        {"claim": "Synthshire: 168", "records": "F9070", "checked_as": "F9070", "verdict": "in the panel: observed",
+         "data_value": 168.0, "data_basis": "the ledger's figure", "threshold_meaning": "",
+         "share_holding_baseline": None, "share_holding_lowest": None, "share_holding_highest": None,
+         "scenarios_with_share": "", "tipping_values": "", "would_test": ""},
+    ])
+
+
+def test_a_synthetic_chapter_compiles_to_a_pdf_with_findings_first_and_its_long_table_in_the_appendix(tmp_path):
     chapter = synthetic_chapter(tmp_path)
-    source = report_markup([chapter], "Synthetic report", tmp_path / "figures", max_table_rows=5)
-    assert "[Synthetic force 4]" in source and "Synthetic force 5" not in source
+    source = report_markup([chapter], "Synthetic report", tmp_path / "figures", max_table_rows=5,
+                           inline_table_rows=5, findings=synthetic_findings())
+    assert source.index("Synthetic claim") < source.index("1. Synthetic chapter") < source.index("Appendix A")
+    assert "Synthetic force 4" in source and "Synthetic force 5" not in source
     assert "and 7 more rows in the CSV file" in source
-    assert '#image("figures/chapter1-figure01.png"' in source
-    assert "#strong[3.5];" in source
+    assert '#image("figures/figure01.png"' in source and "Figure 1." in source
+    assert "#strong[3.5]" in source
     (tmp_path / "report.typ").write_text(source)
     compile_pdf(tmp_path / "report.typ", tmp_path / "report.pdf", tmp_path)
     pdf = (tmp_path / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and pdf_page_count(pdf) >= 2  # title and contents, then the chapter
+    assert pdf.startswith(b"%PDF") and pdf_page_count(pdf) >= 3  # findings, contents, the chapter, the appendix
     compile_pdf(tmp_path / "report.typ", tmp_path / "again.pdf", tmp_path)
     assert (tmp_path / "again.pdf").read_bytes() == pdf  # no timestamp: same source, same bytes
+
+
+def pdf_text(path, *pages) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian's poppler-utils) is not installed")
+    first_last = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
+    return subprocess.run(["pdftotext", *first_last, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_the_pdf_text_is_searchable_and_page_one_holds_the_findings(tmp_path):
+    source = report_markup([synthetic_chapter(tmp_path)], "Synthetic report", tmp_path / "figures",
+                           max_table_rows=5, findings=synthetic_findings())
+    (tmp_path / "report.typ").write_text(source)
+    compile_pdf(tmp_path / "report.typ", tmp_path / "report.pdf", tmp_path)
+    text = pdf_text(tmp_path / "report.pdf")
+    assert "\u200b" not in text
+    assert "Synthetic claim: 8,224 offences" in pdf_text(tmp_path / "report.pdf", 1)
+    assert "F9070" in pdf_text(tmp_path / "report.pdf", 1)
 
 
 def test_a_notebook_outside_snakemake_reads_its_job_from_jobs_json(tmp_path):
@@ -132,3 +177,33 @@ def test_the_run_record_names_installed_versions_and_every_seed():
     rows = seeds(config, {"baseline": {"monte_carlo": {"seed": 3, "draws": 30}},
                           "synthetic": {"monte_carlo": {"seed": 4, "draws": 5}}})
     assert [r["seed"] for r in rows] == [1, 2, 3, 4]
+
+
+def test_the_html_report_opens_with_the_findings_and_loads_nothing_from_the_network(tmp_path):
+    from online_csa.report.html_report import render_html
+
+    chapter = synthetic_chapter(tmp_path)
+    page = render_html([chapter], "Synthetic report", findings=synthetic_findings(),
+                       captions={"synthetic": "A synthetic line."}, inline_table_rows=5)
+    order = ["id='run-stamp'", "How to read this report", "id='findings'", "Synthetic claim",
+             'id="explore-the-assumptions"', "1. Synthetic chapter<a class", "id='appendix-a'"]
+    assert [page.index(marker) for marker in order] == sorted(page.index(marker) for marker in order)
+    assert "results/report/explorer.html was not built" in page
+    # the 12-row table left its chapter for the appendix, as an itables table with its JavaScript inline
+    assert "Table A1, from chapter 1. Synthetic chapter: 12 rows" in page
+    assert "id=\"itable-1\"" in page and "Synthetic force 11" in page
+    assert re.search(r"<script[^>]*src=[\"']?https?:", page) is None
+    assert re.search(r"(import\s*\(?|from)\s*[\"']https?:", page) is None
+    assert re.search(r"<link[^>]*href=[\"']?https?:[^>]*stylesheet", page) is None
+    assert "nav class=\"toc\"" in page and "position: sticky" in page
+    assert render_html([chapter], "Synthetic report", findings=synthetic_findings(), inline_table_rows=5) == \
+        render_html([chapter], "Synthetic report", findings=synthetic_findings(), inline_table_rows=5)
+
+
+def test_the_explorer_slot_takes_its_fragment(tmp_path):
+    from online_csa.report.html_report import render_html
+
+    page = render_html([synthetic_chapter(tmp_path)], "Synthetic report", "<div id='synthetic-explorer'></div>",
+                       front="The **stamp**.")
+    assert "<div id='synthetic-explorer'></div>" in page and "was not built" not in page
+    assert "<section id='run-stamp' class='run-stamp'><p>The <strong>stamp</strong>.</p>" in page

@@ -151,6 +151,27 @@ def test_the_pdf_has_every_chapter(run):
     assert pdf.startswith(b"%PDF") and pdf_page_count(pdf) >= 20
 
 
+def test_the_pdf_is_a_searchable_paper_copy_that_opens_with_the_findings(run):
+    from test_reports_and_notebook_context import pdf_text
+
+    pdf = run / "results/report/report.pdf"
+    findings = pd.read_csv(run / "results/tables/findings.csv")
+    assert "\u200b" not in pdf_text(pdf)
+    assert "F0070" in pdf_text(pdf)  # Norfolk's 168, a record the findings cite
+    page_one = " ".join(pdf_text(pdf, 1).split())
+    assert findings["claim"].iloc[0] in page_one and "Findings" in page_one
+
+
+def test_the_html_report_opens_with_the_findings_and_fetches_nothing(run):
+    html = (run / "results/report/report.html").read_text()
+    assert re.search(r"<(script|img|iframe)[^>]*\ssrc=[\"']?https?:", html) is None
+    assert re.search(r"<link[^>]*href=[\"']?https?:", html) is None
+    assert re.search(r"(import\s*\(?|from)\s*[\"']https?:", html) is None
+    order = ["id='findings'", "1. The data and where they come from<a class", "id=\"explore-the-assumptions\"",
+             "Appendix: provenance of every number<a class"]
+    assert [html.index(marker) for marker in order] == sorted(html.index(marker) for marker in order)
+
+
 def test_the_report_records_config_seed_versions_and_checksums(run):
     html = (run / "results/report/report.html").read_text()
     text = re.sub(r"<[^>]+>", "", html)

@@ -131,7 +131,7 @@ def test_both_reports_carry_the_stamp_first_and_the_packages_last(tmp_path):
     assert body.index("feedc0ffee") < body.index("Synthetic chapter") < body.index("synthetic-a 1.0")
     typst = report_markup([chapter], "Synthetic", tmp_path / "figures", 10, front, back)
     assert typst.index("feedc0ffee") < typst.index("#outline") < typst.index("Synthetic chapter")
-    assert typst.index("Synthetic chapter") < typst.index("synthetic\\-a 1.0")
+    assert typst.index("Synthetic chapter") < typst.index("synthetic-a 1.0")  # pandoc leaves a hyphen as it is
 
 
 def test_pinned_packages_are_read_from_the_lock_and_the_environment(tmp_path):

@@ -16,6 +16,24 @@ CHAPTERS = [
     "06-scenarios",
     "07-provenance",
 ]
+# The figures' captions (the Snakemake report's), shown under each numbered figure of the reports.
+# A figure's caption file is named after its PNG, or <name>_figure where a table has the PNG's name.
+FIGURE_CAPTIONS = [
+    f"workflow/report/{name}.rst"
+    for name in [
+        "panel_coverage",
+        "force_rates",
+        "claim_verdicts",
+        "national_series",
+        "imputed_totals",
+        "imputed_force_cells",
+        "flagged_share",
+        "tornado",
+        "tipping_curves",
+        "scenario_comparison_figure",
+        "claim_support_figure",
+    ]
+]
 
 
 rule notebook_data_and_provenance:
@@ -231,11 +249,39 @@ rule assumptions_explorer:
         "../scripts/write_assumptions_explorer.py"
 
 
+rule summarise_findings:
+    """The findings page: one row per headline claim (verdict, the number the data give, the share of
+    assumption draws in which it holds, its tipping values) and the figure of those shares."""
+    input:
+        code=code("workflow/scripts/summarise_findings.py"),
+        claims=f"{TABLES}/claims.csv",
+        panel=f"{TABLES}/panel.csv",
+        claim_support=f"{TABLES}/scenario_claim_support.csv",
+        tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
+    output:
+        findings=report(f"{TABLES}/findings.csv", caption="../report/findings.rst", category="7. Report"),
+        figure=report(
+            f"{FIGURES}/claim_support.png", caption="../report/claim_support_figure.rst", category="7. Report"
+        ),
+    log:
+        f"{LOGS}/summarise_findings.log",
+    conda:
+        ENV
+    params:
+        findings=config["report"]["findings"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/summarise_findings.py"
+
+
 rule render_report:
     """Stitch the executed chapters into one self-contained HTML report (code hidden, outputs kept)."""
     input:
         code=code("workflow/scripts/render_report.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        findings=rules.summarise_findings.output.findings,
+        findings_figure=rules.summarise_findings.output.figure,
+        captions=FIGURE_CAPTIONS,
         explorer=rules.assumptions_explorer.output.html,
         stamp=f"{RUN}/run_stamp.json",
         config_changes=f"{RUN}/config_changes.csv",
@@ -247,6 +293,7 @@ rule render_report:
         ENV
     params:
         title=config["report"]["title"],
+        inline_table_rows=config["report"]["inline_table_rows"],
     script:
         "../scripts/render_report.py"
 
@@ -256,6 +303,9 @@ rule render_pdf:
     input:
         code=code("workflow/scripts/render_pdf.py"),
         chapters=[f"{NOTEBOOKS}/{chapter}.ipynb" for chapter in CHAPTERS],
+        findings=rules.summarise_findings.output.findings,
+        findings_figure=rules.summarise_findings.output.figure,
+        captions=FIGURE_CAPTIONS,
         stamp=f"{RUN}/run_stamp.json",
         config_changes=f"{RUN}/config_changes.csv",
     output:
@@ -267,5 +317,6 @@ rule render_pdf:
     params:
         title=config["report"]["title"],
         max_table_rows=config["report"]["pdf_max_table_rows"],
+        inline_table_rows=config["report"]["inline_table_rows"],
     script:
         "../scripts/render_pdf.py"

@@ -1,14 +1,21 @@
-"""Rule render_report: executed chapter notebooks -> results/report/report.html."""
+"""Rule render_report: the findings, the executed chapters, the explorer and the run stamp ->
+results/report/report.html."""
 from online_csa.rule_support.pipeline_job import rule_job
 
 snakemake = rule_job(globals(), "render_report")
 
-from online_csa.report.html_report import render_html  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from online_csa.report.html_report import read_captions, render_html  # noqa: E402
 from online_csa.report.run_stamp import front_and_back  # noqa: E402
 
-with open(snakemake.input.explorer, encoding="utf-8") as handle:
-    explorer = handle.read()
-front, back = front_and_back(snakemake.input.stamp, snakemake.input.config_changes)
-html = render_html(list(snakemake.input.chapters), snakemake.params.title, explorer, front=front, back=back)
+inp, par = snakemake.input, snakemake.params
+explorer = Path(inp.explorer).read_text(encoding="utf-8")
+front, back = front_and_back(inp.stamp, inp.config_changes)
+html = render_html(list(inp.chapters), par.title, explorer, front=front, back=back, findings=pd.read_csv(inp.findings),
+                   findings_figure=Path(inp.findings_figure), captions=read_captions(list(inp.captions)),
+                   inline_table_rows=par.inline_table_rows)
 with open(snakemake.output.html, "w", encoding="utf-8") as handle:
     handle.write(html)

@@ -180,3 +180,32 @@ def plot_scenario_comparison(comparison: pd.DataFrame) -> plt.Figure:
                  "dashed: ratio 1, no change)", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_claim_support(claim_support: pd.DataFrame) -> plt.Figure:
+    """For each trend claim and threshold: the share of assumption draws in which it holds, the
+    baseline as a large dot, each other scenario as a small one; a scenario that cannot compute the
+    share (no s.15A count for a year) is left out."""
+    import textwrap
+
+    _style()
+    keys = list(dict.fromkeys(zip(claim_support["claim_id"], claim_support["threshold_meaning"])))
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.5 * len(keys)))
+    y = np.arange(len(keys))[::-1]
+    labels = []
+    for position, (claim_id, meaning) in zip(y, keys):
+        rows = claim_support[(claim_support["claim_id"] == claim_id) & (claim_support["threshold_meaning"] == meaning)]
+        labels.append(textwrap.fill(f"{rows['description'].iloc[0]}: {meaning}", 38))
+        others = rows[(rows["scenario"] != "baseline") & rows["share_holding_adjusted"].notna()]
+        ax.scatter(others["share_holding_adjusted"], [position] * len(others), s=14, color=THRESHOLD, alpha=0.7,
+                   label="another scenario" if position == y[0] else None, zorder=2)
+        base = rows[rows["scenario"] == "baseline"]["share_holding_adjusted"]
+        ax.scatter(base, [position] * len(base), s=60, color=IMPUTED, label="baseline" if position == y[0] else None,
+                   zorder=3)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(y.min() - 0.6, y.max() + 0.6)
+    ax.set_xlabel("share of assumption draws in which the claim holds (offences, not records)", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig

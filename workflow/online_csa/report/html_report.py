@@ -1,23 +1,96 @@
-"""Stitch executed chapter notebooks into one self-contained HTML report."""
+"""Stitch executed chapter notebooks into one self-contained HTML report.
+
+The page opens with the answer: a slot for the run stamp and configuration-change notices, a short
+"how to read this report" box, the findings (key sentences, a figure, one row per headline claim)
+and a slot for the assumptions explorer. The chapters follow, their figures numbered and captioned;
+a table longer than `inline_table_rows` moves to Appendix A as a searchable, sortable table (itables,
+its JavaScript inlined, so the page loads nothing from the network) and leaves a link in its place.
+Contents stay in view in a sidebar.
+"""
 from __future__ import annotations
 
+import base64
 import html
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
+import pandas as pd
+
+from online_csa.common.formatting import format_number
+from online_csa.report.findings import key_findings
+from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
 INJECTED_TAG = "snakemake-job-properties"
 EXTRA_CSS = """
 <style>
- body { max-width: 1200px; margin: auto; font-family: system-ui, sans-serif; }
+ body { margin: 0; font-family: system-ui, sans-serif; }
+ .report-layout { display: flex; align-items: flex-start; max-width: 1500px; margin: auto; }
+ .report-layout > main { flex: 1 1 auto; min-width: 0; padding: 0 1.5em; }
+ nav.toc { position: sticky; top: 0; flex: 0 0 15em; max-height: 100vh; overflow-y: auto; box-sizing: border-box;
+   background: #f8f8f8; padding: 0.8em 0.8em 2em 1em; border-right: 1px solid #ddd; font-size: 0.85em; }
+ nav.toc ul { padding-left: 1em; margin: 0.3em 0; } nav.toc li { margin: 0.25em 0; }
+ nav.toc a { color: #0b5394; text-decoration: none; } nav.toc a:hover { text-decoration: underline; }
  .table-wrap { max-height: 34em; overflow: auto; margin: 0.5em 0 1.5em 0; }
  table.data { border-collapse: collapse; font-size: 0.78em; }
  table.data th { position: sticky; top: 0; background: #f4f4f4; }
  table.data td, table.data th { border-bottom: 1px solid #ddd; padding: 2px 6px; vertical-align: top; text-align: left; }
  p.caption { font-style: italic; color: #444; margin: 0.2em 0; }
- nav.toc { background: #f8f8f8; padding: 0.5em 1em; border: 1px solid #ddd; }
+ p.figure-caption { color: #333; font-size: 0.9em; margin: 0.2em 0 1.5em 0; }
+ .how-to-read { background: #eef4fb; border: 1px solid #b9d0ea; padding: 0.6em 1em; margin: 1em 0; font-size: 0.92em; }
+ .how-to-read h2 { font-size: 1.05em; margin: 0.2em 0; }
+ .run-stamp { border: 1px solid #ccc; background: #fafafa; padding: 0.4em 1em; margin: 0.8em 0; font-size: 0.9em; }
+ .key-findings li { margin: 0.3em 0; }
+ table.findings { border-collapse: collapse; font-size: 0.82em; width: 100%; }
+ table.findings th { background: #f4f4f4; text-align: left; }
+ table.findings td, table.findings th { border-bottom: 1px solid #ddd; padding: 4px 6px; vertical-align: top; }
+ table.findings details summary { color: #0b5394; cursor: pointer; }
+ .verdict-reproduced { color: #1a7f37; } .verdict-contradicted { color: #b3261e; }
+ .moved-table { background: #f8f8f8; border-left: 3px solid #b9d0ea; padding: 0.3em 0.8em; }
+ .explorer-missing { color: #555; font-style: italic; }
 </style>
 """
+
+HOW_TO_READ = """<aside class="how-to-read" id="how-to-read"><h2>How to read this report</h2><ul>
+<li><strong>Findings first.</strong> One row per headline claim: what was published, the records it comes from,
+the verdict, the number the data give, how often the claim holds when the under-recording assumptions are
+drawn, and what one would have to believe for it to fail.</li>
+<li><strong>Verdicts.</strong> <em>reproduced</em>: complete data give the printed figure; <em>consistent</em>:
+the data are incomplete and the figure is within what the missing forces could add; <em>contradicted</em>: the
+data rule it out; <em>not reproducible</em>: no published force data can test it.</li>
+<li><strong>Share of draws.</strong> The share of joint draws of the assumptions (recording compliance, flag
+completeness, reporting rate, their change over time, non-response, s.15A scope) in which the claim holds for
+offences rather than records: at the baseline, and the lowest and highest across the named scenarios.</li>
+<li><strong>Chapters</strong> open with their answer; figures are numbered with captions; long tables are in
+Appendix A, where they can be searched and sorted. Every number is computed by the pipeline from its outputs.</li>
+</ul></aside>"""
+
+EXPLORER_MISSING = ("<p class='explorer-missing'>The assumptions explorer is not part of this run "
+                    "(results/report/explorer.html was not built).</p>")
+
+
+@dataclass
+class AppendixTable:
+    number: int
+    chapter: str
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+    left_out: int
+
+    @property
+    def anchor(self) -> str:
+        return f"appendix-table-{self.number}"
+
+    @property
+    def title(self) -> str:
+        return appendix_table_name(self.number, self.caption, self.chapter)
+
+
+def appendix_table_name(number: int, caption: str, chapter: str) -> str:
+    """'Table A3. <caption>', or 'Table A3, from chapter <chapter>' for a table without a caption."""
+    return f"Table A{number}. {caption}" if caption else f"Table A{number}, from chapter {chapter}"
 
 
 def strip_injected(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -30,54 +103,241 @@ def strip_injected(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
-def combine(chapters: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
+def chapter_title(notebook: nbformat.NotebookNode) -> str:
+    """The chapter's first markdown heading ('# 3. The claims, checked' -> '3. The claims, checked')."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#\s+(.+)$", "".join(cell.source), re.M)
+            if match:
+                return match.group(1).strip()
+    return ""
+
+
+def figure_caption(name: str, captions: dict[str, str]) -> str:
+    """A figure's caption: the Snakemake report's caption for it (`<name>_figure` before `<name>`)."""
+    return captions.get(f"{name}_figure") or captions.get(name, "")
+
+
+def _html_output(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("display_data", data={"text/html": text})
+
+
+def arrange_chapters(chapters: list[nbformat.NotebookNode], captions: dict[str, str], inline_table_rows: int,
+                     first_figure: int = 1) -> tuple[nbformat.NotebookNode, list[AppendixTable]]:
+    """One notebook of every chapter: figures numbered and captioned, long tables moved out.
+
+    A table with more than `inline_table_rows` rows is replaced by a link to its place in the appendix.
+    """
     combined = nbformat.v4.new_notebook(metadata=chapters[0].metadata)
+    appendix: list[AppendixTable] = []
+    figure_number = first_figure - 1
     for number, chapter in enumerate(chapters, start=1):
-        for index, cell in enumerate(strip_injected(chapter).cells):
+        chapter = strip_injected(chapter)
+        title = chapter_title(chapter)
+        for index, cell in enumerate(chapter.cells):
             cell.id = f"chapter{number}-cell{index:02d}"  # unique and stable, so the HTML is byte-stable
+            if cell.cell_type == "code":
+                outputs = []
+                for output in cell.get("outputs", []):
+                    data = output.get("data", {})
+                    table = data.get(TABLE_MIMETYPE)
+                    if table is not None and len(table["rows"]) > inline_table_rows:
+                        moved = AppendixTable(len(appendix) + 1, title, table.get("caption", ""), table["columns"],
+                                              table["rows"], table.get("left_out", 0))
+                        appendix.append(moved)
+                        outputs.append(_html_output(
+                            f"<p class='moved-table'>{html.escape(moved.title)}: {len(moved.rows):,} rows, in "
+                            f"<a href='#{moved.anchor}'>Appendix A</a> (searchable and sortable).</p>"))
+                        continue
+                    outputs.append(output)
+                    if "image/png" in data:
+                        figure_number += 1
+                        name = output.get("metadata", {}).get(FIGURE_METADATA, "")
+                        caption = figure_caption(name, captions)
+                        outputs.append(_html_output(
+                            f"<p class='figure-caption'><strong>Figure {figure_number}.</strong> "
+                            f"{html.escape(caption)}</p>"))
+                cell.outputs = outputs
             combined.cells.append(cell)
-    return combined
+    return combined, appendix
 
 
-def _toc(body: str) -> str:
-    headings = re.findall(r'<h1 id="([^"]+)">(.*?)<a class="anchor-link"', body)
-    items = "".join(f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in headings)
-    return f'<nav class="toc"><strong>Contents</strong><ul>{items}</ul></nav>'
+def combine(chapters: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
+    """Every chapter in one notebook, nothing moved (the PDF arranges its own)."""
+    return arrange_chapters(chapters, {}, inline_table_rows=10**9)[0]
+
+
+def value_text(x) -> str:
+    if x is None or pd.isna(x):
+        return ""
+    if float(x).is_integer():
+        return format_number(x, 0)
+    return format_number(x, 3 if abs(x) < 100 else 1)
+
+
+def _share(x) -> str:
+    return "" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
+
+
+def share_text(row) -> str:
+    """'2% (0% to 70% across 6 of 6 scenarios)', or empty where no draws bear on the claim."""
+    if pd.isna(row["share_holding_baseline"]):
+        return ""
+    return (f"{_share(row['share_holding_baseline'])} at baseline ({_share(row['share_holding_lowest'])} to "
+            f"{_share(row['share_holding_highest'])} across {row['scenarios_with_share']} scenarios)")
+
+
+def findings_rows_html(findings: pd.DataFrame) -> str:
+    body = []
+    for _, row in findings.iterrows():
+        verdict = str(row["verdict"])
+        what = row["tipping_values"] if isinstance(row["tipping_values"], str) and row["tipping_values"] else ""
+        test = row["would_test"] if isinstance(row["would_test"], str) and row["would_test"] else ""
+        change = "; ".join(x for x in (what, f"Would test it: {test}" if test else "") if x)
+        body.append(
+            "<tr>"
+            f"<td>{html.escape(str(row['claim']))}</td>"
+            f"<td>{html.escape(str(row['records']).replace(';', '; '))}</td>"
+            f"<td class='verdict-{html.escape(verdict)}'>{html.escape(verdict.replace('_', ' '))}</td>"
+            f"<td>{value_text(row['data_value'])}<details><summary>how</summary>{html.escape(str(row['data_basis']))}"
+            "</details></td>"
+            f"<td>{html.escape(share_text(row))}</td>"
+            f"<td>{html.escape(change)}</td></tr>")
+    header = ("<tr><th>Claim as published</th><th>Records</th><th>Verdict</th><th>The data give</th>"
+              "<th>Holds in (share of assumption draws)</th><th>Tipping values, or what would test it</th></tr>")
+    return f"<table class='findings'><thead>{header}</thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _image(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f"<img alt='' style='max-width:min(100%, 820px)' src='data:image/png;base64,{data}'>"
+
+
+def findings_section(findings: pd.DataFrame, figure_path: Path | None, caption: str) -> str:
+    sentences = "".join(f"<li>{html.escape(s)}</li>" for s in key_findings(findings))
+    figure = ""
+    if figure_path is not None:
+        figure = (f"{_image(Path(figure_path))}<p class='figure-caption'><strong>Figure 1.</strong> "
+                  f"{html.escape(caption)}</p>")
+    return (f"<section id='findings'><h1 id='findings-heading'>Findings</h1>"
+            f"<h2>Key findings</h2><ul class='key-findings'>{sentences}</ul>{figure}"
+            f"<h2>Every headline claim</h2>{findings_rows_html(findings)}</section>")
 
 
 EXPLORER_TITLE = "Explore the assumptions"
 
 
-def explorer_section(fragment: str) -> str:
-    """The explorer fragment (assumptions_explorer.py) as a section with a heading the contents list."""
+def explorer_section(fragment: str | None) -> str:
+    """The explorer fragment (assumptions_explorer.py) as a section with a heading the contents list;
+    without one, a note that this run has none."""
     anchor = EXPLORER_TITLE.replace(" ", "-")
-    return (f'<section class="explorer-section"><h1 id="{anchor}">{EXPLORER_TITLE}'
-            f'<a class="anchor-link" href="#{anchor}">&#182;</a></h1>\n{fragment}</section>\n')
+    return (f'<section class="explorer-section" id="explore-the-assumptions"><h1 id="{anchor}">{EXPLORER_TITLE}'
+            f'<a class="anchor-link" href="#{anchor}">&#182;</a></h1>\n{fragment or EXPLORER_MISSING}</section>\n')
+
+
+def notices_section(front: str) -> str:
+    """The first screen's slot for the run stamp and configuration-change notices (markdown from
+    report/run_stamp.py, as HTML)."""
+    if not front:
+        return "<section id='run-stamp' class='run-stamp' hidden></section>"
+    import pypandoc
+
+    notices = pypandoc.convert_text(front, "html", format="markdown")
+    return f"<section id='run-stamp' class='run-stamp'>{notices}</section>"
+
+
+def itables_head() -> str:
+    """DataTables and itables, inlined once (itables' offline mode): nothing is fetched."""
+    from itables import javascript, options
+
+    init = javascript.read_package_file("html/init_datatables.html")
+    connected = ("import { set_or_remove_dark_class } from '" + javascript.UNPKG_DT_BUNDLE_URL_NO_VERSION + "';")
+    local = ("const { set_or_remove_dark_class } = await window." + javascript._itables_underscore_version() + ";")
+    init = javascript.replace_value(init, connected, local)
+    return init + javascript.generate_init_offline_itables_html(options.dt_bundle)
+
+
+def appendix_section(tables: list[AppendixTable]) -> str:
+    if not tables:
+        return ""
+    from itables import to_html_datatable
+
+    parts = ["<section id='appendix-a'><h1 id='appendix-a-heading'>Appendix A. Long tables</h1>"
+             "<p>Each table in full, as the chapters produced it: type in the search box to filter, click a "
+             "column header to sort.</p>"]
+    for table in tables:
+        frame = pd.DataFrame(table.rows, columns=table.columns)
+        note = (f"<p class='caption'>... and {table.left_out:,} more rows in the CSV file.</p>"
+                if table.left_out else "")
+        origin = f"from chapter {html.escape(table.chapter)}; " if table.caption else ""
+        parts.append(f"<h2 id='{table.anchor}'>{html.escape(table.title)}</h2>"
+                     f"<p class='caption'>{origin}{len(table.rows):,} rows.</p>"
+                     + to_html_datatable(frame, table_id=f"itable-{table.number}", connected=False,
+                                         classes="display compact", paging=True, pageLength=10, scrollX=True)
+                     + note)
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _nav(body: str, tables: list[AppendixTable], has_findings: bool) -> str:
+    headings = re.findall(r'<h1 id="([^"]+)">(.*?)<a class="anchor-link"', body)
+    items = []
+    if has_findings:
+        items.append("<li><a href='#findings'>Findings</a></li>")
+    items += [f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in headings]
+    if tables:
+        sub = "".join(f"<li><a href='#{t.anchor}'>Table A{t.number}</a></li>" for t in tables)
+        items.append(f"<li><a href='#appendix-a'>Appendix A. Long tables</a><ul>{sub}</ul></li>")
+    return f'<nav class="toc"><strong>Contents</strong><ul>{"".join(items)}</ul></nav>'
+
+
+# The lab template links require.js and MathJax from a CDN and imports mermaid from one when a page has
+# diagrams; the chapters need none of them (no widgets, mathematics or diagrams), and the report must
+# open offline.
+_NETWORK_SCRIPT = re.compile(r"<script[^>]*\ssrc=[\"']?https?://[^>]*>\s*</script>\s*", re.I)
+_MERMAID_SCRIPT = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*?</script>",
+                             re.S)
+
+
+def _drop_network_scripts(page: str) -> str:
+    return _MERMAID_SCRIPT.sub("", _NETWORK_SCRIPT.sub("", page))
 
 
 def render_html(chapter_paths: list[str], title: str, explorer: str | None = None, front: str = "",
-                back: str = "") -> str:
-    """The report; `explorer`, the assumptions explorer's HTML fragment, goes in its own section
-    before the last chapter (the provenance appendix); `front` and `back` are markdown shown before
-    the first chapter and after the last (the run stamp and the configuration changes:
-    report/run_stamp.py)."""
+                back: str = "", findings: pd.DataFrame | None = None, findings_figure: Path | None = None,
+                captions: dict[str, str] | None = None, inline_table_rows: int = 10**9) -> str:
+    """The report. `front` (markdown: the run stamp and configuration changes, report/run_stamp.py)
+    opens the first screen, before the findings; `explorer`, the assumptions explorer's HTML fragment,
+    has its own section before the last chapter (the provenance appendix); `back` follows the last
+    chapter."""
     from nbconvert import HTMLExporter  # here, not at the top: the PDF job uses this module but not nbconvert
 
+    captions = captions or {}
     chapters = [nbformat.read(path, as_version=4) for path in chapter_paths]
+    has_findings = findings is not None and not findings.empty
+    combined, tables = arrange_chapters(chapters, captions, inline_table_rows,
+                                        first_figure=2 if has_findings and findings_figure else 1)
+    if back:
+        combined.cells.append(nbformat.v4.new_markdown_cell(back, id="back-matter"))
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    notebook = combine(chapters)
-    if front:
-        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(front, id="front-matter"))
-    if back:
-        notebook.cells.append(nbformat.v4.new_markdown_cell(back, id="back-matter"))
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
-    if explorer is not None:
-        appendix = re.search(rf'<div class="[^"]*" id="cell-id=chapter{len(chapters)}-cell00"', body)
-        at = appendix.start() if appendix else body.index("</main>")
-        body = body[:at] + explorer_section(explorer) + body[at:]
-    body = body.replace("</head>", EXTRA_CSS + "</head>", 1)
-    heading = f"<h1 class='report-title'>{html.escape(title)}</h1>"
-    return re.sub(r"(<main>|<body[^>]*>)", lambda m: m.group(1) + heading + _toc(body), body, count=1)
+    body, _ = exporter.from_notebook_node(combined, resources={"metadata": {"name": title}})
+    last = re.search(rf'<div class="[^"]*" id="cell-id=chapter{len(chapters)}-cell00"', body)
+    at = last.start() if last else body.index("</main>")
+    body = body[:at] + explorer_section(explorer) + body[at:]
+    head = EXTRA_CSS + (itables_head() if tables else "")
+    body = _drop_network_scripts(body).replace("</head>", head + "</head>", 1)
+    first_screen = (f"<h1 class='report-title'>{html.escape(title)}</h1>" + notices_section(front) + HOW_TO_READ
+                    + (findings_section(findings, findings_figure, figure_caption("claim_support", captions))
+                       if has_findings else ""))
+    nav = _nav(body, tables, has_findings)
+    body = re.sub(r"<main>", lambda m: "<div class='report-layout'>" + nav + "<main>" + first_screen, body, count=1)
+    body = body.replace("</main>", appendix_section(tables) + "</main></div>", 1)
+    return body
+
+
+def read_captions(paths: list[str]) -> dict[str, str]:
+    """Caption files (workflow/report/<name>.rst) by name, as one line of text each."""
+    return {Path(p).stem: " ".join(Path(p).read_text(encoding="utf-8").split()) for p in paths}

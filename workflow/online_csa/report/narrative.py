@@ -3,6 +3,7 @@ from a pipeline output, never typed by hand."""
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
@@ -65,12 +66,16 @@ def results_path(path) -> str:
     return text[at + 1:] if at >= 0 else text
 
 
+FIGURE_METADATA = "online_csa_figure"
+
+
 def figure(path_or_png) -> None:
-    """A figure from its file, or from PNG bytes drawn in the notebook."""
+    """A figure from its file, or from PNG bytes drawn in the notebook. A file's name travels with
+    it, so the reports can number the figure and add its caption."""
     if isinstance(path_or_png, bytes):
         display(Image(data=path_or_png, format="png"))
     else:
-        display(Image(filename=str(path_or_png)))
+        display(Image(filename=str(path_or_png)), metadata={FIGURE_METADATA: Path(path_or_png).stem})
 
 
 def verdict_counts(claims: pd.DataFrame) -> dict[str, int]:

@@ -1,34 +1,37 @@
-"""The report as a PDF: executed chapter notebooks -> typst source -> PDF, offline.
+"""The report as a PDF: findings first, then the chapters, long tables in an appendix; offline.
 
-Only what a reader of the HTML report sees is converted: markdown cells, and the outputs of
-code cells (markdown from `md()`, tables from `table()`, PNG figures). Code is hidden, as in
-the HTML report. Markdown is converted by a small converter that knows the subset the
-chapters use: headings, paragraphs, bullet and numbered lists, block quotes, fenced code,
-pipe tables, and inline code, links, bold and italics. Everything else is escaped and shown
-as text, never interpreted as typst.
+The document is assembled as one markdown text: the chapters' markdown cells and markdown outputs
+as they are, and what markdown cannot say (tables, figures, the title) as raw typst blocks. Pandoc
+(the pypandoc-binary wheel) converts it to typst in one call, and typst writes the PDF. Only what a
+reader of the HTML report sees is converted: code is hidden.
+
+A table with more than `max_table_rows` rows moves to Appendix A, cut to its first rows; every
+record id the rows left out cite is listed under it, so each record behind a number stays in the
+PDF. Long words wrap inside narrow cells at boxes, never at inserted invisible characters, so
+the PDF's text can be searched and copied as printed.
 """
 from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
-from online_csa.report.narrative import TABLE_MIMETYPE
-from online_csa.report.html_report import strip_injected
+from online_csa.report.findings import key_findings
+from online_csa.report.html_report import (appendix_table_name, chapter_title, figure_caption, share_text,
+                                           strip_injected, value_text)
+from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
+RECORD_ID = re.compile(r"\b[FN][0-9]{4}\b")
 # Characters with a meaning in typst markup; each is escaped with a backslash in plain text.
-# Every inline function call ends with ";", so text after it is never read as its arguments.
 _SPECIAL = set("\\#$*_`<>@[]~/()=+-")
-_INLINE = re.compile(
-    r"(?P<code>`[^`]+`)"
-    r"|(?P<link>\[(?P<link_text>[^\]]+)\]\((?P<link_url>[^)\s]+)\))"
-    r"|(?P<bold>\*\*(?P<bold_text>.+?)\*\*)"
-    r"|(?P<italic>(?<![\w*])\*(?P<italic_text>[^*\s](?:[^*]*[^*\s])?)\*(?![\w*]))"
-    r"|(?P<uitalic>(?<!\w)_(?P<uitalic_text>[^_\s](?:[^_]*[^_\s])?)_(?!\w))"
-)
-_ZWSP = "\u200b"
+# Text may wrap after these (and at spaces); a run longer than the cell allows is cut into boxes.
+_BREAK_AFTER = "/_;,=&?.-"
+# Characters of 6.5pt text across the text width of an A4 page with the margins below.
+PAGE_CHARACTERS = 150
 
 
 def escape(text: str) -> str:
@@ -40,147 +43,109 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _raw(code: str) -> str:
-    """Inline code as a typst raw element (a string, so nothing inside is interpreted)."""
-    return f"#raw({_string(code)});"
+def segments(word: str, longest: int) -> list[str]:
+    """A word cut after break characters and then into pieces of at most `longest` characters."""
+    pieces = [p for p in re.split(f"(?<=[{re.escape(_BREAK_AFTER)}])", word) if p]
+    out = []
+    for piece in pieces:
+        out += [piece[i:i + longest] for i in range(0, len(piece), longest)]
+    return out
 
 
-def inline(text: str) -> str:
-    """One line or paragraph of markdown inline syntax as typst markup."""
-    out, position = [], 0
-    for match in _INLINE.finditer(text):
-        out.append(escape(text[position:match.start()]))
-        if match.group("code"):
-            out.append(_raw(match.group("code")[1:-1]))
-        elif match.group("link"):
-            out.append(f"#link({_string(match.group('link_url'))})[{inline(match.group('link_text'))}];")
-        elif match.group("bold"):
-            out.append(f"#strong[{inline(match.group('bold_text'))}];")
-        elif match.group("italic"):
-            out.append(f"#emph[{inline(match.group('italic_text'))}];")
-        else:
-            out.append(f"#emph[{inline(match.group('uitalic_text'))}];")
-        position = match.end()
-    out.append(escape(text[position:]))
-    return "".join(out)
+def cell_markup(text: str, longest: int) -> str:
+    """Cell text as typst: words longer than `longest` wrap at boxes (no invisible characters)."""
+    words = []
+    for word in text.split(" "):
+        parts = segments(word, longest)
+        words.append(escape(word) if len(parts) <= 1 else "".join(f"#box[{escape(p)}]" for p in parts))
+    return " ".join(words)
 
 
-def _breakable(text: str) -> str:
-    """Let long addresses, identifiers and checksums wrap inside narrow table cells."""
-    text = re.sub(r"([/_;,=&?])", r"\1" + _ZWSP, text)
-    return re.sub(r"([^\s\u200b/_;,=&?]{16})(?=[^\s\u200b/_;,=&?])", r"\1" + _ZWSP, text)
+def _longest_segment(text: str, longest: int) -> int:
+    return max((len(s) for w in text.split() for s in segments(w, longest)), default=0)
 
 
-def _longest_word(text: str) -> int:
-    return max((len(w) for w in re.split(r"[\s\u200b]+", _breakable(text)) if w), default=0)
+def column_plan(columns: list[str], rows: list[list[str]]) -> tuple[list[int], int]:
+    """Column weights and the longest unbroken piece, chosen so that no piece is wider than its column.
+
+    A column weighs its typical text length (capped) but at least its longest piece; its width is its
+    share of the weights times the page. Pieces are cut shorter until each fits its column's width.
+    """
+    texts = [[c] + [r[j] for r in rows] for j, c in enumerate(columns)]
+    for longest in range(16, 2, -1):
+        pieces = [max(_longest_segment(t, longest) for t in column) for column in texts]
+        weights = [max(max(min(max(len(t) for t in column), 40), 4), piece) for column, piece in zip(texts, pieces)]
+        if all(piece <= weight * PAGE_CHARACTERS / sum(weights) for piece, weight in zip(pieces, weights)):
+            break
+    return weights, longest
 
 
-def table_markup(columns: list[str], rows: list[list[str]], caption: str = "", note: str = "") -> str:
-    """A typst table; column widths follow the longest text in each column (capped)."""
-    widths = []
-    for j, name in enumerate(columns):
-        texts = [name] + [r[j] for r in rows]
-        longest = max(len(t) for t in texts)
-        word = max(_longest_word(t) for t in texts)  # a column is never narrower than its longest word
-        widths.append(max(min(max(longest, 4), 40), word))
-    spec = ", ".join(f"{w}fr" for w in widths)
-    header = ", ".join(f"[#strong[{escape(_breakable(c))}]]" for c in columns)
-    cells = ", ".join(f"[{escape(_breakable(v))}]" for row in rows for v in row)
+def header_label(name: str) -> str:
+    """A column name as a header: underscores read as spaces, so a header wraps between words."""
+    return name.replace("_", " ")
+
+
+def table_markup(columns: list[str], rows: list[list[str]], caption: str = "", note: str = "",
+                 weights: list[int] | None = None) -> str:
+    """A typst table whose columns are never narrower than their longest unbroken piece of text
+    (given weights are for a table whose texts are known to wrap, like the findings)."""
+    labels = [header_label(c) for c in columns]
+    planned, longest = column_plan(labels, rows)
+    weights = weights or planned
+    spec = ", ".join(f"{w}fr" for w in weights)
+    header = ", ".join(f"[#strong[{cell_markup(c, longest)}]]" for c in labels)
+    cells = ", ".join(f"[{cell_markup(v, longest)}]" for row in rows for v in row)
     parts = []
     if caption:
-        parts.append(f"#emph[{inline(caption)}]\n")
+        parts.append(f"#emph[{escape(caption)}]\n")
     parts.append("#block(width: 100%)[#set text(size: 6.5pt)\n"
                  f"#table(columns: ({spec},), stroke: 0.3pt + luma(180), inset: 2.5pt, "
                  f"table.header({header}){', ' + cells if cells else ''})]\n")
     if note:
-        parts.append(f"#emph[{escape(note)}]\n")
+        parts.append(f"#block(width: 100%)[#set text(size: 6.5pt)\n#emph[{escape(note)}]]\n")
     return "\n".join(parts)
 
 
-def _pipe_cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
-def markdown(text: str) -> str:
-    """Block-level markdown as typst markup."""
-    lines = text.splitlines()
-    out: list[str] = []
-    paragraph: list[str] = []
-
-    def flush():
-        if paragraph:
-            out.append(inline(" ".join(s.strip() for s in paragraph)) + "\n")
-            paragraph.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        stripped = line.strip()
-        if stripped.startswith("```"):
-            flush()
-            lang = stripped[3:].strip()
-            body = []
-            i += 1
-            while i < len(lines) and not lines[i].strip().startswith("```"):
-                body.append(lines[i])
-                i += 1
-            out.append(f"#block(width: 100%)[#set text(size: 7pt)\n#raw({_string(chr(10).join(body))}, "
-                       f"block: true{', lang: ' + _string(lang) if lang else ''})]\n")
-        elif not stripped:
-            flush()
-        elif m := re.match(r"^(#{1,6})\s+(.*)$", stripped):
-            flush()
-            out.append("=" * len(m.group(1)) + " " + inline(m.group(2)) + "\n")
-        elif stripped.startswith(">"):
-            flush()
-            quoted = []
-            while i < len(lines) and lines[i].strip().startswith(">"):
-                quoted.append(lines[i].strip()[1:].strip())
-                i += 1
-            out.append(f"#quote(block: true)[{inline(' '.join(quoted))}]\n")
-            continue
-        elif stripped.startswith("|") and i + 1 < len(lines) and re.match(r"^\s*\|?[\s:|-]+\|?\s*$", lines[i + 1]) \
-                and "-" in lines[i + 1]:
-            flush()
-            columns = _pipe_cells(stripped)
-            i += 2
-            rows = []
-            while i < len(lines) and lines[i].strip().startswith("|"):
-                rows.append(_pipe_cells(lines[i]))
-                i += 1
-            out.append(table_markup(columns, rows))
-            continue
-        elif m := re.match(r"^(\s*)([*+-]|\d+[.)])\s+(.*)$", line):
-            flush()
-            marker = "-" if m.group(2) in "*+-" else "+"
-            item = [m.group(3)]
-            i += 1
-            while i < len(lines) and lines[i].startswith("  ") and lines[i].strip() \
-                    and not re.match(r"^\s*([*+-]|\d+[.)])\s+", lines[i]):
-                item.append(lines[i].strip())
-                i += 1
-            out.append(f"{marker} {inline(' '.join(item))}")
-            if i >= len(lines) or not re.match(r"^\s*([*+-]|\d+[.)])\s+", lines[i]):
-                out.append("")
-            continue
-        else:
-            paragraph.append(line)
-        i += 1
-    flush()
-    return "\n".join(out)
+def raw_typst(markup: str) -> str:
+    """Typst markup inside the markdown, passed through by pandoc as it is."""
+    fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", markup)), default=0) + 1)
+    return f"\n\n{fence}{{=typst}}\n{markup}\n{fence}\n\n"
 
 
 def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def notebook_markup(notebook: nbformat.NotebookNode, image_dir: Path, prefix: str, max_table_rows: int) -> str:
-    """One executed chapter as typst markup; its PNG figures are written to image_dir."""
+def cited_records(rows: list[list[str]]) -> list[str]:
+    """Every ledger record id the rows cite, sorted, each once."""
+    return sorted({rid for row in rows for cell in row for rid in RECORD_ID.findall(cell)})
+
+
+@dataclass
+class Figures:
+    """Numbers the figures and writes their PNG files where typst finds them."""
+    image_dir: Path
+    captions: dict
+    number: int = 0
+
+    def markup(self, png: bytes, name: str) -> str:
+        self.number += 1
+        file = f"figure{self.number:02d}.png"
+        (self.image_dir / file).write_bytes(png)
+        caption = figure_caption(name, self.captions)
+        return (f'#align(center)[#image("{self.image_dir.name}/{file}", width: 85%)]\n'
+                f"#block(width: 100%)[#set text(size: 8pt)\n#strong[Figure {self.number}.] {escape(caption)}]\n")
+
+
+def chapter_markdown(notebook: nbformat.NotebookNode, figures: Figures, appendix: list[str],
+                     max_table_rows: int, inline_table_rows: int) -> str:
+    """One executed chapter as markdown with raw typst blocks; a table longer than `inline_table_rows`
+    goes to `appendix`, cut to `max_table_rows`."""
     parts = []
-    figure = 0
+    title = chapter_title(notebook)
     for cell in strip_injected(notebook).cells:
         if cell.cell_type == "markdown":
-            parts.append(markdown(_text(cell.source)))
+            parts.append(_text(cell.source))
             continue
         if cell.cell_type != "code":
             continue
@@ -188,47 +153,99 @@ def notebook_markup(notebook: nbformat.NotebookNode, image_dir: Path, prefix: st
             data = output.get("data", {})
             if TABLE_MIMETYPE in data:
                 t = data[TABLE_MIMETYPE]
-                rows = t["rows"][:max_table_rows]
-                left_out = t.get("left_out", 0) + len(t["rows"]) - len(rows)
-                note = f"... and {left_out:,} more rows in the CSV file (and in the HTML report)." if left_out else ""
-                parts.append(table_markup(t["columns"], rows, t.get("caption", ""), note))
+                if len(t["rows"]) <= inline_table_rows:
+                    parts.append(raw_typst(table_markup(t["columns"], t["rows"], t.get("caption", ""))))
+                    continue
+                number = len(appendix) + 1
+                name = appendix_table_name(number, t.get("caption", ""), title)
+                shown = min(max_table_rows, len(t["rows"]))
+                parts.append(f"*{name}: {len(t['rows']):,} rows; its first {shown} are in Appendix A, "
+                             "all of them in the HTML report.*")
+                appendix.append(appendix_table(name, t, max_table_rows))
             elif "image/png" in data:
-                figure += 1
-                name = f"{prefix}-figure{figure:02d}.png"
-                (image_dir / name).write_bytes(base64.b64decode(_text(data["image/png"])))
-                parts.append(f'#align(center)[#image("{image_dir.name}/{name}", width: 100%)]\n')
+                png = base64.b64decode(_text(data["image/png"]))
+                parts.append(raw_typst(figures.markup(png, output.get("metadata", {}).get(FIGURE_METADATA, ""))))
             elif "text/markdown" in data:
-                parts.append(markdown(_text(data["text/markdown"])))
+                parts.append(_text(data["text/markdown"]))
             elif "text/plain" in data and output.get("output_type") == "execute_result":
-                parts.append(f"#raw({_string(_text(data['text/plain']))}, block: true)\n")
-    return "\n".join(parts)
+                parts.append(raw_typst(f"#raw({_string(_text(data['text/plain']))}, block: true)"))
+    return "\n\n".join(parts)
+
+
+def appendix_table(name: str, table: dict, max_table_rows: int) -> str:
+    """A long table cut to its first rows, then every record id the rows left out cite."""
+    rows, left = table["rows"][:max_table_rows], table["rows"][max_table_rows:]
+    left_out = table.get("left_out", 0) + len(left)
+    note = f"... and {left_out:,} more rows in the CSV file and in the HTML report." if left_out else ""
+    ids = cited_records(left)
+    if ids:
+        note += f" Record ids cited in the rows not shown: {', '.join(ids)}."
+    return table_markup(table["columns"], rows, name, note.strip())
+
+
+FINDINGS_WEIGHTS = [30, 16, 14, 9, 23, 50]
+
+
+def findings_markdown(findings: pd.DataFrame) -> str:
+    """The findings page: the key sentences and one row per headline claim."""
+    sentences = "\n".join(f"* {s}" for s in key_findings(findings))
+    rows = []
+    for _, r in findings.iterrows():
+        tipping = r["tipping_values"] if isinstance(r["tipping_values"], str) else ""
+        test = r["would_test"] if isinstance(r["would_test"], str) else ""
+        rows.append([str(r["claim"]), str(r["records"]).replace(";", "; "), str(r["verdict"]).replace("_", " "),
+                     value_text(r["data_value"]), share_text(r),
+                     "; ".join(x for x in (tipping, f"Would test it: {test}" if test else "") if x)])
+    columns = ["claim as published", "records", "verdict", "the data give", "holds in (share of draws)",
+               "tipping values, or what would test it"]
+    return ("# Findings\n\n" + sentences + "\n"
+            + raw_typst(table_markup(columns, rows, weights=FINDINGS_WEIGHTS)))
 
 
 PREAMBLE = """#set document(title: {title}, date: none)
-#set page(paper: "a4", margin: (x: 1.6cm, y: 1.8cm), numbering: "1")
+#set page(paper: "a4", margin: (x: 1.6cm, y: 1.6cm), numbering: "1")
 #set text(size: 9.5pt, lang: "en")
 #set par(justify: false)
 #show link: set text(fill: rgb("#0b5394"))
-#show heading.where(level: 1): it => {{ pagebreak(weak: true); it }}
-#align(center)[#text(size: 18pt, weight: "bold")[{title_markup}]]
-#v(0.5em)
-#align(center)[#emph[Every number in this document is an output of the pipeline; the HTML report has the full tables.]]
-#v(1em)
+#let horizontalrule = line(length: 100%, stroke: 0.5pt + luma(180))
+#align(center)[#text(size: 16pt, weight: "bold")[{title_markup}]]
+#align(center)[#text(size: 8pt)[#emph[Every number in this document is an output of the pipeline;
+  the HTML report has the full tables.]]]
 """
-OUTLINE = "#outline(depth: 1)\n"
+
+PANDOC_FORMAT = "markdown-auto_identifiers-tex_math_dollars-raw_html"
 
 
 def report_markup(chapter_paths: list[str], title: str, image_dir: Path, max_table_rows: int, front: str = "",
-                  back: str = "") -> str:
-    """The report as typst; `front` (markdown) goes on the first page before the contents, `back`
-    after the last chapter (the run stamp and the configuration changes: report/run_stamp.py)."""
+                  back: str = "", inline_table_rows: int | None = None, findings: pd.DataFrame | None = None,
+                  findings_figure: Path | None = None, captions: dict | None = None) -> str:
+    """The whole PDF as typst: the title, `front` (markdown: the run stamp and configuration changes,
+    report/run_stamp.py), the findings and Figure 1 on the first page; the contents, the chapters,
+    `back` after the last chapter, and Appendix A with the long tables."""
+    import pypandoc
+
     image_dir.mkdir(parents=True, exist_ok=True)
-    parts = [PREAMBLE.format(title=_string(title), title_markup=escape(title)), markdown(front), OUTLINE]
-    for number, path in enumerate(chapter_paths, start=1):
-        notebook = nbformat.read(path, as_version=4)
-        parts.append(notebook_markup(notebook, image_dir, f"chapter{number}", max_table_rows))
-    parts.append(markdown(back))
-    return "\n".join(parts)
+    figures = Figures(image_dir, captions or {})
+    parts = [front] if front else []
+    if findings is not None and not findings.empty:
+        parts.append(findings_markdown(findings))
+        if findings_figure is not None:
+            parts.append(raw_typst(figures.markup(Path(findings_figure).read_bytes(), "claim_support")))
+    # from the contents on, each chapter starts a page; the findings stay on the first
+    parts.append(raw_typst("#pagebreak(weak: true)\n#outline(depth: 1)\n"
+                           "#show heading.where(level: 1): it => { pagebreak(weak: true); it }"))
+    appendix: list[str] = []
+    for path in chapter_paths:
+        parts.append(chapter_markdown(nbformat.read(path, as_version=4), figures, appendix, max_table_rows,
+                                      max_table_rows if inline_table_rows is None else inline_table_rows))
+    if back:
+        parts.append(back)
+    if appendix:
+        parts.append("# Appendix A. Long tables\n\nEach table's first rows; every record id its other rows cite "
+                     "is listed under it. The HTML report has every row, searchable and sortable.")
+        parts += [raw_typst(t) for t in appendix]
+    body = pypandoc.convert_text("\n\n".join(parts), "typst", format=PANDOC_FORMAT)
+    return PREAMBLE.format(title=_string(title), title_markup=escape(title)) + "\n" + body
 
 
 def compile_pdf(source: Path, output: Path, root: Path) -> None:
