@@ -13,6 +13,7 @@ MODEL_SETUP = dict(
     national_geographies=config["models"]["imputation"]["national_geographies"],
     exclude_totals=config["models"]["imputation"]["exclude_totals"],
     responder_overrides=config["models"]["imputation"]["responder_overrides"],
+    selection_prior=config["models"]["imputation"]["selection_prior"],
 )
 
 
@@ -59,7 +60,6 @@ rule impute_missing_cells:
     params:
         **MODEL_SETUP,
         summary_geographies=config["models"]["imputation"]["summary_geographies"],
-        selection_prior=config["models"]["imputation"]["selection_prior"],
         proposals_per_draw=config["models"]["imputation"]["proposals_per_draw"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         draws=config["models"]["imputation"]["draws"],
