@@ -295,10 +295,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     estimable = within | np.isin(years[unprinted], constrained_years)
 
     proposals = draws * oversample if yearly else draws
-    theta = fit.draw(proposals, rng)
+    theta, alpha = fit.draw(proposals, rng)
     X = fit.design(cells["force"].to_numpy()[unprinted], years[unprinted])
     mu = np.exp(theta @ X.T + cells["log_population"].to_numpy(float)[unprinted][None, :])
-    alpha = fit.alpha
     selected = ~held_out[unprinted]  # cells that get the selection factor (held-out printed cells do not)
     year_of = {y: i for i, y in enumerate(fit.years)}
     col_year = np.array([year_of[y] for y in years[unprinted]])
@@ -367,12 +366,12 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     ess = float(1.0 / np.sum(weights ** 2))
     keep = _systematic_resample(np.repeat(weights, 1), rng) if proposals == draws else \
         np.sort(rng.choice(proposals, size=draws * 5 // 4, p=weights))
-    mu_selected, mu, s = mu_selected[keep], mu[keep], s[keep]
+    mu_selected, mu, s, alpha = mu_selected[keep], mu[keep], s[keep], alpha[keep]
     hyper = {k: v[keep] for k, v in hyper.items()}
     memberships = [member[keep] for member in memberships]
     batch = len(keep)
     mean = np.where(selected[None, :], mu_selected * np.exp(s[:, col_year]), mu)
-    shape = 1.0 / alpha
+    shape = 1.0 / alpha[:, None]
     rate = rng.gamma(shape, mean / shape)
     counts = rng.poisson(rate).astype(float)
     lower = cells["lower"].to_numpy(float)[unprinted]
