@@ -142,8 +142,8 @@ for scheme in ("leave-one-force-out", "leave-one-year-out"):
 # An **unprinted** cell has mean exp(s_t) * mu_ft if its force was never printed, and
 # exp(s_t + g) * mu_ft if the force was printed in another year: s_t is the year's *selection
 # factor*, drawn across years from a normal distribution with mean m and spread tau, and g says
-# how differently a force printed in some years is selected (prior Normal(0, 1) on the log
-# scale). Nothing in the printed cells identifies them; the published totals do. A year's total,
+# how differently a force printed in some years is selected (a normal prior on the log scale,
+# centred on no difference, its spread `selection_prior.elsewhere_scale`). Nothing in the printed cells identifies them; the published totals do. A year's total,
 # less its printed cells, is what its unprinted responders recorded; a cumulative total of one
 # force or region over several years speaks mostly of forces printed in other years.
 #
