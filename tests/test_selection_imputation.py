@@ -9,7 +9,7 @@ from online_csa.models.imputation_validation import (NEW_MODEL, NO_SELECTION, PR
                                                      held_out_cell_checks, published_total_checks, total_draws)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial, year_effect_table
 from online_csa.models.negative_binomial import fit_negative_binomial
-from online_csa.models.selection_imputation import impute_with_selection
+from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
 from online_csa.models.total_constraints import TotalCandidate, candidate_totals, choose_constraints
 
 
@@ -41,6 +41,43 @@ def synthetic_selected_panel(seed: int, forces: int = 30, years: int = 6, streng
                              float(cells.loc[cells["year"] == y, "true_value"].sum()), "2020-01-01", "synthetic",
                              None, "every force", True, applied=True, role="constraint", reason="applied")
               for y in sorted(cells["year"].unique())]
+    return cells, names, totals
+
+
+def synthetic_two_kinds_panel(seed, forces=36, years=6, never=10):
+    """Like synthetic_selected_panel, but the first `never` forces record less and are never printed,
+    and eight forces printed in some years have a published total over every year."""
+    rng = np.random.default_rng(seed)
+    names = [f"Synthforce {i:02d}" for i in range(forces)]
+    population = rng.uniform(1e5, 8e5, forces)
+    effect = rng.normal(0, 0.5, forces)
+    effect[:never] -= 0.8  # the forces never printed record less: the outlets pass them over
+    rows = []
+    for f in range(forces):
+        for t in range(years):
+            mu = population[f] * 2e-4 * np.exp(effect[f] + 0.2 * t)
+            y = float(rng.poisson(rng.gamma(10, mu / 10)))
+            p = 0.0 if f < never else 1 / (1 + np.exp(-(3 * (np.log(y + 1) - np.log(mu)) + 0.2)))
+            rows.append({"series": "synthetic_series", "force": names[f], "year": 2015 + t,
+                         "fiscal_year": f"{2015 + t}/{(16 + t) % 100:02d}", "true_value": y,
+                         "printed": bool(rng.random() < p), "log_population": np.log(population[f]),
+                         "population": population[f], "record_ids": "", "population_note": "",
+                         "lower": np.nan, "upper": np.nan})
+    cells = pd.DataFrame(rows)
+    cells["observed"] = cells["printed"]
+    cells["value"] = np.where(cells["printed"], cells["true_value"], np.nan)
+    cells["status"] = np.where(cells["printed"], "observed", "missing")
+    totals = [TotalCandidate(f"N{y}", "synthetic_series", "year", tuple(names), (y,),
+                             float(cells.loc[cells["year"] == y, "true_value"].sum()), "2020-01-01", "synthetic",
+                             None, "every force", True, applied=True, role="constraint", reason="applied")
+              for y in sorted(cells["year"].unique())]
+    ys = tuple(sorted(cells["year"].unique()))
+    for f in names[never:never + 8]:
+        if cells.loc[cells["force"] == f, "printed"].all():
+            continue
+        totals.append(TotalCandidate(f"C{f[-2:]}", "synthetic_series", "cumulative", (f,), ys,
+                                     float(cells.loc[cells["force"] == f, "true_value"].sum()), "2020-01-01",
+                                     "synthetic", None, f, True, applied=True, role="constraint", reason="applied"))
     return cells, names, totals
 
 
@@ -214,3 +251,24 @@ def test_held_out_cells_are_never_predicted_with_a_total_built_from_them():
     kept = _without_held_out(totals + [cumulative], cells, held)
     held_years = set(cells.loc[held, "year"])
     assert {c.record_id for c in kept} == {t.record_id for t in totals if t.years[0] not in held_years}
+
+
+def test_cumulative_totals_need_a_factor_for_forces_printed_in_another_year():
+    """Forces never printed record less than forces printed in some years: one factor per year
+    predicts the cumulative totals of the latter low; a factor of their own covers them."""
+    results = {}
+    for seed in (1, 2, 3):
+        cells, names, totals = synthetic_two_kinds_panel(seed)
+        fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+        for scale in (1.0, 0.0):
+            checks = published_total_checks(cells, "synthetic_series", fit, totals, 600, 5,
+                                            prior=SelectionPrior(elsewhere_scale=scale))
+            rows = checks[(checks["model"] == NEW_MODEL) & (checks["kind"] == "cumulative") & checks["inside"].notna()]
+            results.setdefault(scale, []).append(rows)
+        ratio = impute_with_selection(cells, fit, totals, 1000, 2).selection.iloc[-1]
+        assert ratio["forces"].startswith("ratio") and ratio["multiplier"] > 1
+    two, one = (pd.concat(results[scale]) for scale in (1.0, 0.0))
+    assert two["inside"].astype(bool).mean() >= 0.85
+    assert one["inside"].astype(bool).mean() <= 0.8
+    assert (one["estimate"] < one["published_value"]).mean() >= 0.6
+    assert (two["estimate"] < two["published_value"]).mean() < (one["estimate"] < one["published_value"]).mean()
