@@ -6,7 +6,8 @@ import pytest
 
 from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation_validation import (NEW_MODEL, NO_SELECTION, PREVIOUS, coverage_summary,
-                                                     held_out_cell_checks, published_total_checks, total_draws)
+                                                     held_out_cell_checks, leave_one_cell_out_checks,
+                                                     published_total_checks, total_draws)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial, year_effect_table
 from online_csa.models.negative_binomial import fit_negative_binomial
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
@@ -272,3 +273,14 @@ def test_cumulative_totals_need_a_factor_for_forces_printed_in_another_year():
     assert one["inside"].astype(bool).mean() <= 0.8
     assert (one["estimate"] < one["published_value"]).mean() >= 0.6
     assert (two["estimate"] < two["published_value"]).mean() < (one["estimate"] < one["published_value"]).mean()
+
+
+def test_leave_one_cell_out_scores_every_printed_cell_under_both_models():
+    cells, names, totals = synthetic_selected_panel(7, forces=12, years=4)
+    fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+    checks = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson")
+    printed = int(cells["observed"].sum())
+    assert (checks.groupby("model").size() == printed).all() and set(checks["model"]) == {NEW_MODEL, PREVIOUS}
+    scored = checks[checks["covered"].notna()]
+    assert (scored["lower_90"] <= scored["estimate"]).all() and (scored["estimate"] <= scored["upper_90"]).all()
+    assert 0.7 <= scored.loc[scored["model"] == NEW_MODEL, "covered"].astype(bool).mean() <= 1.0
