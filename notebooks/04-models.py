@@ -83,11 +83,12 @@ if cumulative is not None and yearly is not None:
     md(f"By kind of total: one-year totals {yearly['covered']} of {yearly['scored']} (previous method "
        f"{old_yearly['covered']} of {old_yearly['scored']}), cumulative totals {cumulative['covered']} of "
        f"{cumulative['scored']} (previous method {old_cumulative['covered']} of {old_cumulative['scored']}). "
-       f"The new model's median for {len(low)} of the {len(scored_cumulative)} cumulative totals (a force's or a "
-       "region's sum over several years) lies below the published figure. A single selection factor per year "
-       "predicted every one of them low: forces printed in other years recorded more in their unprinted years than "
-       "the factor that fits the never-printed forces allows. The model therefore gives the two kinds of force "
-       "their own factor (below), and the cumulative totals, with the yearly ones, weigh the draws.")
+       f"The cumulative totals (a force's or a region's sum over several years) cover mostly forces printed in other "
+       "years, which recorded more in their unprinted years than the factor that fits the never-printed forces "
+       "allows: the model gives the two kinds of force their own factor (below), and the cumulative totals, with "
+       f"the yearly ones, weigh the draws. Even so, the new model's median for {len(low)} of the "
+       f"{len(scored_cumulative)} cumulative totals lies below the published figure: inside the intervals, but "
+       "centred low.")
 table(calibration, ["series", "model", "scheme", "scored", "covered", "coverage", "median_relative_width",
                     "not_scored"], caption="Coverage of 90% intervals by model and validation scheme "
       "(results/tables/calibration.csv)")
