@@ -165,7 +165,7 @@ def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years
         cov = np.linalg.inv(H)
         return beta, (cov + cov.T) / 2
 
-    beta, cov = mode(log_sigma_year, log_alpha)
+    beta, cov = mode(log_sigma_year, log_alpha, None if like is None else like.params)
     if like is None:
         points = [(log_sigma_year + dy, log_alpha + da) for dy in GRID_LOG_SIGMA_YEAR for da in GRID_LOG_ALPHA]
         starts = [beta] * len(points)
