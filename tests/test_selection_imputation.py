@@ -15,20 +15,22 @@ from online_csa.models.total_constraints import TotalCandidate, candidate_totals
 
 
 def synthetic_selected_panel(seed: int, forces: int = 30, years: int = 6, strength: float = 4.0,
-                             sigma_force: float = 0.5):
+                             sigma_force: float = 0.5, bias: float = -0.3, never: int = 0, never_shift: float = 0.0):
     """Counts from a known NB model; a cell is printed with probability rising with how far its
-    count lies above its mean (strength 0: printed at random). One national total per year over
-    every force."""
+    count lies above its mean (strength 0: printed at random), except that the first `never`
+    forces, whose effects are lower by `never_shift`, are never printed. One national total per
+    year over every force."""
     rng = np.random.default_rng(seed)
     names = [f"Synthforce {i:02d}" for i in range(forces)]
     population = rng.uniform(1e5, 8e5, forces)
     effect = rng.normal(0, sigma_force, forces)
+    effect[:never] -= never_shift
     rows = []
     for f in range(forces):
         for t in range(years):
             mu = population[f] * 2e-4 * np.exp(effect[f] + 0.2 * t)
             y = float(rng.poisson(rng.gamma(10, mu / 10)))
-            p = 1 / (1 + np.exp(-(strength * (np.log(y + 1) - np.log(mu)) - 0.3)))
+            p = 0.0 if f < never else 1 / (1 + np.exp(-(strength * (np.log(y + 1) - np.log(mu)) + bias)))
             rows.append({"series": "synthetic_series", "force": names[f], "year": 2015 + t,
                          "fiscal_year": f"{2015 + t}/{(16 + t) % 100:02d}", "true_value": y,
                          "printed": bool(rng.random() < p), "log_population": np.log(population[f]),
@@ -45,38 +47,17 @@ def synthetic_selected_panel(seed: int, forces: int = 30, years: int = 6, streng
     return cells, names, totals
 
 
-def synthetic_two_kinds_panel(seed, forces=36, years=6, never=10):
-    """Like synthetic_selected_panel, but the first `never` forces record less and are never printed,
-    and eight forces printed in some years have a published total over every year."""
-    rng = np.random.default_rng(seed)
-    names = [f"Synthforce {i:02d}" for i in range(forces)]
-    population = rng.uniform(1e5, 8e5, forces)
-    effect = rng.normal(0, 0.5, forces)
-    effect[:never] -= 0.8  # the forces never printed record less: the outlets pass them over
-    rows = []
-    for f in range(forces):
-        for t in range(years):
-            mu = population[f] * 2e-4 * np.exp(effect[f] + 0.2 * t)
-            y = float(rng.poisson(rng.gamma(10, mu / 10)))
-            p = 0.0 if f < never else 1 / (1 + np.exp(-(3 * (np.log(y + 1) - np.log(mu)) + 0.2)))
-            rows.append({"series": "synthetic_series", "force": names[f], "year": 2015 + t,
-                         "fiscal_year": f"{2015 + t}/{(16 + t) % 100:02d}", "true_value": y,
-                         "printed": bool(rng.random() < p), "log_population": np.log(population[f]),
-                         "population": population[f], "record_ids": "", "population_note": "",
-                         "lower": np.nan, "upper": np.nan})
-    cells = pd.DataFrame(rows)
-    cells["observed"] = cells["printed"]
-    cells["value"] = np.where(cells["printed"], cells["true_value"], np.nan)
-    cells["status"] = np.where(cells["printed"], "observed", "missing")
-    totals = [TotalCandidate(f"N{y}", "synthetic_series", "year", tuple(names), (y,),
-                             float(cells.loc[cells["year"] == y, "true_value"].sum()), "2020-01-01", "synthetic",
-                             None, "every force", True, applied=True, role="constraint", reason="applied")
-              for y in sorted(cells["year"].unique())]
-    ys = tuple(sorted(cells["year"].unique()))
+def synthetic_two_kinds_panel(seed, never=10):
+    """A synthetic_selected_panel whose first `never` forces record less (the outlets pass them
+    over) and are never printed, plus a published total over every year for each of the next
+    eight forces that has an unprinted year."""
+    cells, names, totals = synthetic_selected_panel(seed, forces=36, strength=3.0, bias=0.2, never=never,
+                                                    never_shift=0.8)
+    years = tuple(sorted(cells["year"].unique()))
     for f in names[never:never + 8]:
         if cells.loc[cells["force"] == f, "printed"].all():
             continue
-        totals.append(TotalCandidate(f"C{f[-2:]}", "synthetic_series", "cumulative", (f,), ys,
+        totals.append(TotalCandidate(f"C{f[-2:]}", "synthetic_series", "cumulative", (f,), years,
                                      float(cells.loc[cells["force"] == f, "true_value"].sum()), "2020-01-01",
                                      "synthetic", None, f, True, applied=True, role="constraint", reason="applied"))
     return cells, names, totals
