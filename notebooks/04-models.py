@@ -91,15 +91,19 @@ md(f"For {focus}, **{new['covered']} of {new['scored']}** published totals left 
 yearly, cumulative = coverage_of(NEW_MODEL, ONE_YEAR), coverage_of(NEW_MODEL, CUMULATIVE)
 new_rows = total_checks[(total_checks["model"] == NEW_MODEL) & (total_checks["series"] == focus)
                         & total_checks["inside"].notna()]
-low = new_rows[(new_rows["kind"] == "cumulative") & (new_rows["estimate"] < new_rows["published_value"])]
+scored_cumulative = new_rows[new_rows["kind"] == "cumulative"]
+low = scored_cumulative[scored_cumulative["estimate"] < scored_cumulative["published_value"]]
+old_yearly, old_cumulative = coverage_of(PREVIOUS, ONE_YEAR), coverage_of(PREVIOUS, CUMULATIVE)
 if cumulative is not None and yearly is not None:
-    md(f"By kind of total: one-year totals {yearly['covered']} of {yearly['scored']}, cumulative totals "
-       f"{cumulative['covered']} of {cumulative['scored']}. **A known weakness:** the model predicts "
-       f"{len(low)} of the {cumulative['scored']} cumulative totals (a force's or a region's sum over several years) "
-       "below the published figure. One selection factor per year, shared by every unprinted cell, fits the national "
-       "totals but not the unprinted years of forces printed in other years, which record more than it allows; "
-       "within a year, the draws then give the never-printed forces less. What a national total covers (its "
-       "responding forces) is pinned by it and does not depend on this split; the split between forces does.")
+    md(f"By kind of total: one-year totals {yearly['covered']} of {yearly['scored']} (previous method "
+       f"{old_yearly['covered']} of {old_yearly['scored']}), cumulative totals {cumulative['covered']} of "
+       f"{cumulative['scored']} (previous method {old_cumulative['covered']} of {old_cumulative['scored']}). "
+       f"The cumulative totals (a force's or a region's sum over several years) cover mostly forces printed in other "
+       "years, which recorded more in their unprinted years than the factor that fits the never-printed forces "
+       "allows: the model gives the two kinds of force their own factor (below), and the cumulative totals, with "
+       f"the yearly ones, weigh the draws. Even so, the new model's median for {len(low)} of the "
+       f"{len(scored_cumulative)} cumulative totals lies below the published figure: inside the intervals, but "
+       "centred low.")
 # a coverage from `scored` checks, were they independent, has a binomial standard error of
 # sqrt(0.9 x 0.1 / scored) around a true 90%
 calibration["se_if_90"] = np.sqrt(0.9 * 0.1 / calibration["scored"].where(calibration["scored"] > 0))
@@ -118,7 +122,20 @@ md("Printed cells are scored too, by holding out every printed cell of one force
    "published totals: those that include none of the held-out cells. A force held out entirely gets a force "
    "effect drawn from the spread of forces, so its intervals are wide by design; the variance components are "
    "those of the fit to every printed cell (not re-estimated per fold, a slight optimism); the previous method "
-   "cannot predict a year with no printed cell at all, so its leave-one-year-out row scores nothing.")
+   "cannot predict a year with no printed cell at all, so its leave-one-year-out row scores nothing. Each printed "
+   "cell is also held out alone (**leave-one-cell-out**), both models refitted without it and given no published "
+   "total, which compares the two methods' printed-cell intervals like for like.")
+WIDTH_TARGET = par.width_target  # printed cells: median 90% interval width / estimate
+for scheme in ("leave-one-cell-out (no totals)", "leave-one-force-out", "leave-one-year-out"):
+    mine, theirs = coverage_of(NEW_MODEL, scheme), coverage_of(PREVIOUS, scheme)
+    if mine is None:
+        continue
+    previous_width = ("the previous method scores none" if theirs is None or not theirs["scored"] else
+                      f"previous method {theirs['median_relative_width']:.2f}, coverage {pct(theirs['coverage'])}")
+    met = "meets" if mine["median_relative_width"] <= WIDTH_TARGET else "does **not** meet"
+    md(f"{scheme}, {focus}: median width / estimate of printed cells' 90% intervals "
+       f"**{mine['median_relative_width']:.2f}** for the new model (coverage {pct(mine['coverage'])}; "
+       f"{previous_width}): it {met} the target of {WIDTH_TARGET}.")
 cells = coverage_of(NEW_MODEL, "leave-one-force-out")
 if cells is not None and cells["scored"]:
     se = (0.9 * 0.1 / cells["scored"]) ** 0.5
@@ -147,21 +164,31 @@ if cells is not None and cells["scored"]:
 # average force, and a force with none gets an effect drawn from the spread of force effects,
 # an honest interval for an unknown force. A year resting on one or two printed cells is pulled
 # towards the trend instead of taking those cells at face value. The variances and alpha are
-# estimated by maximising the Laplace approximation of the marginal likelihood; their own
-# uncertainty is not propagated.
+# estimated by maximising the Laplace approximation of the marginal likelihood.
 #
-# An **unprinted** cell has mean exp(s_t) * mu_ft: s_t is the year's *selection factor*, drawn
-# across years from a normal distribution with mean m and spread tau. Nothing in the printed cells identifies it; the
-# published totals do. A year's total, less its printed cells, is what its unprinted
-# responders recorded.
+# **What uncertainty is propagated.** The coefficients' (from their approximate posterior);
+# sigma_year's and alpha's (a small grid around their estimates, log sigma_year within one unit
+# and log alpha within a quarter, each point weighted by its Laplace marginal likelihood, the
+# draws mixed over the points, each with its own alpha); the selection factors' and their
+# hyperparameters'; and which forces responded. **Not propagated:** sigma_force (held at its
+# estimate), values of sigma_year or alpha outside the grid, and the error of the Laplace and
+# Gaussian approximations themselves. The year effects in the table below are at the estimates.
 #
-# **Imputation** draws the coefficients from their posterior given the printed cells, weights
-# each draw by how well it explains the published totals (integrating s_t, m and tau
-# exactly on a grid), resamples, and then draws counts *given their sums*: every draw
-# satisfies every applied total exactly. Where a release says only how many forces responded,
-# which forces they were is drawn afresh in each draw. Cumulative totals (a force's or a
-# region's sum over several years) fix their cells' sum in every draw but do not reweight the
-# coefficients.
+# An **unprinted** cell has mean exp(s_t) * mu_ft if its force was never printed, and
+# exp(s_t + g) * mu_ft if the force was printed in another year: s_t is the year's *selection
+# factor*, drawn across years from a normal distribution with mean m and spread tau, and g says
+# how differently a force printed in some years is selected (a normal prior on the log scale,
+# centred on no difference, its spread `selection_prior.elsewhere_scale`). Nothing in the printed cells identifies them; the published totals do. A year's total,
+# less its printed cells, is what its unprinted responders recorded; a cumulative total of one
+# force or region over several years speaks mostly of forces printed in other years.
+#
+# **Imputation** draws the coefficients (and g) from their priors given the printed cells,
+# weights each draw by how well it explains the yearly published totals (integrating m exactly
+# and tau on a grid) and the cumulative ones, resamples, and then draws counts *given their
+# sums*: every draw satisfies every applied total exactly. Where a release says only how many
+# forces responded, which forces they were is drawn afresh in each draw. A cell in a yearly and a
+# cumulative total enters both likelihoods as if they were independent, which slightly
+# overstates what it says.
 
 # %% [markdown]
 # **The offset.** The logarithm of the child population enters the linear predictor with its
@@ -280,17 +307,25 @@ md(f"Every one of {n(len(given))} draws sums to {n(published_remainder)} (from {
 # ### The selection factor
 #
 # How much an unprinted force-year records, relative to a printed one of the same force and
-# year. Below one: the forces whose figures no outlet printed recorded less than the printed
-# ones would suggest.
+# year, for forces never printed and for forces printed in another year, and the ratio of the
+# two. Below one: those force-years recorded less than the printed ones would suggest.
 
 # %%
 shown = selection[selection["series"] == focus]
-constrained = shown[shown["constrained"]]
-md(f"For {focus} the multiplier ranges from **{constrained['multiplier'].min():.2f}** to "
-   f"**{constrained['multiplier'].max():.2f}** in the years a published total constrains; other years draw "
-   f"it from the spread across years. The importance weights behind the draws leave an effective sample size of "
-   f"{shown['effective_sample_size'].iloc[0]:,.0f} of {shown['draws'].iloc[0]:,} draws.")
-table(shown, ["fiscal_year", "constrained", "multiplier", "lower_90", "upper_90", "basis"],
+constrained = shown[shown["constrained"] & shown["forces"].isin(["never printed", "printed in another year"])]
+ratio = shown[shown["forces"].str.startswith("ratio")]
+for forces, rows in constrained.groupby("forces", sort=False):
+    md(f"For {focus}, forces {forces}: the multiplier ranges from **{rows['multiplier'].min():.2f}** to "
+       f"**{rows['multiplier'].max():.2f}** in the years a published total constrains.")
+if len(ratio):
+    r = ratio.iloc[0]
+    md(f"A force printed in another year has **{r['multiplier']:.2f}** times the factor of a force never printed "
+       f"(90% interval {r['lower_90']:.2f} to {r['upper_90']:.2f}). Years without a total draw the factors from "
+       f"the spread across years. The importance weights behind the draws leave an effective sample size of "
+       f"{shown['effective_sample_size'].iloc[0]:,.0f} of {shown['draws'].iloc[0]:,} draws: a small one makes "
+       "the intervals rest on few distinct proposals.")
+table(shown, ["fiscal_year", "forces", "unprinted_cells", "constrained", "multiplier", "lower_90",
+                  "upper_90", "basis"],
       caption=f"{focus}; every series is in {results_path(inp.selection)}")
 
 # %% [markdown]
@@ -445,10 +480,10 @@ md(f"**Why the time series without s.15A gives {without_s15a:.2f} against the ar
 #   pools it across years elsewhere. The sensitivity chapter's `nonresponse_multiplier` scales,
 #   on top of that, only the cells no published total pins.
 # * The selection factor is identified only by the published totals, and a year without one
-#   borrows it from the others: those years' intervals are wide, and still too narrow, because
-#   the spreads of the force and year effects are plugged in at their estimates.
-# * One selection factor per year does not fit the cumulative totals (see the first section):
-#   how the imputed part of a year is shared between forces is the least certain output here.
+#   borrows it from the others: those years' intervals are wide, and somewhat too narrow, because
+#   the spread of the force effects is plugged in at its estimate.
+# * How the imputed part of a year is shared between forces printed in other years and forces
+#   never printed rests on a handful of cumulative totals: it is the least certain output here.
 # * Years outside the printed years and without a total cannot be imputed at all.
 # * Nothing here corrects for offences that were never reported, never recorded or never
 #   flagged: that is the next chapter.

@@ -1,9 +1,12 @@
 """Running Snakemake on a temporary copy of the project (used by the pipeline tests)."""
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 from conftest import ROOT
 
@@ -75,3 +78,18 @@ def comparable_outputs(root: Path) -> dict[str, bytes]:
         for path in sorted(root.glob(pattern)):
             files[str(path.relative_to(root))] = path.read_bytes()
     return files
+
+
+def append_rows(path: Path, rows: list[str]) -> None:
+    text = path.read_text()
+    path.write_text(text + ("" if text.endswith("\n") else "\n") + "\n".join(rows) + "\n")
+
+
+def register_checksum(project: Path, relative: str) -> None:
+    """Step 2 of data/README.md: the new sha256 and record count in data/sources.csv."""
+    registry = pd.read_csv(project / "data/sources.csv", dtype=str, keep_default_na=False)
+    path = project / relative
+    row = registry["file"] == relative
+    registry.loc[row, "sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    registry.loc[row, "records"] = str(len(pd.read_csv(path, dtype=str)))
+    registry.to_csv(project / "data/sources.csv", index=False, lineterminator="\n")

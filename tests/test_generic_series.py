@@ -2,12 +2,16 @@
 needs data and a line of config, not code. The series here is synthetic."""
 import numpy as np
 import pandas as pd
+import pytest
+import yaml
 
 from conftest import NO_CORRECTIONS, synthetic_force_rows, synthetic_national_rows
+from online_csa.common.geographies import GeographyMap
 from online_csa.cleaning.clean_ledger import clean_ledger
 from online_csa.models.imputation import force_year_estimates, impute_missing_cells
 from online_csa.models.model_panel import model_frame
 from online_csa.models.negative_binomial import fit_negative_binomial
+from pipeline_helpers import append_rows, copy_project, register_checksum, snakemake
 
 SYNTHETIC = "synthetic_second_series"
 SERIES = [{"name": "online_child_sexual_offences", "label": "online"},
@@ -42,3 +46,80 @@ def test_a_second_series_flows_from_ledger_rows_to_imputed_cells(synthetic_force
     assert gap["method"] == "nb_prediction" and 5 <= gap["estimate"] <= 40
     assert np.isclose(estimates.loc[estimates["status"] == "observed", "estimate"].sum(),
                       pd.to_numeric(panel["value"]).sum())
+
+
+REGIONS = {"wales": "Wales", "east_of_england": "East of England", "yorkshire_humber": "Yorkshire and the Humber",
+           "south_west": "South West England"}
+
+
+def printing_probability(count, mu):
+    """The synthetic series' printing rule: the higher a count against its mean, the likelier printed."""
+    return 1 / (1 + np.exp(-(4 * (np.log(np.asarray(count) + 1) - np.log(mu)) - 0.5)))
+
+
+@pytest.mark.pipeline
+def test_a_second_series_dropped_in_as_data_gets_selection_aware_imputation(tmp_path):
+    """A synthetic second series, added by the procedure in data/README.md (force rows plus
+    regional totals only) and named in `models.series`: its printed forces are selected on their
+    counts; with no code change and no constraint listed by hand, its regional totals constrain
+    the imputation and its selection factor is recovered."""
+    project = copy_project(tmp_path / "second_series")
+    geographies = GeographyMap.from_files(project / "config/geographies.yaml", project / "data/raw/police_forces.csv")
+    register = pd.read_csv(project / "data/raw/police_forces.csv", dtype=str).set_index("force")
+    rng = np.random.default_rng(12)
+    years = range(2016, 2022)
+    force_rows, national_rows, truth = [], [], []
+    for force in geographies.geographies["ewni"].forces:
+        level = rng.lognormal(np.log(60), 0.6)
+        for year in years:
+            mu = level * 1.1 ** (year - 2016)
+            value = int(rng.negative_binomial(20, 20 / (20 + mu)))
+            printed = rng.random() < printing_probability(value, mu)
+            fiscal_year = f"{year}/{(year + 1) % 100:02d}"
+            truth.append({"force": force, "year": year, "value": value, "mu": mu, "printed": printed})
+            if printed:
+                force_rows.append(f"F9{len(force_rows):03d},{force},{register.loc[force, 'nation']},{fiscal_year},"
+                                  f"{SYNTHETIC},{value},,https://example.invalid/synthetic-series,Synthetic series,"
+                                  f"{year + 1}-09")
+    truth = pd.DataFrame(truth)
+    for r, (gid, label) in enumerate(REGIONS.items()):
+        forces = geographies.geographies[gid].forces
+        for year in years:
+            total = int(truth.loc[truth["force"].isin(forces) & (truth["year"] == year), "value"].sum())
+            national_rows.append(f"N9{r}{year - 2016:02d},{year + 1}-09-01,{year}/{(year + 1) % 100:02d},{label},"
+                                 f"{SYNTHETIC},{total},{len(forces)},{len(forces)},https://example.invalid/synthetic")
+    append_rows(project / "data/raw/force_figures.csv", force_rows)
+    append_rows(project / "data/raw/national_figures.csv", national_rows)
+    for relative in ("data/raw/force_figures.csv", "data/raw/national_figures.csv"):
+        register_checksum(project, relative)
+    config = yaml.safe_load((project / "config/config.yaml").read_text())
+    config["series"].append({"name": SYNTHETIC, "label": "A synthetic second series"})
+    config["models"]["series"].append(SYNTHETIC)
+    (project / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    result = snakemake(project, "--cores", "2", "results/tables/selection_factors.csv",
+                       "results/tables/imputation_constraints.csv")
+    assert result.returncode == 0, result.stderr[-3000:]
+    constraints = pd.read_csv(project / "results/tables/imputation_constraints.csv", dtype={"applied": str})
+    mine = constraints[constraints["series"] == SYNTHETIC]
+    assert set(mine["record_id"]) == {row.split(",")[0] for row in national_rows}
+    assert (mine["applied"].str.lower() == "true").all(), mine[["record_id", "reason"]].to_string()
+    # the selection factor is relative to what the model gives a printed cell: the truth is the
+    # unprinted cells' recorded sum over their printed-cell expectation, k * mu, where k is the mean
+    # of a printed count over mu under the same printing rule (by simulation, at a typical mu)
+    mu = float(truth["mu"].median())
+    y = rng.negative_binomial(20, 20 / (20 + mu), 200_000)
+    p = printing_probability(y, mu)
+    k = float((y * p).mean() / p.mean() / mu)
+    factors = pd.read_csv(project / "results/tables/selection_factors.csv")
+    factors = factors[(factors["series"] == SYNTHETIC) & factors["constrained"].astype(str).str.lower().eq("true")
+                      & (factors["forces"] == "printed in another year")]
+    unprinted = truth[~truth["printed"] & truth["force"].isin(set(truth.loc[truth["printed"], "force"]))]
+    assert len(factors) == len(years)
+    covered = []
+    for row in factors.itertuples():
+        cells = unprinted[unprinted["year"] == int(row.fiscal_year[:4])]
+        true_factor = cells["value"].sum() / (k * cells["mu"].sum())
+        assert true_factor < 1 and row.multiplier < 1 and row.upper_90 < 1
+        covered.append(row.lower_90 <= true_factor <= row.upper_90)
+    assert sum(covered) >= len(years) - 1, factors.to_string()

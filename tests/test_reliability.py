@@ -1,6 +1,5 @@
 """Faults and new data on the real pipeline: a run killed mid-stage restarts cleanly, and a new
 release added as data/README.md says flows through to the panel, the claims and the report."""
-import hashlib
 import os
 import signal
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline_helpers import comparable_outputs, copy_project, snakemake
+from pipeline_helpers import append_rows, comparable_outputs, copy_project, register_checksum, snakemake
 
 pytestmark = pytest.mark.pipeline
 
@@ -39,21 +38,6 @@ def test_a_run_killed_mid_stage_restarts_and_ends_byte_identical(pipeline_run, t
     first, restarted = comparable_outputs(pipeline_run), comparable_outputs(project)
     assert set(first) == set(restarted)
     assert [name for name in first if first[name] != restarted[name]] == []
-
-
-def append_rows(path: Path, rows: list[str]) -> None:
-    text = path.read_text()
-    path.write_text(text + ("" if text.endswith("\n") else "\n") + "\n".join(rows) + "\n")
-
-
-def register_checksum(project: Path, relative: str) -> None:
-    """Step 2 of data/README.md: the new sha256 and record count in data/sources.csv."""
-    registry = pd.read_csv(project / "data/sources.csv", dtype=str, keep_default_na=False)
-    path = project / relative
-    row = registry["file"] == relative
-    registry.loc[row, "sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-    registry.loc[row, "records"] = str(len(pd.read_csv(path, dtype=str)))
-    registry.to_csv(project / "data/sources.csv", index=False, lineterminator="\n")
 
 
 def test_a_new_release_added_as_documented_flows_through_with_no_code_change(tmp_path):

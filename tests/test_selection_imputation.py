@@ -6,28 +6,31 @@ import pytest
 
 from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation_validation import (NEW_MODEL, NO_SELECTION, PREVIOUS, coverage_summary,
-                                                     held_out_cell_checks, published_total_checks, total_draws)
+                                                     held_out_cell_checks, leave_one_cell_out_checks,
+                                                     published_total_checks, total_draws)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial, year_effect_table
 from online_csa.models.negative_binomial import fit_negative_binomial
-from online_csa.models.selection_imputation import impute_with_selection
+from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
 from online_csa.models.total_constraints import TotalCandidate, candidate_totals, choose_constraints
 
 
 def synthetic_selected_panel(seed: int, forces: int = 30, years: int = 6, strength: float = 4.0,
-                             sigma_force: float = 0.5):
+                             sigma_force: float = 0.5, bias: float = -0.3, never: int = 0, never_shift: float = 0.0):
     """Counts from a known NB model; a cell is printed with probability rising with how far its
-    count lies above its mean (strength 0: printed at random). One national total per year over
-    every force."""
+    count lies above its mean (strength 0: printed at random), except that the first `never`
+    forces, whose effects are lower by `never_shift`, are never printed. One national total per
+    year over every force."""
     rng = np.random.default_rng(seed)
     names = [f"Synthforce {i:02d}" for i in range(forces)]
     population = rng.uniform(1e5, 8e5, forces)
     effect = rng.normal(0, sigma_force, forces)
+    effect[:never] -= never_shift
     rows = []
     for f in range(forces):
         for t in range(years):
             mu = population[f] * 2e-4 * np.exp(effect[f] + 0.2 * t)
             y = float(rng.poisson(rng.gamma(10, mu / 10)))
-            p = 1 / (1 + np.exp(-(strength * (np.log(y + 1) - np.log(mu)) - 0.3)))
+            p = 0.0 if f < never else 1 / (1 + np.exp(-(strength * (np.log(y + 1) - np.log(mu)) + bias)))
             rows.append({"series": "synthetic_series", "force": names[f], "year": 2015 + t,
                          "fiscal_year": f"{2015 + t}/{(16 + t) % 100:02d}", "true_value": y,
                          "printed": bool(rng.random() < p), "log_population": np.log(population[f]),
@@ -41,6 +44,22 @@ def synthetic_selected_panel(seed: int, forces: int = 30, years: int = 6, streng
                              float(cells.loc[cells["year"] == y, "true_value"].sum()), "2020-01-01", "synthetic",
                              None, "every force", True, applied=True, role="constraint", reason="applied")
               for y in sorted(cells["year"].unique())]
+    return cells, names, totals
+
+
+def synthetic_two_kinds_panel(seed, never=10):
+    """A synthetic_selected_panel whose first `never` forces record less (the outlets pass them
+    over) and are never printed, plus a published total over every year for each of the next
+    eight forces that has an unprinted year."""
+    cells, names, totals = synthetic_selected_panel(seed, forces=36, strength=3.0, bias=0.2, never=never,
+                                                    never_shift=0.8)
+    years = tuple(sorted(cells["year"].unique()))
+    for f in names[never:never + 8]:
+        if cells.loc[cells["force"] == f, "printed"].all():
+            continue
+        totals.append(TotalCandidate(f"C{f[-2:]}", "synthetic_series", "cumulative", (f,), years,
+                                     float(cells.loc[cells["force"] == f, "true_value"].sum()), "2020-01-01",
+                                     "synthetic", None, f, True, applied=True, role="constraint", reason="applied"))
     return cells, names, totals
 
 
@@ -75,7 +94,10 @@ def test_the_selection_factor_is_recovered(seed):
     mean = np.exp(fit.design(unprinted["force"], unprinted["year"]) @ fit.params + unprinted["log_population"])
     truth = [unprinted.loc[unprinted["year"] == y, "true_value"].sum() / mean[(unprinted["year"] == y).to_numpy()].sum()
              for y in sorted(cells["year"].unique())]
-    selection = imputed.selection
+    # every synthetic force is printed in some year, so the factor of its unprinted cells is the
+    # "printed in another year" one; the ratio to never-printed forces rests on its prior alone
+    selection = imputed.selection[imputed.selection["forces"] == "printed in another year"].reset_index(drop=True)
+    assert len(selection) == len(truth)
     assert (selection["multiplier"] < 1).all()  # unprinted cells record less than printed ones
     inside = (selection["lower_90"] <= truth) & (np.asarray(truth) <= selection["upper_90"])
     assert inside.mean() >= 5 / 6
@@ -85,7 +107,8 @@ def test_without_selection_the_factor_is_near_one_and_totals_still_covered():
     cells, names, totals = synthetic_selected_panel(4, strength=0.0)
     fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
     imputed = impute_with_selection(cells, fit, totals, 2000, 1)
-    assert ((imputed.selection["lower_90"] < 1) & (imputed.selection["upper_90"] > 1)).mean() >= 5 / 6
+    selection = imputed.selection[imputed.selection["forces"] == "printed in another year"]
+    assert ((selection["lower_90"] < 1) & (selection["upper_90"] > 1)).mean() >= 5 / 6
     checks = published_total_checks(cells, "synthetic_series", fit, totals, 1000, 5)
     assert checks.loc[checks["model"] == NEW_MODEL, "inside"].mean() >= 5 / 6
 
@@ -210,3 +233,35 @@ def test_held_out_cells_are_never_predicted_with_a_total_built_from_them():
     kept = _without_held_out(totals + [cumulative], cells, held)
     held_years = set(cells.loc[held, "year"])
     assert {c.record_id for c in kept} == {t.record_id for t in totals if t.years[0] not in held_years}
+
+
+def test_cumulative_totals_need_a_factor_for_forces_printed_in_another_year():
+    """Forces never printed record less than forces printed in some years: one factor per year
+    predicts the cumulative totals of the latter low; a factor of their own covers them."""
+    results = {}
+    for seed in (1, 2, 3):
+        cells, names, totals = synthetic_two_kinds_panel(seed)
+        fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+        for scale in (1.0, 0.0):
+            checks = published_total_checks(cells, "synthetic_series", fit, totals, 600, 5,
+                                            prior=SelectionPrior(elsewhere_scale=scale))
+            rows = checks[(checks["model"] == NEW_MODEL) & (checks["kind"] == "cumulative") & checks["inside"].notna()]
+            results.setdefault(scale, []).append(rows)
+        ratio = impute_with_selection(cells, fit, totals, 1000, 2).selection.iloc[-1]
+        assert ratio["forces"].startswith("ratio") and ratio["multiplier"] > 1
+    two, one = (pd.concat(results[scale]) for scale in (1.0, 0.0))
+    assert two["inside"].astype(bool).mean() >= 0.85
+    assert one["inside"].astype(bool).mean() <= 0.8
+    assert (one["estimate"] < one["published_value"]).mean() >= 0.6
+    assert (two["estimate"] < two["published_value"]).mean() < (one["estimate"] < one["published_value"]).mean()
+
+
+def test_leave_one_cell_out_scores_every_printed_cell_under_both_models():
+    cells, names, totals = synthetic_selected_panel(7, forces=12, years=4)
+    fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+    checks = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson")
+    printed = int(cells["observed"].sum())
+    assert (checks.groupby("model").size() == printed).all() and set(checks["model"]) == {NEW_MODEL, PREVIOUS}
+    scored = checks[checks["covered"].notna()]
+    assert (scored["lower_90"] <= scored["estimate"]).all() and (scored["estimate"] <= scored["upper_90"]).all()
+    assert 0.7 <= scored.loc[scored["model"] == NEW_MODEL, "covered"].astype(bool).mean() <= 1.0

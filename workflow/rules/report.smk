@@ -130,6 +130,7 @@ rule notebook_models:
         geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
+        width_target=config["models"]["validation"]["printed_cell_width_target"],
     script:
         "../scripts/execute_notebook.py"
 

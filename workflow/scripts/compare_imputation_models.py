@@ -10,4 +10,5 @@ from online_csa.common.tables import write_table  # noqa: E402
 from online_csa.models.imputation_validation import coverage_summary  # noqa: E402
 
 inp, out = snakemake.input, snakemake.output
-write_table(coverage_summary(pd.read_csv(inp.total_checks), pd.read_csv(inp.cell_checks)), out.summary)
+cell_checks = pd.concat([pd.read_csv(inp.cell_checks), pd.read_csv(inp.one_out_checks)], ignore_index=True)
+write_table(coverage_summary(pd.read_csv(inp.total_checks), cell_checks), out.summary)

@@ -15,7 +15,7 @@ from online_csa.models.imputation_tables import (constraints_table, force_year_t
 from online_csa.models.mixed_negative_binomial import year_effect_table  # noqa: E402
 from online_csa.models.model_panel import panel_values_used_by_models  # noqa: E402
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection  # noqa: E402
-from online_csa.models.series_model import series_model  # noqa: E402
+from online_csa.models.series_model import series_models  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
 panel = read_table(inp.panel, "panel")
@@ -26,9 +26,8 @@ summary_geographies = {gid: geographies.geographies[gid].forces for gid in par.s
 prior = SelectionPrior(**par.selection_prior)
 
 tables = {name: [] for name in ("coefficients", "cells", "totals", "draws", "constraints", "selection")}
-for series in par.series:
-    model = series_model(panel, claim_records, geographies, series, par.geography, par.national_geographies,
-                         par.exclude_totals, par.responder_overrides)
+for model in series_models(panel, claim_records, geographies, par):
+    series = model.series
     imputed = impute_with_selection(model.frame, model.fit, model.candidates, par.draws, par.seed, prior=prior,
                                     oversample=par.proposals_per_draw)
     national, draws = national_table(imputed, summary_geographies)

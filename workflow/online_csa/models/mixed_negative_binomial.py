@@ -14,19 +14,29 @@ cells is shrunk towards the trend instead of taking that cell's value at face va
 The variance components and alpha are estimated by maximising the Laplace approximation of the
 marginal likelihood (random effects integrated out, b0 and b1 given flat priors, so the
 approximation is REML-like); the coefficients are then the posterior mode given those
-estimates, with the inverse penalised information as their covariance (empirical Bayes: the
-uncertainty of sigma_force, sigma_year and alpha themselves is not propagated, and the report
-says so).
+estimates, with the inverse penalised information as their covariance.
+
+The uncertainty of sigma_year and alpha is propagated into the draws: a small grid around their
+estimates (log sigma_year +-1 and +-0.5, log alpha +-0.25), each point weighted by its Laplace
+marginal likelihood (flat prior on the log scale, sigma_force at its estimate), and `draw`
+mixes the points' Gaussian posteriors in proportion to the weights, each draw with its own
+alpha. sigma_force stays at its estimate (with 44 forces it is well determined), and the
+reported year effects use the estimates' mode.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
 from online_csa.common.fiscal_years import format_fiscal_year
+
+
+GRID_LOG_SIGMA_YEAR = (-1.0, -0.5, 0.0, 0.5, 1.0)  # offsets from the estimate of log sigma_year
+GRID_LOG_ALPHA = (-0.25, 0.0, 0.25)  # offsets from the estimate of log alpha
+GRID_MIN_WEIGHT = 1e-3  # grid points with less weight are dropped (their draws would be a handful)
 
 
 @dataclass
@@ -42,6 +52,8 @@ class MixedFit:
     printed_per_year: dict[int, int]
     printed_per_force: dict[str, int]
     log_marginal: float
+    # the grid over (sigma_year, alpha): weight, sigma_year, alpha, mode, covariance per point
+    grid: list[tuple[float, float, float, np.ndarray, np.ndarray]] = field(default_factory=list)
 
     @property
     def n_years(self) -> int:
@@ -59,10 +71,21 @@ class MixedFit:
         X[np.arange(len(forces)), 2 + len(self.years) + np.array([force_index[f] for f in forces], dtype=int)] = 1.0
         return X
 
-    def draw(self, draws: int, rng: np.random.Generator) -> np.ndarray:
-        """Coefficient draws (draws x params) from the approximate posterior."""
-        chol = np.linalg.cholesky(self.cov + 1e-12 * np.eye(len(self.params)))
-        return self.params[None, :] + rng.standard_normal((draws, len(self.params))) @ chol.T
+    def draw(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficient draws (draws x params) and alpha per draw, from the mixture over the grid of
+        (sigma_year, alpha) (from the point estimates alone when there is no grid)."""
+        points = self.grid or [(1.0, self.sigma_year, self.alpha, self.params, self.cov)]
+        weights = np.array([p[0] for p in points])
+        which = rng.choice(len(points), size=draws, p=weights / weights.sum()) if len(points) > 1 else np.zeros(
+            draws, dtype=int)
+        z = rng.standard_normal((draws, len(self.params)))
+        theta, alpha = np.empty_like(z), np.empty(draws)
+        for k, (_, _, point_alpha, mode, cov) in enumerate(points):
+            rows = which == k
+            chol = np.linalg.cholesky(cov + 1e-12 * np.eye(len(mode)))
+            theta[rows] = mode[None, :] + z[rows] @ chol.T
+            alpha[rows] = point_alpha
+        return theta, alpha
 
 
 def nb_log_likelihood(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
@@ -136,14 +159,31 @@ def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years
         best = np.log([like.sigma_force, like.sigma_year, like.alpha])
     log_marginal = -negative_log_marginal(best)
     log_sigma_force, log_sigma_year, log_alpha = np.clip(best, -8, 3)
-    alpha = float(np.exp(log_alpha))
-    beta, _, H = _penalised_mode(y, X, offset, penalty(log_sigma_force, log_sigma_year), alpha, None)
-    cov = np.linalg.inv(H)
-    cov = (cov + cov.T) / 2
+
+    def mode(log_sy: float, log_a: float, start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        beta, _, H = _penalised_mode(y, X, offset, penalty(log_sigma_force, log_sy), float(np.exp(log_a)), start)
+        cov = np.linalg.inv(H)
+        return beta, (cov + cov.T) / 2
+
+    beta, cov = mode(log_sigma_year, log_alpha, None if like is None else like.params)
+    if like is None:
+        points = [(log_sigma_year + dy, log_alpha + da) for dy in GRID_LOG_SIGMA_YEAR for da in GRID_LOG_ALPHA]
+        starts = [beta] * len(points)
+        log_w = np.array([-negative_log_marginal(np.array([log_sigma_force, *point])) for point in points])
+        weights = np.exp(log_w - log_w.max())
+        weights /= weights.sum()
+    else:  # the validation refits keep the grid and its weights, dropping negligible points
+        points = [(np.log(sy), np.log(a)) for _, sy, a, _, _ in like.grid]
+        weights = np.array([w for w, *_ in like.grid])
+        starts = [point_mode for *_, point_mode, _ in like.grid]
+    grid = []
+    for w, (log_sy, log_a), start in zip(weights, points, starts):
+        if w >= GRID_MIN_WEIGHT:  # each point's mode starts from a nearby one: the same answer, fewer steps
+            grid.append((float(w), float(np.exp(log_sy)), float(np.exp(log_a)), *mode(log_sy, log_a, start)))
     printed_per_year = {int(t): int((observed["year"] == t).sum()) for t in years}
     printed_per_force = {f: int((observed["force"] == f).sum()) for f in forces}
-    return MixedFit(forces, years, centre, beta, cov, alpha, float(np.exp(log_sigma_force)),
-                    float(np.exp(log_sigma_year)), printed_per_year, printed_per_force, float(log_marginal))
+    return MixedFit(forces, years, centre, beta, cov, float(np.exp(log_alpha)), float(np.exp(log_sigma_force)),
+                    float(np.exp(log_sigma_year)), printed_per_year, printed_per_force, float(log_marginal), grid)
 
 
 def year_effect_table(fit: MixedFit, series: str, min_cells: int, z: float = 1.959964) -> pd.DataFrame:

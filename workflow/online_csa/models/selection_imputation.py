@@ -7,29 +7,31 @@ totals' own arithmetic, far fewer offences than a model of the printed cells pre
 
 Model (per series). Printed cells follow the mixed NB model (mixed_negative_binomial.py). A cell
 without a printed figure has mean exp(s_t) times what the model gives a printed cell of the same
-force and year: s_t is the year's *selection factor* (log scale), with partial pooling across
-years, s_t ~ Normal(m, tau^2). Only the published totals identify s_t: a year's total, minus its
-printed cells, is what its unprinted responders recorded.
+force and year if its force was never printed, and exp(s_t + g) times if the force was printed
+in another year: s_t is the year's *selection factor* (log scale), with partial pooling across
+years, s_t ~ Normal(m, tau^2); g says how much less selected a force is whose figure reached
+print in some years (its force effect already rests on its own printed years). Only the
+published totals identify s_t and g: a year's total, minus its printed cells, is what its
+unprinted responders recorded; a cumulative total of one force or region over several years
+mostly covers forces printed in other years.
 
 Conditioning (importance sampling, then resampling):
 
 1. Draw the coefficients from the mixed model's posterior given the printed cells (the proposal).
-2. For each year with applied totals, the totals' remainders give a Gaussian likelihood for s_t
-   (delta method on the log scale); with (m, tau) on a grid, s_t and the hyperparameters are
-   integrated out under that approximation, and each draw is weighted by how well its
-   coefficients explain the totals.
-   So the totals inform the coefficients, the selection factor and (through the responders drawn
-   in each draw) which forces responded.
+2. Draw g from its prior. For each year with applied totals, the totals' remainders give a
+   Gaussian likelihood for s_t (delta method on the log scale); m is integrated out exactly and
+   tau on a grid, and s_t is drawn from its conditional posterior. Each draw is weighted by how
+   well its coefficients and g explain the yearly totals, and by the Gaussian likelihood of each
+   cumulative total given the drawn selection factors. So the totals inform the coefficients,
+   the selection factors and (through the responders drawn in each draw) which forces
+   responded. A cell in both a yearly and a cumulative total enters both likelihoods as if they
+   were independent given the factors: an approximation that slightly overstates what such
+   cells say.
 3. Counts are drawn given their sums: a gamma rate per cell (the NB mixing), then a multinomial
    split of each total's remainder in proportion to the rates, so every draw satisfies every
    applied total exactly. Cumulative totals are split first; a year's total then splits what is
-   left among its free cells. A draw in which the two cannot both hold gets weight zero.
-   Cumulative totals fix their cells' sum in every draw but do not reweight the coefficients
-   (except that a draw in which they cannot hold together with a year's total gets weight zero):
-   weighting by them as well left too few effective draws. The split, cumulative first, is not
-   the exact conditional given both kinds of total, and one selection factor per year does not
-   fit the cumulative totals well (the leave-one-total-out checks predict all of them low): the
-   models chapter says so.
+   left among its free cells. A draw in which the two cannot both hold gets weight zero. The
+   split, cumulative first, is not the exact conditional given both kinds of total.
 4. The weighted draws are resampled (systematic resampling) to equally weighted draws.
 
 Cells of a force that gave no figure (`not_provided`) are non-responders: no yearly total pins
@@ -56,21 +58,20 @@ LOG_2PI = float(np.log(2 * np.pi))
 
 @dataclass(frozen=True)
 class SelectionPrior:
-    """Grid over the hyperparameters of the selection factor: m (the typical log multiplier) flat
-    over [m_low, m_high]; tau (its spread across years) half-normal with scale tau_scale."""
+    """Prior of the selection factor's hyperparameters: m (the typical log multiplier) flat over
+    [m_low, m_high] and integrated out exactly; tau (its spread across years) half-normal with
+    scale tau_scale, on a grid. The log ratio g of the factor of a force printed in another year
+    to that of a force never printed has prior Normal(0, elsewhere_scale^2); 0 drops the
+    distinction (one factor per year for every unprinted cell)."""
     m_low: float = -3.0
     m_high: float = 1.5
-    m_points: int = 91
     tau_scale: float = 0.5
+    elsewhere_scale: float = 1.0
     tau_grid: tuple[float, ...] = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.5)
 
-    def grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        m = np.linspace(self.m_low, self.m_high, self.m_points)
+    def tau_log_prior(self) -> tuple[np.ndarray, np.ndarray]:
         tau = np.asarray(self.tau_grid, dtype=float)
-        log_prior_tau = -0.5 * (tau / self.tau_scale) ** 2 + np.log(np.gradient(tau))
-        mm, tt = np.meshgrid(m, tau, indexing="ij")
-        log_prior = np.broadcast_to(log_prior_tau[None, :], mm.shape)
-        return mm.ravel(), tt.ravel(), log_prior.ravel()
+        return tau, -0.5 * (tau / self.tau_scale) ** 2 + np.log(np.gradient(tau))
 
 
 @dataclass
@@ -216,29 +217,63 @@ def _systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.nd
     return np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
 
 
-def _hyper_posterior(s_hat: dict, s_var: dict, years: list, prior: SelectionPrior, rng: np.random.Generator,
-                     chunk: int = 4000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per proposal: the log marginal likelihood of the years' s estimates over the (m, tau) grid,
-    and a draw of (m, tau) from its posterior; in chunks, to bound memory."""
-    m_grid, tau_grid, log_prior = prior.grid()
-    n = len(next(iter(s_hat.values())))
-    log_marginal, m, tau = np.empty(n), np.empty(n), np.empty(n)
-    for start in range(0, n, chunk):
-        part = slice(start, min(start + chunk, n))
-        log_p = np.tile(log_prior, (part.stop - part.start, 1))
-        for year in years:
-            log_p += _log_normal_pdf(s_hat[year][part, None], m_grid[None, :],
-                                     s_var[year][part, None] + tau_grid[None, :] ** 2)
-        log_marginal[part] = special.logsumexp(log_p, axis=1)
-        cdf = np.cumsum(np.exp(log_p - log_marginal[part][:, None]), axis=1)
-        g = np.minimum((cdf < rng.random(part.stop - part.start)[:, None]).sum(axis=1), len(m_grid) - 1)
-        m[part], tau[part] = m_grid[g], tau_grid[g]
-    return log_marginal, m, tau
+def _log_normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """log(Phi(b) - Phi(a)) for a < b, computed in the tail where it is small: from the upper tail
+    when a > 0 (Phi(-a) - Phi(-b)), so a range far from the centre keeps its (tiny) mass."""
+    upper = a > 0
+    hi = np.where(upper, special.log_ndtr(-a), special.log_ndtr(b))
+    lo = np.where(upper, special.log_ndtr(-b), special.log_ndtr(a))
+    with np.errstate(divide="ignore"):
+        return hi + np.log1p(-np.exp(np.minimum(lo - hi, 0.0)))
+
+
+def _hyper_posterior(s_hat: dict, s_var: dict, years: list, prior: SelectionPrior, rng: np.random.Generator
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per proposal: the log marginal likelihood of the years' s estimates (s_hat_t ~ Normal(m,
+    s_var_t + tau^2)), with m integrated out exactly under its flat prior (a Gaussian integral
+    truncated to [m_low, m_high]) and tau summed over its grid; and a draw of (m, tau) from
+    their posterior."""
+    tau, log_prior = prior.tau_log_prior()
+    est = np.stack([s_hat[y] for y in years], axis=1)[:, :, None]  # proposals x years x 1
+    var = np.stack([s_var[y] for y in years], axis=1)[:, :, None] + tau[None, None, :] ** 2
+    precision = (1 / var).sum(axis=1)  # proposals x tau
+    centre = (est / var).sum(axis=1) / precision
+    sd = 1 / np.sqrt(precision)
+    a, b = (prior.m_low - centre) / sd, (prior.m_high - centre) / sd
+    log_mass = _log_normal_mass(a, b)
+    log_p = (log_prior[None, :] + _log_normal_pdf(est, centre[:, None, :], var).sum(axis=1)
+             + 0.5 * (LOG_2PI - np.log(precision)) + log_mass - np.log(prior.m_high - prior.m_low))
+    log_marginal = special.logsumexp(log_p, axis=1)
+    cdf = np.cumsum(np.exp(log_p - log_marginal[:, None]), axis=1)
+    n = len(log_marginal)
+    g = np.minimum((cdf < rng.random(n)[:, None]).sum(axis=1), len(tau) - 1)
+    rows = np.arange(n)
+    # m given tau: the Gaussian (centre, sd) truncated to [m_low, m_high], by its inverse cdf
+    lo, hi = special.ndtr(a[rows, g]), special.ndtr(b[rows, g])
+    u = np.clip(lo + rng.random(n) * (hi - lo), 1e-12, 1 - 1e-12)
+    m = np.clip(centre[rows, g] + sd[rows, g] * special.ndtri(u), prior.m_low, prior.m_high)
+    return log_marginal, m, tau[g]
+
+
+def _cumulative_log_likelihood(cumulative: list[_Block], mu, mu_selected, s, col_year, selected, alpha) -> np.ndarray:
+    """Per proposal, the Gaussian log likelihood of each cumulative total's remainder given the
+    coefficients and the selection factors: the totals over several years of one force or
+    region are what tell a force printed in another year from one never printed. Its cells also
+    enter their years' totals; the two likelihoods are multiplied as if independent given the
+    selection factors (an approximation: it slightly overstates what the shared cells say)."""
+    log_l = np.zeros(mu.shape[0])
+    for b in cumulative:
+        cols = b.candidates
+        mean = np.where(selected[cols][None, :], mu_selected[:, cols] * np.exp(s[:, col_year[cols]]), mu[:, cols])
+        total = mean.sum(axis=1)
+        log_l += _log_normal_pdf(b.remainder, total, total + alpha * (mean ** 2).sum(axis=1) + 0.25)
+    return log_l
 
 
 def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[TotalCandidate], draws: int,
                           seed: int, selection: bool = True, prior: SelectionPrior = SelectionPrior(),
-                          held_out: np.ndarray | None = None, oversample: int = 8) -> SelectionImputation:
+                          held_out: np.ndarray | None = None, oversample: int = 8,
+                          weigh_cumulative: bool = True) -> SelectionImputation:
     """Draw every unprinted cell (and every `held_out` printed cell, predicted as printed: no
     selection factor) given the printed cells and the applied `constraints`. The weights are
     computed for `oversample` times as many proposals as `draws`, which are then resampled."""
@@ -260,19 +295,23 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     estimable = within | np.isin(years[unprinted], constrained_years)
 
     proposals = draws * oversample if yearly else draws
-    theta = fit.draw(proposals, rng)
+    theta, alpha = fit.draw(proposals, rng)
     X = fit.design(cells["force"].to_numpy()[unprinted], years[unprinted])
     mu = np.exp(theta @ X.T + cells["log_population"].to_numpy(float)[unprinted][None, :])
-    alpha = fit.alpha
     selected = ~held_out[unprinted]  # cells that get the selection factor (held-out printed cells do not)
     year_of = {y: i for i, y in enumerate(fit.years)}
     col_year = np.array([year_of[y] for y in years[unprinted]])
     memberships = [_membership(b, proposals, rng) for b in yearly]
+    forces_of = cells["force"].to_numpy()[unprinted]
+    elsewhere = selected & np.array([fit.printed_per_force.get(f, 0) > 0 for f in forces_of], dtype=bool)
+    g = (prior.elsewhere_scale * rng.standard_normal(proposals) if selection and prior.elsewhere_scale > 0
+         else np.zeros(proposals))
+    mu_selected = mu * np.exp(g[:, None] * elsewhere[None, :])  # before the year's factor exp(s_t)
 
     # the selection factor: per constrained year, a Gaussian likelihood for s_t from each block
     log_w = np.zeros(proposals)
     s = np.zeros((proposals, len(fit.years)))
-    hyper = {"m": np.zeros(proposals), "tau": np.zeros(proposals)}
+    hyper = {"m": np.zeros(proposals), "tau": np.zeros(proposals), "g": g}
     if selection and yearly:
         s_hat, s_var = {}, {}
         for year in constrained_years:
@@ -284,9 +323,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                 cols = b.candidates
                 sel = member & selected[cols][None, :]
                 fix = member & ~selected[cols][None, :]
-                m_sel = (mu[:, cols] * sel).sum(axis=1)
+                m_sel = (mu_selected[:, cols] * sel).sum(axis=1)
                 m_fix = (mu[:, cols] * fix).sum(axis=1)
-                q_sel = ((mu[:, cols] ** 2) * sel).sum(axis=1)
+                q_sel = ((mu_selected[:, cols] ** 2) * sel).sum(axis=1)
                 q_fix = ((mu[:, cols] ** 2) * fix).sum(axis=1)
                 r = np.maximum(b.remainder - m_fix, 0.0) + 0.5
                 # exp(s) at the estimate; the NB variance of the selected cells is exp(s) m + alpha exp(2s) q
@@ -311,6 +350,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             precision = 1 / s_var[year] + 1 / hyper["tau"] ** 2
             mean = (s_hat[year] / s_var[year] + hyper["m"] / hyper["tau"] ** 2) / precision
             s[:, i] = mean + rng.standard_normal(proposals) / np.sqrt(precision)
+        if weigh_cumulative:
+            log_w += _cumulative_log_likelihood(cumulative, mu, mu_selected, s, col_year, selected, alpha)
     elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
         for b, member in zip(yearly, memberships):
             cols = b.candidates
@@ -325,12 +366,12 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     ess = float(1.0 / np.sum(weights ** 2))
     keep = _systematic_resample(np.repeat(weights, 1), rng) if proposals == draws else \
         np.sort(rng.choice(proposals, size=draws * 5 // 4, p=weights))
-    mu, s = mu[keep], s[keep]
+    mu_selected, mu, s, alpha = mu_selected[keep], mu[keep], s[keep], alpha[keep]
     hyper = {k: v[keep] for k, v in hyper.items()}
     memberships = [member[keep] for member in memberships]
     batch = len(keep)
-    mean = mu * np.where(selected[None, :], np.exp(s[:, col_year]), 1.0)
-    shape = 1.0 / alpha
+    mean = np.where(selected[None, :], mu_selected * np.exp(s[:, col_year]), mu)
+    shape = 1.0 / alpha[:, None]
     rate = rng.gamma(shape, mean / shape)
     counts = rng.poisson(rate).astype(float)
     lower = cells["lower"].to_numpy(float)[unprinted]
@@ -388,18 +429,33 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     cells.loc[unprinted, "constraints"] = [";".join(t) for t in touched]
     cells["pinned_share"] = np.nan
     cells.loc[unprinted, "pinned_share"] = pinned.mean(axis=0)
-    multiplier = np.exp(s)
     selection_rows = []
+    groups = [("never printed", np.zeros(draws)), ("printed in another year", hyper["g"])]
+    if not (selection and prior.elsewhere_scale > 0):
+        groups = [("all", np.zeros(draws))]
     for year, i in year_of.items():
-        lo, med, hi = central_interval(multiplier[:, i]) if selection else (1.0, 1.0, 1.0)
-        selection_rows.append({"fiscal_year": format_fiscal_year(year), "constrained": year in constrained_years,
-                               "multiplier": med, "lower_90": lo, "upper_90": hi,
-                               "basis": ("the year's published totals" if year in constrained_years else
-                                         "pooled across years (no applied total that year)") if selection else
-                               "no selection factor"})
+        for forces, shift in groups:
+            lo, med, hi = central_interval(np.exp(s[:, i] + shift)) if selection else (1.0, 1.0, 1.0)
+            group = elsewhere if forces == "printed in another year" else (
+                selected & ~elsewhere if forces == "never printed" else selected)
+            selection_rows.append({"fiscal_year": format_fiscal_year(year), "forces": forces,
+                                   "unprinted_cells": int((group & (years[unprinted] == year)).sum()),
+                                   "constrained": year in constrained_years, "multiplier": med, "lower_90": lo,
+                                   "upper_90": hi,
+                                   "basis": ("the year's published totals" if year in constrained_years else
+                                             "pooled across years (no applied total that year)") if selection else
+                                   "no selection factor"})
+    if len(groups) == 2:  # the ratio of the two, one for every year
+        lo, med, hi = central_interval(np.exp(hyper["g"]))
+        selection_rows.append({"fiscal_year": "every year", "forces": "ratio: printed in another year / never printed",
+                               "unprinted_cells": int(selected.sum()),
+                               "constrained": bool(cumulative), "multiplier": med, "lower_90": lo, "upper_90": hi,
+                               "basis": "the cumulative and yearly published totals" if cumulative else
+                               "its prior only (no cumulative total applied)"})
     diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
                    "infeasible_share": float(infeasible.mean()),
                    "m_median": float(np.median(hyper["m"])), "tau_median": float(np.median(hyper["tau"])),
+                   "g_median": float(np.median(hyper["g"])),
                    "log": log}
     return SelectionImputation(cells, unprinted, counts, pinned, pd.DataFrame(selection_rows), diagnostics,
                                cumulative + yearly)

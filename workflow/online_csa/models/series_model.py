@@ -35,3 +35,12 @@ def series_model(panel: pd.DataFrame, claim_records: pd.DataFrame, geographies: 
         candidate = next(c for c in candidates if c.record_id == candidate_id)
         candidate.applied, candidate.role, candidate.reason = False, "check", why
     return SeriesModel(series, frame, fit, candidates)
+
+
+def series_models(panel: pd.DataFrame, claim_records: pd.DataFrame, geographies: GeographyMap,
+                  setup) -> list[SeriesModel]:
+    """Every series in `setup.series`, set up as every model-stage rule does; `setup` carries the
+    rules' shared params (geography, series, national_geographies, exclude_totals,
+    responder_overrides)."""
+    return [series_model(panel, claim_records, geographies, series, setup.geography, setup.national_geographies,
+                         setup.exclude_totals, setup.responder_overrides) for series in setup.series]
