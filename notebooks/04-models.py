@@ -325,7 +325,7 @@ if len(ratio):
        f"{shown['effective_sample_size'].iloc[0]:,.0f} of {shown['draws'].iloc[0]:,} draws: a small one makes "
        "the intervals rest on few distinct proposals.")
 table(shown, ["fiscal_year", "forces", "unprinted_cells", "constrained", "multiplier", "lower_90",
-                  "upper_90", "basis"],
+              "upper_90", "basis"],
       caption=f"{focus}; every series is in {results_path(inp.selection)}")
 
 # %% [markdown]
