@@ -245,6 +245,7 @@ rule assumptions_explorer:
         trend_claims=TREND_CLAIMS,
         draws=config["explorer"]["draws"],
         ranges=config["explorer"]["ranges"],
+        claim_support_words=config["sensitivity"]["claim_support_words"],
     script:
         "../scripts/write_assumptions_explorer.py"
 
