@@ -196,26 +196,26 @@ def share_text(row) -> str:
     empty where no draws bear on the claim."""
     if pd.isna(row["share_holding_baseline"]):
         return ""
-    word = f": {_text(row['share_word_baseline'])}" if _text(row["share_word_baseline"]) else ""
+    word = f": {_text(row.get('share_word_baseline'))}" if _text(row.get("share_word_baseline")) else ""
     return (f"{_share(row['share_holding_baseline'])} at baseline{word} ({_share(row['share_holding_lowest'])} in "
-            f"{_text(row['scenario_lowest'])} to {_share(row['share_holding_highest'])} in "
-            f"{_text(row['scenario_highest'])}; {row['scenarios_with_share']} scenarios have a share)")
+            f"{_text(row.get('scenario_lowest'))} to {_share(row['share_holding_highest'])} in "
+            f"{_text(row.get('scenario_highest'))}; {row['scenarios_with_share']} scenarios have a share)")
 
 
 def data_text(row) -> str:
     """The number the data give, what it is, and the modelled total beside a partial sum."""
     parts = [value_text(row["data_value"])]
-    if _text(row["data_value_means"]) and parts[0]:
-        parts.append(f"({_text(row['data_value_means'])})")
-    if not pd.isna(row["estimate"]):
+    if _text(row.get("data_value_means")) and parts[0]:
+        parts.append(f"({_text(row.get('data_value_means'))})")
+    if not pd.isna(row.get("estimate")):
         parts.append(f"Modelled total: {format_number(row['estimate'], 0)} ({format_number(row['estimate_lower_90'], 0)} "
-                     f"to {format_number(row['estimate_upper_90'], 0)}), {_text(row['estimate_means'])}.")
+                     f"to {format_number(row['estimate_upper_90'], 0)}), {_text(row.get('estimate_means'))}.")
     return " ".join(p for p in parts if p)
 
 
 def verdict_text(row) -> str:
     verdict = str(row["verdict"]).replace("_", " ")
-    other = _text(row["verdict_other_vintage_rule"]).replace("_", " ")
+    other = _text(row.get("verdict_other_vintage_rule")).replace("_", " ")
     return f"{verdict} ({other} under the other vintage rule)" if other else verdict
 
 
