@@ -15,6 +15,7 @@ from online_csa.sensitivity import monte_carlo as sens
 from online_csa.sensitivity.distributions import parse_assumptions
 from online_csa.sensitivity.metric_names import ratio_metric
 from online_csa.sensitivity.recorded_totals import RecordedTotals
+from online_csa.sensitivity.support_words import SupportWords
 from online_csa.sensitivity.trend_claims import Threshold, TrendClaim
 
 from conftest import ROOT
@@ -25,6 +26,7 @@ CLAIMS = [
     TrendClaim("SYN02_rise", "synthetic one-year rise", "2018/19", "2019/20", 8000.0, 9300.0, "N0002, N0003",
                (Threshold(1.0, "any rise"), Threshold(1.16, "a 16% rise"))),
 ]
+WORDS = SupportWords(holds=0.95, fails=0.05)
 RANGES = {"flag_completeness_ratio_per_year": {"min": 0.7, "max": 1.1, "step": 0.001},
           "recording_compliance_ratio_per_year": {"min": 0.85, "max": 1.1, "step": 0.001},
           "reporting_rate_ratio_per_year": {"min": 0.8, "max": 1.2, "step": 0.001},
@@ -73,7 +75,7 @@ def test_at_fixed_settings_the_explorer_gives_the_sensitivity_stages_numbers(inc
     totals = synthetic_totals()
     settings = {**SETTINGS, "include_s15a": include_s15a}
     draws = explorer.draws_table(totals, CLAIMS, 200)
-    got = explorer.summary(draws, explorer.claims_table(totals, CLAIMS), settings)
+    got = explorer.summary(draws, explorer.claims_table(totals, CLAIMS), settings, WORDS)
     same_draws = thinned(totals, explorer.thinned_indices(totals.n_draws, 200))
     assumptions = fixed_assumptions(settings)
     table = sens.run_sensitivity(same_draws, CLAIMS, assumptions, include_s15a, draws=50, seed=1)
@@ -115,9 +117,31 @@ def test_the_formula_moves_as_each_assumption_says():
 
 
 def test_the_verdict_needs_nineteen_draws_in_twenty():
-    assert explorer.verdict(0.95) == "holds" and explorer.verdict(0.9499) == "uncertain"
-    assert explorer.verdict(0.05) == "fails" and explorer.verdict(0.0501) == "uncertain"
-    assert explorer.verdict(float("nan")) == explorer.NOT_COMPUTABLE
+    assert explorer.verdict(0.95, WORDS) == "holds" and explorer.verdict(0.9499, WORDS) == "uncertain"
+    assert explorer.verdict(0.05, WORDS) == "fails" and explorer.verdict(0.0501, WORDS) == "uncertain"
+    assert explorer.verdict(float("nan"), WORDS) == explorer.NOT_COMPUTABLE
+
+
+def test_the_verdict_follows_the_configured_words_not_the_interval_bounds():
+    """The cut-offs are `sensitivity.claim_support_words`, one definition for every stage: moved in the
+    configuration, the explorer's word and the expression the browser evaluates move with them."""
+    strict = SupportWords(holds=0.99, fails=0.01)
+    assert explorer.verdict(0.97, strict) == "uncertain" and explorer.verdict(0.97, WORDS) == "holds"
+    assert explorer.verdict(0.03, strict) == "uncertain" and explorer.verdict(0.03, WORDS) == "fails"
+    totals = synthetic_totals(draws=120)
+    draws, claims = explorer.draws_table(totals, CLAIMS, 100), explorer.claims_table(totals, CLAIMS)
+    spec = json.dumps(explorer.explorer_chart(draws, claims, SETTINGS, RANGES, strict).to_dict())
+    assert "datum.share >= 0.99" in spec and "datum.share <= 0.01" in spec and "datum.share >= 0.95" not in spec
+    assert "at least 99% of the draws" in explorer.explorer_intro(100, 120, strict)
+
+
+def test_the_configured_words_match_the_shipped_configuration_and_a_reversed_pair_is_refused():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    assert SupportWords.from_config(config["sensitivity"]["claim_support_words"]) == WORDS
+    with pytest.raises(ValueError, match="claim_support_words.*fails \\(0.9\\) must be below holds \\(0.1\\)"):
+        SupportWords(holds=0.1, fails=0.9)
 
 
 def test_the_sliders_start_at_the_central_values_and_a_start_outside_its_range_is_refused():
@@ -143,7 +167,7 @@ def test_a_slider_whose_min_is_not_below_its_max_stops_the_run_naming_the_key():
 def spec_and_fragment():
     totals = synthetic_totals(draws=120)
     draws, claims = explorer.draws_table(totals, CLAIMS, 100), explorer.claims_table(totals, CLAIMS)
-    spec = explorer.explorer_chart(draws, claims, SETTINGS, RANGES).to_dict()
+    spec = explorer.explorer_chart(draws, claims, SETTINGS, RANGES, WORDS).to_dict()
     return spec, explorer.explorer_fragment(spec, "window.vegaEmbed = function () {};", "<p>intro</p>")
 
 

@@ -30,7 +30,7 @@ def test_a_notebook_depends_on_the_modules_its_paired_text_imports():
     assert names("workflow/scripts/render_report.py") == {
         "__init__.py", "report/__init__.py", "report/html_report.py", "report/findings.py", "report/narrative.py",
         "report/run_stamp.py", "common/__init__.py", "common/formatting.py", "rule_support/__init__.py",
-        "rule_support/pipeline_job.py"}
+        "rule_support/pipeline_job.py", "sensitivity/__init__.py", "sensitivity/support_words.py"}
 
 
 def files_of(entry, package):

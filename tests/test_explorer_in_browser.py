@@ -12,7 +12,7 @@ import pytest
 
 from online_csa.configuration.validation import check_config, read_yaml
 from online_csa.report import assumptions_explorer as explorer
-from test_assumptions_explorer import CLAIMS, RANGES, SETTINGS, synthetic_totals
+from test_assumptions_explorer import CLAIMS, RANGES, SETTINGS, WORDS, synthetic_totals
 
 from conftest import ROOT
 
@@ -39,7 +39,7 @@ def synthetic_page(tmp_path_factory) -> tuple[Path, object, object]:
     """The explorer on synthetic totals, in a page with nothing else."""
     totals = synthetic_totals(draws=400)
     draws, claims = explorer.draws_table(totals, CLAIMS, 200), explorer.claims_table(totals, CLAIMS)
-    spec = explorer.explorer_chart(draws, claims, SETTINGS, RANGES).to_dict()
+    spec = explorer.explorer_chart(draws, claims, SETTINGS, RANGES, WORDS).to_dict()
     fragment = explorer.explorer_fragment(spec, explorer.vega_embed_bundle(), "<p>synthetic explorer</p>")
     page = tmp_path_factory.mktemp("explorer") / "synthetic_explorer.html"
     page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{fragment}</body></html>')
@@ -99,7 +99,7 @@ def parse(sentences: list[str]) -> dict[tuple[str, str], dict]:
 def test_the_explorer_shows_the_python_numbers_and_moves_with_its_sliders(browser, synthetic_page):
     path, draws, claims = synthetic_page
     page, refused, errors = open_offline(browser, path)
-    expected = explorer.summary(draws, claims, SETTINGS)
+    expected = explorer.summary(draws, claims, SETTINGS, WORDS)
     assert sorted(shown(page)) == sorted(expected["text"])  # every sentence, to the digit
     before = parse(shown(page))
     assert before[("SYN01", "any rise")]["verdict"] == "holds"
@@ -108,7 +108,7 @@ def test_the_explorer_shows_the_python_numbers_and_moves_with_its_sliders(browse
     after_text = move(page, "flag_completeness_ratio_per_year", 0.75)
     after = parse(after_text)
     assert sorted(after_text) == sorted(explorer.summary(
-        draws, claims, {**SETTINGS, "flag_completeness_ratio_per_year": 0.75})["text"])
+        draws, claims, {**SETTINGS, "flag_completeness_ratio_per_year": 0.75}, WORDS)["text"])
     for key in before:
         span = 3 if key[0] == "SYN01" else 1
         assert after[key]["median"] == pytest.approx(before[key]["median"] * (0.75 / 0.93) ** span, abs=0.01)
@@ -118,7 +118,8 @@ def test_the_explorer_shows_the_python_numbers_and_moves_with_its_sliders(browse
     # s.15A out: its flagged share comes off 2018/19; 2019/20 has no published count, so no ratio.
     out = move(page, "include_s15a", False)
     assert sorted(out) == sorted(explorer.summary(
-        draws, claims, {**SETTINGS, "flag_completeness_ratio_per_year": 0.75, "include_s15a": False})["text"])
+        draws, claims, {**SETTINGS, "flag_completeness_ratio_per_year": 0.75, "include_s15a": False},
+        WORDS)["text"])
     assert any(t.startswith("SYN02, any rise: not computable") for t in out)
     assert parse(out)[("SYN01", "any rise")]["median"] < after[("SYN01", "any rise")]["median"]
     assert refused == [] and errors == []

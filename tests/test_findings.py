@@ -3,6 +3,8 @@ import pandas as pd
 import pytest
 
 from online_csa.report.findings import FindingsError, findings_table, holds_above, key_findings, tipping_words
+from online_csa.report.html_report import data_text, share_text, verdict_text
+from online_csa.sensitivity.support_words import SupportWords
 
 
 def synthetic_claims():
@@ -56,8 +58,17 @@ FINDINGS = [
 ]
 
 
-def build(findings=FINDINGS):
-    return findings_table(findings, synthetic_claims(), synthetic_panel(), synthetic_support(), synthetic_tipping())
+WORDS = SupportWords(holds=0.95, fails=0.05)
+
+
+def synthetic_national():
+    return pd.DataFrame({"series": ["s"], "geography": ["synth"], "fiscal_year": ["2018/19"], "forces": [4],
+                         "observed_forces": [3], "estimate": [150.0], "lower_90": [130.4], "upper_90": [190.6]})
+
+
+def build(findings=FINDINGS, words=WORDS):
+    return findings_table(findings, synthetic_claims(), synthetic_panel(), synthetic_support(), synthetic_tipping(),
+                          words, synthetic_national())
 
 
 def test_each_claim_gets_its_verdict_value_records_and_share_of_draws():
@@ -91,11 +102,64 @@ def test_an_unknown_check_is_named():
         build([{"claim": "x", "checks": ["N9999"]}])
 
 
-def test_tipping_values_in_words_use_the_published_arithmetic_with_the_others_central():
+def test_tipping_values_in_words_say_what_the_other_assumptions_are_held_at():
+    """Each tipping value names the setting of the others (neutral, then central) and its method; the
+    model's median is used only where the published arithmetic gives none."""
     words = tipping_words(synthetic_tipping(), "S_doubling", "doubling")
-    assert words == ("fails if the per-year ratio of flag completeness (earlier year over later) is below 0.80 "
-                     "(central 0.90); holds only if the per-year ratio of the reporting rate (earlier year over "
-                     "later) is at least 1.20 (central 1.00)")
+    assert words == ("With the other assumptions neutral (no change in any rate between the years), by the published "
+                     "totals: fails if the per-year ratio of recording compliance (earlier year over later) is below "
+                     "0.700 (central 0.90). With the other assumptions at their central values, by the published "
+                     "totals: fails if the per-year ratio of flag completeness (earlier year over later) is below "
+                     "0.800 (central 0.90); holds only if the per-year ratio of the reporting rate (earlier year over "
+                     "later) is at least 1.200 (central 1.00)")
+    only_model = synthetic_tipping()
+    only_model = only_model[~only_model["method"].str.startswith("arithmetic")]
+    assert tipping_words(only_model, "S_doubling", "doubling") == (
+        "With the other assumptions at their central values, by the model's median total: fails if the per-year "
+        "ratio of flag completeness (earlier year over later) is below 0.500 (central 0.90)")
+
+
+def test_a_per_year_tipping_value_is_also_given_over_the_span():
+    """The doubling of 4,042 to 8,224 (published arithmetic, others neutral) tips at 2 x 4,042 / 8,224 = 0.983
+    over three years, 0.983 ** (1/3) = 0.994 a year (synthetic copy of the baseline row)."""
+    over_span = 2 * 4042 / 8224
+    row = pd.DataFrame([{"claim_id": "S", "threshold_meaning": "doubling", "others_at": "neutral",
+                         "method": "arithmetic on published totals (N9038, N9050)",
+                         "assumption": "flag_completeness_ratio_per_year", "tipping_value": over_span ** (1 / 3),
+                         "tipping_ratio_over_span": over_span, "span_years": 3, "reference_value": 1.0,
+                         "holds_at_reference": True}])
+    assert tipping_words(row, "S", "doubling").endswith("is below 0.994 a year, 0.983 over 3 years (central 1.00)")
+
+
+def test_the_share_gets_the_configured_word_and_its_extremes_are_named_by_scenario():
+    doubled = build().iloc[0]
+    assert (doubled["share_word_baseline"], doubled["scenario_lowest"], doubled["scenario_highest"]) == (
+        "uncertain", "wide", "narrow")
+    assert build(words=SupportWords(holds=0.4, fails=0.05)).iloc[0]["share_word_baseline"] == "holds"
+    assert build(words=SupportWords(holds=0.95, fails=0.4)).iloc[0]["share_word_baseline"] == "fails"
+    assert share_text(doubled) == "40% at baseline: uncertain (10% in wide to 90% in narrow; 3 of 4 scenarios have a share)"
+
+
+def test_a_partial_sum_is_said_to_be_one_and_shown_beside_the_modelled_total():
+    """110 is the sum over 3 of 4 forces (synthetic); the modelled total of all four is 150 (130 to 191)."""
+    finding = [{"claim": "110 offences", "checks": ["N9001"],
+                "estimate": {"series": "s", "geography": "synth", "fiscal_year": "2018/19"}}]
+    row = build(finding).iloc[0]
+    assert row["data_value_means"] == "the sum of the printed figures of 3 of the 4 forces, not an estimate of the total"
+    assert (row["estimate"], row["estimate_lower_90"], row["estimate_upper_90"]) == (150.0, 130.4, 190.6)
+    assert data_text(row) == ("110 (the sum of the printed figures of 3 of the 4 forces, not an estimate of the total) "
+                              "Modelled total: 150 (130 to 191), for all 4 forces, the 1 without a printed figure "
+                              "imputed (median and 90% interval of the draws).")
+    with pytest.raises(FindingsError, match="no estimate of s 2017/18"):
+        build([{**finding[0], "estimate": {"series": "s", "geography": "synth", "fiscal_year": "2017/18"}}])
+
+
+def test_a_verdict_that_turns_under_the_other_vintage_rule_says_so():
+    claims = synthetic_claims().assign(verdict_other_vintage_rule=["reproduced", "contradicted", "not_reproducible",
+                                                                   "not_reproducible"])
+    table = findings_table(FINDINGS[:2], claims, synthetic_panel(), synthetic_support(), synthetic_tipping(), WORDS)
+    assert list(table["verdict_other_vintage_rule"]) == ["", "contradicted"]
+    assert verdict_text(table.iloc[1]) == "consistent (contradicted under the other vintage rule)"
 
 
 def test_which_side_of_the_tipping_value_the_claim_holds_on():
@@ -108,6 +172,8 @@ def test_key_findings_take_every_number_from_the_table():
     assert 3 <= len(sentences) <= 5
     assert sentences[0] == ("Of the 4 headline claims checked: 1 reproduced, 1 consistent with the data, 1 a force's "
                             "own figure, as the ledger records it, 1 not testable with published force data.")
-    assert "holds in 40% of the assumption draws at baseline and in 10% to 90% across the scenarios" in sentences[1]
+    assert sentences[1] == ("Doubled (reproduced as published): with the under-recording assumptions drawn, it holds "
+                            "in 40% of the draws at baseline, so it is uncertain; across the scenarios, from 10% "
+                            "(wide) to 90% (narrow).")
     assert sentences[2] == ("1 of the 4 claims cannot be reproduced from published figures; their rows say what "
                             "data would test them.")

@@ -246,6 +246,7 @@ rule assumptions_explorer:
         trend_claims=TREND_CLAIMS,
         draws=config["explorer"]["draws"],
         ranges=config["explorer"]["ranges"],
+        claim_support_words=config["sensitivity"]["claim_support_words"],
     script:
         "../scripts/write_assumptions_explorer.py"
 
@@ -259,6 +260,7 @@ rule summarise_findings:
         panel=f"{TABLES}/panel.csv",
         claim_support=f"{TABLES}/scenario_claim_support.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
+        national_estimates=f"{TABLES}/national_estimates.csv",
     output:
         findings=report(f"{TABLES}/findings.csv", caption="../report/findings.rst", category="7. Report"),
         figure=report(
@@ -270,6 +272,7 @@ rule summarise_findings:
         ENV
     params:
         findings=config["report"]["findings"],
+        claim_support_words=config["sensitivity"]["claim_support_words"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/summarise_findings.py"

@@ -10,6 +10,7 @@ from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.tables import read_table  # noqa: E402
 from online_csa.report import assumptions_explorer as explorer  # noqa: E402
 from online_csa.sensitivity.recorded_totals import load_recorded_totals  # noqa: E402
+from online_csa.sensitivity.support_words import SupportWords  # noqa: E402
 from online_csa.sensitivity.trend_claims import trend_claims_from_config  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
@@ -19,9 +20,10 @@ totals = load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(i
 claims = trend_claims_from_config(par.trend_claims, records)
 draws, claim_table = explorer.draws_table(totals, claims, par.draws), explorer.claims_table(totals, claims)
 initial = explorer.initial_settings(par.assumptions)
-chart = explorer.explorer_chart(draws, claim_table, initial, par.ranges)
+words = SupportWords.from_config(par.claim_support_words)
+chart = explorer.explorer_chart(draws, claim_table, initial, par.ranges, words)
 with open(inp.bundle, encoding="utf-8") as handle:
     bundle = handle.read()
-intro = explorer.explorer_intro(draws["draw"].nunique(), totals.n_draws)
+intro = explorer.explorer_intro(draws["draw"].nunique(), totals.n_draws, words)
 with open(out.html, "w", encoding="utf-8") as handle:
     handle.write(explorer.explorer_fragment(chart.to_dict(), bundle, intro))

@@ -13,7 +13,12 @@ imputation's draws of fixed_t and free_t, one row per draw and claim, and lets t
 reader set each assumption with a slider (s.15A in or out with a checkbox). For the values
 chosen, the browser evaluates the formula on every embedded draw with Vega-Lite expressions and
 shows each claim's adjusted ratio (median and central 90% of the draws), the share of draws in
-which it holds (ratio at least the threshold, unrounded) and a verdict. The level assumptions
+which it holds (ratio at least the threshold, unrounded) and the word for that share, by the one
+rule every stage uses (`sensitivity.claim_support_words`, sensitivity/support_words.py).
+
+With every assumption fixed, the only draws are the imputation's, so the share it shows is not the
+share of joint draws (assumptions drawn too) that the findings page and chapter 5 report: at the
+starting values it is the sensitivity stage's "central values" variant. The level assumptions
 (flag completeness, recording compliance and reporting rate in the later year) cancel in a
 ratio, so they have no slider.
 
@@ -35,6 +40,7 @@ from online_csa.common.intervals import LOWER, UPPER
 from online_csa.sensitivity.distributions import parse_assumption
 from online_csa.sensitivity.metric_names import short_claim_id
 from online_csa.sensitivity.recorded_totals import RecordedTotals
+from online_csa.sensitivity.support_words import FAILS, HOLDS, UNCERTAIN, SupportWords
 from online_csa.sensitivity.trend_claims import TrendClaim
 
 RATIO_SLIDERS = ("flag_completeness_ratio_per_year", "recording_compliance_ratio_per_year",
@@ -49,7 +55,6 @@ SLIDER_LABELS = {
     "s15a_flagged_share": "Share of s.15A offences flagged (when s.15A is out) ",
 }
 SWITCH_LABEL = "Count s.15A offences (as the NSPCC does) "
-HOLDS, FAILS, UNCERTAIN = "holds", "fails", "uncertain"
 NOT_COMPUTABLE = "not computable: no published s.15A count for one of the years"
 ELEMENT_ID = "assumptions-explorer"
 
@@ -130,25 +135,22 @@ def adjusted_ratios(draws: pd.DataFrame, claims: pd.DataFrame, settings: dict) -
     return n_to / n_from * np.power(per_year, rows["span_years"].to_numpy(float))
 
 
-def verdict(share_holding: float) -> str:
-    """`holds` when the claim holds in at least 95% of the draws, `fails` when in at most 5%,
-    otherwise `uncertain`: the imputation's draws leave it open."""
-    if share_holding is None or np.isnan(share_holding):
-        return NOT_COMPUTABLE
-    if share_holding >= UPPER:
-        return HOLDS
-    return FAILS if share_holding <= LOWER else UNCERTAIN
+def verdict(share_holding: float, words: SupportWords) -> str:
+    """The word for the share of draws in which the claim holds (`words`, the rule every stage
+    uses); NOT_COMPUTABLE when there is no share."""
+    return words.word(share_holding) or NOT_COMPUTABLE
 
 
-def result_text(short_id: str, meaning: str, median: float, lower: float, upper: float, share: float) -> str:
+def result_text(short_id: str, meaning: str, median: float, lower: float, upper: float, share: float,
+                words: SupportWords) -> str:
     """The sentence the explorer shows for one claim and threshold (the browser builds the same)."""
     if np.isnan(median):
         return f"{short_id}, {meaning}: {NOT_COMPUTABLE}"
     return (f"{short_id}, {meaning}: ratio {median:.2f} (90% of draws {lower:.2f} to {upper:.2f}); "
-            f"holds in {100 * share:.1f}% of draws: {verdict(share)}")
+            f"holds in {100 * share:.1f}% of draws: {verdict(share, words)}")
 
 
-def summary(draws: pd.DataFrame, claims: pd.DataFrame, settings: dict) -> pd.DataFrame:
+def summary(draws: pd.DataFrame, claims: pd.DataFrame, settings: dict, words: SupportWords) -> pd.DataFrame:
     """Per claim and threshold: the adjusted ratio's median and central 90% over the embedded
     draws, the share of draws in which the claim holds, the verdict and the sentence shown."""
     ratios = pd.Series(adjusted_ratios(draws, claims, settings), index=draws.index)
@@ -163,14 +165,15 @@ def summary(draws: pd.DataFrame, claims: pd.DataFrame, settings: dict) -> pd.Dat
                 share = float(np.mean(valid >= threshold))
             rows.append({"claim_id": claim.claim_id, "short_id": claim.short_id, "meaning": meaning,
                          "threshold": float(threshold), "median": median, "lower_90": lower, "upper_90": upper,
-                         "share_holding": share, "verdict": verdict(share),
-                         "text": result_text(claim.short_id, meaning, median, lower, upper, share)})
+                         "share_holding": share, "verdict": verdict(share, words),
+                         "text": result_text(claim.short_id, meaning, median, lower, upper, share, words)})
     return pd.DataFrame(rows)
 
 
-def _result_expression() -> str:
+def _result_expression(words: SupportWords) -> str:
     """The Vega expression of `result_text` (and `verdict`)."""
-    verdict_expr = f"(datum.share >= {UPPER} ? '{HOLDS}' : datum.share <= {LOWER} ? '{FAILS}' : '{UNCERTAIN}')"
+    verdict_expr = (f"(datum.share >= {words.holds!r} ? '{HOLDS}' : datum.share <= {words.fails!r} ? '{FAILS}' "
+                    f": '{UNCERTAIN}')")
     computed = ("datum.short_id + ', ' + datum.meaning + ': ratio ' + format(datum.median, '.2f')"
                 " + ' (90% of draws ' + format(datum.lower, '.2f') + ' to ' + format(datum.upper, '.2f')"
                 f" + '); holds in ' + format(100 * datum.share, '.1f') + '% of draws: ' + {verdict_expr}")
@@ -198,7 +201,7 @@ def explorer_params(initial: dict, ranges: dict) -> list:
     return params
 
 
-def explorer_chart(draws: pd.DataFrame, claims: pd.DataFrame, initial: dict, ranges: dict,
+def explorer_chart(draws: pd.DataFrame, claims: pd.DataFrame, initial: dict, ranges: dict, words: SupportWords,
                    width: int = 640) -> alt.VConcatChart:
     """The explorer: each claim's adjusted ratio in every embedded draw against its thresholds,
     and below it one sentence per claim and threshold, all recomputed as the controls move."""
@@ -226,7 +229,7 @@ def explorer_chart(draws: pd.DataFrame, claims: pd.DataFrame, initial: dict, ran
                                    as_=["prob", "value"])
                .transform_calculate(q="datum.prob < 0.5 ? 'lower' : datum.prob > 0.5 ? 'upper' : 'median'")
                .transform_pivot("q", value="value", groupby=groups + ["share"])
-               .transform_calculate(result=_result_expression())
+               .transform_calculate(result=_result_expression(words))
                .properties(width=width, height=24 * sum(len(c["thresholds"]) for c in claim_rows),
                            title="Each claim and threshold at these settings"))
 
@@ -247,7 +250,7 @@ def initial_settings(assumptions: dict) -> dict:
     return settings
 
 
-def explorer_intro(embedded: int, total: int) -> str:
+def explorer_intro(embedded: int, total: int, words: SupportWords) -> str:
     """What the explorer computes and how to read it, as HTML."""
     return (
         f"<p>Move a slider to set one assumption: the page recomputes each headline trend claim on {embedded:,} of "
@@ -259,8 +262,12 @@ def explorer_intro(embedded: int, total: int) -> str:
         "three rates cancel in a ratio, so they have no slider. The sliders start at the baseline scenario's "
         "central values.</p>"
         "<p>A claim holds in a draw when its ratio is at least the threshold, unrounded. The verdict is "
-        f"<em>{HOLDS}</em> when the claim holds in at least {UPPER:.0%} of the draws, <em>{FAILS}</em> when in at "
-        f"most {LOWER:.0%}, and <em>{UNCERTAIN}</em> otherwise: the imputation's draws leave it open. The explorer "
+        f"<em>{HOLDS}</em> when the claim holds in at least {words.holds:.0%} of the draws, <em>{FAILS}</em> when "
+        f"in at most {words.fails:.0%}, and <em>{UNCERTAIN}</em> otherwise, the rule the findings and the "
+        "sensitivity chapter use. Here every assumption is fixed at the value shown, so the only draws are the "
+        "imputation's: at the starting values the shares are those of the sensitivity chapter's <em>central "
+        "values</em>, not the shares of joint draws (assumptions drawn as well) in the findings and Figure 1, "
+        "and the two can differ widely. The explorer "
         "computes everything in the browser and needs nothing from the network.</p>")
 
 

@@ -2,9 +2,11 @@
 
 A headline claim is named in the configuration (`report.findings`) by its published wording and
 the checks that test it: a claim_id of claims.csv, or the ledger record of a force-year figure in
-the panel. Its row gathers the verdict, the number the data give, how often it holds among the
-assumption draws (baseline, and the lowest and highest share across the scenarios) and its tipping
-values in plain words. A claim no published figure can test says what data would test it.
+the panel. Its row gathers the verdict (and the verdict under the other vintage rule), the number
+the data give and what that number is, the modelled total where the data are incomplete, how often
+the claim holds among the joint assumption draws (baseline with its word, and the lowest and highest
+share across the scenarios, each named) and its tipping values in plain words, each with the values
+the other assumptions are held at. A claim no published figure can test says what data would test it.
 """
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ import math
 import pandas as pd
 
 from online_csa.common.formatting import format_number
+from online_csa.sensitivity.support_words import UNCERTAIN, SupportWords
 
 FINDINGS_COLUMNS = [
-    "claim", "records", "checked_as", "verdict", "data_value", "data_basis", "threshold_meaning",
-    "share_holding_baseline", "share_holding_lowest", "share_holding_highest", "scenarios_with_share",
-    "tipping_values", "would_test",
+    "claim", "records", "checked_as", "verdict", "verdict_other_vintage_rule", "data_value", "data_value_means",
+    "data_basis", "estimate", "estimate_lower_90", "estimate_upper_90", "estimate_means", "threshold_meaning",
+    "share_holding_baseline", "share_word_baseline", "share_holding_lowest", "scenario_lowest",
+    "share_holding_highest", "scenario_highest", "scenarios_with_share", "tipping_values", "would_test",
 ]
 
 # A panel figure is the ledger's own record of a force-year: nothing is computed, so it is reported
@@ -26,10 +30,16 @@ PANEL_VERDICT = "in the panel: {status}"
 NOT_TESTABLE = "not_reproducible"
 
 # Tipping values are read by the published arithmetic (ratio of the two published totals with the
-# assumption applied), the simplest of the three methods chapter 5 reports, with the other
-# assumptions at their central values.
+# assumption applied), the simplest of the three methods chapter 5 reports; where the two totals
+# cover different areas the arithmetic gives none, and the model's median of the imputed totals is
+# used instead. Each is given twice: with the other assumptions neutral (no change in any rate, the
+# published figures alone) and at their central values, since the two can fall on either side of 1.
 TIPPING_METHOD = "arithmetic on published totals"
-TIPPING_OTHERS_AT = "central"
+TIPPING_FALLBACK = "model: median of imputed totals"
+TIPPING_METHOD_WORDS = {TIPPING_METHOD: "by the published totals", TIPPING_FALLBACK: "by the model's median total"}
+TIPPING_OTHERS_AT = ("neutral", "central")
+OTHERS_AT_WORDS = {"neutral": "the other assumptions neutral (no change in any rate between the years)",
+                   "central": "the other assumptions at their central values"}
 
 ASSUMPTION_WORDS = {
     "flag_completeness_ratio_per_year": "the per-year ratio of flag completeness (earlier year over later)",
@@ -50,7 +60,9 @@ def _check_rows(check: str, claims: pd.DataFrame, panel: pd.DataFrame) -> dict:
     if len(hit):
         row = hit.iloc[0]
         value = row["reproduced_value"]
+        other = row.get("verdict_other_vintage_rule")
         return {"records": str(row["record_ids"]), "verdict": str(row["verdict"]),
+                "verdict_other_vintage_rule": "" if pd.isna(other) else str(other),
                 "data_value": None if pd.isna(value) else float(value), "data_basis": str(row["basis"])}
     ids = panel["record_ids"].fillna("").astype(str).str.split(";")
     hit = panel[ids.map(lambda records: check in records)]
@@ -60,6 +72,7 @@ def _check_rows(check: str, claims: pd.DataFrame, panel: pd.DataFrame) -> dict:
         basis = (f"{row['force']} {row['fiscal_year']}, {row['series']}: the ledger's figure "
                  f"(panel status {row['status']})")
         return {"records": str(row["record_ids"]), "verdict": PANEL_VERDICT.format(status=row["status"]),
+                "verdict_other_vintage_rule": "",
                 "data_value": None if pd.isna(value) else float(value), "data_basis": basis}
     raise FindingsError(f"report.findings: check {check!r} is neither a claim_id of claims.csv nor a record id "
                         "of the panel")
@@ -75,8 +88,9 @@ def _joined_ids(values: list[str]) -> str:
     return _joined([i for v in values for i in v.split(";")], ";")
 
 
-def _share_range(claim_support: pd.DataFrame, claim_id: str, threshold_meaning: str) -> dict:
-    """Share of joint draws in which the claim holds: baseline, and lowest and highest across scenarios."""
+def _share_range(claim_support: pd.DataFrame, claim_id: str, threshold_meaning: str, words: SupportWords) -> dict:
+    """Share of joint draws in which the claim holds: baseline (and its word), and the lowest and
+    highest across scenarios, each with the scenario that gives it."""
     rows = claim_support[(claim_support["claim_id"] == claim_id)
                          & (claim_support["threshold_meaning"] == threshold_meaning)]
     if rows.empty:
@@ -84,12 +98,17 @@ def _share_range(claim_support: pd.DataFrame, claim_id: str, threshold_meaning: 
                             f"{threshold_meaning!r} in scenario_claim_support.csv")
     shares = rows.dropna(subset=["share_holding_adjusted"])
     baseline = rows.loc[rows["scenario"] == "baseline", "share_holding_adjusted"]
-    return {
-        "share_holding_baseline": float(baseline.iloc[0]) if len(baseline) and pd.notna(baseline.iloc[0]) else None,
-        "share_holding_lowest": float(shares["share_holding_adjusted"].min()) if len(shares) else None,
-        "share_holding_highest": float(shares["share_holding_adjusted"].max()) if len(shares) else None,
-        "scenarios_with_share": f"{len(shares)} of {len(rows)}",
-    }
+    base = float(baseline.iloc[0]) if len(baseline) and pd.notna(baseline.iloc[0]) else None
+    out = {"share_holding_baseline": base, "share_word_baseline": words.word(base),
+           "share_holding_lowest": None, "scenario_lowest": "", "share_holding_highest": None,
+           "scenario_highest": "", "scenarios_with_share": f"{len(shares)} of {len(rows)}"}
+    if len(shares):
+        # the first scenario in the table's order at the extreme, so ties are named reproducibly
+        low = shares.loc[shares["share_holding_adjusted"].idxmin()]
+        high = shares.loc[shares["share_holding_adjusted"].idxmax()]
+        out.update(share_holding_lowest=float(low["share_holding_adjusted"]), scenario_lowest=str(low["scenario"]),
+                   share_holding_highest=float(high["share_holding_adjusted"]), scenario_highest=str(high["scenario"]))
+    return out
 
 
 def holds_above(tipping_value: float, reference_value: float, holds_at_reference: bool) -> bool:
@@ -98,54 +117,115 @@ def holds_above(tipping_value: float, reference_value: float, holds_at_reference
     return (reference_value > tipping_value) == bool(holds_at_reference)
 
 
-def tipping_words(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning: str) -> str:
-    """The claim's tipping values (published arithmetic, others central) as sentences."""
+def _tipping_rows(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning: str, others_at: str):
+    """The tipping rows of one claim, threshold and setting of the others, by the published
+    arithmetic, else by the model's median; and the words for the method used."""
     rows = tipping_points[(tipping_points["claim_id"] == claim_id)
                           & (tipping_points["threshold_meaning"] == threshold_meaning)
-                          & (tipping_points["others_at"] == TIPPING_OTHERS_AT)
-                          & tipping_points["method"].str.startswith(TIPPING_METHOD)
+                          & (tipping_points["others_at"] == others_at)
                           & tipping_points["tipping_value"].notna()]
-    sentences = []
-    for row in rows.itertuples(index=False):
-        words = ASSUMPTION_WORDS.get(row.assumption, row.assumption)
-        above = holds_above(row.tipping_value, row.reference_value, row.holds_at_reference)
-        value, centre = format_number(row.tipping_value, 2), format_number(row.reference_value, 2)
-        if row.holds_at_reference:
-            sentences.append(f"fails if {words} is {'below' if above else 'above'} {value} (central {centre})")
-        else:
-            sentences.append(f"holds only if {words} is {'at least' if above else 'at most'} {value} "
-                             f"(central {centre})")
-    return "; ".join(sentences)
+    for method in (TIPPING_METHOD, TIPPING_FALLBACK):
+        # the method names the records it used ("... (N0038, N0050)"); s.15A-out rows are other analyses
+        chosen = rows[rows["method"].str.startswith(method) & ~rows["method"].str.contains("s.15A out")]
+        if len(chosen):
+            return chosen, TIPPING_METHOD_WORDS[method]
+    return rows.iloc[0:0], ""
+
+
+def _value_words(row) -> str:
+    """'0.994 a year, 0.983 over 3 years' for a per-year ratio; the value alone otherwise."""
+    value = format_number(row.tipping_value, 3)
+    span = getattr(row, "tipping_ratio_over_span", None)
+    years = getattr(row, "span_years", None)
+    if span is None or pd.isna(span) or years is None or pd.isna(years) or int(years) == 1:
+        return value
+    return f"{value} a year, {format_number(span, 3)} over {int(years)} years"
+
+
+def tipping_words(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning: str) -> str:
+    """The claim's tipping values as sentences: with the other assumptions neutral, then at their
+    central values, each saying which it is and by which method. Assumptions that tip at the same
+    value on the same side share one clause."""
+    parts = []
+    for others_at in TIPPING_OTHERS_AT:
+        rows, method = _tipping_rows(tipping_points, claim_id, threshold_meaning, others_at)
+        clauses: dict[tuple, list[str]] = {}
+        for row in rows.itertuples(index=False):
+            above = holds_above(row.tipping_value, row.reference_value, row.holds_at_reference)
+            if row.holds_at_reference:
+                verb = f"fails if {{}} is {'below' if above else 'above'} {_value_words(row)}"
+            else:
+                verb = f"holds only if {{}} is {'at least' if above else 'at most'} {_value_words(row)}"
+            key = (verb, format_number(row.reference_value, 2))
+            clauses.setdefault(key, []).append(ASSUMPTION_WORDS.get(row.assumption, row.assumption))
+        if not clauses:
+            continue
+        said = [verb.format(" or ".join(names)) + f" (central {centre})" for (verb, centre), names in clauses.items()]
+        parts.append(f"With {OTHERS_AT_WORDS[others_at]}, {method}: " + "; ".join(said))
+    return ". ".join(parts)
+
+
+def _estimate(national: pd.DataFrame | None, spec: dict | None) -> dict:
+    """The modelled total of a year and area (national_estimates.csv) and what it covers."""
+    empty = {"estimate": None, "estimate_lower_90": None, "estimate_upper_90": None, "estimate_means": ""}
+    if not spec:
+        return empty
+    hit = national[(national["series"] == spec["series"]) & (national["geography"] == spec["geography"])
+                   & (national["fiscal_year"] == spec["fiscal_year"])] if national is not None else []
+    if len(hit) == 0 or pd.isna(hit.iloc[0]["estimate"]):
+        raise FindingsError(f"report.findings: no estimate of {spec['series']} {spec['fiscal_year']} "
+                            f"({spec['geography']}) in national_estimates.csv")
+    row = hit.iloc[0]
+    return {"estimate": float(row["estimate"]), "estimate_lower_90": float(row["lower_90"]),
+            "estimate_upper_90": float(row["upper_90"]),
+            "observed_forces": int(row["observed_forces"]), "forces": int(row["forces"]),
+            "estimate_means": (f"for all {int(row['forces'])} forces, the "
+                               f"{int(row['forces']) - int(row['observed_forces'])} without a printed figure "
+                               "imputed (median and 90% interval of the draws)")}
 
 
 def findings_table(findings: list[dict], claims: pd.DataFrame, panel: pd.DataFrame,
-                   claim_support: pd.DataFrame, tipping_points: pd.DataFrame) -> pd.DataFrame:
+                   claim_support: pd.DataFrame, tipping_points: pd.DataFrame, words: SupportWords,
+                   national: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per headline claim of the configuration, in its order.
 
     findings: dicts with `claim` (the published wording), `checks` (claim_ids or panel record ids),
-    optionally `trend_claim` and `threshold_meaning` (its row of the sensitivity stage) and
-    `would_test` (what data would test a claim no published figure can).
-    claim_support: scenario_claim_support.csv; tipping_points: the baseline's tipping_points.csv.
+    optionally `trend_claim` and `threshold_meaning` (its row of the sensitivity stage), `would_test`
+    (what data would test a claim no published figure can), `data_value_means` (what the number the
+    data give is, in words) and `estimate` (series, geography, fiscal_year of national_estimates.csv:
+    the modelled total beside a sum over incomplete data).
+    claim_support: scenario_claim_support.csv; tipping_points: the baseline's tipping_points.csv;
+    words: the rule that turns a share of draws into a word.
     """
     rows = []
     for number, finding in enumerate(findings, start=1):
         checks = [_check_rows(check, claims, panel) for check in finding["checks"]]
         verdicts = [c["verdict"] for c in checks]
         values = [c["data_value"] for c in checks]
+        estimate = _estimate(national, finding.get("estimate"))
+        means = finding.get("data_value_means", "")
+        if "forces" in estimate and not means:
+            means = (f"the sum of the printed figures of {estimate['observed_forces']} of the {estimate['forces']} "
+                     "forces, not an estimate of the total")
+        others = [c["verdict_other_vintage_rule"] for c in checks]
         row = {
             "claim": finding["claim"],
             "records": _joined_ids([c["records"] for c in checks]),
             "checked_as": ";".join(finding["checks"]),
             "verdict": _joined(verdicts),
+            "verdict_other_vintage_rule": _joined(others) if others != verdicts else "",
             "data_value": values[0] if len(values) == 1 else None,
+            "data_value_means": means,
             "data_basis": _joined([c["data_basis"] for c in checks]),
+            **{k: estimate[k] for k in ("estimate", "estimate_lower_90", "estimate_upper_90", "estimate_means")},
             "threshold_meaning": finding.get("threshold_meaning", ""),
-            "share_holding_baseline": None, "share_holding_lowest": None, "share_holding_highest": None,
+            "share_holding_baseline": None, "share_word_baseline": "", "share_holding_lowest": None,
+            "scenario_lowest": "", "share_holding_highest": None, "scenario_highest": "",
             "scenarios_with_share": "", "tipping_values": "",
             "would_test": finding.get("would_test", ""),
         }
         if finding.get("trend_claim"):
-            row.update(_share_range(claim_support, finding["trend_claim"], finding["threshold_meaning"]))
+            row.update(_share_range(claim_support, finding["trend_claim"], finding["threshold_meaning"], words))
             row["tipping_values"] = tipping_words(tipping_points, finding["trend_claim"],
                                                   finding["threshold_meaning"])
         if all(v == NOT_TESTABLE for v in verdicts) and not row["would_test"]:
@@ -160,6 +240,11 @@ VERDICT_WORDS = {
     NOT_TESTABLE: "not testable with published force data",
     PANEL_VERDICT.format(status="observed"): "a force's own figure, as the ledger records it",
 }
+
+
+def _text(x) -> str:
+    """A text cell, empty when the table read it back as missing."""
+    return x if isinstance(x, str) else ""
 
 
 def _share(x) -> str:
@@ -177,16 +262,22 @@ def key_findings(findings: pd.DataFrame) -> list[str]:
     sentences = [f"Of the {len(findings)} headline claims checked: {parts}."]
     drawn = findings[findings["share_holding_baseline"].notna()]
     for row in drawn.itertuples(index=False):
+        said = _text(row.share_word_baseline)
+        word = f", so it {'is ' if said == UNCERTAIN else ''}{said}" if said else ""
         sentences.append(
-            f"{row.claim} ({row.verdict.replace('_', ' ')} as published): once under-recording is allowed for, "
-            f"it holds in {_share(row.share_holding_baseline)} of the assumption draws at baseline and in "
-            f"{_share(row.share_holding_lowest)} to {_share(row.share_holding_highest)} across the scenarios.")
+            f"{row.claim} ({row.verdict.replace('_', ' ')} as published): with the under-recording assumptions "
+            f"drawn, it holds in {_share(row.share_holding_baseline)} of the draws at baseline{word}; across the "
+            f"scenarios, from {_share(row.share_holding_lowest)} ({row.scenario_lowest}) to "
+            f"{_share(row.share_holding_highest)} ({row.scenario_highest}).")
     if len(untested):
         sentences.append(f"{len(untested)} of the {len(findings)} claims cannot be reproduced from published figures; "
                          "their rows say what data would test them.")
     if len(tested) and len(sentences) < 5:
         contradicted = tested[tested["verdict"].str.contains("contradicted")]
         if len(contradicted):
-            quoted = "; ".join(f"“{claim}”" for claim in contradicted["claim"])
+            quoted = "; ".join(
+                f"“{r.claim}”" + (f" ({_text(r.verdict_other_vintage_rule).replace('_', ' ')} under the other "
+                                  "vintage rule)" if _text(r.verdict_other_vintage_rule) else "")
+                for r in contradicted.itertuples(index=False))
             sentences.append(f"Contradicted by the data: {quoted}.")
     return sentences[:5]

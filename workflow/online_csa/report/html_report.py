@@ -56,12 +56,20 @@ HOW_TO_READ = """<aside class="how-to-read" id="how-to-read"><h2>How to read thi
 <li><strong>Findings first.</strong> One row per headline claim: what was published, the records it comes from,
 the verdict, the number the data give, how often the claim holds when the under-recording assumptions are
 drawn, and what one would have to believe for it to fail.</li>
-<li><strong>Verdicts.</strong> <em>reproduced</em>: complete data give the printed figure; <em>consistent</em>:
-the data are incomplete and the figure is within what the missing forces could add; <em>contradicted</em>: the
-data rule it out; <em>not reproducible</em>: no published force data can test it.</li>
-<li><strong>Share of draws.</strong> The share of joint draws of the assumptions (recording compliance, flag
-completeness, reporting rate, their change over time, non-response, s.15A scope) in which the claim holds for
-offences rather than records: at the baseline, and the lowest and highest across the named scenarios.</li>
+<li><strong>Verdicts.</strong> <em>reproduced</em>: the printed figure follows from complete force data, or is
+arithmetic on the release's own published totals (the row says which); <em>consistent</em>: the data are
+incomplete and the figure is within what the missing forces could add; <em>contradicted</em>: the data rule it
+out; <em>not reproducible</em>: no published force data can test it. Where the verdict changes under the other
+vintage rule (first release instead of latest), the row says so.</li>
+<li><strong>The data give.</strong> The number the check computes, and what it is: a sum over the forces that
+printed a figure is not the total, so the modelled total for every force is shown beside it.</li>
+<li><strong>Share of draws.</strong> The share of joint draws in which the claim holds for offences rather than
+records. Each draw takes one imputation of the force-years nobody printed, and one value of each assumption about
+how flag completeness, recording compliance and the reporting rate changed between the years and of non-response
+(the levels of the rates cancel in a ratio; s.15A scope is fixed by the scenario). Shown at the baseline, with the
+word it earns (<em>holds</em>, <em>fails</em> or <em>uncertain</em>, by the rule of
+<code>sensitivity.claim_support_words</code> that chapter 5 and the explorer use), and the lowest and highest
+across the named scenarios, each named.</li>
 <li><strong>Chapters</strong> open with their answer; figures are numbered with captions; long tables are in
 Appendix A, where they can be searched and sorted. Every number is computed by the pipeline from its outputs.</li>
 </ul></aside>"""
@@ -179,12 +187,36 @@ def _share(x) -> str:
     return "" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
 
 
+def _text(x) -> str:
+    return x if isinstance(x, str) else ""
+
+
 def share_text(row) -> str:
-    """'2% (0% to 70% across 6 of 6 scenarios)', or empty where no draws bear on the claim."""
+    """'2% at baseline: fails (0% in s15a_excluded to 70% in nspcc_reading; 6 of 6 scenarios)', or
+    empty where no draws bear on the claim."""
     if pd.isna(row["share_holding_baseline"]):
         return ""
-    return (f"{_share(row['share_holding_baseline'])} at baseline ({_share(row['share_holding_lowest'])} to "
-            f"{_share(row['share_holding_highest'])} across {row['scenarios_with_share']} scenarios)")
+    word = f": {_text(row.get('share_word_baseline'))}" if _text(row.get("share_word_baseline")) else ""
+    return (f"{_share(row['share_holding_baseline'])} at baseline{word} ({_share(row['share_holding_lowest'])} in "
+            f"{_text(row.get('scenario_lowest'))} to {_share(row['share_holding_highest'])} in "
+            f"{_text(row.get('scenario_highest'))}; {row['scenarios_with_share']} scenarios have a share)")
+
+
+def data_text(row) -> str:
+    """The number the data give, what it is, and the modelled total beside a partial sum."""
+    parts = [value_text(row["data_value"])]
+    if _text(row.get("data_value_means")) and parts[0]:
+        parts.append(f"({_text(row.get('data_value_means'))})")
+    if not pd.isna(row.get("estimate")):
+        parts.append(f"Modelled total: {format_number(row['estimate'], 0)} ({format_number(row['estimate_lower_90'], 0)} "
+                     f"to {format_number(row['estimate_upper_90'], 0)}), {_text(row.get('estimate_means'))}.")
+    return " ".join(p for p in parts if p)
+
+
+def verdict_text(row) -> str:
+    verdict = str(row["verdict"]).replace("_", " ")
+    other = _text(row.get("verdict_other_vintage_rule")).replace("_", " ")
+    return f"{verdict} ({other} under the other vintage rule)" if other else verdict
 
 
 def findings_rows_html(findings: pd.DataFrame) -> str:
@@ -198,8 +230,8 @@ def findings_rows_html(findings: pd.DataFrame) -> str:
             "<tr>"
             f"<td>{html.escape(str(row['claim']))}</td>"
             f"<td>{html.escape(str(row['records']).replace(';', '; '))}</td>"
-            f"<td class='verdict-{html.escape(verdict)}'>{html.escape(verdict.replace('_', ' '))}</td>"
-            f"<td>{value_text(row['data_value'])}<details><summary>how</summary>{html.escape(str(row['data_basis']))}"
+            f"<td class='verdict-{html.escape(verdict)}'>{html.escape(verdict_text(row))}</td>"
+            f"<td>{html.escape(data_text(row))}<details><summary>how</summary>{html.escape(str(row['data_basis']))}"
             "</details></td>"
             f"<td>{html.escape(share_text(row))}</td>"
             f"<td>{html.escape(change)}</td></tr>")

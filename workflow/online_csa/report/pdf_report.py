@@ -21,8 +21,8 @@ import nbformat
 import pandas as pd
 
 from online_csa.report.findings import key_findings
-from online_csa.report.html_report import (appendix_table_name, chapter_title, figure_caption, share_text,
-                                           strip_injected, value_text)
+from online_csa.report.html_report import (appendix_table_name, chapter_title, data_text, figure_caption, share_text,
+                                           strip_injected, value_text, verdict_text)
 from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
 RECORD_ID = re.compile(r"\b[FN][0-9]{4}\b")
@@ -183,7 +183,7 @@ def appendix_table(name: str, table: dict, max_table_rows: int) -> str:
     return table_markup(table["columns"], rows, name, note.strip())
 
 
-FINDINGS_WEIGHTS = [30, 16, 14, 9, 23, 50]
+FINDINGS_WEIGHTS = [26, 14, 14, 26, 24, 46]
 
 
 def findings_markdown(findings: pd.DataFrame) -> str:
@@ -193,8 +193,7 @@ def findings_markdown(findings: pd.DataFrame) -> str:
     for _, r in findings.iterrows():
         tipping = r["tipping_values"] if isinstance(r["tipping_values"], str) else ""
         test = r["would_test"] if isinstance(r["would_test"], str) else ""
-        rows.append([str(r["claim"]), str(r["records"]).replace(";", "; "), str(r["verdict"]).replace("_", " "),
-                     value_text(r["data_value"]), share_text(r),
+        rows.append([str(r["claim"]), str(r["records"]).replace(";", "; "), verdict_text(r), data_text(r), share_text(r),
                      "; ".join(x for x in (tipping, f"Would test it: {test}" if test else "") if x)])
     columns = ["claim as published", "records", "verdict", "the data give", "holds in (share of draws)",
                "tipping values, or what would test it"]
