@@ -147,7 +147,7 @@ def test_a_partial_sum_is_said_to_be_one_and_shown_beside_the_modelled_total():
     row = build(finding).iloc[0]
     assert row["data_value_means"] == "the sum of the printed figures of 3 of the 4 forces, not an estimate of the total"
     assert (row["estimate"], row["estimate_lower_90"], row["estimate_upper_90"]) == (150.0, 130.4, 190.6)
-    assert data_text(row) == ("110 (the sum of the printed figures of 3 of the 4 forces, not an estimate of the total) "
+    assert data_text(row) == ("110 (the sum of the printed figures of 3 of the 4 forces, not an estimate of the total). "
                               "Modelled total: 150 (130 to 191), for all 4 forces, the 1 without a printed figure "
                               "imputed (median and 90% interval of the draws).")
     with pytest.raises(FindingsError, match="no estimate of s 2017/18"):

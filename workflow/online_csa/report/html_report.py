@@ -205,9 +205,10 @@ def share_text(row) -> str:
 def data_text(row) -> str:
     """The number the data give, what it is, and the modelled total beside a partial sum."""
     parts = [value_text(row["data_value"])]
+    modelled = not pd.isna(row.get("estimate"))
     if _text(row.get("data_value_means")) and parts[0]:
-        parts.append(f"({_text(row.get('data_value_means'))})")
-    if not pd.isna(row.get("estimate")):
+        parts.append(f"({_text(row.get('data_value_means'))})" + ("." if modelled else ""))
+    if modelled:
         parts.append(f"Modelled total: {format_number(row['estimate'], 0)} ({format_number(row['estimate_lower_90'], 0)} "
                      f"to {format_number(row['estimate_upper_90'], 0)}), {_text(row.get('estimate_means'))}.")
     return " ".join(p for p in parts if p)
