@@ -123,6 +123,8 @@ def test_the_pdf_text_is_searchable_and_page_one_holds_the_findings(tmp_path):
     assert "\u200b" not in text
     assert "Synthetic claim: 8,224 offences" in pdf_text(tmp_path / "report.pdf", 1)
     assert "F9070" in pdf_text(tmp_path / "report.pdf", 1)
+    assert "How to read this report" in text and "not reproducible: no published force data can test it" in " ".join(
+        text.split())
 
 
 def test_a_notebook_outside_snakemake_reads_its_job_from_jobs_json(tmp_path):

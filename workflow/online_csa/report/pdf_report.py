@@ -21,8 +21,8 @@ import nbformat
 import pandas as pd
 
 from online_csa.report.findings import key_findings
-from online_csa.report.html_report import (appendix_table_name, chapter_title, data_text, figure_caption, share_text,
-                                           strip_injected, value_text, verdict_text)
+from online_csa.report.html_report import (HOW_TO_READ, appendix_table_name, chapter_title, data_text, figure_caption,
+                                           share_text, strip_injected, value_text, verdict_text)
 from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
 RECORD_ID = re.compile(r"\b[FN][0-9]{4}\b")
@@ -230,6 +230,8 @@ def report_markup(chapter_paths: list[str], title: str, image_dir: Path, max_tab
         parts.append(findings_markdown(findings))
         if findings_figure is not None:
             parts.append(raw_typst(figures.markup(Path(findings_figure).read_bytes(), "claim_support")))
+        # the HTML report's box, converted, so the verdict words are defined on paper too
+        parts.append(raw_typst(pypandoc.convert_text(HOW_TO_READ, "typst", format="html")))
     # from the contents on, each chapter starts a page; the findings stay on the first
     parts.append(raw_typst("#pagebreak(weak: true)\n#outline(depth: 1)\n"
                            "#show heading.where(level: 1): it => { pagebreak(weak: true); it }"))
