@@ -37,6 +37,7 @@ import pandas as pd
 from online_csa.rule_support.pipeline_job import pipeline_job
 from online_csa.report.narrative import figure, md, n, pct, results_path, table
 from online_csa.report.sensitivity_statements import claim_support_lines, nonresponse_lines
+from online_csa.sensitivity.support_words import SupportWords
 from online_csa.sensitivity.metric_names import JOINT
 from online_csa.sensitivity.try_assumptions import (beside, matches_stored, monte_carlo_setting, per_year, recompute,
                                                     with_changes)
@@ -235,8 +236,9 @@ figure(inp.tornado_png)
 # change, and the arithmetic gives no tipping point.
 
 # %%
-md("How often each claim holds, over the joint draws (recorded totals, and adjusted for under-recording):\n\n"
-   + "\n".join(claim_support_lines(support)))
+words = SupportWords.from_config(par.claim_support_words)
+md("How often each claim holds, over the joint draws (recorded totals, and adjusted for under-recording), with "
+   f"the word each share earns ({words.definition()}):\n\n" + "\n".join(claim_support_lines(support, words)))
 thresholds = tipping[tipping["claim_id"] == first.claim_id].drop_duplicates("threshold")
 md("Thresholds of **\"" + first.description + "\"**: " + "; ".join(
     f"*{r.threshold_meaning}* at a ratio of {r.threshold:g} (`{r.threshold_source}`)" for r in thresholds.itertuples())

@@ -425,6 +425,11 @@ def test_the_chapter_says_how_often_every_claim_holds_and_whether_non_response_c
                         "2, `headline_checks.doubling_like_for_like.threshold`) holds in 69.9% of the draws on the "
                         "recorded totals and 1.7% adjusted for under-recording.")
     assert "*a 16% rise* (a ratio of at least 1.16, `d`) holds in 54.6%" in lines[1]
+    from online_csa.sensitivity.support_words import SupportWords
+
+    worded = claim_support_lines(support, SupportWords(holds=0.95, fails=0.05))
+    assert "holds in 100.0% (*holds*) of the draws on the recorded totals and 87.8% (*uncertain*) adjusted" in worded[0]
+    assert "holds in 69.9% (*uncertain*) of the draws on the recorded totals and 1.7% (*fails*) adjusted" in worded[0]
     tornado = pd.DataFrame({"metric": ["recorded ratio 2018/19 vs 2015/16", "recorded ratio 2019/20 vs 2018/19"],
                             "assumption": "nonresponse_multiplier", "value_at_5th": 2 / 3, "value_at_95th": 1.5,
                             "metric_at_5th": [2.0587, 1.1778], "metric_at_95th": [2.0557, 1.1484]})

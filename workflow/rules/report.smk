@@ -156,6 +156,7 @@ rule notebook_sensitivity:
         ENV
     params:
         monte_carlo=scenario_monte_carlo(BASELINE),
+        claim_support_words=config["sensitivity"]["claim_support_words"],
     script:
         "../scripts/execute_notebook.py"
 

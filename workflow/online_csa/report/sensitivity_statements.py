@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import pandas as pd
 
+from online_csa.sensitivity.support_words import SupportWords
+
 
 def _percent(share: float) -> str:
     return "n/a" if pd.isna(share) else f"{100 * share:.1f}%"
 
 
-def claim_support_lines(support: pd.DataFrame) -> list[str]:
+def claim_support_lines(support: pd.DataFrame, words: SupportWords | None = None) -> list[str]:
     """One bullet per trend claim (claim_support.csv): each threshold, what it means, the config key
-    that defines it, and the share of joint draws in which the claim holds, recorded and adjusted."""
+    that defines it, and the share of joint draws in which the claim holds, recorded and adjusted,
+    each followed by its word (`sensitivity.claim_support_words`) when `words` is given."""
+    def share(x) -> str:
+        return _percent(x) + (f" (*{words.word(x)}*)" if words is not None and words.word(x) else "")
+
     lines = []
     for claim_id, rows in support.groupby("claim_id", sort=False):
         parts = [f"*{r.threshold_meaning}* (a ratio of at least {r.threshold:g}, `{r.threshold_source}`) holds in "
-                 f"{_percent(r.share_holding_recorded)} of the draws on the recorded totals and "
-                 f"{_percent(r.share_holding_adjusted)} adjusted for under-recording"
+                 f"{share(r.share_holding_recorded)} of the draws on the recorded totals and "
+                 f"{share(r.share_holding_adjusted)} adjusted for under-recording"
                  for r in rows.itertuples()]
         lines.append(f"* **\"{rows['description'].iloc[0]}\"** ({claim_id}): " + "; ".join(parts) + ".")
     return lines
