@@ -120,7 +120,8 @@ def test_a_new_commit_reruns_the_stamp_and_the_reports_only(run, tmp_path):
         subprocess.run(["git", "-C", str(checkout), *args], check=True, capture_output=True, env=env)
     dry = snakemake(checkout, "-n")
     assert dry.returncode == 0, dry.stderr[-3000:]
-    assert scheduled_jobs(dry) == {"stamp_run": 1, "render_report": 1, "render_pdf": 1, "describe_jobs": 1, "all": 1}
+    assert scheduled_jobs(dry) == {"stamp_run": 1, "render_report": 1, "render_pdf": 1, "ro_crate": 1,
+                                   "describe_jobs": 1, "all": 1}  # the crate holds the reports
 
 
 @pytest.mark.parametrize("content, expected", [

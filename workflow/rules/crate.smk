@@ -45,7 +45,12 @@ rule ro_crate:
         raw=CRATE_RAW,
         configuration=CRATE_CONFIGURATION,
         documentation=CRATE_DOCUMENTATION,
-        outputs=rule_outputs(list(workflow.rules), CRATE_OUTPUT_SUFFIXES, {"scenario": list(SCENARIOS)}),
+        outputs=rule_outputs(
+            list(workflow.rules),
+            CRATE_OUTPUT_SUFFIXES,
+            {"scenario": list(SCENARIOS)},
+            workflow.storage_settings.default_storage_prefix,
+        ),
     output:
         crate="results/report/ro-crate.zip",
     log:

@@ -275,7 +275,7 @@ def notices_section(front: str) -> str:
         return "<section id='run-stamp' class='run-stamp' hidden></section>"
     import pypandoc
 
-    notices = pypandoc.convert_text(front, "html", format="markdown")
+    notices = pypandoc.convert_text(front, "html", format="markdown", extra_args=["--wrap=none"])
     return f"<section id='run-stamp' class='run-stamp'>{notices}</section>"
 
 
