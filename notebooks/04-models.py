@@ -192,11 +192,10 @@ if cells is not None and cells["scored"]:
 #
 # **Known limitation: few effective draws.** The weights are uneven: the effective sample size
 # (below) is a small share of the proposals weighed, and the equally weighted draws repeat the
-# same proposals. With an effective sample size n, the tail probability of a reported 5th or
-# 95th percentile has a Monte Carlo standard deviation of about sqrt(0.05 x 0.95 / n), computed
-# below. The validation runs (`models.validation`) weigh fewer proposals per draw, so their
-# intervals rest on fewer still: read the coverage counts at the top of this chapter with that
-# in mind. A better proposal (drawing g and the coefficients nearer what the totals imply) is
+# same proposals. The tail probability of a reported interval bound then carries a Monte Carlo
+# error that shrinks only with the effective sample size (computed below). The validation
+# runs (`models.validation`) weigh fewer proposals per draw, so their intervals rest on fewer
+# still: read the coverage counts at the top of this chapter with that in mind. A better proposal (drawing g and the coefficients nearer what the totals imply) is
 # not built.
 
 # %% [markdown]
