@@ -182,13 +182,21 @@ if cells is not None and cells["scored"]:
 # less its printed cells, is what its unprinted responders recorded; a cumulative total of one
 # force or region over several years speaks mostly of forces printed in other years.
 #
-# **Imputation** draws the coefficients (and g) from their priors given the printed cells,
-# weights each draw by how well it explains the yearly published totals (integrating m exactly
-# and tau on a grid) and the cumulative ones, resamples, and then draws counts *given their
-# sums*: every draw satisfies every applied total exactly. Where a release says only how many
-# forces responded, which forces they were is drawn afresh in each draw. A cell in a yearly and a
-# cumulative total enters both likelihoods as if they were independent, which slightly
-# overstates what it says.
+# **Imputation** draws the coefficients from the mixed model's posterior given the printed cells
+# and g from its prior, weights each draw by how well it explains the yearly published totals
+# (integrating m exactly and tau on a grid) and then the cumulative ones *given the yearly ones*
+# (a Gaussian conditional, so a cell in both kinds of total is counted once), resamples, and
+# then draws counts *given their sums*: every draw satisfies every applied total exactly. Where
+# a release says only how many forces responded, which forces they were is drawn afresh in each
+# draw.
+#
+# **Known limitation: few effective draws.** The weights are uneven: the effective sample size
+# (below) is a small share of the proposals weighed, and the equally weighted draws repeat the
+# same proposals. The tail probability of a reported interval bound then carries a Monte Carlo
+# error that shrinks only with the effective sample size (computed below). The validation
+# runs (`models.validation`) weigh fewer proposals per draw, so their intervals rest on fewer
+# still: read the coverage counts at the top of this chapter with that in mind. A better proposal (drawing g and the coefficients nearer what the totals imply) is
+# not built.
 
 # %% [markdown]
 # **The offset.** The logarithm of the child population enters the linear predictor with its
@@ -321,9 +329,12 @@ if len(ratio):
     r = ratio.iloc[0]
     md(f"A force printed in another year has **{r['multiplier']:.2f}** times the factor of a force never printed "
        f"(90% interval {r['lower_90']:.2f} to {r['upper_90']:.2f}). Years without a total draw the factors from "
-       f"the spread across years. The importance weights behind the draws leave an effective sample size of "
-       f"{shown['effective_sample_size'].iloc[0]:,.0f} of {shown['draws'].iloc[0]:,} draws: a small one makes "
-       "the intervals rest on few distinct proposals.")
+       f"the spread across years. The importance weights leave an effective sample size of "
+       f"{shown['effective_sample_size'].iloc[0]:,.0f} of the {shown['proposals'].iloc[0]:,} proposals weighed, "
+       f"resampled with replacement to {shown['draws'].iloc[0]:,} draws: the tail probability of a 5th or 95th "
+       f"percentile then has a Monte Carlo standard deviation of about "
+       f"{np.sqrt(0.05 * 0.95 / shown['effective_sample_size'].iloc[0]):.3f}, so the interval bounds of the "
+       "multipliers (which depend on the proposals alone) are approximate to that degree.")
 table(shown, ["fiscal_year", "forces", "unprinted_cells", "constrained", "multiplier", "lower_90",
               "upper_90", "basis"],
       caption=f"{focus}; every series is in {results_path(inp.selection)}")

@@ -265,3 +265,39 @@ def test_leave_one_cell_out_scores_every_printed_cell_under_both_models():
     scored = checks[checks["covered"].notna()]
     assert (scored["lower_90"] <= scored["estimate"]).all() and (scored["estimate"] <= scored["upper_90"]).all()
     assert 0.7 <= scored.loc[scored["model"] == NEW_MODEL, "covered"].astype(bool).mean() <= 1.0
+
+
+def test_a_cumulative_total_that_repeats_a_yearly_one_adds_no_weight():
+    """A cell in a yearly and a cumulative total is counted once: when the cumulative total covers
+    exactly the cells of a yearly block and says the same, it must not reweigh the proposals; a
+    cumulative total over cells no yearly total covers keeps its plain Gaussian likelihood."""
+    from online_csa.models.selection_imputation import _Block, _cumulative_log_likelihood, _log_normal_pdf
+
+    rng = np.random.default_rng(3)
+    proposals, cells = 200, 3
+    mu = rng.uniform(5, 60, (proposals, cells))
+    alpha = np.full(proposals, 0.2)
+    s = np.zeros((proposals, 1))
+    col_year, selected = np.zeros(cells, dtype=int), np.ones(cells, dtype=bool)
+    year = _Block("Y", "year", 2015, np.array([0, 1]), np.zeros(2, dtype=bool), 2, 90.0)
+    member = np.ones((proposals, 2), dtype=bool)
+    repeat = _Block("C", "cumulative", None, np.array([0, 1]), np.ones(2, dtype=bool), 2, 90.0)
+    repeated = _cumulative_log_likelihood([repeat], [year], [member], mu, mu, s, col_year, selected, alpha)
+    marginal = _cumulative_log_likelihood([repeat], [], [], mu, mu, s, col_year, selected, alpha)
+    assert np.ptp(repeated) < 0.25  # the same information: flat across proposals (up to the 0.25 jitter)
+    assert np.ptp(marginal) > 5  # counted again, it would reweigh them strongly
+    apart = _Block("D", "cumulative", None, np.array([2]), np.ones(1, dtype=bool), 1, 30.0)
+    alone = _cumulative_log_likelihood([apart], [year], [member], mu, mu, s, col_year, selected, alpha)
+    var = mu[:, 2] + 0.2 * mu[:, 2] ** 2 + 0.25
+    np.testing.assert_allclose(alone, _log_normal_pdf(30.0, mu[:, 2], var))
+
+
+def test_the_ratio_says_the_yearly_totals_inform_it_when_no_cumulative_total_applies():
+    cells, names, totals = synthetic_selected_panel(4, never=6, never_shift=0.8)
+    fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+    ratio = impute_with_selection(cells, fit, totals, 400, 2).selection.iloc[-1]
+    assert ratio["forces"].startswith("ratio") and bool(ratio["constrained"])
+    assert ratio["basis"] == "the yearly published totals (no cumulative total applied)"
+    unconstrained = impute_with_selection(cells, fit, [], 400, 2).selection.iloc[-1]
+    assert unconstrained["basis"] == "its prior only (no published total applied)"
+    assert not bool(unconstrained["constrained"])

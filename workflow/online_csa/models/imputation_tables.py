@@ -69,6 +69,7 @@ def selection_table(imp: SelectionImputation, series: str) -> pd.DataFrame:
     out = imp.selection.copy()
     out.insert(0, "series", series)
     out["effective_sample_size"] = imp.diagnostics["effective_sample_size"]
+    out["proposals"] = imp.diagnostics["proposals"]  # the effective sample size counts these, not the draws
     out["draws"] = imp.diagnostics["draws"]
     return out
 

@@ -22,17 +22,17 @@ Conditioning (importance sampling, then resampling):
    Gaussian likelihood for s_t (delta method on the log scale); m is integrated out exactly and
    tau on a grid, and s_t is drawn from its conditional posterior. Each draw is weighted by how
    well its coefficients and g explain the yearly totals, and by the Gaussian likelihood of each
-   cumulative total given the drawn selection factors. So the totals inform the coefficients,
-   the selection factors and (through the responders drawn in each draw) which forces
-   responded. A cell in both a yearly and a cumulative total enters both likelihoods as if they
-   were independent given the factors: an approximation that slightly overstates what such
-   cells say.
+   cumulative total given the drawn selection factors and the yearly totals. So the totals inform
+   the coefficients, the selection factors and (through the responders drawn in each draw) which
+   forces responded. A cell in both a yearly and a cumulative total is counted once: the cumulative
+   total enters through its Gaussian distribution given the yearly totals.
 3. Counts are drawn given their sums: a gamma rate per cell (the NB mixing), then a multinomial
    split of each total's remainder in proportion to the rates, so every draw satisfies every
    applied total exactly. Cumulative totals are split first; a year's total then splits what is
    left among its free cells. A draw in which the two cannot both hold gets weight zero. The
    split, cumulative first, is not the exact conditional given both kinds of total.
-4. The weighted draws are resampled (systematic resampling) to equally weighted draws.
+4. The weighted proposals are resampled (multinomially, with replacement) to equally weighted
+   draws: the effective sample size is counted over the proposals.
 
 Cells of a force that gave no figure (`not_provided`) are non-responders: no yearly total pins
 them (a cumulative total from another release may), and they get the selection factor like
@@ -255,19 +255,51 @@ def _hyper_posterior(s_hat: dict, s_var: dict, years: list, prior: SelectionPrio
     return log_marginal, m, tau[g]
 
 
-def _cumulative_log_likelihood(cumulative: list[_Block], mu, mu_selected, s, col_year, selected, alpha) -> np.ndarray:
+def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], memberships: list[np.ndarray],
+                               mu, mu_selected, s, col_year, selected, alpha) -> np.ndarray:
     """Per proposal, the Gaussian log likelihood of each cumulative total's remainder given the
-    coefficients and the selection factors: the totals over several years of one force or
-    region are what tell a force printed in another year from one never printed. Its cells also
-    enter their years' totals; the two likelihoods are multiplied as if independent given the
-    selection factors (an approximation: it slightly overstates what the shared cells say)."""
+    coefficients, the selection factors *and the yearly totals*: the totals over several years of
+    one force or region are what tell a force printed in another year from one never printed.
+
+    Many of a cumulative total's cells also sit in a yearly block, whose total already says much
+    of what they sum to; the yearly totals have weighed the proposal already (and drawn s). So the
+    cumulative remainder C enters through its conditional distribution given the yearly
+    remainders Y_b: with every cell independent given the factors (mean m_i, NB variance v_i),
+    (C, Y_b) is jointly Gaussian, the Y_b are disjoint, and C | Y has mean
+    E C + sum_b cov(C, Y_b) / var(Y_b) (Y_b - E Y_b) and variance var C - sum_b cov(C, Y_b)^2 / var(Y_b).
+    Multiplying by p(C | factors) instead would count the shared cells' information twice.
+    Cumulative totals are taken as independent of each other given the yearly ones (the applied
+    ones share no cells)."""
     log_l = np.zeros(mu.shape[0])
-    for b in cumulative:
-        cols = b.candidates
-        mean = np.where(selected[cols][None, :], mu_selected[:, cols] * np.exp(s[:, col_year[cols]]), mu[:, cols])
-        total = mean.sum(axis=1)
-        log_l += _log_normal_pdf(b.remainder, total, total + alpha * (mean ** 2).sum(axis=1) + 0.25)
+    if not cumulative:
+        return log_l
+    mean = np.where(selected[None, :], mu_selected * np.exp(s[:, col_year]), mu)
+    var = mean + alpha[:, None] * mean ** 2
+    for c in cumulative:
+        in_c = np.zeros(mean.shape[1], dtype=bool)
+        in_c[c.candidates] = True
+        expected = mean[:, c.candidates].sum(axis=1)
+        variance = var[:, c.candidates].sum(axis=1) + 0.25
+        for b, member in zip(yearly, memberships):
+            shared = member & in_c[b.candidates][None, :]
+            if not shared.any():
+                continue
+            cov = (var[:, b.candidates] * shared).sum(axis=1)
+            var_b = (var[:, b.candidates] * member).sum(axis=1) + 0.25
+            expected = expected + cov / var_b * (b.remainder - (mean[:, b.candidates] * member).sum(axis=1))
+            variance = variance - cov ** 2 / var_b
+        log_l += _log_normal_pdf(c.remainder, expected, np.maximum(variance, 0.25))
     return log_l
+
+
+def ratio_basis(cumulative: bool, yearly: bool) -> str:
+    """What identifies g: the yearly totals do too, since the mix of never-printed and
+    printed-elsewhere cells differs from year to year and the years' factors are pooled."""
+    if cumulative:
+        return "the cumulative and yearly published totals"
+    if yearly:
+        return "the yearly published totals (no cumulative total applied)"
+    return "its prior only (no published total applied)"
 
 
 def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[TotalCandidate], draws: int,
@@ -351,7 +383,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             mean = (s_hat[year] / s_var[year] + hyper["m"] / hyper["tau"] ** 2) / precision
             s[:, i] = mean + rng.standard_normal(proposals) / np.sqrt(precision)
         if weigh_cumulative:
-            log_w += _cumulative_log_likelihood(cumulative, mu, mu_selected, s, col_year, selected, alpha)
+            log_w += _cumulative_log_likelihood(cumulative, yearly, memberships, mu, mu_selected, s, col_year,
+                                                    selected, alpha)
     elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
         for b, member in zip(yearly, memberships):
             cols = b.candidates
@@ -449,9 +482,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         lo, med, hi = central_interval(np.exp(hyper["g"]))
         selection_rows.append({"fiscal_year": "every year", "forces": "ratio: printed in another year / never printed",
                                "unprinted_cells": int(selected.sum()),
-                               "constrained": bool(cumulative), "multiplier": med, "lower_90": lo, "upper_90": hi,
-                               "basis": "the cumulative and yearly published totals" if cumulative else
-                               "its prior only (no cumulative total applied)"})
+                               "constrained": bool(cumulative or yearly), "multiplier": med, "lower_90": lo,
+                               "upper_90": hi, "basis": ratio_basis(bool(cumulative), bool(yearly))})
     diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
                    "infeasible_share": float(infeasible.mean()),
                    "m_median": float(np.median(hyper["m"])), "tau_median": float(np.median(hyper["tau"])),
