@@ -90,7 +90,7 @@ def test_a_synthetic_chapter_compiles_to_a_pdf_with_findings_first_and_its_long_
     chapter = synthetic_chapter(tmp_path)
     source = report_markup([chapter], "Synthetic report", tmp_path / "figures", max_table_rows=5,
                            inline_table_rows=5, findings=synthetic_findings())
-    assert source.index("Synthetic claim") < source.index("1. Synthetic chapter") < source.index("Appendix A")
+    assert source.index("Synthetic claim") < source.index("1. Synthetic chapter") < source.index("Appendix A. Long tables")
     assert "Synthetic force 4" in source and "Synthetic force 5" not in source
     assert "and 7 more rows in the CSV file" in source
     assert '#image("figures/figure01.png"' in source and "Figure 1." in source
