@@ -301,3 +301,23 @@ def test_the_ratio_says_the_yearly_totals_inform_it_when_no_cumulative_total_app
     unconstrained = impute_with_selection(cells, fit, [], 400, 2).selection.iloc[-1]
     assert unconstrained["basis"] == "its prior only (no published total applied)"
     assert not bool(unconstrained["constrained"])
+
+
+def test_a_total_the_printed_cells_reach_exactly_is_not_applied_when_it_would_zero_forces_without_a_figure():
+    # synthetic: A printed 10 each year; "North" (A, B) printed as 10 in 2016/17 would make B zero;
+    # "All" printed as 10 in 2017/18 with 1 of 3 forces responding covers A alone, so it is a check, not a zero
+    records = synthetic_claim_records([
+        ("N1", "national", None, "North", "2016/17", "s", "10", "2019-10", None, None),
+        ("N2", "national", None, "All", "2017/18", "s", "10", "2019-10", "1", "3"),
+        ("N3", "national", None, "North", "2018/19", "s", "25", "2019-10", None, None),
+    ])
+    cells = pd.DataFrame({"force": ["A", "B", "C"] * 3, "year": [2016] * 3 + [2017] * 3 + [2018] * 3,
+                          "observed": [True, False, False] * 3, "value": [10.0, np.nan, np.nan] * 3,
+                          "status": ["observed", "missing", "missing"] * 3})
+    candidates = candidate_totals(records, "s", SyntheticGeographies(), ["A", "B", "C"], [2016, 2017, 2018])
+    choose_constraints(candidates, cells, national_geographies=["all"])
+    by_id = {c.record_id: c for c in candidates}
+    assert not by_id["N1"].applied
+    assert "would leave 0 for the 1 cell without a figure it is taken to cover" in by_id["N1"].reason
+    assert "would leave 0" not in by_id["N2"].reason
+    assert by_id["N3"].applied  # 25 leaves 15 for B

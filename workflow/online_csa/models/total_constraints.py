@@ -32,7 +32,9 @@ The rule for totals that describe the same cells (stated in the report):
    the imputation splits a cumulative total first, and could then not meet the other exactly).
 4. A total whose cells are all printed is a check of the printed figures, not a constraint. A
    total the printed figures contradict (printed cells already above it, or more printed forces
-   than responders) is not applied, and the table says why. A total the imputation cannot apply
+   than responders) is not applied, and the table says why; nor is a total the printed cells
+   reach exactly while it is taken to cover cells without a figure (each would be zero: its label
+   is more likely narrower than the geography it was mapped to). A total the imputation cannot apply
    (its own cells' remainder, after nested totals, is negative or has too few forces left) is
    not applied either (`series_model` asks the imputation before any rule uses the list).
 """
@@ -168,6 +170,12 @@ def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
                     + ("" if printed_sum == c.total else f" (they sum to {printed_sum:,.0f})"))
         if printed_sum > c.total:
             return f"printed cells already sum to {printed_sum:,.0f}, above the total"
+        covered_unprinted = (len(c.forces) if c.responded is None else c.responded) * len(c.years) - len(cells_printed)
+        if printed_sum == c.total and covered_unprinted > 0:
+            cells_word = "cell" if covered_unprinted == 1 else "cells"
+            return (f"printed cells already sum to the total ({printed_sum:,.0f}), which would leave 0 for the "
+                    f"{covered_unprinted} {cells_word} without a figure it is taken to cover: its geography is likely "
+                    "narrower than mapped")
         if c.kind == "year" and c.responded is not None and len(cells_printed) > c.responded:
             return (f"{len(cells_printed)} forces have printed figures but only {c.responded} responded "
                     "(the printed figures come from other sources or vintages)")
