@@ -52,9 +52,10 @@ EXTRA_CSS = """
  .findings-wrap { overflow-x: auto; }
  .report-title, .report-layout h1, .report-layout h2 { overflow-wrap: anywhere; }
  .run-stamp p { margin: 0.3em 0; } .run-stamp code { overflow-wrap: anywhere; }
- .report-layout img, .report-layout svg { max-width: 100%; height: auto; }
+ .report-layout img { max-width: 100%; height: auto; }
  .report-layout pre { white-space: pre-wrap; overflow-wrap: anywhere; }
- .vega-embed { max-width: 100%; overflow-x: auto; }
+ #explore-the-assumptions .vega-embed { max-width: 100%; overflow-x: auto; }  /* scrolls, never shrinks its text */
+ span.text-cell { display: inline-block; min-width: 14em; }
  details.long-cell { min-width: 18em; max-width: 40em; overflow-wrap: anywhere; } details.long-cell summary { cursor: pointer; }
  details.long-cell summary .more { color: #0b5394; font-size: 0.85em; }
  details.long-cell[open] summary .more { display: none; }
@@ -66,7 +67,14 @@ EXTRA_CSS = """
    nav.toc > strong, nav.toc ul ul { display: none; }
    nav.toc > ul { display: flex; gap: 1em; overflow-x: auto; white-space: nowrap; padding: 0; margin: 0; list-style: none; }
    .report-title { font-size: 1.5em; }
-   table.findings { font-size: 0.75em; } table.findings td { min-width: 7em; }
+   table.findings, table.findings tbody, table.findings tr, table.findings td { display: block; width: auto; }
+   table.findings thead { display: none; }
+   table.findings tr { border-bottom: 2px solid #bbb; padding: 0.4em 0; }
+   table.findings td { border: 0; padding: 2px 0; }
+   table.findings td:first-child { font-weight: bold; }
+   table.findings td:empty { display: none; }
+   table.findings td[data-label]:not([data-label=''])::before { content: attr(data-label) ": "; color: #555;
+     font-weight: bold; }
  }
 </style>
 """
@@ -269,6 +277,9 @@ FINDINGS_HEADER = ["Claim as published", "Records", "Verdict", "The data give",
                    "later), or what would test it"]
 
 
+FINDINGS_LABELS = ["", "Records", "Verdict", "The data give", "Holds in", "Tipping values"]
+
+
 def findings_rows_html(findings: pd.DataFrame) -> str:
     """The findings table: compact cells, the tipping values' full sentences one click away."""
     body = []
@@ -277,15 +288,15 @@ def findings_rows_html(findings: pd.DataFrame) -> str:
         change = html.escape(tipping_text(row, short=True))
         if _text(row.get("tipping_values")) and _text(row.get("tipping_values_short")):
             change += f"<details><summary>in full</summary>{html.escape(row['tipping_values'])}</details>"
-        body.append(
-            "<tr>"
-            f"<td>{html.escape(str(row['claim']))}</td>"
-            f"<td>{html.escape(str(row['records']).replace(';', '; '))}</td>"
-            f"<td class='verdict-{html.escape(verdict)}'>{html.escape(verdict_text(row))}</td>"
-            f"<td>{html.escape(data_text(row))}<details><summary>how</summary>{html.escape(str(row['data_basis']))}"
-            "</details></td>"
-            f"<td>{html.escape(share_text(row))}</td>"
-            f"<td>{change}</td></tr>")
+        cells = [(html.escape(str(row["claim"])), ""), (html.escape(str(row["records"]).replace(";", "; ")), ""),
+                 (html.escape(verdict_text(row)), f"verdict-{html.escape(verdict)}"),
+                 (f"{html.escape(data_text(row))}<details><summary>how</summary>"
+                  f"{html.escape(str(row['data_basis']))}</details>", ""),
+                 (html.escape(share_text(row)), ""), (change, "")]
+        # on a phone each row is a card, each cell labelled by its column (FINDINGS_LABELS)
+        body.append("<tr>" + "".join(f"<td data-label='{html.escape(label)}'" + (f" class='{cls}'" if cls else "")
+                                     + f">{text}</td>" for (text, cls), label in zip(cells, FINDINGS_LABELS))
+                    + "</tr>")
     header = "".join(f"<th>{html.escape(h)}</th>" for h in FINDINGS_HEADER)
     return (f"<div class='findings-wrap'><table class='findings'><thead><tr>{header}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>")
@@ -352,7 +363,7 @@ def long_cell_html(text: str, limit: int = LONG_CELL_CHARACTERS) -> str:
     first `limit` characters if there is none) into a summary that opens to the rest."""
     text = str(text)
     if len(text) <= limit:
-        return html.escape(text)
+        return html.escape(text) if len(text) <= 40 else f"<span class='text-cell'>{html.escape(text)}</span>"
     cut = max(text.rfind(" ", 0, limit), text.rfind(";", 0, limit)) + 1 or limit
     return (f"<details class='long-cell'><summary>{html.escape(text[:cut])}<span class='more'>… "
             f"({len(text):,} characters: more)</span></summary>{html.escape(text[cut:])}</details>")
