@@ -13,6 +13,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {
                                 "package (run_tests.sh does, as root) to run the browser tests")
 
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,10 @@ def synthetic_report(tmp_path_factory):
         "text/html": "<table/>", TABLE_MIMETYPE: table_data(rows)}))
     nbformat.write(notebook, chapter)
     page = folder / "report.html"
-    page.write_text(render_html([chapter], "Synthetic report", findings=synthetic_findings(), inline_table_rows=5))
+    stamp = ("**This run.** Commit `0123456789abcdef0123456789abcdef01234567` (clean working tree); configuration "
+             "hash `0123456789abcdef`; Python 3.11.7. The configuration is `config/config.yaml`'s, unchanged.")
+    page.write_text(render_html([chapter], "Synthetic report", front=stamp, findings=synthetic_findings(),
+                                inline_table_rows=5))
     return page, ids
 
 
@@ -68,5 +72,19 @@ def test_a_long_appendix_cell_keeps_its_row_short_and_opens_to_its_full_text(bro
     page.locator("#itable-2_wrapper input[type=search], #itable-2_wrapper .dt-search input").first.fill("F1116")
     page.wait_for_timeout(300)
     assert table.locator("tbody tr").count() == 1  # the search reads the whole cell
+    assert refused == [] and errors == []
+    page.close()
+
+
+def test_on_a_laptop_the_first_screen_shows_the_key_findings(browser, synthetic_report):
+    """The answer first: at 1366 x 768 the key findings start on the first screen, under the run stamp
+    (the box that explains the verdicts follows the findings table)."""
+    path, _ = synthetic_report
+    page, refused, errors = open_offline(browser, path)
+    page.set_viewport_size(LAPTOP)
+    first = page.locator("ul.key-findings li").first
+    box = first.bounding_box()
+    assert box["y"] + box["height"] < LAPTOP["height"]
+    assert page.locator("#how-to-read").bounding_box()["y"] > page.locator("table.findings").bounding_box()["y"]
     assert refused == [] and errors == []
     page.close()

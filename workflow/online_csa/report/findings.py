@@ -147,24 +147,17 @@ def _tipping_rows(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning
     return rows.iloc[0:0], ""
 
 
-def _value_words(row) -> str:
-    """'0.994 a year, 0.983 over 3 years' for a per-year ratio; the value alone otherwise."""
+def _value_words(row, short: bool = False) -> str:
+    """'0.994 a year, 0.983 over 3 years' for a per-year ratio ('0.994/yr, 0.983 over 3 yrs' if
+    `short`); the value alone otherwise."""
     value = format_number(row.tipping_value, 3)
     span = getattr(row, "tipping_ratio_over_span", None)
     years = getattr(row, "span_years", None)
     if span is None or pd.isna(span) or years is None or pd.isna(years) or int(years) == 1:
         return value
+    if short:
+        return f"{value}/yr, {format_number(span, 3)} over {int(years)} yrs"
     return f"{value} a year, {format_number(span, 3)} over {int(years)} years"
-
-
-def _value_words_short(row) -> str:
-    """'0.994/yr, 0.983 over 3 yrs' for a per-year ratio; the value alone otherwise."""
-    value = format_number(row.tipping_value, 3)
-    span = getattr(row, "tipping_ratio_over_span", None)
-    years = getattr(row, "span_years", None)
-    if span is None or pd.isna(span) or years is None or pd.isna(years) or int(years) == 1:
-        return value
-    return f"{value}/yr, {format_number(span, 3)} over {int(years)} yrs"
 
 
 def _clauses(rows: pd.DataFrame, short: bool) -> dict[tuple, list[str]]:
@@ -177,7 +170,7 @@ def _clauses(rows: pd.DataFrame, short: bool) -> dict[tuple, list[str]]:
             comparison = ("<" if above else ">") if short else ("below" if above else "above")
         else:
             comparison = ("≥" if above else "≤") if short else ("at least" if above else "at most")
-        value = _value_words_short(row) if short else _value_words(row)
+        value = _value_words(row, short)
         key = (bool(row.holds_at_reference), comparison, value, format_number(row.reference_value, 2))
         names = ASSUMPTION_SHORT if short else ASSUMPTION_WORDS
         clauses.setdefault(key, []).append(names.get(row.assumption, row.assumption))
