@@ -234,6 +234,9 @@ def test_a_long_appendix_cell_opens_to_its_full_text_on_a_click():
     assert summary + re.search(r"</summary>(.*)</details>", cell).group(1) == html.escape(text)  # nothing lost
     assert "&lt;b&gt;" in cell and "<b>" not in cell
     assert long_cell_html("short <cell>") == "short &lt;cell&gt;"
+    # a short id before a long address: the summary is cut inside the address, not before it
+    address = "N0014 http://www.example.org/" + "a" * 200
+    assert len(re.search(r"<summary>(.*?)<span", long_cell_html(address)).group(1)) == LONG_CELL_CHARACTERS
 
 
 def test_the_explorer_slot_takes_its_fragment(tmp_path):

@@ -358,13 +358,20 @@ def itables_head() -> str:
 LONG_CELL_CHARACTERS = 120
 
 
+def cut_point(text: str, limit: int) -> int:
+    """Where to cut a long text: after the last space or ';' in its second half-limit, else at
+    `limit` (so a long address after a short id is cut inside, not before, it)."""
+    at = max(text.rfind(" ", limit // 2, limit), text.rfind(";", limit // 2, limit))
+    return at + 1 if at >= 0 else limit
+
+
 def long_cell_html(text: str, limit: int = LONG_CELL_CHARACTERS) -> str:
-    """A cell's text as HTML: escaped, and if longer than `limit`, cut after a space or ';' (the
-    first `limit` characters if there is none) into a summary that opens to the rest."""
+    """A cell's text as HTML: escaped, and if longer than `limit`, cut (cut_point) into a summary
+    that opens to the rest."""
     text = str(text)
     if len(text) <= limit:
         return html.escape(text) if len(text) <= 40 else f"<span class='text-cell'>{html.escape(text)}</span>"
-    cut = max(text.rfind(" ", 0, limit), text.rfind(";", 0, limit)) + 1 or limit
+    cut = cut_point(text, limit)
     return (f"<details class='long-cell'><summary>{html.escape(text[:cut])}<span class='more'>… "
             f"({len(text):,} characters: more)</span></summary>{html.escape(text[cut:])}</details>")
 

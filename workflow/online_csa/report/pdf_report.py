@@ -21,8 +21,8 @@ import nbformat
 import pandas as pd
 
 from online_csa.report.findings import key_findings
-from online_csa.report.html_report import (HOW_TO_READ, appendix_table_name, chapter_title, data_text, figure_caption,
-                                           share_text, strip_injected, tipping_text, verdict_text)
+from online_csa.report.html_report import (HOW_TO_READ, appendix_table_name, chapter_title, cut_point, data_text,
+                                           figure_caption, share_text, strip_injected, tipping_text, verdict_text)
 from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
 RECORD_ID = re.compile(r"\b[FN][0-9]{4}\b")
@@ -180,11 +180,11 @@ PDF_LONG_CELL_CHARACTERS = 160
 
 
 def shorten_cell(text: str, limit: int = PDF_LONG_CELL_CHARACTERS) -> tuple[str, str]:
-    """A cell's text cut to at most about `limit` characters (after a space or ';' where there is one),
-    saying how long it was, and the text cut off."""
+    """A cell's text cut to at most `limit` characters (html_report.cut_point), saying how long it was,
+    and the text cut off."""
     if len(text) <= limit:
         return text, ""
-    cut = max(text.rfind(" ", 0, limit), text.rfind(";", 0, limit)) + 1 or limit
+    cut = cut_point(text, limit)
     return f"{text[:cut].rstrip()} … ({len(text):,} characters in the HTML report)", text[cut:]
 
 
