@@ -12,9 +12,9 @@
 # # 3. The claims, checked
 #
 # > **In short.** "Doubled" holds on the release's own recorded totals and falls short like for
-# > like (whether offences, not records, doubled is chapter 5's question); most national figures
-# > can be checked only in part, because force data cover only some forces each year. The verdict
-# > counts and each headline check follow.
+# > like (whether offences, not records, doubled is the sensitivity chapter's question); most
+# > national figures can be checked only in part, because force data cover only some forces each
+# > year. The verdict counts and each headline check follow.
 #
 # Every published figure that is not a single force-year count is a claim: national and
 # regional totals, percent changes, cumulative totals, "a day" rates, shares, ages and bounds.
