@@ -196,9 +196,9 @@ def plot_claim_support(claim_support: pd.DataFrame, drawn: dict[str, str] | None
     labels = []
     for position, (claim_id, meaning) in zip(y, keys):
         rows = claim_support[(claim_support["claim_id"] == claim_id) & (claim_support["threshold_meaning"] == meaning)]
-        label = textwrap.fill(f"{rows['description'].iloc[0]}: {meaning}", 46)
+        label = textwrap.fill(f"{rows['description'].iloc[0]}: {meaning}", 40)
         if drawn and claim_id in drawn:
-            label += "\n" + textwrap.fill(drawn[claim_id], 46)
+            label += "\n" + textwrap.fill(drawn[claim_id], 40)
         labels.append(label)
         others = rows[(rows["scenario"] != "baseline") & rows["share_holding_adjusted"].notna()]
         ax.scatter(others["share_holding_adjusted"], [position] * len(others), s=14, color=THRESHOLD, alpha=0.7,
