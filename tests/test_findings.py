@@ -170,8 +170,8 @@ def test_which_side_of_the_tipping_value_the_claim_holds_on():
 def test_key_findings_take_every_number_from_the_table():
     sentences = key_findings(build())
     assert 3 <= len(sentences) <= 5
-    assert sentences[0] == ("Of the 4 headline claims checked: 1 reproduced, 1 consistent with the data, 1 a force's "
-                            "own figure, as the ledger records it, 1 not testable with published force data.")
+    assert sentences[0] == ("Of the 4 headline claims checked: 1 reproduced; 1 consistent with the data; 1 a force's "
+                            "own figure in the ledger; 1 not testable with published force data.")
     assert sentences[1] == ("Doubled (reproduced as published): with the under-recording assumptions drawn, it holds "
                             "in 40% of the draws at baseline, so it is uncertain; across the scenarios, from 10% "
                             "(wide) to 90% (narrow).")

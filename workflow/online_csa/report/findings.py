@@ -297,7 +297,7 @@ def findings_table(findings: list[dict], claims: pd.DataFrame, panel: pd.DataFra
 VERDICT_WORDS = {
     "reproduced": "reproduced", "consistent": "consistent with the data", "contradicted": "contradicted",
     NOT_TESTABLE: "not testable with published force data",
-    PANEL_VERDICT.format(status="observed"): "a force's own figure, as the ledger records it",
+    PANEL_VERDICT.format(status="observed"): "a force's own figure in the ledger",
 }
 
 
@@ -317,7 +317,8 @@ def key_findings(findings: pd.DataFrame) -> list[str]:
     counts = findings["verdict"].value_counts(sort=False).reindex(list(dict.fromkeys(findings["verdict"])))
     tested = findings[findings["verdict"] != NOT_TESTABLE]
     untested = findings[findings["verdict"] == NOT_TESTABLE]
-    parts = ", ".join(f"{n} {VERDICT_WORDS.get(verdict, verdict)}" for verdict, n in counts.items())
+    # semicolons: a verdict's words may hold a comma
+    parts = "; ".join(f"{n} {VERDICT_WORDS.get(verdict, verdict)}" for verdict, n in counts.items())
     sentences = [f"Of the {len(findings)} headline claims checked: {parts}."]
     drawn = findings[findings["share_holding_baseline"].notna()]
     for row in drawn.itertuples(index=False):

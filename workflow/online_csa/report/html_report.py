@@ -86,8 +86,10 @@ drawn, and what one would have to believe for it to fail.</li>
 <li><strong>Verdicts.</strong> <em>reproduced</em>: the printed figure follows from complete force data, or is
 arithmetic on the release's own published totals (the row says which); <em>consistent</em>: the data are
 incomplete and the figure is within what the missing forces could add; <em>contradicted</em>: the data rule it
-out; <em>not reproducible</em>: no published force data can test it. Where the verdict changes under the other
-vintage rule (first release instead of latest), the row says so.</li>
+out; <em>not reproducible</em>: no published force data can test it; <em>in the panel: observed</em> (on paper,
+<em>a force's own figure</em>): one force's figure for one year, as the ledger records it, every source printing it
+agreeing. Where the verdict changes under the other vintage rule (first release instead of latest), the row says
+so.</li>
 <li><strong>The data give.</strong> The number the check computes, and what it is: a sum over the forces that
 printed a figure is not the total, so the modelled total for every force is shown beside it.</li>
 <li><strong>Share of draws.</strong> The share of joint draws in which the claim holds for offences rather than
