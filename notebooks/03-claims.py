@@ -11,9 +11,10 @@
 # %% [markdown]
 # # 3. The claims, checked
 #
-# > **In short.** "Doubled" holds on the release's own totals and falls short like for like;
-# > most national figures can be checked only in part, because force data cover only some forces
-# > each year. The verdict counts and each headline check follow.
+# > **In short.** "Doubled" holds on the release's own recorded totals and falls short like for
+# > like (whether offences, not records, doubled is the sensitivity chapter's question); most
+# > national figures can be checked only in part, because force data cover only some forces each
+# > year. The verdict counts and each headline check follow.
 #
 # Every published figure that is not a single force-year count is a claim: national and
 # regional totals, percent changes, cumulative totals, "a day" rates, shares, ages and bounds.

@@ -337,7 +337,8 @@ if len(ratio):
        "multipliers (which depend on the proposals alone) are approximate to that degree.")
 table(shown, ["fiscal_year", "forces", "unprinted_cells", "constrained", "multiplier", "lower_90",
               "upper_90", "basis"],
-      caption=f"{focus}; every series is in {results_path(inp.selection)}")
+      caption=f"Selection factors of {focus} by year: how much an unprinted force-year records relative to a "
+              f"printed one; every series is in {results_path(inp.selection)}")
 
 # %% [markdown]
 # ### What the models leave out, and why
@@ -392,8 +393,8 @@ md(f"**{len(applied)}** of {len(constraints)} candidate totals are applied; "
    f"{int((constraints['role'] == 'copy').sum())} repeat another and "
    f"{int((constraints['role'] == 'not usable').sum())} cannot be used. The applied ones:")
 table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "total", "forces_responded",
-                "imputation"], caption="Every candidate, with the reason for each, is in "
-      f"{results_path(inp.constraints)}")
+                "imputation"], caption="The published totals the imputation applies, and what it did with "
+      f"each; every candidate, with the reason for each, is in {results_path(inp.constraints)}")
 
 # %% [markdown]
 # ### Imputed force-years

@@ -202,3 +202,17 @@ def test_the_report_puts_the_explorer_in_its_own_section_before_the_appendix(tmp
     explorer_at, appendix_at = page.index('id="synthetic-explorer"'), page.index('id="cell-id=chapter2-cell00"')
     assert page.index('id="cell-id=chapter1-cell00"') < explorer_at < appendix_at
     assert f'<a href="#{EXPLORER_TITLE.replace(" ", "-")}">{EXPLORER_TITLE}</a>' in page  # in the contents
+
+
+def test_each_claim_is_labelled_with_what_is_drawn_on_a_second_line():
+    """The explorer's axis, like Figure 1, says its draws are of the modelled totals, not the
+    published pair a claim's description names: a second line of the label, split in the browser."""
+    totals = synthetic_totals(draws=50)
+    drawn = {"SYN01_doubling": "drawn: adjusted ratio of modelled totals 8,000 / 4,000"}
+    claims = explorer.claims_table(totals, CLAIMS, drawn)
+    assert list(claims["claim"]) == ["synthetic doubling | drawn: adjusted ratio of modelled totals 8,000 / 4,000",
+                                     "synthetic one-year rise"]
+    spec = json.dumps(explorer.explorer_chart(explorer.draws_table(totals, CLAIMS, 20), claims, SETTINGS, RANGES,
+                                              WORDS).to_dict())
+    assert "split(datum.label, ' | ')" in spec
+    assert list(explorer.claims_table(totals, CLAIMS)["claim"]) == ["synthetic doubling", "synthetic one-year rise"]

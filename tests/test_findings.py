@@ -170,10 +170,41 @@ def test_which_side_of_the_tipping_value_the_claim_holds_on():
 def test_key_findings_take_every_number_from_the_table():
     sentences = key_findings(build())
     assert 3 <= len(sentences) <= 5
-    assert sentences[0] == ("Of the 4 headline claims checked: 1 reproduced, 1 consistent with the data, 1 a force's "
-                            "own figure, as the ledger records it, 1 not testable with published force data.")
+    assert sentences[0] == ("Of the 4 headline claims checked: 1 reproduced; 1 consistent with the data; 1 a force's "
+                            "own figure in the ledger; 1 not testable with published force data.")
     assert sentences[1] == ("Doubled (reproduced as published): with the under-recording assumptions drawn, it holds "
                             "in 40% of the draws at baseline, so it is uncertain; across the scenarios, from 10% "
                             "(wide) to 90% (narrow).")
     assert sentences[2] == ("1 of the 4 claims cannot be reproduced from published figures; their rows say what "
                             "data would test them.")
+
+
+def test_the_tipping_values_in_few_words_keep_every_value_and_side():
+    """The findings table's cell: the same values, sides and settings as the sentences, shorter."""
+    tipping = synthetic_tipping()
+    extra = tipping.iloc[[0]].assign(assumption="recording_compliance_ratio_per_year")
+    short = tipping_words(pd.concat([tipping, extra]), "S_doubling", "doubling", short=True)
+    assert short == ("Others neutral (published totals): fails if recording compliance < 0.700 (central 0.90). "
+                     "Others central (published totals): fails if flag completeness or recording compliance < 0.800 "
+                     "(central 0.90); holds only if reporting rate ≥ 1.200 (1.00)")
+    full = tipping_words(tipping, "S_doubling", "doubling")
+    assert len(tipping_words(tipping, "S_doubling", "doubling", short=True)) < len(full) / 2
+    assert build().loc[0, "tipping_values_short"] == tipping_words(tipping, "S_doubling", "doubling", short=True)
+
+
+def test_the_figure_labels_say_the_draws_are_of_the_modelled_totals():
+    """Figure 1's labels name what is drawn, the modelled totals of national_estimates.csv, not the
+    published totals of the claim's description."""
+    from online_csa.figures.model_figures import plot_claim_support
+    from online_csa.report.findings import drawn_ratio_labels
+
+    national = pd.DataFrame({"series": ["s"] * 3, "geography": ["synth"] * 3,
+                             "fiscal_year": ["2015/16", "2018/19", "2019/20"], "estimate": [4271.0, 8844.0, None]})
+    claims = [{"claim_id": "S_doubling", "from_year": "2015/16", "to_year": "2018/19"}]
+    drawn = drawn_ratio_labels(claims, national, "s", "synth")
+    assert drawn == {"S_doubling": "drawn: adjusted ratio of modelled totals 8,844\u00a0/\u00a04,271"}
+    figure = plot_claim_support(synthetic_support().assign(description="Doubled (8,224 against 4,042)"), drawn)
+    labels = [" ".join(t.get_text().split()) for t in figure.axes[0].get_yticklabels()]
+    assert labels and all("modelled totals 8,844 / 4,271" in label for label in labels)
+    with pytest.raises(FindingsError, match="2019/20"):
+        drawn_ratio_labels([{**claims[0], "to_year": "2019/20"}], national, "s", "synth")

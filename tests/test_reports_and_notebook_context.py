@@ -1,5 +1,6 @@
 """The PDF converter, the stand-alone notebook context and the run record."""
 import base64
+import html
 import json
 import re
 
@@ -15,8 +16,9 @@ from online_csa.report.run_record import package_versions, seeds
 from online_csa.sensitivity.monte_carlo import claim_support, joint_metrics
 from online_csa.sensitivity.recorded_totals import RecordedTotals
 from online_csa.sensitivity.trend_claims import Threshold, TrendClaim
-from online_csa.report.pdf_report import (PAGE_CHARACTERS, appendix_table, cell_markup, cited_records, column_plan,
-                                         compile_pdf, escape, pdf_page_count, report_markup, segments, table_markup)
+from online_csa.report.pdf_report import (PAGE_CHARACTERS, PDF_LONG_CELL_CHARACTERS, appendix_table, cell_markup,
+                                         cited_records, column_plan, compile_pdf, escape, pdf_page_count, report_markup,
+                                         segments, shorten_cell, table_markup)
 
 
 def test_plain_text_never_becomes_typst_markup():
@@ -47,8 +49,27 @@ def test_columns_are_never_narrower_than_their_longest_unbroken_piece():
 def test_the_rows_a_cut_table_hides_keep_their_record_ids():
     table = {"columns": ["force", "record_ids"], "rows": [["A", "F0001"], ["B", "F0070;F0071"], ["C", "N0050"]]}
     markup = appendix_table("Table A1. Panel", table, max_table_rows=1)
-    assert "Record ids cited in the rows not shown: F0070, F0071, N0050." in markup
+    assert "Record ids cited in the rows not shown or the text cut short: F0070, F0071, N0050." in markup
     assert cited_records([["x F0002 and N0001;F0002"]]) == ["F0002", "N0001"]
+
+
+def test_a_long_appendix_cell_is_cut_short_in_the_pdf_and_keeps_its_record_ids():
+    """A cell of 40 record ids (as the provenance appendix's input_record_ids) is a few lines, not a
+    column of them; the ids cut off are listed under the table."""
+    ids = ";".join(f"F{i:04d}" for i in range(100, 140))
+    shown, rest = shorten_cell(ids)
+    assert len(shown) < PDF_LONG_CELL_CHARACTERS + 45 and shown.endswith(f"… ({len(ids):,} characters in the HTML report)")
+    assert shown.startswith("F0100;") and (shown.split(" …")[0] + rest) == ids
+    markup = appendix_table("Table A1. Claims", {"columns": ["claim_id", "input_record_ids"],
+                                                 "rows": [["S1", ids]]}, max_table_rows=5)
+    assert "F0139" not in markup.split("#emph[", 2)[1].split("]]")[0]  # not in the table's cells ...
+    assert "cut short: " in markup and "F0139." in markup              # ... but under it
+    assert shorten_cell("short text") == ("short text", "")
+
+
+def test_numbers_are_never_broken_inside_in_the_pdf():
+    assert segments("1.150/yr,", 16) == ["1.150/", "yr,"]
+    assert segments("2014/15,", 16) == ["2014/15,"]
 
 
 def synthetic_chapter(tmp_path) -> str:
@@ -187,7 +208,8 @@ def test_the_html_report_opens_with_the_findings_and_loads_nothing_from_the_netw
     chapter = synthetic_chapter(tmp_path)
     page = render_html([chapter], "Synthetic report", findings=synthetic_findings(),
                        captions={"synthetic": "A synthetic line."}, inline_table_rows=5)
-    order = ["id='run-stamp'", "How to read this report", "id='findings'", "Synthetic claim",
+    # the answer first: the run stamp, the findings, then the box that explains them
+    order = ["id='run-stamp'", "id='findings'", "Synthetic claim", "How to read this report",
              'id="explore-the-assumptions"', "1. Synthetic chapter<a class", "id='appendix-a'"]
     assert [page.index(marker) for marker in order] == sorted(page.index(marker) for marker in order)
     assert "results/report/explorer.html was not built" in page
@@ -200,6 +222,21 @@ def test_the_html_report_opens_with_the_findings_and_loads_nothing_from_the_netw
     assert "nav class=\"toc\"" in page and "position: sticky" in page
     assert render_html([chapter], "Synthetic report", findings=synthetic_findings(), inline_table_rows=5) == \
         render_html([chapter], "Synthetic report", findings=synthetic_findings(), inline_table_rows=5)
+
+
+def test_a_long_appendix_cell_opens_to_its_full_text_on_a_click():
+    from online_csa.report.html_report import LONG_CELL_CHARACTERS, long_cell_html
+
+    text = "F0486 https://www.example.org/synthetic-news/" + "very-long-path-" * 40 + " ; F0487 <b>"
+    cell = long_cell_html(text)
+    summary = re.search(r"<summary>(.*?)<span", cell).group(1)
+    assert cell.startswith("<details class='long-cell'>") and len(summary) <= LONG_CELL_CHARACTERS
+    assert summary + re.search(r"</summary>(.*)</details>", cell).group(1) == html.escape(text)  # nothing lost
+    assert "&lt;b&gt;" in cell and "<b>" not in cell
+    assert long_cell_html("short <cell>") == "short &lt;cell&gt;"
+    # a short id before a long address: the summary is cut inside the address, not before it
+    address = "N0014 http://www.example.org/" + "a" * 200
+    assert len(re.search(r"<summary>(.*?)<span", long_cell_html(address)).group(1)) == LONG_CELL_CHARACTERS
 
 
 def test_the_explorer_slot_takes_its_fragment(tmp_path):

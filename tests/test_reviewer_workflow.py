@@ -163,6 +163,14 @@ def test_the_pdf_is_a_searchable_paper_copy_that_opens_with_the_findings(run):
     # the claim's cell wraps inside the table, so pdftotext interleaves it with its neighbours: each word is there
     assert all(word in page_one for word in findings["claim"].iloc[0].split()) and "Findings" in page_one
     assert findings["records"].iloc[0].split(";")[0] in page_one
+    # the whole findings table fits the first page: its last row and last record id are on it
+    assert all(word in page_one for word in findings["claim"].iloc[-1].split())
+    assert findings["records"].iloc[-1].split(";")[-1] in page_one
+    # Figure 1 follows the table, on page 1 or at the top of page 2 with nothing before it (the figure
+    # is an image, so the first text of its page is its caption)
+    page_two = " ".join(pdf_text(pdf, 2).split())
+    assert "Figure 1." in page_one or page_two.startswith("Figure 1.")
+    assert "Figure 2." not in page_one + page_two
 
 
 def test_the_html_report_opens_with_the_findings_and_fetches_nothing(run):

@@ -274,6 +274,9 @@ rule summarise_findings:
     params:
         findings=config["report"]["findings"],
         claim_support_words=config["sensitivity"]["claim_support_words"],
+        trend_claims=TREND_CLAIMS,
+        series=config["sensitivity"]["series"],
+        geography=config["sensitivity"]["geography"],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/summarise_findings.py"

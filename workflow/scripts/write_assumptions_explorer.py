@@ -9,6 +9,7 @@ import pandas as pd  # noqa: E402
 from online_csa.common.fiscal_years import parse_fiscal_year  # noqa: E402
 from online_csa.common.tables import read_table  # noqa: E402
 from online_csa.report import assumptions_explorer as explorer  # noqa: E402
+from online_csa.report.findings import drawn_ratio_labels  # noqa: E402
 from online_csa.sensitivity.recorded_totals import load_recorded_totals  # noqa: E402
 from online_csa.sensitivity.support_words import SupportWords  # noqa: E402
 from online_csa.sensitivity.trend_claims import trend_claims_from_config  # noqa: E402
@@ -18,7 +19,8 @@ records = read_table(inp.claim_records, "claim_records").set_index("record_id")
 totals = load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(inp.national_draws), records,
                               par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
 claims = trend_claims_from_config(par.trend_claims, records)
-draws, claim_table = explorer.draws_table(totals, claims, par.draws), explorer.claims_table(totals, claims)
+drawn = drawn_ratio_labels(par.trend_claims, pd.read_csv(inp.national_estimates), par.series, par.geography)
+draws, claim_table = explorer.draws_table(totals, claims, par.draws), explorer.claims_table(totals, claims, drawn)
 initial = explorer.initial_settings(par.assumptions)
 words = SupportWords.from_config(par.claim_support_words)
 chart = explorer.explorer_chart(draws, claim_table, initial, par.ranges, words)

@@ -182,20 +182,24 @@ def plot_scenario_comparison(comparison: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def plot_claim_support(claim_support: pd.DataFrame) -> plt.Figure:
+def plot_claim_support(claim_support: pd.DataFrame, drawn: dict[str, str] | None = None) -> plt.Figure:
     """For each trend claim and threshold: the share of assumption draws in which it holds, the
     baseline as a large dot, each other scenario as a small one; a scenario that cannot compute the
-    share (no s.15A count for a year) is left out."""
+    share (no s.15A count for a year) is left out. `drawn` (claim_id -> words) adds to each label what
+    the draws are of."""
     import textwrap
 
     _style()
     keys = list(dict.fromkeys(zip(claim_support["claim_id"], claim_support["threshold_meaning"])))
-    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.5 * len(keys)))
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + (0.75 if drawn else 0.5) * len(keys)))
     y = np.arange(len(keys))[::-1]
     labels = []
     for position, (claim_id, meaning) in zip(y, keys):
         rows = claim_support[(claim_support["claim_id"] == claim_id) & (claim_support["threshold_meaning"] == meaning)]
-        labels.append(textwrap.fill(f"{rows['description'].iloc[0]}: {meaning}", 38))
+        label = textwrap.fill(f"{rows['description'].iloc[0]}: {meaning}", 40)
+        if drawn and claim_id in drawn:
+            label += "\n" + textwrap.fill(drawn[claim_id], 40)
+        labels.append(label)
         others = rows[(rows["scenario"] != "baseline") & rows["share_holding_adjusted"].notna()]
         ax.scatter(others["share_holding_adjusted"], [position] * len(others), s=14, color=THRESHOLD, alpha=0.7,
                    label="another scenario" if position == y[0] else None, zorder=2)
@@ -206,6 +210,7 @@ def plot_claim_support(claim_support: pd.DataFrame) -> plt.Figure:
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(y.min() - 0.6, y.max() + 0.6)
     ax.set_xlabel("share of assumption draws in which the claim holds (offences, not records)", fontsize=8)
-    ax.legend(fontsize=7, loc="lower right")
+    # above the axes, so no dot is hidden under it
+    ax.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     return fig

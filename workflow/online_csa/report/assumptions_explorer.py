@@ -93,10 +93,18 @@ def draws_table(totals: RecordedTotals, claims: list[TrendClaim], draws: int) ->
     return pd.concat(frames, ignore_index=True)[DRAW_COLUMNS]
 
 
-def claims_table(totals: RecordedTotals, claims: list[TrendClaim]) -> pd.DataFrame:
-    """For each claim: its span, the published s.15A counts of its two years (NaN where none is
-    published) and its thresholds, their meanings and their order."""
-    rows = [{"claim_id": c.claim_id, "short_id": short_claim_id(c.claim_id), "claim": c.description,
+# A claim's label and what is drawn for it (report.findings.drawn_ratio_labels) are two lines of the
+# chart's axis label, split here.
+LABEL_BREAK = " | "
+
+
+def claims_table(totals: RecordedTotals, claims: list[TrendClaim], drawn: dict[str, str] | None = None) -> pd.DataFrame:
+    """For each claim: its label (its description, and what is drawn where `drawn` says), its span,
+    the published s.15A counts of its two years (NaN where none is published) and its thresholds,
+    their meanings and their order."""
+    drawn = drawn or {}
+    rows = [{"claim_id": c.claim_id, "short_id": short_claim_id(c.claim_id),
+             "claim": c.description + (LABEL_BREAK + drawn[c.claim_id] if c.claim_id in drawn else ""),
              "from_year": c.from_year, "to_year": c.to_year, "span_years": c.span_years,
              "s15a_from": totals.s15a.get(c.from_year, np.nan), "s15a_to": totals.s15a.get(c.to_year, np.nan),
              "thresholds": [t.ratio for t in c.thresholds], "meanings": [t.meaning for t in c.thresholds],
@@ -206,7 +214,8 @@ def explorer_chart(draws: pd.DataFrame, claims: pd.DataFrame, initial: dict, ran
     """The explorer: each claim's adjusted ratio in every embedded draw against its thresholds,
     and below it one sentence per claim and threshold, all recomputed as the controls move."""
     claim_rows = _records(claims)
-    claim_axis = alt.Y("claim:N", title=None, sort=[c["claim"] for c in claim_rows], axis=alt.Axis(labelLimit=320))
+    claim_axis = alt.Y("claim:N", title=None, sort=[c["claim"] for c in claim_rows],
+                       axis=alt.Axis(labelLimit=320, labelExpr=f"split(datum.label, '{LABEL_BREAK}')"))
     ratio_x = alt.X("ratio:Q", title="adjusted ratio (the later year's offences over the earlier year's)",
                     scale=alt.Scale(zero=False))
     ticks = alt.Chart().mark_tick(opacity=0.2, thickness=1, color="#555").encode(x=ratio_x, y=claim_axis)
@@ -216,7 +225,8 @@ def explorer_chart(draws: pd.DataFrame, claims: pd.DataFrame, initial: dict, ran
                   .transform_flatten(["thresholds", "meanings"], as_=["threshold", "meaning"])
                   .encode(x="threshold:Q", y=claim_axis, tooltip=["meaning:N", "threshold:Q"]))
     distribution = alt.layer(ticks, thresholds, medians).properties(
-        width=width, title="The adjusted ratio in each embedded draw (grey), its median (black), the thresholds (red)")
+        width=width, height=40 * len(claim_rows),  # room for a two-line label per claim
+        title="The adjusted ratio in each embedded draw (grey), its median (black), the thresholds (red)")
 
     groups = ["row", "short_id", "meaning", "threshold"]
     results = (alt.Chart().mark_text(align="left", baseline="middle", fontSize=13)

@@ -21,7 +21,8 @@ FINDINGS_COLUMNS = [
     "claim", "records", "checked_as", "verdict", "verdict_other_vintage_rule", "data_value", "data_value_means",
     "data_basis", "estimate", "estimate_lower_90", "estimate_upper_90", "estimate_means", "threshold_meaning",
     "share_holding_baseline", "share_word_baseline", "share_holding_lowest", "scenario_lowest",
-    "share_holding_highest", "scenario_highest", "scenarios_with_share", "tipping_values", "would_test",
+    "share_holding_highest", "scenario_highest", "scenarios_with_share", "tipping_values", "tipping_values_short",
+    "would_test",
 ]
 
 # A panel figure is the ledger's own record of a force-year: nothing is computed, so it is reported
@@ -48,6 +49,20 @@ ASSUMPTION_WORDS = {
     "nonresponse_multiplier": "the non-response multiplier",
     "s15a_flagged_share": "the share of s.15A offences carrying the online flag",
 }
+
+
+# The same, compact, for the findings table's cell (the full sentences are in tipping_values): each
+# rate is named by what it measures; the table's header says they are per-year ratios, earlier year
+# over later.
+ASSUMPTION_SHORT = {
+    "flag_completeness_ratio_per_year": "flag completeness",
+    "recording_compliance_ratio_per_year": "recording compliance",
+    "reporting_rate_ratio_per_year": "reporting rate",
+    "nonresponse_multiplier": "non-response multiplier",
+    "s15a_flagged_share": "s.15A flagged share",
+}
+OTHERS_AT_SHORT = {"neutral": "Others neutral", "central": "Others central"}
+TIPPING_METHOD_SHORT = {TIPPING_METHOD: "published totals", TIPPING_FALLBACK: "model's median"}
 
 
 class FindingsError(ValueError):
@@ -119,7 +134,7 @@ def holds_above(tipping_value: float, reference_value: float, holds_at_reference
 
 def _tipping_rows(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning: str, others_at: str):
     """The tipping rows of one claim, threshold and setting of the others, by the published
-    arithmetic, else by the model's median; and the words for the method used."""
+    arithmetic, else by the model's median; and the method used."""
     rows = tipping_points[(tipping_points["claim_id"] == claim_id)
                           & (tipping_points["threshold_meaning"] == threshold_meaning)
                           & (tipping_points["others_at"] == others_at)
@@ -128,40 +143,66 @@ def _tipping_rows(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning
         # the method names the records it used ("... (N0038, N0050)"); s.15A-out rows are other analyses
         chosen = rows[rows["method"].str.startswith(method) & ~rows["method"].str.contains("s.15A out")]
         if len(chosen):
-            return chosen, TIPPING_METHOD_WORDS[method]
+            return chosen, method
     return rows.iloc[0:0], ""
 
 
-def _value_words(row) -> str:
-    """'0.994 a year, 0.983 over 3 years' for a per-year ratio; the value alone otherwise."""
+def _value_words(row, short: bool = False) -> str:
+    """'0.994 a year, 0.983 over 3 years' for a per-year ratio ('0.994/yr, 0.983 over 3 yrs' if
+    `short`); the value alone otherwise."""
     value = format_number(row.tipping_value, 3)
     span = getattr(row, "tipping_ratio_over_span", None)
     years = getattr(row, "span_years", None)
     if span is None or pd.isna(span) or years is None or pd.isna(years) or int(years) == 1:
         return value
+    if short:
+        return f"{value}/yr, {format_number(span, 3)} over {int(years)} yrs"
     return f"{value} a year, {format_number(span, 3)} over {int(years)} years"
 
 
-def tipping_words(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning: str) -> str:
+def _clauses(rows: pd.DataFrame, short: bool) -> dict[tuple, list[str]]:
+    """(holds at the reference, comparison, value, reference) -> the assumptions tipping there;
+    assumptions that tip at the same value on the same side share one clause."""
+    clauses: dict[tuple, list[str]] = {}
+    for row in rows.itertuples(index=False):
+        above = holds_above(row.tipping_value, row.reference_value, row.holds_at_reference)
+        if row.holds_at_reference:
+            comparison = ("<" if above else ">") if short else ("below" if above else "above")
+        else:
+            comparison = ("≥" if above else "≤") if short else ("at least" if above else "at most")
+        value = _value_words(row, short)
+        key = (bool(row.holds_at_reference), comparison, value, format_number(row.reference_value, 2))
+        names = ASSUMPTION_SHORT if short else ASSUMPTION_WORDS
+        clauses.setdefault(key, []).append(names.get(row.assumption, row.assumption))
+    return clauses
+
+
+def tipping_words(tipping_points: pd.DataFrame, claim_id: str, threshold_meaning: str, short: bool = False) -> str:
     """The claim's tipping values as sentences: with the other assumptions neutral, then at their
-    central values, each saying which it is and by which method. Assumptions that tip at the same
-    value on the same side share one clause."""
+    central values, each saying which it is and by which method.
+
+    `short`: the same values in the fewest words, for the findings table's cell: assumptions by short
+    name, '<' and '≥' for the side, '/yr' for a year, each verb and 'central' said once per setting."""
     parts = []
     for others_at in TIPPING_OTHERS_AT:
         rows, method = _tipping_rows(tipping_points, claim_id, threshold_meaning, others_at)
-        clauses: dict[tuple, list[str]] = {}
-        for row in rows.itertuples(index=False):
-            above = holds_above(row.tipping_value, row.reference_value, row.holds_at_reference)
-            if row.holds_at_reference:
-                verb = f"fails if {{}} is {'below' if above else 'above'} {_value_words(row)}"
-            else:
-                verb = f"holds only if {{}} is {'at least' if above else 'at most'} {_value_words(row)}"
-            key = (verb, format_number(row.reference_value, 2))
-            clauses.setdefault(key, []).append(ASSUMPTION_WORDS.get(row.assumption, row.assumption))
+        clauses = _clauses(rows, short)
         if not clauses:
             continue
-        said = [verb.format(" or ".join(names)) + f" (central {centre})" for (verb, centre), names in clauses.items()]
-        parts.append(f"With {OTHERS_AT_WORDS[others_at]}, {method}: " + "; ".join(said))
+        said, last_verb = [], None
+        for (holds, comparison, value, centre), names in clauses.items():
+            verb = "fails if" if holds else "holds only if"
+            if not short:
+                said.append(f"{verb} {' or '.join(names)} is {comparison} {value} (central {centre})")
+                continue
+            joined = " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
+            said.append(("" if verb == last_verb else verb + " ") + f"{joined} {comparison} {value} "
+                        + (f"(central {centre})" if not said else f"({centre})"))
+            last_verb = verb
+        if short:
+            parts.append(f"{OTHERS_AT_SHORT[others_at]} ({TIPPING_METHOD_SHORT[method]}): " + "; ".join(said))
+        else:
+            parts.append(f"With {OTHERS_AT_WORDS[others_at]}, {TIPPING_METHOD_WORDS[method]}: " + "; ".join(said))
     return ". ".join(parts)
 
 
@@ -182,6 +223,22 @@ def _estimate(national: pd.DataFrame | None, spec: dict | None) -> dict:
             "estimate_means": (f"for all {int(row['forces'])} forces, the "
                                f"{int(row['forces']) - int(row['observed_forces'])} without a printed figure "
                                "imputed (median and 90% interval of the draws)")}
+
+
+def drawn_ratio_labels(trend_claims: list[dict], national: pd.DataFrame, series: str, geography: str) -> dict:
+    """What the share of draws of each trend claim is a share of, in words for the figure's labels: the
+    adjusted ratio of the modelled totals (the medians of national_estimates.csv for the sensitivity
+    stage's series and area), not the published totals the claim's description names."""
+    def total(year: str) -> str:
+        hit = national[(national["series"] == series) & (national["geography"] == geography)
+                       & (national["fiscal_year"] == year)]
+        if len(hit) == 0 or pd.isna(hit.iloc[0]["estimate"]):
+            raise FindingsError(f"no modelled total of {series} {year} ({geography}) in national_estimates.csv")
+        return format_number(hit.iloc[0]["estimate"], 0)
+
+    # no-break spaces keep "8,844 / 4,271" on one line of a wrapped label
+    return {c["claim_id"]: f"drawn: adjusted ratio of modelled totals {total(c['to_year'])}\u00a0/\u00a0"
+                           f"{total(c['from_year'])}" for c in trend_claims}
 
 
 def findings_table(findings: list[dict], claims: pd.DataFrame, panel: pd.DataFrame,
@@ -221,13 +278,15 @@ def findings_table(findings: list[dict], claims: pd.DataFrame, panel: pd.DataFra
             "threshold_meaning": finding.get("threshold_meaning", ""),
             "share_holding_baseline": None, "share_word_baseline": "", "share_holding_lowest": None,
             "scenario_lowest": "", "share_holding_highest": None, "scenario_highest": "",
-            "scenarios_with_share": "", "tipping_values": "",
+            "scenarios_with_share": "", "tipping_values": "", "tipping_values_short": "",
             "would_test": finding.get("would_test", ""),
         }
         if finding.get("trend_claim"):
             row.update(_share_range(claim_support, finding["trend_claim"], finding["threshold_meaning"], words))
             row["tipping_values"] = tipping_words(tipping_points, finding["trend_claim"],
                                                   finding["threshold_meaning"])
+            row["tipping_values_short"] = tipping_words(tipping_points, finding["trend_claim"],
+                                                        finding["threshold_meaning"], short=True)
         if all(v == NOT_TESTABLE for v in verdicts) and not row["would_test"]:
             raise FindingsError(f"report.findings[{number - 1}] ({finding['claim']!r}): no published figure "
                                 "tests it, so say what data would (would_test)")
@@ -238,7 +297,7 @@ def findings_table(findings: list[dict], claims: pd.DataFrame, panel: pd.DataFra
 VERDICT_WORDS = {
     "reproduced": "reproduced", "consistent": "consistent with the data", "contradicted": "contradicted",
     NOT_TESTABLE: "not testable with published force data",
-    PANEL_VERDICT.format(status="observed"): "a force's own figure, as the ledger records it",
+    PANEL_VERDICT.format(status="observed"): "a force's own figure in the ledger",
 }
 
 
@@ -258,7 +317,8 @@ def key_findings(findings: pd.DataFrame) -> list[str]:
     counts = findings["verdict"].value_counts(sort=False).reindex(list(dict.fromkeys(findings["verdict"])))
     tested = findings[findings["verdict"] != NOT_TESTABLE]
     untested = findings[findings["verdict"] == NOT_TESTABLE]
-    parts = ", ".join(f"{n} {VERDICT_WORDS.get(verdict, verdict)}" for verdict, n in counts.items())
+    # semicolons: a verdict's words may hold a comma
+    parts = "; ".join(f"{n} {VERDICT_WORDS.get(verdict, verdict)}" for verdict, n in counts.items())
     sentences = [f"Of the {len(findings)} headline claims checked: {parts}."]
     drawn = findings[findings["share_holding_baseline"].notna()]
     for row in drawn.itertuples(index=False):

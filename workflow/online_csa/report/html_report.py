@@ -49,6 +49,33 @@ EXTRA_CSS = """
  .verdict-reproduced { color: #1a7f37; } .verdict-contradicted { color: #b3261e; }
  .moved-table { background: #f8f8f8; border-left: 3px solid #b9d0ea; padding: 0.3em 0.8em; }
  .explorer-missing { color: #555; font-style: italic; }
+ .findings-wrap { overflow-x: auto; }
+ .report-title, .report-layout h1, .report-layout h2 { overflow-wrap: anywhere; }
+ .run-stamp p { margin: 0.3em 0; } .run-stamp code { overflow-wrap: anywhere; }
+ .report-layout img { max-width: 100%; height: auto; }
+ .report-layout pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+ #explore-the-assumptions .vega-embed { max-width: 100%; overflow-x: auto; }  /* scrolls, never shrinks its text */
+ span.text-cell { display: inline-block; min-width: 14em; }
+ details.long-cell { min-width: 18em; max-width: 40em; overflow-wrap: anywhere; } details.long-cell summary { cursor: pointer; }
+ details.long-cell summary .more { color: #0b5394; font-size: 0.85em; }
+ details.long-cell[open] summary .more { display: none; }
+ @media (max-width: 760px) {
+   .report-layout { display: block; }
+   .report-layout > main { padding: 0 0.8em; }
+   nav.toc { position: sticky; top: 0; z-index: 10; max-height: none; border-right: 0; border-bottom: 1px solid #ddd;
+     padding: 0.3em 0.5em; }
+   nav.toc > strong, nav.toc ul ul { display: none; }
+   nav.toc > ul { display: flex; gap: 1em; overflow-x: auto; white-space: nowrap; padding: 0; margin: 0; list-style: none; }
+   .report-title { font-size: 1.5em; }
+   table.findings, table.findings tbody, table.findings tr, table.findings td { display: block; width: auto; }
+   table.findings thead { display: none; }
+   table.findings tr { border-bottom: 2px solid #bbb; padding: 0.4em 0; }
+   table.findings td { border: 0; padding: 2px 0; }
+   table.findings td:first-child { font-weight: bold; }
+   table.findings td:empty { display: none; }
+   table.findings td[data-label]:not([data-label=''])::before { content: attr(data-label) ": "; color: #555;
+     font-weight: bold; }
+ }
 </style>
 """
 
@@ -59,8 +86,10 @@ drawn, and what one would have to believe for it to fail.</li>
 <li><strong>Verdicts.</strong> <em>reproduced</em>: the printed figure follows from complete force data, or is
 arithmetic on the release's own published totals (the row says which); <em>consistent</em>: the data are
 incomplete and the figure is within what the missing forces could add; <em>contradicted</em>: the data rule it
-out; <em>not reproducible</em>: no published force data can test it. Where the verdict changes under the other
-vintage rule (first release instead of latest), the row says so.</li>
+out; <em>not reproducible</em>: no published force data can test it; <em>in the panel: observed</em> (on paper,
+<em>a force's own figure</em>): one force's figure for one year, as the ledger records it, every source printing it
+agreeing. Where the verdict changes under the other vintage rule (first release instead of latest), the row says
+so.</li>
 <li><strong>The data give.</strong> The number the check computes, and what it is: a sum over the forces that
 printed a figure is not the total, so the modelled total for every force is shown beside it.</li>
 <li><strong>Share of draws.</strong> The share of joint draws in which the claim holds for offences rather than
@@ -191,54 +220,88 @@ def _text(x) -> str:
     return x if isinstance(x, str) else ""
 
 
-def share_text(row) -> str:
-    """'2% at baseline: fails (0% in s15a_excluded to 70% in nspcc_reading; 6 of 6 scenarios)', or
-    empty where no draws bear on the claim."""
+def share_text(row, short: bool = False) -> str:
+    """'2% at baseline: fails (0% in s15a_excluded to 70% in nspcc_reading; 6 of 6 scenarios have a
+    share)', or empty where no draws bear on the claim. `short`: '2%: fails; scenarios 0%
+    (s15a_excluded) to 70% (nspcc_reading), 6 of 6 with a share'."""
     if pd.isna(row["share_holding_baseline"]):
         return ""
     word = f": {_text(row.get('share_word_baseline'))}" if _text(row.get("share_word_baseline")) else ""
+    low, high = _text(row.get("scenario_lowest")), _text(row.get("scenario_highest"))
+    if short:
+        return (f"{_share(row['share_holding_baseline'])}{word}; scenarios {_share(row['share_holding_lowest'])} "
+                f"({low}) to {_share(row['share_holding_highest'])} ({high}), {row['scenarios_with_share']} "
+                "with a share")
     return (f"{_share(row['share_holding_baseline'])} at baseline{word} ({_share(row['share_holding_lowest'])} in "
-            f"{_text(row.get('scenario_lowest'))} to {_share(row['share_holding_highest'])} in "
-            f"{_text(row.get('scenario_highest'))}; {row['scenarios_with_share']} scenarios have a share)")
+            f"{low} to {_share(row['share_holding_highest'])} in {high}; {row['scenarios_with_share']} scenarios "
+            "have a share)")
 
 
-def data_text(row) -> str:
-    """The number the data give, what it is, and the modelled total beside a partial sum."""
+def data_text(row, short: bool = False) -> str:
+    """The number the data give, what it is, and the modelled total beside a partial sum. `short`:
+    the modelled total without its explanation (the table's header gives it)."""
     parts = [value_text(row["data_value"])]
     modelled = not pd.isna(row.get("estimate"))
     if _text(row.get("data_value_means")) and parts[0]:
         parts.append(f"({_text(row.get('data_value_means'))})" + ("." if modelled else ""))
     if modelled:
-        parts.append(f"Modelled total: {format_number(row['estimate'], 0)} ({format_number(row['estimate_lower_90'], 0)} "
-                     f"to {format_number(row['estimate_upper_90'], 0)}), {_text(row.get('estimate_means'))}.")
+        interval = (f"{format_number(row['estimate'], 0)} ({format_number(row['estimate_lower_90'], 0)} "
+                    f"to {format_number(row['estimate_upper_90'], 0)})")
+        parts.append(f"Modelled total: {interval}" + ("." if short else f", {_text(row.get('estimate_means'))}."))
     return " ".join(p for p in parts if p)
 
 
-def verdict_text(row) -> str:
-    verdict = str(row["verdict"]).replace("_", " ")
+# The findings table's verdict words, compact; the full ones are defined in HOW_TO_READ.
+SHORT_VERDICTS = {"in the panel: observed": "a force's own figure"}
+
+
+def verdict_text(row, short: bool = False) -> str:
+    verdict = str(row["verdict"])
+    verdict = SHORT_VERDICTS.get(verdict, verdict) if short else verdict
+    verdict = verdict.replace("_", " ")
     other = _text(row.get("verdict_other_vintage_rule")).replace("_", " ")
-    return f"{verdict} ({other} under the other vintage rule)" if other else verdict
+    if not other:
+        return verdict
+    return f"{verdict} ({other} by the other vintage rule)" if short else \
+        f"{verdict} ({other} under the other vintage rule)"
+
+
+def tipping_text(row, short: bool = False) -> str:
+    """The tipping values (compact, or in full sentences), or what data would test the claim."""
+    what = _text(row.get("tipping_values_short" if short else "tipping_values")) or _text(row.get("tipping_values"))
+    test = _text(row.get("would_test"))
+    return "; ".join(x for x in (what, f"Would test it: {test}" if test else "") if x)
+
+
+FINDINGS_HEADER = ["Claim as published", "Records", "Verdict", "The data give",
+                   "Holds in (share of assumption draws)",
+                   "Tipping values (one assumption moved at a time; rates as per-year ratios, earlier year over "
+                   "later), or what would test it"]
+
+
+FINDINGS_LABELS = ["", "Records", "Verdict", "The data give", "Holds in", "Tipping values"]
 
 
 def findings_rows_html(findings: pd.DataFrame) -> str:
+    """The findings table: compact cells, the tipping values' full sentences one click away."""
     body = []
     for _, row in findings.iterrows():
         verdict = str(row["verdict"])
-        what = row["tipping_values"] if isinstance(row["tipping_values"], str) and row["tipping_values"] else ""
-        test = row["would_test"] if isinstance(row["would_test"], str) and row["would_test"] else ""
-        change = "; ".join(x for x in (what, f"Would test it: {test}" if test else "") if x)
-        body.append(
-            "<tr>"
-            f"<td>{html.escape(str(row['claim']))}</td>"
-            f"<td>{html.escape(str(row['records']).replace(';', '; '))}</td>"
-            f"<td class='verdict-{html.escape(verdict)}'>{html.escape(verdict_text(row))}</td>"
-            f"<td>{html.escape(data_text(row))}<details><summary>how</summary>{html.escape(str(row['data_basis']))}"
-            "</details></td>"
-            f"<td>{html.escape(share_text(row))}</td>"
-            f"<td>{html.escape(change)}</td></tr>")
-    header = ("<tr><th>Claim as published</th><th>Records</th><th>Verdict</th><th>The data give</th>"
-              "<th>Holds in (share of assumption draws)</th><th>Tipping values, or what would test it</th></tr>")
-    return f"<table class='findings'><thead>{header}</thead><tbody>{''.join(body)}</tbody></table>"
+        change = html.escape(tipping_text(row, short=True))
+        if _text(row.get("tipping_values")) and _text(row.get("tipping_values_short")):
+            change += f"<details><summary>in full</summary>{html.escape(row['tipping_values'])}</details>"
+        cells = [(html.escape(str(row["claim"])), ""), (html.escape(str(row["records"]).replace(";", "; ")), ""),
+                 (html.escape(verdict_text(row)), f"verdict-{html.escape(verdict)}"),
+                 (f"{html.escape(data_text(row))}<details><summary>how</summary>"
+                  f"{html.escape(str(row['data_basis']))}</details>", ""),
+                 (html.escape(share_text(row)), ""), (change, "")]
+        # on a phone each row is a card, each cell labelled by its column (FINDINGS_LABELS)
+        body.append("<tr>" + "".join(f"<td data-label='{html.escape(label)}'" + (f" class='{cls}'" if cls else "")
+                                     + f">{text}</td>" for (text, cls), label in zip(cells, FINDINGS_LABELS))
+                    + "</tr>")
+    header = "".join(f"<th>{html.escape(h)}</th>" for h in FINDINGS_HEADER)
+    return (f"<div class='findings-wrap'><table class='findings'><thead><tr>{header}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _image(path: Path) -> str:
@@ -254,7 +317,9 @@ def findings_section(findings: pd.DataFrame, figure_path: Path | None, caption: 
                   f"{html.escape(caption)}</p>")
     return (f"<section id='findings'><h1 id='findings-heading'>Findings</h1>"
             f"<h2>Key findings</h2><ul class='key-findings'>{sentences}</ul>{figure}"
-            f"<h2>Every headline claim</h2>{findings_rows_html(findings)}</section>")
+            f"<h2>Every headline claim</h2><p class='caption'>The verdicts and columns are explained in "
+            f"<a href='#how-to-read'>how to read this report</a>, under the table.</p>"
+            f"{findings_rows_html(findings)}</section>")
 
 
 EXPLORER_TITLE = "Explore the assumptions"
@@ -290,6 +355,29 @@ def itables_head() -> str:
     return init + javascript.generate_init_offline_itables_html(options.dt_bundle)
 
 
+# An appendix cell longer than this shows its first words and opens to its full text on a click, so a
+# row is a few lines high; the search and the sort still read the whole text.
+LONG_CELL_CHARACTERS = 120
+
+
+def cut_point(text: str, limit: int) -> int:
+    """Where to cut a long text: after the last space or ';' in its second half-limit, else at
+    `limit` (so a long address after a short id is cut inside, not before, it)."""
+    at = max(text.rfind(" ", limit // 2, limit), text.rfind(";", limit // 2, limit))
+    return at + 1 if at >= 0 else limit
+
+
+def long_cell_html(text: str, limit: int = LONG_CELL_CHARACTERS) -> str:
+    """A cell's text as HTML: escaped, and if longer than `limit`, cut (cut_point) into a summary
+    that opens to the rest."""
+    text = str(text)
+    if len(text) <= limit:
+        return html.escape(text) if len(text) <= 40 else f"<span class='text-cell'>{html.escape(text)}</span>"
+    cut = cut_point(text, limit)
+    return (f"<details class='long-cell'><summary>{html.escape(text[:cut])}<span class='more'>… "
+            f"({len(text):,} characters: more)</span></summary>{html.escape(text[cut:])}</details>")
+
+
 def appendix_section(tables: list[AppendixTable]) -> str:
     if not tables:
         return ""
@@ -299,14 +387,15 @@ def appendix_section(tables: list[AppendixTable]) -> str:
              "<p>Each table in full, as the chapters produced it: type in the search box to filter, click a "
              "column header to sort.</p>"]
     for table in tables:
-        frame = pd.DataFrame(table.rows, columns=table.columns)
+        frame = pd.DataFrame([[long_cell_html(v) for v in row] for row in table.rows], columns=table.columns)
         note = (f"<p class='caption'>... and {table.left_out:,} more rows in the CSV file.</p>"
                 if table.left_out else "")
         origin = f"from chapter {html.escape(table.chapter)}; " if table.caption else ""
         parts.append(f"<h2 id='{table.anchor}'>{html.escape(table.title)}</h2>"
                      f"<p class='caption'>{origin}{len(table.rows):,} rows.</p>"
                      + to_html_datatable(frame, table_id=f"itable-{table.number}", connected=False,
-                                         classes="display compact", paging=True, pageLength=10, scrollX=True)
+                                         classes="display compact", paging=True, pageLength=10, scrollX=True,
+                                         allow_html=True)
                      + note)
     parts.append("</section>")
     return "".join(parts)
@@ -362,9 +451,10 @@ def render_html(chapter_paths: list[str], title: str, explorer: str | None = Non
     body = body[:at] + explorer_section(explorer) + body[at:]
     head = EXTRA_CSS + (itables_head() if tables else "")
     body = _drop_network_scripts(body).replace("</head>", head + "</head>", 1)
-    first_screen = (f"<h1 class='report-title'>{html.escape(title)}</h1>" + notices_section(front) + HOW_TO_READ
+    # the answer first: which run, then the findings; the box that explains them follows the table
+    first_screen = (f"<h1 class='report-title'>{html.escape(title)}</h1>" + notices_section(front)
                     + (findings_section(findings, findings_figure, figure_caption("claim_support", captions))
-                       if has_findings else ""))
+                       if has_findings else "") + HOW_TO_READ)
     nav = _nav(body, tables, has_findings)
     body = re.sub(r"<main>", lambda m: "<div class='report-layout'>" + nav + "<main>" + first_screen, body, count=1)
     body = body.replace("</main>", appendix_section(tables) + "</main></div>", 1)

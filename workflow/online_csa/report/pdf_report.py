@@ -21,8 +21,8 @@ import nbformat
 import pandas as pd
 
 from online_csa.report.findings import key_findings
-from online_csa.report.html_report import (HOW_TO_READ, appendix_table_name, chapter_title, data_text, figure_caption,
-                                           share_text, strip_injected, value_text, verdict_text)
+from online_csa.report.html_report import (HOW_TO_READ, appendix_table_name, chapter_title, cut_point, data_text,
+                                           figure_caption, share_text, strip_injected, tipping_text, verdict_text)
 from online_csa.report.narrative import FIGURE_METADATA, TABLE_MIMETYPE
 
 RECORD_ID = re.compile(r"\b[FN][0-9]{4}\b")
@@ -44,8 +44,10 @@ def _string(text: str) -> str:
 
 
 def segments(word: str, longest: int) -> list[str]:
-    """A word cut after break characters and then into pieces of at most `longest` characters."""
-    pieces = [p for p in re.split(f"(?<=[{re.escape(_BREAK_AFTER)}])", word) if p]
+    """A word cut after break characters not followed by a digit, then into pieces of at most
+    `longest` characters."""
+    # never inside a number: '1.150' and '2014/15' stay whole unless longer than `longest`
+    pieces = [p for p in re.split(f"(?<=[{re.escape(_BREAK_AFTER)}])(?![0-9])", word) if p]
     out = []
     for piece in pieces:
         out += [piece[i:i + longest] for i in range(0, len(piece), longest)]
@@ -172,33 +174,52 @@ def chapter_markdown(notebook: nbformat.NotebookNode, figures: Figures, appendix
     return "\n\n".join(parts)
 
 
+# An appendix cell longer than this is cut after a space or ';' so a row stays a few lines high; the
+# record ids of the cut text are listed under the table with those of the rows not shown.
+PDF_LONG_CELL_CHARACTERS = 160
+
+
+def shorten_cell(text: str, limit: int = PDF_LONG_CELL_CHARACTERS) -> tuple[str, str]:
+    """A cell's text cut to at most `limit` characters (html_report.cut_point), saying how long it was,
+    and the text cut off."""
+    if len(text) <= limit:
+        return text, ""
+    cut = cut_point(text, limit)
+    return f"{text[:cut].rstrip()} … ({len(text):,} characters in the HTML report)", text[cut:]
+
+
 def appendix_table(name: str, table: dict, max_table_rows: int) -> str:
-    """A long table cut to its first rows, then every record id the rows left out cite."""
+    """A long table cut to its first rows and its long cells cut short, then every record id the rows
+    left out and the cut text cite."""
     rows, left = table["rows"][:max_table_rows], table["rows"][max_table_rows:]
+    cut_rows = [[shorten_cell(str(v)) for v in row] for row in rows]
+    rows = [[shown for shown, _ in row] for row in cut_rows]
+    cut_off = [[rest for _, rest in row] for row in cut_rows]
     left_out = table.get("left_out", 0) + len(left)
     note = f"... and {left_out:,} more rows in the CSV file and in the HTML report." if left_out else ""
-    ids = cited_records(left)
+    ids = sorted(set(cited_records(left) + cited_records(cut_off)))
     if ids:
-        note += f" Record ids cited in the rows not shown: {', '.join(ids)}."
+        note += f" Record ids cited in the rows not shown or the text cut short: {', '.join(ids)}."
     return table_markup(table["columns"], rows, name, note.strip())
 
 
-FINDINGS_WEIGHTS = [26, 14, 14, 26, 24, 46]
+FINDINGS_WEIGHTS = [30, 13, 28, 22, 52]
+FINDINGS_COLUMNS = ["claim as published [records]", "verdict",
+                    "the data give (modelled total: all forces, 90% interval)",
+                    "holds in (share of draws: baseline; lowest and highest scenario)",
+                    "tipping values (one assumption moved at a time; rates as per-year ratios, earlier year over "
+                    "later), or what would test it"]
 
 
 def findings_markdown(findings: pd.DataFrame) -> str:
-    """The findings page: the key sentences and one row per headline claim."""
+    """The findings page: the key sentences and one row per headline claim, in compact words (the
+    HTML report and findings.csv have the full sentences), so that both fit the first page."""
     sentences = "\n".join(f"* {s}" for s in key_findings(findings))
-    rows = []
-    for _, r in findings.iterrows():
-        tipping = r["tipping_values"] if isinstance(r["tipping_values"], str) else ""
-        test = r["would_test"] if isinstance(r["would_test"], str) else ""
-        rows.append([str(r["claim"]), str(r["records"]).replace(";", "; "), verdict_text(r), data_text(r), share_text(r),
-                     "; ".join(x for x in (tipping, f"Would test it: {test}" if test else "") if x)])
-    columns = ["claim as published", "records", "verdict", "the data give", "holds in (share of draws)",
-               "tipping values, or what would test it"]
+    rows = [[f"{r['claim']} [{str(r['records']).replace(';', '; ')}]", verdict_text(r, short=True),
+             data_text(r, short=True), share_text(r, short=True), tipping_text(r, short=True)]
+            for _, r in findings.iterrows()]
     return ("# Findings\n\n" + sentences + "\n"
-            + raw_typst(table_markup(columns, rows, weights=FINDINGS_WEIGHTS)))
+            + raw_typst(table_markup(FINDINGS_COLUMNS, rows, weights=FINDINGS_WEIGHTS)))
 
 
 PREAMBLE = """#set document(title: {title}, date: none)

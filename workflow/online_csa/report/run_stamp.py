@@ -88,17 +88,18 @@ def stamp_line(stamp: dict) -> str:
 
 
 def front_page_markdown(stamp: dict, changes: list[dict]) -> str:
-    """The first page's notice: which run this is, and every configuration change it carries."""
-    parts = ["## This run", "", stamp_line(stamp), ""]
+    """The first page's notice: which run this is, in one paragraph (the findings follow it on the
+    first screen and page), and every configuration change it carries."""
+    parts = [f"**This run.** {stamp_line(stamp)}"]
     if changes:
         differ = "settings differ" if len(changes) > 1 else "setting differs"
-        parts += [f"**This run does not use the default configuration.** {len(changes)} {differ} from "
+        parts += ["", f"**This run does not use the default configuration.** {len(changes)} {differ} from "
                   "`config/config.yaml` (given on the command line or in another configuration file); every "
                   "number that depends on them, the baseline's included, is this run's, not the default's:", "",
                   _table(["key", "config/config.yaml", "this run", "scenarios altered"],
                          [[r["key"], r["default"], r["this_run"], r["scenarios_altered"]] for r in changes])]
     else:
-        parts.append("The configuration is `config/config.yaml`'s, unchanged.")
+        parts[-1] += " The configuration is `config/config.yaml`'s, unchanged."
     return "\n".join(parts) + "\n"
 
 
