@@ -124,10 +124,12 @@ md("Printed cells are scored too, by holding out every printed cell of one force
    "effect drawn from the spread of forces, so its intervals are wide by design; the variance components are "
    "those of the fit to every printed cell (not re-estimated per fold, a slight optimism); the previous method "
    "cannot predict a year with no printed cell at all, so its leave-one-year-out row scores nothing. Each printed "
-   "cell is also held out alone (**leave-one-cell-out**), both models refitted without it, once given no published "
-   "total and once **with totals**: as in the real imputation, the held-out cell becomes unprinted and every "
-   "applied total that contains it still constrains it (a cell no applied total contains keeps its no-totals "
-   "interval). These two schemes compare the two methods' printed-cell intervals like for like.")
+   "cell is also held out alone (**leave-one-cell-out**), both models refitted without it and given no published "
+   "total" + ("" if coverage_of(NEW_MODEL, WITH_TOTALS) is None else
+              ", and again **with totals**: as in the real imputation, the held-out cell becomes unprinted and every "
+              "applied total that contains it still constrains it (a cell no applied total contains keeps its "
+              "no-totals interval)")
+   + ". This compares the two methods' printed-cell intervals like for like.")
 WIDTH_TARGET = par.width_target  # printed cells: median 90% interval width / estimate
 for scheme in (NO_TOTALS, WITH_TOTALS, "leave-one-force-out", "leave-one-year-out"):
     mine, theirs = coverage_of(NEW_MODEL, scheme), coverage_of(PREVIOUS, scheme)
@@ -149,18 +151,23 @@ noise_width = noise_only_relative_width(median_cell, alpha_focus)
 no_totals, with_totals = coverage_of(NEW_MODEL, NO_TOTALS), coverage_of(NEW_MODEL, WITH_TOTALS)
 if no_totals is not None:
     narrowest = min(row["median_relative_width"] for row in (no_totals, with_totals) if row is not None)
+    noise_word = ("already above" if noise_width > WIDTH_TARGET else
+                  "just under" if noise_width > 0.9 * WIDTH_TARGET else "under")
     md(f"What sets the width: the model's overdispersion. With the fitted alpha of {alpha_focus:.3f}, a printed "
        f"cell of the median size ({n(median_cell)}) would have a 90% interval {noise_width:.2f} times its median "
        "wide *if its mean were known exactly*: that is the negative-binomial noise alone, "
-       + ("already above" if noise_width > WIDTH_TARGET else "close to") + f" the target of {WIDTH_TARGET}. The "
-       f"rest of the leave-one-cell-out width ({no_totals['median_relative_width']:.2f}) is mostly the uncertainty of "
-       "the cell's mean (its force's and year's effects without it). A published total narrows a held-out cell only "
-       "as far as the other unprinted cells it shares the total with leave it room"
+       + noise_word + f" the target of {WIDTH_TARGET}. The leave-one-cell-out intervals are wider than that "
+       f"({no_totals['median_relative_width']:.2f}) mostly because the cell's mean is uncertain too (its force's and "
+       "year's effects without it). A published total narrows a held-out cell only "
+       "as far as the other unprinted cells it shares the total with, and their selection factor (which the same "
+       "totals estimate), leave it room"
        + ("" if with_totals is None else
           f" ({with_totals['median_relative_width']:.2f} with totals, coverage {pct(with_totals['coverage'])})")
-       + ". " + ("So with this overdispersion the target is not met like for like: it would take a lower alpha, "
-                 "which this model's fit to the printed cells does not give (a mean structure that explained more of "
-                 "the cells' spread could)." if narrowest > WIDTH_TARGET else ""))
+       + ". " + ("So with this overdispersion the target is not met like for like: the noise alone "
+                 + {"already above": "exceeds it", "just under": "nearly uses it up", "under": "uses part of it"}[noise_word]
+                 + ", and the uncertainty of the mean comes on top. Meeting it would take a lower alpha, which "
+                 "this model's fit to the printed cells does not give (a mean structure that explained more of the "
+                 "cells' spread could)." if narrowest > WIDTH_TARGET else ""))
 cells = coverage_of(NEW_MODEL, "leave-one-force-out")
 if cells is not None and cells["scored"]:
     se = (0.9 * 0.1 / cells["scored"]) ** 0.5
