@@ -153,18 +153,20 @@ if no_totals is not None:
     narrowest = min(row["median_relative_width"] for row in (no_totals, with_totals) if row is not None)
     noise_word = ("already above" if noise_width > WIDTH_TARGET else
                   "just under" if noise_width > 0.9 * WIDTH_TARGET else "under")
+    NOISE_SHARE = {"already above": "exceeds it", "just under": "nearly uses it up", "under": "uses part of it"}
     md(f"What sets the width: the model's overdispersion. With the fitted alpha of {alpha_focus:.3f}, a printed "
        f"cell of the median size ({n(median_cell)}) would have a 90% interval {noise_width:.2f} times its median "
        "wide *if its mean were known exactly*: that is the negative-binomial noise alone, "
-       + noise_word + f" the target of {WIDTH_TARGET}. The leave-one-cell-out intervals are wider than that "
-       f"({no_totals['median_relative_width']:.2f}) mostly because the cell's mean is uncertain too (its force's and "
-       "year's effects without it). A published total narrows a held-out cell only "
-       "as far as the other unprinted cells it shares the total with, and their selection factor (which the same "
-       "totals estimate), leave it room"
+       + noise_word + f" the target of {WIDTH_TARGET}."
+       + (f" The leave-one-cell-out intervals are wider than that ({no_totals['median_relative_width']:.2f}) mostly "
+          "because the cell's mean is uncertain too (its force's and year's effects without it)."
+          if no_totals["median_relative_width"] > noise_width else "")
        + ("" if with_totals is None else
-          f" ({with_totals['median_relative_width']:.2f} with totals, coverage {pct(with_totals['coverage'])})")
-       + ". " + ("So with this overdispersion the target is not met like for like: the noise alone "
-                 + {"already above": "exceeds it", "just under": "nearly uses it up", "under": "uses part of it"}[noise_word]
+          " A published total narrows a held-out cell only as far as the other unprinted cells it shares the total "
+          "with, and their selection factor (which the same totals estimate), leave it room "
+          f"({with_totals['median_relative_width']:.2f} with totals, coverage {pct(with_totals['coverage'])}).")
+       + " " + ("So with this overdispersion the target is not met like for like: the noise alone "
+                 + NOISE_SHARE[noise_word]
                  + ", and the uncertainty of the mean comes on top. Meeting it would take a lower alpha, which "
                  "this model's fit to the printed cells does not give (a mean structure that explained more of the "
                  "cells' spread could)." if narrowest > WIDTH_TARGET else ""))
