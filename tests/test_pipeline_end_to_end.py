@@ -155,6 +155,9 @@ def test_models_on_the_real_ledger(run):
     previous = calibration.loc[("online_child_sexual_offences", "previous: fixed effects and rescaling",
                                 "leave-one-total-out: all totals")]
     assert previous["coverage"] < totals["coverage"]
+    for model in ("new: mixed NB with selection factor", "previous: fixed effects and rescaling"):
+        one_out = calibration.loc[("online_child_sexual_offences", model, "leave-one-cell-out (no totals)")]
+        assert one_out["scored"] >= 80 and 0.8 <= one_out["coverage"] <= 1.0  # every printed cell, refitted without it
 
 
 def test_tipping_point_of_doubling_is_about_half_by_arithmetic_and_by_model(run):

@@ -6,8 +6,9 @@ import pytest
 
 from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation_validation import (NEW_MODEL, NO_SELECTION, PREVIOUS, coverage_summary,
-                                                     held_out_cell_checks, leave_one_cell_out_checks,
-                                                     published_total_checks, total_draws)
+                                                     held_out_cell_checks, published_total_checks, total_draws)
+from online_csa.models.leave_one_cell_out import (NO_TOTALS, WITH_TOTALS, leave_one_cell_out_checks,
+                                                 noise_only_relative_width, one_out_modes)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial, year_effect_table
 from online_csa.models.negative_binomial import fit_negative_binomial
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
@@ -262,9 +263,68 @@ def test_leave_one_cell_out_scores_every_printed_cell_under_both_models():
     checks = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson")
     printed = int(cells["observed"].sum())
     assert (checks.groupby("model").size() == printed).all() and set(checks["model"]) == {NEW_MODEL, PREVIOUS}
+    assert set(checks["scheme"]) == {NO_TOTALS}
     scored = checks[checks["covered"].notna()]
     assert (scored["lower_90"] <= scored["estimate"]).all() and (scored["estimate"] <= scored["upper_90"]).all()
     assert 0.7 <= scored.loc[scored["model"] == NEW_MODEL, "covered"].astype(bool).mean() <= 1.0
+
+
+def test_newton_steps_from_the_full_fit_give_the_exact_leave_one_out_refits():
+    """The vectorised refits (NEWTON_STEPS from the full fit's mode) predict each held-out cell as
+    the exact refit does: the same log mean and variance at every grid point; one step does not."""
+    cells, names, _ = synthetic_selected_panel(11, forces=14, years=5, strength=2.0)
+    printed = cells[cells["observed"]].reset_index(drop=True)
+    fit = fit_mixed_negative_binomial(printed, names, sorted(cells["year"].unique()))
+    fast, one_step = one_out_modes(fit, printed), one_out_modes(fit, printed, steps=1)
+    worst_mean = worst_var = worst_one_step = 0.0
+    for j in range(0, len(printed), 3):
+        exact = fit_mixed_negative_binomial(printed.drop(index=j), names, fit.years, like=fit)
+        x = fit.design(printed["force"].iloc[[j]], printed["year"].iloc[[j]])[0]
+        for k, (_, _, _, mode, cov) in enumerate(exact.grid):
+            log_mean = x @ mode + printed.at[j, "log_population"]
+            worst_mean = max(worst_mean, abs(fast.log_mean[j, k] - log_mean))
+            worst_var = max(worst_var, abs(fast.log_mean_var[j, k] / (x @ cov @ x) - 1))
+            worst_one_step = max(worst_one_step, abs(one_step.log_mean[j, k] - log_mean))
+    assert worst_mean < 0.01 and worst_var < 0.01
+    assert worst_one_step > worst_mean  # the second step matters: the check can fail
+
+
+def test_with_totals_a_held_out_cell_is_narrower_and_still_covered():
+    """Held out with the totals that contain it applied, a printed cell shares its year's remainder
+    with one unprinted cell, so its interval is narrower than without totals and still holds the
+    truth."""
+    cells, names, totals = synthetic_selected_panel(5, forces=16, years=4, strength=0.0, bias=2.0)
+    first_unprinted = cells[~cells["observed"]].groupby("year").head(1).index
+    cells["observed"] = cells.index.isin(first_unprinted) == False  # noqa: E712 (one unprinted cell a year)
+    cells["value"] = np.where(cells["observed"], cells["true_value"], np.nan)
+    cells["status"] = np.where(cells["observed"], "observed", "missing")
+    fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+    checks = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson", totals, (),
+                                       oversample=2)
+    new = checks[checks["model"] == NEW_MODEL].assign(
+        width=lambda c: (c["upper_90"] - c["lower_90"]) / c["estimate"])
+    without = new[new["scheme"] == NO_TOTALS].set_index(["force", "fiscal_year"])
+    within = new[new["scheme"] == WITH_TOTALS].set_index(["force", "fiscal_year"])
+    assert len(within) == len(without) == int(cells["observed"].sum())
+    # narrower, but not by much: how the remainder splits between the held-out cell and the unprinted
+    # one depends on the selection factor, which the same totals identify
+    assert (within["width"] < without["width"]).mean() >= 0.6
+    assert within["width"].median() < 0.95 * without["width"].median()
+    assert within["covered"].astype(bool).mean() >= 0.85
+    # the previous method was given no total here: its two schemes agree
+    previous = checks[checks["model"] == PREVIOUS]
+    assert (previous.loc[previous["scheme"] == WITH_TOTALS, "upper_90"].to_numpy()
+            == previous.loc[previous["scheme"] == NO_TOTALS, "upper_90"].to_numpy()).all()
+
+
+def test_noise_only_width_is_the_negative_binomial_interval():
+    from scipy import stats
+
+    for mean, alpha in ((116.0, 0.2), (1134.5, 0.04), (12.0, 0.5)):
+        r = 1 / alpha
+        lower, median, upper = stats.nbinom.ppf([0.05, 0.5, 0.95], r, r / (r + mean))
+        assert noise_only_relative_width(mean, alpha) == pytest.approx((upper - lower) / median)
+    assert noise_only_relative_width(116.0, 0.1) < noise_only_relative_width(116.0, 0.2)
 
 
 def test_a_cumulative_total_that_repeats_a_yearly_one_adds_no_weight():

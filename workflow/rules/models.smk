@@ -124,7 +124,8 @@ rule check_calibration:
 
 rule check_cell_calibration:
     """Hold out each printed cell in turn, refit, and score its 90% interval under the new model and
-    the previous one, with no published total: the two methods' printed-cell widths like for like."""
+    the previous one, with no published total and with the totals that contain it applied: the two
+    methods' printed-cell widths like for like."""
     input:
         code=code("workflow/scripts/check_cell_calibration.py"),
         panel=f"{TABLES}/panel.csv",
@@ -144,6 +145,8 @@ rule check_cell_calibration:
     params:
         **MODEL_SETUP,
         draws=config["models"]["validation"]["cell_draws"],
+        proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
+        with_totals=config["models"]["validation"]["cell_checks_with_totals"],
         seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_cell_calibration.py"

@@ -1,5 +1,6 @@
 """Rule check_cell_calibration: hold out each printed cell in turn, refit, and score its 90%
-interval under the new model and the previous one, with no published total."""
+interval under the new model and the previous one, with no published total and with the totals
+that contain it applied."""
 from online_csa.rule_support.pipeline_job import rule_job
 
 snakemake = rule_job(globals(), "check_cell_calibration")
@@ -8,13 +9,20 @@ import pandas as pd  # noqa: E402
 
 from online_csa.common.geographies import GeographyMap  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
-from online_csa.models.imputation_validation import leave_one_cell_out_checks  # noqa: E402
+from online_csa.models.imputation_validation import previous_constraints  # noqa: E402
+from online_csa.models.leave_one_cell_out import leave_one_cell_out_checks  # noqa: E402
+from online_csa.models.selection_imputation import SelectionPrior  # noqa: E402
 from online_csa.models.series_model import series_models  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
 panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
-cells = [leave_one_cell_out_checks(model.frame, model.series, model.fit, par.draws, par.seed, par.alpha_method)
-         for model in series_models(panel, claim_records, geographies, par)]
+prior = SelectionPrior(**par.selection_prior)
+cells = []
+for model in series_models(panel, claim_records, geographies, par):
+    totals = model.candidates if par.with_totals else None
+    cells.append(leave_one_cell_out_checks(model.frame, model.series, model.fit, par.draws, par.seed, par.alpha_method,
+                                           totals, previous_constraints(model.candidates),
+                                           oversample=par.proposals_per_draw, prior=prior))
 write_table(pd.concat(cells, ignore_index=True), out.cells)

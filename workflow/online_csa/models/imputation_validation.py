@@ -24,7 +24,7 @@ from online_csa.common.intervals import LEVEL, central_interval
 from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
-from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial, simulate_counts
+from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
 from online_csa.models.total_constraints import TotalCandidate
 
@@ -194,44 +194,6 @@ def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candid
         except NotIdentifiedError:
             sims = np.full((draws, int(held.sum())), np.nan)
         rows += _score_cells(series, PREVIOUS, scheme, fold, cells, held, sims)
-    out = pd.DataFrame(rows)
-    out["covered"] = out["covered"].astype("boolean")
-    return out
-
-
-def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, draws: int, seed: int,
-                              alpha_method: str) -> pd.DataFrame:
-    """Each printed cell predicted, as a printed cell, by each model refitted without it, with no
-    published total (the previous method never conditioned a printed cell on one): the two
-    methods' printed-cell intervals like for like. The new model keeps the variance components
-    of the fit to every printed cell and its grid over sigma_year and alpha."""
-    cells = cells.reset_index(drop=True)
-    observed = cells["observed"].to_numpy()
-    printed = cells[observed]
-    scheme = "leave-one-cell-out (no totals)"
-    try:
-        full = fit_negative_binomial(printed, design="year_effects", alpha_method=alpha_method, robust=False)
-    except NotIdentifiedError:
-        full = None
-    rows = []
-    for n, i in enumerate(np.flatnonzero(observed)):
-        rng = np.random.default_rng(seed + n)
-        held = np.zeros(len(cells), dtype=bool)
-        held[i] = True
-        rest = cells[observed & ~held]
-        one = cells.iloc[[i]]
-        refit = fit_mixed_negative_binomial(rest, fit.forces, fit.years, like=fit)
-        theta, alpha = refit.draw(draws, rng)
-        mean = np.exp(theta @ refit.design(one["force"], one["year"]).T[:, 0] + float(one["log_population"].iloc[0]))
-        sims = rng.poisson(rng.gamma(1 / alpha, mean * alpha)).astype(float)[:, None]
-        rows += _score_cells(series, NEW_MODEL, scheme, cells.at[i, "force"], cells, held, sims)
-        try:
-            previous = fit_negative_binomial(rest, design="year_effects", alpha_method=alpha_method, robust=False,
-                                             near=full)
-            old = simulate_counts(previous, one["force"], one["year"], one["log_population"], draws, rng)
-        except NotIdentifiedError:
-            old = np.full((draws, 1), np.nan)
-        rows += _score_cells(series, PREVIOUS, scheme, cells.at[i, "force"], cells, held, old)
     out = pd.DataFrame(rows)
     out["covered"] = out["covered"].astype("boolean")
     return out
