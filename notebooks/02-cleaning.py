@@ -78,7 +78,7 @@ table(status.reset_index(), caption="Panel cells by status")
 # minority in every series, and some years have almost none.
 
 # %%
-figure(inp.coverage_png)
+figure(job.output.panel_coverage)
 
 # %% [markdown]
 # ## Conflicting sources
@@ -135,7 +135,7 @@ table(rejected.drop_duplicates("reason"), caption=f"Every rejected row is in {re
 # chosen) and open circles the values the vintage rule did not choose.
 
 # %%
-figure(inp.force_rates_png)
+figure(job.output.force_rates)
 
 # %% [markdown]
 # ## Exercises

@@ -65,7 +65,7 @@ md(f"**{len(claims)}** claims checked: **{counts['reproduced']}** reproduced, **
 # How many claims of each level (headline, national or regional, force) got each verdict.
 
 # %%
-figure(inp.verdicts_png)
+figure(job.output.claim_verdicts)
 
 # %% [markdown]
 # ## The headline claims
@@ -120,7 +120,7 @@ table(changed, ["claim_id", "fiscal_year", "published_value", "reproduced_value"
 # forces each year.
 
 # %%
-figure(inp.national_png)
+figure(job.output.national_series)
 
 # %% [markdown]
 # ## The claims the data contradict

@@ -399,7 +399,7 @@ if len(unused):
 # geography's total free when a total covers more forces than the geography.
 
 # %%
-figure(inp.imputed_totals_png)
+figure(job.output.imputed_totals)
 shown = national[(national["geography"] == geography) & (national["series"] == focus)]
 table(shown, ["fiscal_year", "forces", "observed_forces", "observed_sum", "estimate", "lower_90", "upper_90",
               "pinned_by_totals", "note"])
@@ -438,7 +438,7 @@ table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "tot
 # of forces allows.
 
 # %%
-figure(inp.imputed_cells_png)
+figure(job.output.imputed_force_cells)
 
 # %% [markdown]
 # ## Flag propensity: is the rise a rise in flagging?
@@ -448,7 +448,7 @@ figure(inp.imputed_cells_png)
 # the Pearson statistic (quasi-likelihood).
 
 # %%
-figure(inp.flagged_share_png)
+figure(job.output.flagged_share)
 table(shares, ["fiscal_year", "pairs", "pooled_observed_share", "model_share", "model_share_lower_95",
                "model_share_upper_95", "odds_ratio_vs_first_year"])
 first = decomposition.iloc[0]

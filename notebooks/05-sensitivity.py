@@ -213,7 +213,7 @@ md(f"Tried: {', '.join(changes) or 'no assumption changed'}; s.15A {'counted' if
 # realised percentile columns above), the others at their central values.
 
 # %%
-figure(inp.tornado_png)
+figure(job.output.tornado)
 
 # %% [markdown]
 # ## When a claim holds, and where it tips
@@ -294,7 +294,7 @@ for meaning, threshold in zip(thresholds["threshold_meaning"], thresholds["thres
 # held neutral or central; where a curve crosses a threshold is that claim's tipping point.
 
 # %%
-figure(inp.tipping_png)
+figure(job.output.tipping_curves)
 
 # %% [markdown]
 # ## What this can and cannot say

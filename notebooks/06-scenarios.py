@@ -63,7 +63,7 @@ table(scenarios, ["name", "description", "changes", "file"])
 # `median_vs_baseline` is each median over the baseline's.
 
 # %%
-figure(inp.comparison_png)
+figure(job.output.scenario_comparison)
 table(comparison, ["scenario", "metric", "median", "lower_90", "upper_90", "median_vs_baseline"])
 
 # %% [markdown]

@@ -91,3 +91,19 @@ def test_a_utf16_ledger_file_is_named_as_such(tmp_path, codec, said):
     with pytest.raises(LedgerError) as error:
         read_force_figures(path)
     assert str(error.value) == f"{path}: line 1, column 1: the file is {said}, not UTF-8: save it as UTF-8"
+
+
+def test_a_bad_police_register_is_named_by_file_line_and_field(tmp_path):
+    from online_csa.raw_data.ledger import LedgerError, read_police_forces
+
+    register = tmp_path / "police_forces.csv"  # synthetic register: a duplicate name, an unknown nation, an empty code
+    register.write_text("force,short_name,ons_code,nation,region\n"
+                        "Alpha,alpha,E1,England,North\nBeta,alpha,,Atlantis,\n")
+    with pytest.raises(LedgerError) as error:
+        read_police_forces(register)
+    message = str(error.value)
+    assert f"{register}: line 3 (force 'Beta'), field 'ons_code': empty" in message
+    assert "line 3 (force 'Beta'), field 'nation': 'Atlantis' is not one of England" in message
+    assert "line 2 (force 'Alpha'), field 'short_name': 'alpha' appears more than once" in message
+    register.write_text("force,short_name,ons_code,nation,region\nAlpha,alpha,E1,England,North\n")
+    assert list(read_police_forces(register)["force"]) == ["Alpha"]

@@ -21,13 +21,12 @@ pytestmark = pytest.mark.pipeline
 SCENARIOS = ["baseline", "flag_completeness_improving", "low_reporting_rate", "nspcc_reading",
              "pessimistic_nonresponse", "s15a_excluded"]
 UPSTREAM = {"verify_raw_data", "clean_ledger", "check_claims", "impute_missing_cells", "check_calibration",
-            "fit_flag_propensity", "fit_structural_breaks", "plot_cleaning_figures", "notebook_cleaning",
+            "fit_flag_propensity", "fit_structural_breaks", "notebook_cleaning",
             "notebook_claims", "notebook_models", "notebook_data_and_provenance"}
 # What one changed assumption reruns: the sensitivity stage of the scenarios that do not set it,
-# the comparison, the figures and chapters that show them, the explorer (its sliders start at the
+# the comparison, the chapters that show them (and draw their figures), the explorer (its sliders start at the
 # baseline's central values), the reports and the run's crate.
-AFTER_AN_ASSUMPTION = {"compare_scenarios": 1, "plot_scenario_figures": 1, "plot_sensitivity_figures": 1,
-                       "notebook_sensitivity": 1, "notebook_scenarios": 1, "assumptions_explorer": 1,
+AFTER_AN_ASSUMPTION = {"compare_scenarios": 1, "notebook_sensitivity": 1, "notebook_scenarios": 1, "assumptions_explorer": 1,
                        "notebook_provenance": 1, "describe_jobs": 1, "render_report": 1, "render_pdf": 1,
                        "summarise_findings": 1,
                        "ro_crate": 1, "record_configuration": 1, "stamp_run": 1, "all": 1}
@@ -109,7 +108,7 @@ def test_editing_one_scenario_reruns_that_scenario_only(run, tmp_path):
     assert dry.returncode == 0, dry.stderr[-3000:]
     jobs = scheduled_jobs(dry)
     assert jobs["run_sensitivity"] == 1 and "output: results/scenarios/low_reporting_rate/" in dry.stdout
-    assert not UPSTREAM & set(jobs) and "plot_sensitivity_figures" not in jobs  # the baseline is untouched
+    assert not UPSTREAM & set(jobs) and "notebook_sensitivity" not in jobs  # the baseline is untouched
 
 
 @pytest.mark.parametrize("args, expected", [

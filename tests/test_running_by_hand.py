@@ -34,7 +34,10 @@ def test_a_job_of_a_rule_with_wildcards_has_them_filled_in_and_its_param_functio
         "log": ["results/logs/run_synthetic/south.log"]}
     assert job_key("run_synthetic", {"scenario": "south"}) == "run_synthetic[south]"
     assert job_key("check_synthetic", {}) == "check_synthetic"
-    assert notebook_entry(entry) == {"input": entry["input"], "params": entry["params"]}
+    assert notebook_entry(entry) == {"input": entry["input"], "output": {"out": "results/scenarios/south/out.csv"},
+                                     "params": entry["params"]}
+    drawn = {**entry, "output": {"notebook": "results/notebooks/05.ipynb", "tornado": "results/figures/tornado.png"}}
+    assert notebook_entry(drawn)["output"] == {"tornado": "results/figures/tornado.png"}
 
 
 def synthetic_rule(name, script=None, notebook=None, wildcards=(), **groups):
@@ -169,7 +172,7 @@ def test_a_figure_is_drawn_by_the_function_its_rule_names_from_inputs_and_params
         figure_arguments(model_figures.plot_tornado, inputs, Namedlist({"dpi": 50}))
 
 
-def test_the_pipeline_describes_every_script_job_and_each_plot_rule_can_draw_its_figures(tmp_path):
+def test_the_pipeline_describes_every_script_job_and_each_chapter_can_draw_its_figures(tmp_path):
     project = copy_project(tmp_path / "project")
     result = snakemake(project, "--cores", "1", "results/scripts/jobs.json")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -182,11 +185,12 @@ def test_the_pipeline_describes_every_script_job_and_each_plot_rule_can_draw_its
     low = jobs["run_sensitivity[low_reporting_rate]"]
     assert low["output"]["tornado"] == "results/scenarios/low_reporting_rate/tornado.csv"
     assert low["log"] == ["results/logs/run_sensitivity/low_reporting_rate.log"]
-    assert low["params"]["assumptions"]["reporting_rate"]["median"] == pytest.approx(0.07)
-    plots = {key: job for key, job in jobs.items() if job["script"] == "workflow/scripts/plot_figures.py"}
-    assert len(plots) == 5
+    assert low["params"]["monte_carlo"]["assumptions"]["reporting_rate"]["median"] == pytest.approx(0.07)
+    plots = {key: job for key, job in jobs.items() if "draw" in job["params"]}
+    assert sorted(plots) == ["notebook_claims", "notebook_cleaning", "notebook_models", "notebook_scenarios",
+                             "notebook_sensitivity"]
     for key, job in plots.items():
-        assert set(job["params"]["draw"]) == set(job["output"]), key
+        assert set(job["params"]["draw"]) == set(job["output"]) - {"notebook"}, key
         for name in job["params"]["draw"].values():
             wanted = set(inspect.signature(figure_function(name)).parameters)
             assert wanted <= set(job["input"]) | set(job["params"]), (key, name)
@@ -203,7 +207,7 @@ def by_hand(run: Path, script: str, *args: str) -> subprocess.CompletedProcess:
     ("run_sensitivity.py", ["--scenario", "low_reporting_rate"],
      [f"results/scenarios/low_reporting_rate/{t}.csv" for t in
       ["sensitivity", "claim_support", "tornado", "tipping_points", "tipping_curves", "assumptions"]]),
-    ("plot_figures.py", ["--rule", "plot_sensitivity_figures"],
+    ("execute_notebook.py", ["--rule", "notebook_sensitivity"],
      ["results/figures/tornado.png", "results/figures/tipping_curves.png"]),
 ])
 def test_a_script_run_by_hand_writes_the_pipelines_bytes(pipeline_run, tmp_path, script, args, outputs):

@@ -32,9 +32,9 @@ def code(*entries):
 
 
 def scenario_monte_carlo(name):
-    """One scenario's Monte Carlo settings as one param, for a chapter that recomputes it
-    (online_csa.sensitivity.try_assumptions); the same values run_sensitivity's params give. TREND_CLAIMS is
-    defined in sensitivity.smk."""
+    """One scenario's Monte Carlo settings as one param: what run_sensitivity runs, what a chapter recomputes
+    (online_csa.sensitivity.try_assumptions) and what the explorer starts from, written once. TREND_CLAIMS
+    is defined in sensitivity.smk."""
     scenario = SCENARIOS[name]
     return {
         "assumptions": scenario.assumptions,

@@ -54,7 +54,7 @@ rule impute_missing_cells:
         ),
     log:
         f"{LOGS}/impute_missing_cells.log",
-    priority: 20  # scheduling only (outputs do not depend on it): the six sensitivity jobs wait for this one
+    priority: 2  # the longest jobs of a cold run: started before shorter ones
     conda:
         ENV
     params:
@@ -85,7 +85,7 @@ rule check_published_totals:
         ),
     log:
         f"{LOGS}/check_published_totals.log",
-    priority: 10  # scheduling only: one of the two longest jobs, so start it as soon as the panel exists
+    priority: 2  # the longest jobs of a cold run: started before shorter ones
     conda:
         ENV
     params:
@@ -110,7 +110,7 @@ rule check_calibration:
         cells=report(f"{TABLES}/calibration_cells.csv", caption="../report/calibration_cells.rst", category="4. Models"),
     log:
         f"{LOGS}/check_calibration.log",
-    priority: 10  # scheduling only: one of the two longest jobs, so start it as soon as the panel exists
+    priority: 2  # the longest jobs of a cold run: started before shorter ones
     conda:
         ENV
     params:
@@ -140,6 +140,7 @@ rule check_cell_calibration:
         ),
     log:
         f"{LOGS}/check_cell_calibration.log",
+    priority: 2  # the longest jobs of a cold run: started before shorter ones
     conda:
         ENV
     params:

@@ -58,20 +58,20 @@ rule notebook_data_and_provenance:
 rule notebook_cleaning:
     """Chapter 02: how every ledger row was routed, the panel's coverage, the rejected rows and the rates."""
     input:
+        **CHAPTER_FIGURES["cleaning"].input,
         code=code("workflow/scripts/execute_notebook.py", "notebooks/02-cleaning.py"),
         chapter="notebooks/02-cleaning.ipynb",
-        panel=f"{TABLES}/panel.csv",
         rejected=f"{TABLES}/rejected.csv",
         routing=f"{TABLES}/ledger_routing.csv",
-        coverage_png=f"{FIGURES}/panel_coverage.png",
-        force_rates_png=f"{FIGURES}/force_rates.png",
     output:
+        **CHAPTER_FIGURES["cleaning"].output,
         notebook=f"{NOTEBOOKS}/02-cleaning.ipynb",
     log:
         f"{LOGS}/notebook_cleaning.log",
     conda:
         ENV
     params:
+        **CHAPTER_FIGURES["cleaning"].params,
         vintage_rule=config["cleaning"]["vintage_rule"],
         first_fiscal_year=config["cleaning"]["first_fiscal_year"],
     script:
@@ -81,18 +81,18 @@ rule notebook_cleaning:
 rule notebook_claims:
     """Chapter 03: each published figure and headline claim with its verdict and basis."""
     input:
+        **CHAPTER_FIGURES["claims"].input,
         code=code("workflow/scripts/execute_notebook.py", "notebooks/03-claims.py"),
         chapter="notebooks/03-claims.ipynb",
-        claims=f"{TABLES}/claims.csv",
-        verdicts_png=f"{FIGURES}/claim_verdicts.png",
-        national_png=f"{FIGURES}/national_series.png",
     output:
+        **CHAPTER_FIGURES["claims"].output,
         notebook=f"{NOTEBOOKS}/03-claims.ipynb",
     log:
         f"{LOGS}/notebook_claims.log",
     conda:
         ENV
     params:
+        **CHAPTER_FIGURES["claims"].params,
         vintage_rule=config["cleaning"]["vintage_rule"],
     script:
         "../scripts/execute_notebook.py"
@@ -101,6 +101,7 @@ rule notebook_claims:
 rule notebook_models:
     """Chapter 04: the count model, the imputed force-years and totals, calibration, flagged share, breaks."""
     input:
+        **CHAPTER_FIGURES["models"].input,
         code=code("workflow/scripts/execute_notebook.py", "notebooks/04-models.py"),
         chapter="notebooks/04-models.ipynb",
         coefficients=f"{TABLES}/count_model_coefficients.csv",
@@ -117,18 +118,16 @@ rule notebook_models:
         structural_breaks=f"{TABLES}/structural_breaks.csv",
         trends=f"{TABLES}/trend_with_and_without_s15a.csv",
         s15a_step=f"{TABLES}/s15a_step.csv",
-        imputed_totals_png=f"{FIGURES}/imputed_totals.png",
-        imputed_cells_png=f"{FIGURES}/imputed_force_cells.png",
-        flagged_share_png=f"{FIGURES}/flagged_share.png",
     output:
+        **CHAPTER_FIGURES["models"].output,
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
     log:
         f"{LOGS}/notebook_models.log",
     conda:
         ENV
     params:
+        **CHAPTER_FIGURES["models"].params,
         focus_series=config["figures"]["focus_series"],
-        geography=config["sensitivity"]["geography"],
         alpha_method=config["models"]["alpha_method"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         width_target=config["models"]["validation"]["printed_cell_width_target"],
@@ -140,22 +139,22 @@ rule notebook_sensitivity:
     """Chapter 05 (baseline scenario): the adjusted metrics, the tornado and the tipping points."""
     input:
         **MONTE_CARLO_INPUTS,
+        **CHAPTER_FIGURES["sensitivity"].input,
         code=code("workflow/scripts/execute_notebook.py", "notebooks/05-sensitivity.py"),
         chapter="notebooks/05-sensitivity.ipynb",
         assumptions=f"{BASELINE_RESULTS}/assumptions.csv",
         sensitivity=f"{BASELINE_RESULTS}/sensitivity.csv",
         claim_support=f"{BASELINE_RESULTS}/claim_support.csv",
         tipping_points=f"{BASELINE_RESULTS}/tipping_points.csv",
-        tornado=f"{BASELINE_RESULTS}/tornado.csv",
-        tornado_png=f"{FIGURES}/tornado.png",
-        tipping_png=f"{FIGURES}/tipping_curves.png",
     output:
+        **CHAPTER_FIGURES["sensitivity"].output,
         notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
     log:
         f"{LOGS}/notebook_sensitivity.log",
     conda:
         ENV
     params:
+        **CHAPTER_FIGURES["sensitivity"].params,
         monte_carlo=scenario_monte_carlo(BASELINE),
         claim_support_words=config["sensitivity"]["claim_support_words"],
     script:
@@ -166,18 +165,20 @@ rule notebook_scenarios:
     """Chapter 06: the named scenarios side by side on the headline metrics and claims."""
     input:
         **MONTE_CARLO_INPUTS,
+        **CHAPTER_FIGURES["scenarios"].input,
         code=code("workflow/scripts/execute_notebook.py", "notebooks/06-scenarios.py"),
         chapter="notebooks/06-scenarios.ipynb",
-        comparison=f"{TABLES}/scenario_comparison.csv",
         claim_support=f"{TABLES}/scenario_claim_support.csv",
-        comparison_png=f"{FIGURES}/scenario_comparison.png",
     output:
+        **CHAPTER_FIGURES["scenarios"].output,
         notebook=f"{NOTEBOOKS}/06-scenarios.ipynb",
     log:
         f"{LOGS}/notebook_scenarios.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:
+        **CHAPTER_FIGURES["scenarios"].params,
         scenarios=[s.summary() for s in SCENARIOS.values()],
         monte_carlo={name: scenario_monte_carlo(name) for name in SCENARIOS},
     script:
@@ -240,13 +241,8 @@ rule assumptions_explorer:
     conda:
         ENV
     params:
-        assumptions=SCENARIOS[BASELINE].assumptions,
-        series=config["sensitivity"]["series"],
-        geography=config["sensitivity"]["geography"],
-        s15a_first_year=config["sensitivity"]["s15a_first_year"],
-        s15a_counts=config["sensitivity"]["s15a_counts"],
-        trend_claims=TREND_CLAIMS,
-        draws=config["explorer"]["draws"],
+        monte_carlo=scenario_monte_carlo(BASELINE),
+        explorer_draws=config["explorer"]["draws"],
         ranges=config["explorer"]["ranges"],
         claim_support_words=config["sensitivity"]["claim_support_words"],
     script:
@@ -270,6 +266,7 @@ rule summarise_findings:
         ),
     log:
         f"{LOGS}/summarise_findings.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:

@@ -68,19 +68,12 @@ rule run_sensitivity:
         ),
     log:
         f"{LOGS}/run_sensitivity/{{scenario}}.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:
-        assumptions=lambda wc: SCENARIOS[wc.scenario].assumptions,
-        draws=lambda wc: SCENARIOS[wc.scenario].monte_carlo["draws"],
-        seed=lambda wc: SCENARIOS[wc.scenario].monte_carlo["seed"],
-        correlations=lambda wc: SCENARIOS[wc.scenario].monte_carlo["correlations"],
+        monte_carlo=lambda wc: scenario_monte_carlo(wc.scenario),
         label_tolerance=lambda wc: SCENARIOS[wc.scenario].monte_carlo["label_tolerance"],
-        series=config["sensitivity"]["series"],
-        geography=config["sensitivity"]["geography"],
-        s15a_first_year=config["sensitivity"]["s15a_first_year"],
-        s15a_counts=config["sensitivity"]["s15a_counts"],
-        trend_claims=TREND_CLAIMS,
     script:
         "../scripts/run_sensitivity.py"
 
@@ -102,6 +95,7 @@ rule compare_scenarios:
         ),
     log:
         f"{LOGS}/compare_scenarios.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:

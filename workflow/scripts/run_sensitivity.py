@@ -19,24 +19,25 @@ from online_csa.common.geographies import GeographyMap  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
-specs = {k: v for k, v in par.assumptions.items() if k != "include_s15a"}
-include_s15a = bool(par.assumptions.get("include_s15a", True))
+mc = par.monte_carlo  # this scenario's settings (scenario_monte_carlo in common.smk)
+specs = {k: v for k, v in mc["assumptions"].items() if k != "include_s15a"}
+include_s15a = bool(mc["assumptions"].get("include_s15a", True))
 assumptions = parse_assumptions(specs, required=sens.REQUIRED)
 records = read_table(inp.claim_records, "claim_records").set_index("record_id")
 totals = load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(inp.national_draws), records,
-                              par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
+                              mc["series"], mc["geography"], mc["s15a_counts"], parse_fiscal_year(mc["s15a_first_year"]))
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
-claims = trend_claims_from_config(par.trend_claims, records, geographies)
+claims = trend_claims_from_config(mc["trend_claims"], records, geographies)
 
-joint = sens.joint_metrics(totals, claims, assumptions, include_s15a, par.draws, par.seed, par.correlations)
-table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, par.draws, par.seed, joint=joint)
+joint = sens.joint_metrics(totals, claims, assumptions, include_s15a, mc["draws"], mc["seed"], mc["correlations"])
+table = sens.run_sensitivity(totals, claims, assumptions, include_s15a, mc["draws"], mc["seed"], joint=joint)
 write_table(table, out.sensitivity)
 write_table(sens.claim_support(joint, claims), out.claim_support)
 write_table(sens.tornado_table(table, assumptions), out.tornado)
 write_table(tipping_points(totals, claims, assumptions, include_s15a), out.tipping_points)
 write_table(tipping_curves(totals, claims, assumptions, include_s15a), out.tipping_curves)
 described = assumptions_table(assumptions, specs, pd.read_csv(inp.under_recording_parameters), par.label_tolerance,
-                              dependence_text(list(assumptions), par.correlations))
+                              dependence_text(list(assumptions), mc["correlations"]))
 write_table(described, out.assumptions)
 for warning in described["label_warning"][described["label_warning"] != ""]:
     print(f"warning: {warning}", file=sys.stderr)

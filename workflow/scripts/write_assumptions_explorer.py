@@ -15,13 +15,15 @@ from online_csa.sensitivity.support_words import SupportWords  # noqa: E402
 from online_csa.sensitivity.trend_claims import trend_claims_from_config  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
+mc = par.monte_carlo  # the baseline scenario's settings (scenario_monte_carlo in common.smk)
 records = read_table(inp.claim_records, "claim_records").set_index("record_id")
 totals = load_recorded_totals(pd.read_csv(inp.national_estimates), pd.read_csv(inp.national_draws), records,
-                              par.series, par.geography, par.s15a_counts, parse_fiscal_year(par.s15a_first_year))
-claims = trend_claims_from_config(par.trend_claims, records)
-drawn = drawn_ratio_labels(par.trend_claims, pd.read_csv(inp.national_estimates), par.series, par.geography)
-draws, claim_table = explorer.draws_table(totals, claims, par.draws), explorer.claims_table(totals, claims, drawn)
-initial = explorer.initial_settings(par.assumptions)
+                              mc["series"], mc["geography"], mc["s15a_counts"], parse_fiscal_year(mc["s15a_first_year"]))
+claims = trend_claims_from_config(mc["trend_claims"], records)
+drawn = drawn_ratio_labels(mc["trend_claims"], pd.read_csv(inp.national_estimates), mc["series"], mc["geography"])
+draws = explorer.draws_table(totals, claims, par.explorer_draws)
+claim_table = explorer.claims_table(totals, claims, drawn)
+initial = explorer.initial_settings(mc["assumptions"])
 words = SupportWords.from_config(par.claim_support_words)
 chart = explorer.explorer_chart(draws, claim_table, initial, par.ranges, words)
 with open(inp.bundle, encoding="utf-8") as handle:

@@ -42,3 +42,13 @@ def figure_arguments(function, input, params) -> dict:
 def draw_figure(name: str, input, params):
     function = figure_function(name)
     return function(**figure_arguments(function, input, params))
+
+
+def draw_job_figures(input, output, params) -> list[str]:
+    """Draw every figure the job's `draw` param names, each to the output of the same name; the
+    files written, in order."""
+    written = []
+    for name, function in params["draw"].items():
+        data_figures.save(draw_figure(function, input, params), output[name], params["dpi"])
+        written.append(str(output[name]))
+    return written

@@ -8,10 +8,14 @@ that row in ``rejected.csv`` with its reason.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 RECORD_ID_FORCE = r"^F\d{4}$"
 RECORD_ID_NATIONAL = r"^N\d{4}$"
@@ -22,69 +26,63 @@ class LedgerError(ValueError):
     """A raw table is malformed; the message names file, line and field."""
 
 
-def _text(nullable: bool = False, **kwargs) -> pa.Column:
-    return pa.Column(str, nullable=nullable, **kwargs)
+@functools.cache
+def schemas() -> dict[str, "pa.DataFrameSchema"]:
+    """The raw tables' schemas by name, built on first use: pandera's import is a large share of a
+    job's start-up, and most jobs read no raw table."""
+    import pandera.pandas as pa
 
+    def _text(nullable: bool = False, **kwargs) -> pa.Column:
+        return pa.Column(str, nullable=nullable, **kwargs)
 
-FORCE_FIGURES = pa.DataFrameSchema(
-    {
-        "record_id": _text(checks=pa.Check.str_matches(RECORD_ID_FORCE), unique=True),
-        "force": _text(),
-        "nation": _text(nullable=True),
-        "fiscal_year": _text(),
-        "measure": _text(checks=pa.Check.str_matches(SNAKE_CASE)),
-        "value": _text(nullable=True),
-        "qualifier": _text(nullable=True),
-        "source_url": _text(nullable=True),
-        "source_title": _text(nullable=True),
-        "source_date": _text(nullable=True),
-    },
-    strict=False,
-    name="force_figures",
-)
+    FORCE_FIGURES = pa.DataFrameSchema(
+        {
+            "record_id": _text(checks=pa.Check.str_matches(RECORD_ID_FORCE), unique=True),
+            "force": _text(),
+            "nation": _text(nullable=True),
+            "fiscal_year": _text(),
+            "measure": _text(checks=pa.Check.str_matches(SNAKE_CASE)),
+            "value": _text(nullable=True),
+            "qualifier": _text(nullable=True),
+            "source_url": _text(nullable=True),
+            "source_title": _text(nullable=True),
+            "source_date": _text(nullable=True),
+        },
+        strict=False,
+        name="force_figures",
+    )
 
-NATIONAL_FIGURES = pa.DataFrameSchema(
-    {
-        "record_id": _text(checks=pa.Check.str_matches(RECORD_ID_NATIONAL), unique=True),
-        "release_date": _text(nullable=True),
-        "fiscal_year": _text(),
-        "geography": _text(),
-        "measure": _text(checks=pa.Check.str_matches(SNAKE_CASE)),
-        "value": _text(nullable=True),
-        "forces_responded": _text(nullable=True),
-        "forces_asked": _text(nullable=True),
-        "source_url": _text(nullable=True),
-    },
-    strict=False,
-    name="national_figures",
-)
+    NATIONAL_FIGURES = pa.DataFrameSchema(
+        {
+            "record_id": _text(checks=pa.Check.str_matches(RECORD_ID_NATIONAL), unique=True),
+            "release_date": _text(nullable=True),
+            "fiscal_year": _text(),
+            "geography": _text(),
+            "measure": _text(checks=pa.Check.str_matches(SNAKE_CASE)),
+            "value": _text(nullable=True),
+            "forces_responded": _text(nullable=True),
+            "forces_asked": _text(nullable=True),
+            "source_url": _text(nullable=True),
+        },
+        strict=False,
+        name="national_figures",
+    )
 
-POLICE_FORCES = pa.DataFrameSchema(
-    {
-        "force": _text(unique=True),
-        "short_name": _text(unique=True),
-        "ons_code": _text(),
-        "nation": _text(checks=pa.Check.isin(["England", "Wales", "Northern Ireland", "Scotland", "GB"])),
-        "region": _text(nullable=True),
-    },
-    strict=False,
-    name="police_forces",
-)
-
-CHILD_POPULATION = pa.DataFrameSchema(
-    {
-        "force": _text(),
-        "ons_code": _text(),
-        "mid_year": pa.Column(int, pa.Check.in_range(1990, 2100)),
-        "age_band": _text(checks=pa.Check.str_matches(r"^\d+-\d+$")),
-        "population": pa.Column(int, pa.Check.ge(0)),
-        "derivation": _text(nullable=True),
-        "source_url": _text(nullable=True),
-    },
-    strict=False,
-    unique=["force", "mid_year", "age_band"],
-    name="child_population",
-)
+    CHILD_POPULATION = pa.DataFrameSchema(
+        {
+            "force": _text(),
+            "ons_code": _text(),
+            "mid_year": pa.Column(int, pa.Check.in_range(1990, 2100)),
+            "age_band": _text(checks=pa.Check.str_matches(r"^\d+-\d+$")),
+            "population": pa.Column(int, pa.Check.ge(0)),
+            "derivation": _text(nullable=True),
+            "source_url": _text(nullable=True),
+        },
+        strict=False,
+        unique=["force", "mid_year", "age_band"],
+        name="child_population",
+    )
+    return {"force_figures": FORCE_FIGURES, "national_figures": NATIONAL_FIGURES, "child_population": CHILD_POPULATION}
 
 
 def describe_failures(path: str | Path, error: pa.errors.SchemaErrors, id_column: str | None, frame: pd.DataFrame) -> str:
@@ -153,6 +151,8 @@ def check_utf8(path: str | Path) -> None:
 
 
 def _read(path: str | Path, schema: pa.DataFrameSchema, id_column: str | None, dtype=str) -> pd.DataFrame:
+    import pandera.pandas as pa
+
     check_utf8(path)
     frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
     missing = [c for c in schema.columns if c not in frame.columns]
@@ -165,18 +165,44 @@ def _read(path: str | Path, schema: pa.DataFrameSchema, id_column: str | None, d
 
 
 def read_force_figures(path) -> pd.DataFrame:
-    return _read(path, FORCE_FIGURES, "record_id")
+    return _read(path, schemas()["force_figures"], "record_id")
 
 
 def read_national_figures(path) -> pd.DataFrame:
-    return _read(path, NATIONAL_FIGURES, "record_id")
+    return _read(path, schemas()["national_figures"], "record_id")
+
+
+NATIONS = ("England", "Wales", "Northern Ireland", "Scotland", "GB")
+POLICE_FORCE_COLUMNS = ("force", "short_name", "ons_code", "nation", "region")
 
 
 def read_police_forces(path) -> pd.DataFrame:
-    return _read(path, POLICE_FORCES, "force")
+    """The force register, checked in plain pandas rather than with a pandera schema: every job that maps
+    a geography to forces reads it, and pandera's import would be a third of such a job's start-up."""
+    check_utf8(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    missing = [c for c in POLICE_FORCE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise LedgerError(f"{path}: missing column(s) {missing}; found {list(frame.columns)}")
+    problems = []
+    for index, row in frame.iterrows():
+        where = f"{path}: line {index + 2} (force {row['force']!r})"
+        for column in ("force", "short_name", "ons_code", "nation"):
+            if pd.isna(row[column]):
+                problems.append(f"{where}, field '{column}': empty")
+        if pd.notna(row["nation"]) and row["nation"] not in NATIONS:
+            problems.append(f"{where}, field 'nation': {row['nation']!r} is not one of {', '.join(NATIONS)}")
+        for column in ("force", "short_name"):
+            if pd.notna(row[column]) and (frame[column] == row[column]).sum() > 1:
+                problems.append(f"{where}, field '{column}': {row[column]!r} appears more than once")
+    if problems:
+        raise LedgerError(f"{path} failed validation:\n  " + "\n  ".join(problems))
+    return frame
 
 
 def read_child_population(path) -> pd.DataFrame:
+    import pandera.pandas as pa
+
     check_utf8(path)
     frame = pd.read_csv(path, dtype={"mid_year": "Int64", "population": "Int64"}, keep_default_na=False, na_values=[""])
     for column in ("mid_year", "population"):
@@ -185,7 +211,7 @@ def read_child_population(path) -> pd.DataFrame:
             raise LedgerError(f"{path}: line {line}, field '{column}': empty or not a whole number")
     frame = frame.astype({"mid_year": int, "population": int})
     try:
-        return CHILD_POPULATION.validate(frame, lazy=True)
+        return schemas()["child_population"].validate(frame, lazy=True)
     except pa.errors.SchemaErrors as error:
         raise LedgerError(f"{path} failed validation:\n  " + describe_failures(path, error, "force", frame)) from None
 

@@ -112,9 +112,16 @@ def _with_parents(module: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
+@functools.lru_cache(maxsize=None)
+def _package(package_dir: Path) -> _Package:
+    """One walk of a package's folder per process: Snakemake asks for some forty rules' code inputs at
+    each start, all from the same package."""
+    return _Package(package_dir)
+
+
 def package_files(entry: str | Path, package_dir: str | Path) -> list[str]:
     """Sorted package files an entry file (rule script, or a notebook's paired .py) needs."""
-    package = _Package(Path(package_dir))
+    package = _package(Path(package_dir))
     files = {package.dir / "__init__.py"}
     todo = [Path(entry)]
     while todo:

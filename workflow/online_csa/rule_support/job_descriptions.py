@@ -89,5 +89,7 @@ def describe_jobs(rules, kind: str, basedir: str, values_of: dict[str, list[str]
 
 
 def notebook_entry(entry: dict) -> dict:
-    """A notebook's entry: only what it reads. Its output is the executed notebook, which Jupyter holds."""
-    return {"input": entry["input"], "params": entry["params"]}
+    """A notebook's entry: only what it reads, which includes the figures its job drew before running it
+    (outputs other than `notebook`, the executed copy, which in Jupyter is the open notebook itself)."""
+    figures = {name: path for name, path in entry.get("output", {}).items() if name != "notebook"}
+    return {"input": entry["input"], "output": figures, "params": entry["params"]}

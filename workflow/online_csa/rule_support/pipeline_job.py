@@ -135,7 +135,7 @@ def script_job(script: str, rule: str | None, root: Path, argv: list[str]) -> Si
     """The job of one script of the project (path from the project root), as the last run described it.
 
     Command line: `--<wildcard> VALUE` picks one job of a rule with wildcards (run_sensitivity:
-    `--scenario baseline`), `--rule NAME` one rule of a script several rules run (plot_figures.py),
+    `--scenario baseline`), `--rule NAME` one rule of a script several rules run (execute_notebook.py),
     `--scratch DIR` writes the outputs and log under DIR at their usual relative paths. Other
     arguments are ignored: a debugger or a Jupyter kernel may put its own on the command line."""
     jobs = read_jobs(root, SCRIPT_JOBS)
