@@ -1,10 +1,9 @@
 # Online child sexual offences in the UK: from the NSPCC's FOI figures to checked claims.
 #
 # Stages (one rules file each): raw data -> cleaning -> claims -> models -> sensitivity
-# -> figures -> report.
+# -> figures (each chapter's, drawn in the chapter's job) -> report.
 # Run it with ./run_pipeline.sh (sets up .venv first) or .venv/bin/snakemake (no venv to activate);
 # the default profile (profiles/default/) sets cores and other runtime options.
-import os
 import sys
 
 from snakemake.utils import min_version
@@ -13,12 +12,8 @@ min_version("9.27")
 sys.path.insert(0, f"{workflow.basedir}/workflow")
 from online_csa.configuration.validation import check_config  # noqa: E402
 
-# Notebook jobs start jupyter from the shell: the folder of the Python running Snakemake comes first on PATH, so
-# `.venv/bin/snakemake` finds the venv's jupyter with no venv activated, and so does each cluster job (it runs the
-# same Snakemake). PATH is not declared in `envvars:`, which would send this host's PATH to every job.
-PYTHON_BIN = os.path.dirname(sys.executable)
-if not os.environ.get("PATH", "").startswith(PYTHON_BIN + os.pathsep):
-    os.environ.update(PATH=os.pathsep.join([PYTHON_BIN, os.environ.get("PATH", "")]))
+# No PATH set up here: Snakemake runs every `script:` job, chapters included, with the Python running it
+# (sys.executable), and a cluster job starts that same Python, so `.venv/bin/snakemake` needs no venv activated.
 
 
 configfile: "config/config.yaml"

@@ -31,12 +31,12 @@ def code(*entries):
     return sorted({path for entry in entries for path in package_files(entry, "workflow/online_csa")})
 
 
-def scenario_monte_carlo(name):
+def scenario_monte_carlo(name, keys=None):
     """One scenario's Monte Carlo settings as one param: what run_sensitivity runs, what a chapter recomputes
-    (online_csa.sensitivity.try_assumptions) and what the explorer starts from, written once. TREND_CLAIMS
-    is defined in sensitivity.smk."""
+    (online_csa.sensitivity.try_assumptions) and, limited to `keys`, what the explorer starts from (so a
+    setting it does not read, the seed say, reruns no explorer). TREND_CLAIMS is defined in sensitivity.smk."""
     scenario = SCENARIOS[name]
-    return {
+    settings = {
         "assumptions": scenario.assumptions,
         "draws": scenario.monte_carlo["draws"],
         "seed": scenario.monte_carlo["seed"],
@@ -47,3 +47,4 @@ def scenario_monte_carlo(name):
         "s15a_counts": config["sensitivity"]["s15a_counts"],
         "trend_claims": TREND_CLAIMS,
     }
+    return settings if keys is None else {key: settings[key] for key in keys}

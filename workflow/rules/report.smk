@@ -241,7 +241,10 @@ rule assumptions_explorer:
     conda:
         ENV
     params:
-        monte_carlo=scenario_monte_carlo(BASELINE),
+        # its own thinned draws replace the Monte Carlo's draws, seed and correlations
+        monte_carlo=scenario_monte_carlo(
+            BASELINE, ["assumptions", "series", "geography", "s15a_first_year", "s15a_counts", "trend_claims"]
+        ),
         explorer_draws=config["explorer"]["draws"],
         ranges=config["explorer"]["ranges"],
         claim_support_words=config["sensitivity"]["claim_support_words"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 
+import matplotlib
 import pandas as pd
 
 from online_csa.common.tables import read_table
@@ -46,9 +47,11 @@ def draw_figure(name: str, input, params):
 
 def draw_job_figures(input, output, params) -> list[str]:
     """Draw every figure the job's `draw` param names, each to the output of the same name; the
-    files written, in order."""
+    files written, in order. The figures' style is undone afterwards, so a chapter run next in the
+    same process draws its own plots as it would alone."""
     written = []
-    for name, function in params["draw"].items():
-        data_figures.save(draw_figure(function, input, params), output[name], params["dpi"])
-        written.append(str(output[name]))
+    with matplotlib.rc_context():
+        for name, function in params["draw"].items():
+            data_figures.save(draw_figure(function, input, params), output[name], params["dpi"])
+            written.append(str(output[name]))
     return written
