@@ -192,6 +192,16 @@ class SyntheticGeographies:
         return self.map.get(label)
 
 
+def chosen_constraints(records) -> dict:
+    """The rule applied to synthetic totals over three forces A, B, C in 2016-2018, A printed (10) each year."""
+    cells = pd.DataFrame({"force": ["A", "B", "C"] * 3, "year": [2016] * 3 + [2017] * 3 + [2018] * 3,
+                          "observed": [True, False, False] * 3, "value": [10.0, np.nan, np.nan] * 3,
+                          "status": ["observed", "missing", "missing"] * 3})
+    candidates = candidate_totals(records, "s", SyntheticGeographies(), ["A", "B", "C"], [2016, 2017, 2018])
+    choose_constraints(candidates, cells, national_geographies=["all"])
+    return {c.record_id: c for c in candidates}
+
+
 def test_the_rule_applies_one_release_per_year_and_says_why_the_others_are_not():
     records = synthetic_claim_records([
         ("N1", "national", None, "All", "2018/19", "s", "300", "2019-06", "2", "3"),
@@ -205,12 +215,7 @@ def test_the_rule_applies_one_release_per_year_and_says_why_the_others_are_not()
         ("N8", "national", None, "North", "2016/17", "s", "5", "2019-10", None, None),
         ("F2", "force", "A", "A", "2016/17-2017/18", "s_cumulative", "20", "2019-10", None, None),
     ])
-    cells = pd.DataFrame({"force": ["A", "B", "C"] * 3, "year": [2016] * 3 + [2017] * 3 + [2018] * 3,
-                          "observed": [True, False, False] * 3, "value": [10.0, np.nan, np.nan] * 3,
-                          "status": ["observed", "missing", "missing"] * 3})
-    candidates = candidate_totals(records, "s", SyntheticGeographies(), ["A", "B", "C"], [2016, 2017, 2018])
-    choose_constraints(candidates, cells, national_geographies=["all"])
-    by_id = {c.record_id: c for c in candidates}
+    by_id = chosen_constraints(records)
     assert by_id["N2"].applied and "release applied" in by_id["N2"].reason  # latest with a stated count
     assert by_id["N3"].applied and "same release" in by_id["N3"].reason  # nested, same release
     assert not by_id["N1"].applied and "N2" in by_id["N1"].reason  # an earlier vintage: scored only
@@ -371,12 +376,7 @@ def test_a_total_the_printed_cells_reach_exactly_is_not_applied_when_it_would_ze
         ("N2", "national", None, "All", "2017/18", "s", "10", "2019-10", "1", "3"),
         ("N3", "national", None, "North", "2018/19", "s", "25", "2019-10", None, None),
     ])
-    cells = pd.DataFrame({"force": ["A", "B", "C"] * 3, "year": [2016] * 3 + [2017] * 3 + [2018] * 3,
-                          "observed": [True, False, False] * 3, "value": [10.0, np.nan, np.nan] * 3,
-                          "status": ["observed", "missing", "missing"] * 3})
-    candidates = candidate_totals(records, "s", SyntheticGeographies(), ["A", "B", "C"], [2016, 2017, 2018])
-    choose_constraints(candidates, cells, national_geographies=["all"])
-    by_id = {c.record_id: c for c in candidates}
+    by_id = chosen_constraints(records)
     assert not by_id["N1"].applied
     assert "would leave 0 for the 1 cell without a figure it is taken to cover" in by_id["N1"].reason
     assert "would leave 0" not in by_id["N2"].reason
