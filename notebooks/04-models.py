@@ -116,19 +116,21 @@ table(focus_rows, ["model", "scheme", "scored", "covered", "coverage", "se_if_90
 # %% [markdown]
 # **Monte Carlo error of the validation.** Each left-out total is predicted from weighted
 # proposals; their effective sample size (`effective_sample_size` in the checks table) sets how
-# precisely an interval's tails are placed. If an interval's two tails each carried a Monte
-# Carlo error of √(0.05 × 0.95 / ESS), its true coverage would be 90% give or take about
-# √(2 × 0.05 × 0.95 / ESS) (one standard deviation), so the share of totals inside it carries
-# that error on top of the binomial one.
+# precisely an interval's tails are placed, so the share of totals inside the intervals carries
+# a Monte Carlo error on top of the binomial one.
 
 # %%
+tail = (1 - (UPPER - LOWER)) / 2  # the probability in each tail of the interval
+md(f"A tail of {pct(tail)} estimated from ESS effective draws has a Monte Carlo standard deviation of about "
+   f"√({tail:g} × {1 - tail:g} / ESS); the interval's two tails together put its true coverage at "
+   f"{pct(UPPER - LOWER)} give or take about √(2 × {tail:g} × {1 - tail:g} / ESS).")
 ess_rows = total_checks[(total_checks["model"] == NEW_MODEL) & total_checks["inside"].notna()]
 for series, rows in ess_rows.groupby("series", sort=False):
     ess = rows.drop_duplicates("effective_sample_size")["effective_sample_size"]
     md(f"{series}: the fits behind the scored left-out totals have an effective sample size of "
-       f"**{ess.min():,.0f}** at the least and **{ess.median():,.0f}** at the median; at the least, a 90% interval's "
-       f"coverage is uncertain by about {pct(np.sqrt(2 * 0.05 * 0.95 / ess.min()), 1)} (one Monte Carlo standard "
-       f"deviation), at the median by {pct(np.sqrt(2 * 0.05 * 0.95 / ess.median()), 1)}.")
+       f"**{ess.min():,.0f}** at the least and **{ess.median():,.0f}** at the median; at the least, an interval's "
+       f"coverage is uncertain by about {pct(np.sqrt(2 * tail * (1 - tail) / ess.min()), 1)} (one Monte Carlo "
+       f"standard deviation), at the median by {pct(np.sqrt(2 * tail * (1 - tail) / ess.median()), 1)}.")
 fold_rows = pd.read_csv(inp.cell_checks)
 fold_rows = fold_rows[(fold_rows["model"] == NEW_MODEL)].drop_duplicates(["series", "scheme", "fold"])
 for (series, scheme), rows in fold_rows.groupby(["series", "scheme"], sort=False):
@@ -219,10 +221,10 @@ if cells is not None and cells["scored"]:
 # g), keeping a small share of the unadapted proposal; the final proposals come from that fit.
 # The weights stay exact (the target density over the proposal density), so the draws have the
 # same distribution, only with less Monte Carlo error. The *effective sample size* (ESS) says how
-# many equally weighted draws the weighted proposals are worth: the 5th or 95th percentile of a
-# quantity then has a tail probability with a Monte Carlo standard deviation of about
-# √(0.05 × 0.95 / ESS). What remains uneven is the randomness the proposal does not adapt: which
-# forces responded, and the selection factors drawn given the totals.
+# many equally weighted draws the weighted proposals are worth: the smaller it is, the less
+# precisely an interval's bounds are placed (below, in numbers). What remains uneven is the
+# randomness the proposal does not adapt: which forces responded, and the selection factors
+# drawn given the totals.
 
 # %% [markdown]
 # **The offset.** The logarithm of the child population enters the linear predictor with its
