@@ -114,6 +114,31 @@ table(focus_rows, ["model", "scheme", "scored", "covered", "coverage", "se_if_90
                    "median_relative_width", "not_scored"],
       caption=f"Coverage of 90% intervals for {focus} by model and validation scheme; every series is in "
       f"{results_path(inp.calibration)}")
+# %% [markdown]
+# **Monte Carlo error of the validation.** Each left-out total is predicted from weighted
+# proposals; their effective sample size (`effective_sample_size` in the checks table) sets how
+# precisely an interval's tails are placed, so the share of totals inside the intervals carries
+# a Monte Carlo error on top of the binomial one.
+
+# %%
+tail = (1 - (UPPER - LOWER)) / 2  # the probability in each tail of the interval
+md(f"A tail of {pct(tail)} estimated from ESS effective draws has a Monte Carlo standard deviation of about "
+   f"√({tail:g} × {1 - tail:g} / ESS); the interval's two tails together put its true coverage at "
+   f"{pct(UPPER - LOWER)} give or take about √(2 × {tail:g} × {1 - tail:g} / ESS).")
+ess_rows = total_checks[(total_checks["model"] == NEW_MODEL) & total_checks["inside"].notna()]
+for series, rows in ess_rows.groupby("series", sort=False):
+    ess = rows.drop_duplicates("effective_sample_size")["effective_sample_size"]
+    md(f"{series}: the fits behind the scored left-out totals have an effective sample size of "
+       f"**{ess.min():,.0f}** at the least and **{ess.median():,.0f}** at the median; at the least, an interval's "
+       f"coverage is uncertain by about {pct(np.sqrt(2 * tail * (1 - tail) / ess.min()), 1)} (one Monte Carlo "
+       f"standard deviation), at the median by {pct(np.sqrt(2 * tail * (1 - tail) / ess.median()), 1)}.")
+fold_rows = pd.read_csv(inp.cell_checks)
+fold_rows = fold_rows[(fold_rows["model"] == NEW_MODEL)].drop_duplicates(["series", "scheme", "fold"])
+for (series, scheme), rows in fold_rows.groupby(["series", "scheme"], sort=False):
+    md(f"{series}, {scheme}: effective sample size per fold {rows['effective_sample_size'].min():,.0f} at the least, "
+       f"{rows['effective_sample_size'].median():,.0f} at the median.")
+
+# %%
 misses = total_checks[(total_checks["model"] == NEW_MODEL) & (total_checks["inside"] == False)]  # noqa: E712
 md(f"The totals the new model misses ({len(misses)}), with what it predicted without them:")
 table(misses, ["series", "record_id", "fiscal_year", "geography", "published_value", "estimate", "lower_90",
@@ -216,21 +241,24 @@ if cells is not None and cells["scored"]:
 # less its printed cells, is what its unprinted responders recorded; a cumulative total of one
 # force or region over several years speaks mostly of forces printed in other years.
 #
-# **Imputation** draws the coefficients from the mixed model's posterior given the printed cells
-# and g from its prior, weights each draw by how well it explains the yearly published totals
-# (integrating m exactly and tau on a grid) and then the cumulative ones *given the yearly ones*
-# (a Gaussian conditional, so a cell in both kinds of total is counted once), resamples, and
-# then draws counts *given their sums*: every draw satisfies every applied total exactly. Where
-# a release says only how many forces responded, which forces they were is drawn afresh in each
-# draw.
+# **Imputation** weighs proposals of the coefficients and g by how well they explain the yearly
+# published totals (integrating m exactly and tau on a grid) and then the cumulative ones *given
+# the yearly ones* (a Gaussian conditional, so a cell in both kinds of total is counted once),
+# resamples, and then draws counts *given their sums*: every draw satisfies every applied total
+# exactly. Where a release says only how many forces responded, which forces they were is drawn
+# afresh in each draw.
 #
-# **Known limitation: few effective draws.** The weights are uneven: the effective sample size
-# (below) is a small share of the proposals weighed, and the equally weighted draws repeat the
-# same proposals. The tail probability of a reported interval bound then carries a Monte Carlo
-# error that shrinks only with the effective sample size (computed below). The validation
-# runs (`models.validation`) weigh fewer proposals per draw, so their intervals rest on fewer
-# still: read the coverage counts at the top of this chapter with that in mind. A better proposal (drawing g and the coefficients nearer what the totals imply) is
-# not built.
+# **The proposal is adaptive.** Proposals drawn from the posterior given the printed cells (and
+# g from its prior) fit the totals unevenly: a few carry most of the weight. So pilot rounds
+# weigh such proposals and fit a multivariate t to their weighted mean and spread, along the few
+# directions the totals inform (how each total's expected sum moves with the coefficients, and
+# g), keeping a small share of the unadapted proposal; the final proposals come from that fit.
+# The weights stay exact (the target density over the proposal density), so the draws have the
+# same distribution, only with less Monte Carlo error. The *effective sample size* (ESS) says how
+# many equally weighted draws the weighted proposals are worth: the smaller it is, the less
+# precisely an interval's bounds are placed (below, in numbers). What remains uneven is the
+# randomness the proposal does not adapt: which forces responded, and the selection factors
+# drawn given the totals.
 
 # %% [markdown]
 # **The offset.** The logarithm of the child population enters the linear predictor with its
@@ -364,7 +392,8 @@ if len(ratio):
     md(f"A force printed in another year has **{r['multiplier']:.2f}** times the factor of a force never printed "
        f"(90% interval {r['lower_90']:.2f} to {r['upper_90']:.2f}). Years without a total draw the factors from "
        f"the spread across years. The importance weights leave an effective sample size of "
-       f"{shown['effective_sample_size'].iloc[0]:,.0f} of the {shown['proposals'].iloc[0]:,} proposals weighed, "
+       f"{shown['effective_sample_size'].iloc[0]:,.0f} of the {shown['proposals'].iloc[0]:,} final proposals "
+       f"weighed (after {shown['pilot_proposals'].iloc[0]:,} pilot proposals that adapted the proposal), "
        f"resampled with replacement to {shown['draws'].iloc[0]:,} draws: the tail probability of a 5th or 95th "
        f"percentile then has a Monte Carlo standard deviation of about "
        f"{np.sqrt(0.05 * 0.95 / shown['effective_sample_size'].iloc[0]):.3f}, so the interval bounds of the "

@@ -381,3 +381,29 @@ def test_a_total_the_printed_cells_reach_exactly_is_not_applied_when_it_would_ze
     assert "would leave 0 for the 1 cell without a figure it is taken to cover" in by_id["N1"].reason
     assert "would leave 0" not in by_id["N2"].reason
     assert by_id["N3"].applied  # 25 leaves 15 for B
+
+
+def test_the_adaptive_proposal_weighs_evenly_and_agrees_with_a_long_run_of_the_prior_proposal():
+    """On a synthetic selected panel with cumulative totals, the adapted proposal's effective
+    sample size is several times the unadapted one's over as many final proposals, and the ratio
+    g it finds agrees with a long run of the unadapted sampler within Monte Carlo error."""
+    from online_csa.models.selection_imputation import ProposalSettings
+
+    cells, names, totals = synthetic_two_kinds_panel(2)
+    fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+    unadapted = impute_with_selection(cells, fit, totals, 1000, 3, oversample=4, proposal=ProposalSettings(rounds=0))
+    adapted = impute_with_selection(cells, fit, totals, 1000, 3, oversample=4,
+                                    proposal=ProposalSettings(rounds=3, pilot=2000))
+    assert adapted.diagnostics["proposals"] == unadapted.diagnostics["proposals"] == 4000
+    assert adapted.diagnostics["pilot_proposals"] == 6000 and unadapted.diagnostics["pilot_proposals"] == 0
+    ess_adapted, ess_unadapted = (imp.diagnostics["effective_sample_size"] for imp in (adapted, unadapted))
+    assert ess_adapted >= 3 * ess_unadapted
+    long = impute_with_selection(cells, fit, totals, 4000, 4, oversample=24, proposal=ProposalSettings(rounds=0))
+    ratio_long, ratio_adapted = (imp.selection.iloc[-1] for imp in (long, adapted))
+    sd_log_g = (np.log(ratio_long["upper_90"]) - np.log(ratio_long["lower_90"])) / (2 * 1.645)
+    monte_carlo_sd = sd_log_g * np.sqrt(1 / ess_adapted + 1 / long.diagnostics["effective_sample_size"])
+    assert abs(np.log(ratio_adapted["multiplier"]) - np.log(ratio_long["multiplier"])) < 4 * monte_carlo_sd
+    # the year factors agree too
+    factors = [imp.selection[imp.selection["forces"] == "printed in another year"]["multiplier"].to_numpy()
+               for imp in (long, adapted)]
+    np.testing.assert_allclose(np.log(factors[1]), np.log(factors[0]), atol=max(0.1, 4 * monte_carlo_sd))

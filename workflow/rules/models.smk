@@ -61,6 +61,7 @@ rule impute_missing_cells:
         **MODEL_SETUP,
         summary_geographies=config["models"]["imputation"]["summary_geographies"],
         proposals_per_draw=config["models"]["imputation"]["proposals_per_draw"],
+        proposal=config["models"]["imputation"]["proposal"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         draws=config["models"]["imputation"]["draws"],
         seed=config["models"]["imputation"]["seed"],
@@ -92,6 +93,7 @@ rule check_published_totals:
         **MODEL_SETUP,
         draws=config["models"]["validation"]["total_draws"],
         proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
+        proposal=config["models"]["validation"]["proposal"],
         seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_published_totals.py"
@@ -117,6 +119,7 @@ rule check_calibration:
         **MODEL_SETUP,
         draws=config["models"]["validation"]["cell_draws"],
         proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
+        proposal=config["models"]["validation"]["proposal"],
         seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_calibration.py"

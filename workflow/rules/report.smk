@@ -112,6 +112,7 @@ rule notebook_models:
         calibration=f"{TABLES}/calibration.csv",
         total_checks=f"{TABLES}/published_total_checks.csv",
         one_out_checks=f"{TABLES}/calibration_cells_one_out.csv",
+        cell_checks=f"{TABLES}/calibration_cells.csv",
         flag_share=f"{TABLES}/flag_share.csv",
         flag_decomposition=f"{TABLES}/flag_decomposition.csv",
         flag_quarantined=f"{TABLES}/flag_pairs_quarantined.csv",

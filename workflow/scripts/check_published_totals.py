@@ -11,7 +11,7 @@ from online_csa.common.geographies import GeographyMap  # noqa: E402
 from online_csa.common.tables import read_table, write_table  # noqa: E402
 from online_csa.models.imputation_validation import previous_constraints, published_total_checks  # noqa: E402
 from online_csa.models.negative_binomial import fit_negative_binomial  # noqa: E402
-from online_csa.models.selection_imputation import SelectionPrior  # noqa: E402
+from online_csa.models.selection_imputation import ProposalSettings, SelectionPrior  # noqa: E402
 from online_csa.models.series_model import series_models  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
@@ -19,6 +19,7 @@ panel = read_table(inp.panel, "panel")
 claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 prior = SelectionPrior(**par.selection_prior)
+proposal = ProposalSettings(**par.proposal)
 checks = []
 for model in series_models(panel, claim_records, geographies, par):
     series = model.series
@@ -26,5 +27,5 @@ for model in series_models(panel, claim_records, geographies, par):
                                          alpha_method=par.alpha_method)
     checks.append(published_total_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
                                          previous=(previous_fit, previous_constraints(model.candidates)),
-                                         oversample=par.proposals_per_draw, prior=prior))
+                                         oversample=par.proposals_per_draw, prior=prior, proposal=proposal))
 write_table(pd.concat(checks, ignore_index=True), out.checks)

@@ -14,7 +14,8 @@ from online_csa.models.imputation_tables import (constraints_table, force_year_t
                                                  selection_table)
 from online_csa.models.mixed_negative_binomial import year_effect_table  # noqa: E402
 from online_csa.models.model_panel import panel_values_used_by_models  # noqa: E402
-from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection  # noqa: E402
+from online_csa.models.selection_imputation import (ProposalSettings, SelectionPrior,  # noqa: E402
+                                                   impute_with_selection)
 from online_csa.models.series_model import series_models  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
@@ -24,12 +25,13 @@ geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 forces = list(geographies.geographies[par.geography].forces)
 summary_geographies = {gid: geographies.geographies[gid].forces for gid in par.summary_geographies}
 prior = SelectionPrior(**par.selection_prior)
+proposal = ProposalSettings(**par.proposal)
 
 tables = {name: [] for name in ("coefficients", "cells", "totals", "draws", "constraints", "selection")}
 for model in series_models(panel, claim_records, geographies, par):
     series = model.series
     imputed = impute_with_selection(model.frame, model.fit, model.candidates, par.draws, par.seed, prior=prior,
-                                    oversample=par.proposals_per_draw)
+                                    oversample=par.proposals_per_draw, proposal=proposal)
     national, draws = national_table(imputed, summary_geographies)
     tables["coefficients"].append(year_effect_table(model.fit, series, par.min_cells_for_estimate))
     tables["cells"].append(force_year_table(imputed))

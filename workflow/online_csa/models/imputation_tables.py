@@ -70,6 +70,7 @@ def selection_table(imp: SelectionImputation, series: str) -> pd.DataFrame:
     out.insert(0, "series", series)
     out["effective_sample_size"] = imp.diagnostics["effective_sample_size"]
     out["proposals"] = imp.diagnostics["proposals"]  # the effective sample size counts these, not the draws
+    out["pilot_proposals"] = imp.diagnostics["pilot_proposals"]  # weighed to adapt the proposal, then set aside
     out["draws"] = imp.diagnostics["draws"]
     return out
 

@@ -25,14 +25,14 @@ from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
 from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial
-from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
+from online_csa.models.selection_imputation import ProposalSettings, SelectionPrior, impute_with_selection
 from online_csa.models.total_constraints import TotalCandidate
 
 NEW_MODEL = "new: mixed NB with selection factor"
 NO_SELECTION = "mixed NB without selection factor"
 PREVIOUS = "previous: fixed effects and rescaling"
 CHECK_COLUMNS = ["series", "model", "record_id", "kind", "fiscal_year", "geography", "published_value", "estimate",
-                 "lower_90", "upper_90", "inside", "method", "applied_in_final"]
+                 "lower_90", "upper_90", "inside", "method", "applied_in_final", "effective_sample_size"]
 
 
 def total_draws(cells: pd.DataFrame, draws: np.ndarray, candidate: TotalCandidate, rng: np.random.Generator,
@@ -105,8 +105,9 @@ def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, 
 
 
 def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
-                           draws: int, seed: int, previous=None, oversample: int = 2,
-                           prior: SelectionPrior = SelectionPrior()) -> pd.DataFrame:
+                           draws: int, seed: int, previous=None, oversample: int = 3,
+                           prior: SelectionPrior = SelectionPrior(),
+                           proposal: ProposalSettings = ProposalSettings()) -> pd.DataFrame:
     """Leave-one-total-out predictions of every usable published total under the new model, the
     new model without its selection factor, and (given `previous` = (fit, constraints)) the
     previous method."""
@@ -122,11 +123,12 @@ def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, cand
         kept = [c for c in applied if c.record_id not in dropped]
         for model, selection in ((NEW_MODEL, True), (NO_SELECTION, False)):
             imp = impute_with_selection(cells, fit, kept, draws, seed + n, selection=selection, oversample=oversample,
-                                        prior=prior)
+                                        prior=prior, proposal=proposal)
             rng = np.random.default_rng(seed + 1000 + n)
             for c in group:
                 rows.append(_interval_row(series, model, c, total_draws(imp.cells, imp.draws, c, rng), method,
-                                          _printed_sum(cells, c)))
+                                          _printed_sum(cells, c))
+                            | {"effective_sample_size": imp.diagnostics["effective_sample_size"]})
         if previous is not None:
             previous_fit, previous_constraints = previous
             kept_previous = [p for p in previous_constraints if p.record_id not in dropped]
@@ -164,8 +166,9 @@ def _without_held_out(candidates: list[TotalCandidate], cells: pd.DataFrame, hel
 
 
 def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
-                         draws: int, seed: int, alpha_method: str, oversample: int = 2,
-                         prior: SelectionPrior = SelectionPrior()) -> pd.DataFrame:
+                         draws: int, seed: int, alpha_method: str, oversample: int = 3,
+                         prior: SelectionPrior = SelectionPrior(),
+                         proposal: ProposalSettings = ProposalSettings()) -> pd.DataFrame:
     """Leave-one-force-out and leave-one-year-out predictions of printed cells by the new model
     and by the previous fixed-effects method, each given the same published totals: those that
     include none of the held-out cells. The new model keeps the variance components and alpha of
@@ -182,9 +185,10 @@ def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candid
         kept = _without_held_out(candidates, cells, held)
         refit = fit_mixed_negative_binomial(rest, fit.forces, fit.years, like=fit)
         imp = impute_with_selection(cells, refit, kept, draws, seed + n, held_out=held, oversample=oversample,
-                                    prior=prior)
+                                    prior=prior, proposal=proposal)
         position = np.searchsorted(imp.unprinted, np.flatnonzero(held))
-        rows += _score_cells(series, NEW_MODEL, scheme, fold, cells, held, imp.draws[:, position])
+        rows += [row | {"effective_sample_size": imp.diagnostics["effective_sample_size"]}
+                 for row in _score_cells(series, NEW_MODEL, scheme, fold, cells, held, imp.draws[:, position])]
         try:
             previous = fit_negative_binomial(rest, design="year_effects", alpha_method=alpha_method, robust=False)
             hidden = cells.assign(observed=observed & ~held)

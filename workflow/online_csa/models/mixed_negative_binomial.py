@@ -71,6 +71,15 @@ class MixedFit:
         X[np.arange(len(forces)), 2 + len(self.years) + np.array([force_index[f] for f in forces], dtype=int)] = 1.0
         return X
 
+    def points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The grid's points as arrays: weights (summing to one), alpha, modes (points x params) and
+        Cholesky factors of the covariances (points x params x params)."""
+        points = self.grid or [(1.0, self.sigma_year, self.alpha, self.params, self.cov)]
+        weights = np.array([p[0] for p in points], dtype=float)
+        chol = np.stack([np.linalg.cholesky(cov + 1e-12 * np.eye(len(mode))) for *_, mode, cov in points])
+        return (weights / weights.sum(), np.array([p[2] for p in points], dtype=float),
+                np.stack([p[3] for p in points]), chol)
+
     def draw(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Coefficient draws (draws x params) and alpha per draw, from the mixture over the grid of
         (sigma_year, alpha) (from the point estimates alone when there is no grid)."""

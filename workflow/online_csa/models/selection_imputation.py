@@ -32,7 +32,15 @@ Conditioning (importance sampling, then resampling):
    left among its free cells. A draw in which the two cannot both hold gets weight zero. The
    split, cumulative first, is not the exact conditional given both kinds of total.
 4. The weighted proposals are resampled (multinomially, with replacement) to equally weighted
-   draws: the effective sample size is counted over the proposals.
+   draws: the effective sample size is counted over the final proposals.
+
+The proposal is adaptive (ProposalSettings): drawing the coefficients from their posterior
+given the printed cells and g from its prior leaves very uneven weights once the totals speak
+(the cumulative ones above all), so pilot rounds weigh such proposals and fit a multivariate t
+to their weighted moments, along the few directions the totals inform (the gradients of the
+blocks' expected sums in whitened coordinates, and g), with a share of the unadapted proposal
+kept as a defensive component; the final proposals come from the last fit. The weights stay
+exact (likelihood x prior density / proposal density); the pilot proposals are set aside.
 
 Cells of a force that gave no figure (`not_provided`) are non-responders: no yearly total pins
 them (a cumulative total from another release may), and they get the selection factor like
@@ -45,7 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import linalg, special
 
 from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import central_interval
@@ -292,6 +300,199 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
     return log_l
 
 
+def _selection_weights(yearly, memberships, mu, mu_selected, alpha, selected, constrained_years, year_of,
+                       prior: SelectionPrior, rng: np.random.Generator, u: np.ndarray):
+    """Per proposal, the yearly totals' log likelihood with the selection factors integrated out
+    (each year's blocks give a Gaussian likelihood for s_t; m exactly and tau on a grid), and a
+    draw of s (proposals x years), m and tau from their conditional posterior: s_t is its
+    conditional mean plus its conditional sd times u_t (standard normal under the target's
+    conditional, so the proposal may adapt u like the coefficients)."""
+    proposals = len(alpha)
+    log_w = np.zeros(proposals)
+    s_hat, s_var = {}, {}
+    for year in constrained_years:
+        precision, weighted, consistency = np.zeros(proposals), np.zeros(proposals), np.zeros(proposals)
+        parts = []
+        for b, member in zip(yearly, memberships):
+            if b.year != year:
+                continue
+            cols = b.candidates
+            sel = member & selected[cols][None, :]
+            fix = member & ~selected[cols][None, :]
+            m_sel = (mu_selected[:, cols] * sel).sum(axis=1)
+            m_fix = (mu[:, cols] * fix).sum(axis=1)
+            q_sel = ((mu_selected[:, cols] ** 2) * sel).sum(axis=1)
+            q_fix = ((mu[:, cols] ** 2) * fix).sum(axis=1)
+            r = np.maximum(b.remainder - m_fix, 0.0) + 0.5
+            # exp(s) at the estimate; the NB variance of the selected cells is exp(s) m + alpha exp(2s) q
+            scale = r / np.maximum(m_sel, 1e-9)
+            est = np.log(scale)
+            var = (r + alpha * scale ** 2 * q_sel + m_fix + alpha * q_fix) / r ** 2
+            parts.append((est, var))
+            precision += 1 / var
+            weighted += est / var
+        v = 1 / precision
+        centre = v * weighted
+        for est, var in parts:  # how well the blocks of one year agree with each other
+            consistency += _log_normal_pdf(est, centre, var)
+        consistency -= _log_normal_pdf(centre, centre, v)
+        s_hat[year], s_var[year] = centre, v
+        log_w += consistency
+    log_marginal, m, tau = _hyper_posterior(s_hat, s_var, constrained_years, prior, rng)
+    log_w += log_marginal
+    s = m[:, None] + tau[:, None] * u
+    for year in constrained_years:
+        i = year_of[year]
+        precision = 1 / s_var[year] + 1 / tau ** 2
+        mean = (s_hat[year] / s_var[year] + m / tau ** 2) / precision
+        s[:, i] = mean + u[:, i] / np.sqrt(precision)
+    return log_w, s, m, tau
+
+
+@dataclass(frozen=True)
+class ProposalSettings:
+    """The adaptive importance-sampling proposal. Round 0 draws the coefficients from the mixed
+    model's posterior given the printed cells and g from its prior; each of `rounds` adaptation
+    rounds weighs `pilot` proposals and fits, to their weighted moments, a multivariate t
+    proposal (`t_df` degrees of freedom) for the coefficients (in the whitened coordinates of
+    each grid point of sigma_year and alpha) and g, and a distribution over the grid points;
+    the final round weighs the proposals that are resampled. A share `defensive` of every
+    adapted proposal is the round-0 proposal, so no weight exceeds 1/defensive times its
+    round-0 value. rounds 0: the posterior given the printed cells is the proposal."""
+    rounds: int = 2
+    pilot: int = 3000
+    t_df: float = 5.0
+    defensive: float = 0.05
+    yearly_directions: bool = True
+
+
+@dataclass
+class _ProposalDraw:
+    point: np.ndarray  # grid point of (sigma_year, alpha) per proposal
+    z: np.ndarray  # proposals x informed directions of (whitened coefficients, g / its prior scale, u)
+    theta: np.ndarray
+    alpha: np.ndarray
+    g: np.ndarray
+    u: np.ndarray  # proposals x years: the selection factors' standard normal draws
+    log_correction: np.ndarray  # log target prior density - log proposal density
+
+
+class _AdaptiveProposal:
+    """Adaptive importance sampling over the coefficients, the grid point and g. The target is
+    the posterior given the printed cells (the grid mixture of Gaussians), times g's prior, times
+    the totals' likelihood; the weights are exact: likelihood x target prior / proposal."""
+
+    def __init__(self, fit: MixedFit, g_scale: float, adapt: ProposalSettings, basis: np.ndarray | None = None,
+                 factors: int = 0):
+        self.point_weights, self.alphas, self.modes, self.chols = fit.points()
+        self.g_scale, self.settings = g_scale, adapt
+        # whitened coefficients, g over its prior scale, then the selection factors' standard normals u
+        self.full_dim = self.modes.shape[1] + (1 if g_scale > 0 else 0) + factors
+        self.factors = factors
+        # the directions the totals inform (orthonormal columns); the others keep the base proposal
+        self.basis = np.eye(self.full_dim) if basis is None else basis
+        self.dim = self.basis.shape[1]
+        self.adapted = None  # (point probabilities, t centre, t scale's Cholesky factor)
+
+    def sample(self, n: int, rng: np.random.Generator) -> _ProposalDraw:
+        full = rng.standard_normal((n, self.full_dim))
+        base_normal = full @ self.basis  # the informed coordinates, standard normal under the base
+        rest = full - base_normal @ self.basis.T
+        if self.adapted is None:
+            point = rng.choice(len(self.point_weights), size=n, p=self.point_weights)
+            z = base_normal
+        else:
+            probabilities, centre, chol = self.adapted
+            point = rng.choice(len(probabilities), size=n, p=probabilities)
+            chi = rng.chisquare(self.settings.t_df, n)
+            z = centre[None, :] + (base_normal @ chol.T) / np.sqrt(chi / self.settings.t_df)[:, None]
+            from_base = rng.random(n) < self.settings.defensive
+            base_point = rng.choice(len(self.point_weights), size=n, p=self.point_weights)
+            point = np.where(from_base, base_point, point)
+            z = np.where(from_base[:, None], rng.standard_normal((n, self.dim)), z)
+        p = self.modes.shape[1]
+        whitened = rest + z @ self.basis.T
+        theta = np.empty((n, p))
+        for k in np.unique(point):  # one grid point at a time: no per-proposal copy of its factor
+            rows = point == k
+            theta[rows] = self.modes[k][None, :] + whitened[rows, :p] @ self.chols[k].T
+        g = self.g_scale * whitened[:, p] if self.g_scale > 0 else np.zeros(n)
+        u = whitened[:, self.full_dim - self.factors:]
+        log_base = np.log(self.point_weights[point]) - 0.5 * np.sum(z ** 2, axis=1)  # up to a constant
+        if self.adapted is None:
+            log_correction = np.zeros(n)
+        else:
+            probabilities, centre, chol = self.adapted
+            log_adapted = np.log(probabilities[point]) + _log_t_density(z, centre, chol, self.settings.t_df)
+            log_base_normalised = log_base - 0.5 * self.dim * LOG_2PI
+            log_q = np.logaddexp(np.log1p(-self.settings.defensive) + log_adapted,
+                                 np.log(self.settings.defensive) + log_base_normalised)
+            log_correction = log_base_normalised - log_q
+        return _ProposalDraw(point, z, theta, self.alphas[point], g, u, log_correction)
+
+    def adapt(self, draw: _ProposalDraw, log_w: np.ndarray) -> None:
+        """Fit the next proposal to the weighted moments; the covariance is shrunk towards the
+        identity (the round-0 proposal's, in these coordinates) by the effective sample size, so a
+        direction the pilot cannot resolve keeps the printed cells' posterior spread."""
+        weights = np.exp(log_w - log_w.max())
+        weights /= weights.sum()
+        ess = 1.0 / np.sum(weights ** 2)
+        centre = weights @ draw.z
+        deviation = draw.z - centre[None, :]
+        covariance = (weights[:, None] * deviation).T @ deviation
+        share = ess / (ess + self.dim)
+        covariance = share * covariance + (1 - share) * np.eye(self.dim)
+        points = np.bincount(draw.point, weights=weights, minlength=len(self.point_weights))
+        probabilities = (1 - self.settings.defensive) * points + self.settings.defensive * self.point_weights
+        self.adapted = (probabilities / probabilities.sum(), centre,
+                        np.linalg.cholesky((covariance + covariance.T) / 2 + 1e-10 * np.eye(self.dim)))
+
+    def run(self, proposals: int, weigh, rng: np.random.Generator):
+        """Adapt for the settings' rounds, then weigh `proposals` from the last proposal; returns
+        the final round's log weights, the weighing's outputs and alpha per proposal."""
+        for _ in range(self.settings.rounds):
+            draw = self.sample(self.settings.pilot, rng)
+            log_w = weigh(draw)[0] + draw.log_correction
+            self.adapt(draw, log_w)
+        draw = self.sample(proposals, rng)
+        log_lik, mu, mu_selected, s, hyper, memberships = weigh(draw)
+        return log_lik + draw.log_correction, mu, mu_selected, s, hyper, memberships, draw.alpha
+
+
+def _informed_directions(fit: MixedFit, X: np.ndarray, log_population: np.ndarray, elsewhere: np.ndarray,
+                         g_scale: float, blocks: list[_Block]) -> np.ndarray:
+    """Orthonormal directions, in the whitened coordinates of the heaviest grid point (and g over
+    its prior scale), along which the blocks' expected sums move: the gradient of each block's
+    expected sum at the mode, and g's own axis. Elsewhere the totals say little, and the
+    proposal keeps the posterior given the printed cells."""
+    weights, _, modes, chols = fit.points()
+    k = int(np.argmax(weights))
+    mu = np.exp(X @ modes[k] + log_population)
+    rows = []
+    for b in blocks:
+        cols = b.candidates
+        gradient = (mu[cols] @ X[cols]) @ chols[k]
+        if g_scale > 0:
+            gradient = np.append(gradient, g_scale * mu[cols][elsewhere[cols]].sum())
+        rows.append(gradient / max(np.linalg.norm(gradient), 1e-12))
+    width = modes.shape[1] + (1 if g_scale > 0 else 0)
+    if g_scale > 0:
+        rows.append(np.eye(width)[-1])
+    if not rows:
+        return np.zeros((width, 0))
+    _, singular, vt = np.linalg.svd(np.array(rows), full_matrices=False)
+    return vt[singular > 1e-6 * singular[0]].T
+
+
+def _log_t_density(x: np.ndarray, centre: np.ndarray, chol: np.ndarray, df: float) -> np.ndarray:
+    """Log density of the multivariate t with the given centre, scale (chol chol') and df."""
+    p = len(centre)
+    solved = linalg.solve_triangular(chol, (x - centre[None, :]).T, lower=True)
+    delta = np.sum(solved ** 2, axis=0)
+    return (special.gammaln((df + p) / 2) - special.gammaln(df / 2) - 0.5 * p * np.log(df * np.pi)
+            - np.sum(np.log(np.diag(chol))) - 0.5 * (df + p) * np.log1p(delta / df))
+
+
 def ratio_basis(cumulative: bool, yearly: bool) -> str:
     """What identifies g: the yearly totals do too, since the mix of never-printed and
     printed-elsewhere cells differs from year to year and the years' factors are pooled."""
@@ -305,7 +506,8 @@ def ratio_basis(cumulative: bool, yearly: bool) -> str:
 def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[TotalCandidate], draws: int,
                           seed: int, selection: bool = True, prior: SelectionPrior = SelectionPrior(),
                           held_out: np.ndarray | None = None, oversample: int = 8,
-                          weigh_cumulative: bool = True) -> SelectionImputation:
+                          weigh_cumulative: bool = True,
+                          proposal: ProposalSettings = ProposalSettings()) -> SelectionImputation:
     """Draw every unprinted cell (and every `held_out` printed cell, predicted as printed: no
     selection factor) given the printed cells and the applied `constraints`. The weights are
     computed for `oversample` times as many proposals as `draws`, which are then resampled."""
@@ -326,79 +528,61 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     within = (years[unprinted] >= printed_years.min()) & (years[unprinted] <= printed_years.max())
     estimable = within | np.isin(years[unprinted], constrained_years)
 
-    proposals = draws * oversample if yearly else draws
-    theta, alpha = fit.draw(proposals, rng)
     X = fit.design(cells["force"].to_numpy()[unprinted], years[unprinted])
-    mu = np.exp(theta @ X.T + cells["log_population"].to_numpy(float)[unprinted][None, :])
+    log_population = cells["log_population"].to_numpy(float)[unprinted]
     selected = ~held_out[unprinted]  # cells that get the selection factor (held-out printed cells do not)
     year_of = {y: i for i, y in enumerate(fit.years)}
     col_year = np.array([year_of[y] for y in years[unprinted]])
-    memberships = [_membership(b, proposals, rng) for b in yearly]
     forces_of = cells["force"].to_numpy()[unprinted]
     elsewhere = selected & np.array([fit.printed_per_force.get(f, 0) > 0 for f in forces_of], dtype=bool)
-    g = (prior.elsewhere_scale * rng.standard_normal(proposals) if selection and prior.elsewhere_scale > 0
-         else np.zeros(proposals))
-    mu_selected = mu * np.exp(g[:, None] * elsewhere[None, :])  # before the year's factor exp(s_t)
+    g_scale = prior.elsewhere_scale if selection and prior.elsewhere_scale > 0 else 0.0
 
-    # the selection factor: per constrained year, a Gaussian likelihood for s_t from each block
-    log_w = np.zeros(proposals)
-    s = np.zeros((proposals, len(fit.years)))
-    hyper = {"m": np.zeros(proposals), "tau": np.zeros(proposals), "g": g}
-    if selection and yearly:
-        s_hat, s_var = {}, {}
-        for year in constrained_years:
-            precision, weighted, consistency = np.zeros(proposals), np.zeros(proposals), np.zeros(proposals)
-            parts = []
-            for b, member in zip(yearly, memberships):
-                if b.year != year:
-                    continue
-                cols = b.candidates
-                sel = member & selected[cols][None, :]
-                fix = member & ~selected[cols][None, :]
-                m_sel = (mu_selected[:, cols] * sel).sum(axis=1)
-                m_fix = (mu[:, cols] * fix).sum(axis=1)
-                q_sel = ((mu_selected[:, cols] ** 2) * sel).sum(axis=1)
-                q_fix = ((mu[:, cols] ** 2) * fix).sum(axis=1)
-                r = np.maximum(b.remainder - m_fix, 0.0) + 0.5
-                # exp(s) at the estimate; the NB variance of the selected cells is exp(s) m + alpha exp(2s) q
-                scale = r / np.maximum(m_sel, 1e-9)
-                est = np.log(scale)
-                var = (r + alpha * scale ** 2 * q_sel + m_fix + alpha * q_fix) / r ** 2
-                parts.append((est, var))
-                precision += 1 / var
-                weighted += est / var
-            v = 1 / precision
-            centre = v * weighted
-            for est, var in parts:  # how well the blocks of one year agree with each other
-                consistency += _log_normal_pdf(est, centre, var)
-            consistency -= _log_normal_pdf(centre, centre, v)
-            s_hat[year], s_var[year] = centre, v
-            log_w += consistency
-        log_marginal, hyper["m"], hyper["tau"] = _hyper_posterior(s_hat, s_var, constrained_years, prior, rng)
-        log_w += log_marginal
-        s = hyper["m"][:, None] + hyper["tau"][:, None] * rng.standard_normal((proposals, len(fit.years)))
-        for year in constrained_years:
-            i = year_of[year]
-            precision = 1 / s_var[year] + 1 / hyper["tau"] ** 2
-            mean = (s_hat[year] / s_var[year] + hyper["m"] / hyper["tau"] ** 2) / precision
-            s[:, i] = mean + rng.standard_normal(proposals) / np.sqrt(precision)
-        if weigh_cumulative:
-            log_w += _cumulative_log_likelihood(cumulative, yearly, memberships, mu, mu_selected, s, col_year,
+    def weigh(proposal_draw: _ProposalDraw):
+        """The totals' log likelihood of each proposal, with s, m and tau drawn given it."""
+        theta, alpha, g = proposal_draw.theta, proposal_draw.alpha, proposal_draw.g
+        n_prop = len(alpha)
+        mu = np.exp(theta @ X.T + log_population[None, :])
+        memberships = [_membership(b, n_prop, rng) for b in yearly]
+        mu_selected = mu * np.exp(g[:, None] * elsewhere[None, :])  # before the year's factor exp(s_t)
+        log_w = np.zeros(n_prop)
+        s = np.zeros((n_prop, len(fit.years)))
+        hyper = {"m": np.zeros(n_prop), "tau": np.zeros(n_prop), "g": g}
+        if selection and yearly:
+            log_w, s, hyper["m"], hyper["tau"] = _selection_weights(
+                yearly, memberships, mu, mu_selected, alpha, selected, constrained_years, year_of, prior, rng,
+                proposal_draw.u)
+            if weigh_cumulative:
+                log_w += _cumulative_log_likelihood(cumulative, yearly, memberships, mu, mu_selected, s, col_year,
                                                     selected, alpha)
-    elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
-        for b, member in zip(yearly, memberships):
-            cols = b.candidates
-            m = (mu[:, cols] * member).sum(axis=1)
-            q = ((mu[:, cols] ** 2) * member).sum(axis=1)
-            log_w += _log_normal_pdf(b.remainder, m, m + alpha * q + 0.25)
+        elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
+            for b, member in zip(yearly, memberships):
+                cols = b.candidates
+                m = (mu[:, cols] * member).sum(axis=1)
+                q = ((mu[:, cols] ** 2) * member).sum(axis=1)
+                log_w += _log_normal_pdf(b.remainder, m, m + alpha * q + 0.25)
+        # a proposal so far out that its means overflow has no weight the target could notice
+        log_w = np.where(np.isfinite(log_w), log_w, -np.inf)
+        return log_w, mu, mu_selected, s, hyper, memberships
 
-    # resample the proposals by their weights; a few more than needed, since some will turn out
-    # infeasible when the counts are split
+    proposals = draws * oversample if yearly else draws
+    # the selection factors' normals u stay with their conditional distribution (adapting them
+    # too, on the real data, spreads the pilot over more directions than it can resolve)
+    factors = len(fit.years) if selection and yearly else 0
+    basis = _informed_directions(fit, X, log_population, elsewhere, g_scale, yearly + cumulative
+                                 if proposal.yearly_directions else cumulative)
+    basis = np.vstack([basis, np.zeros((factors, basis.shape[1]))])
+    sampler = _AdaptiveProposal(fit, g_scale, adapt=proposal if yearly else ProposalSettings(rounds=0), basis=basis,
+                                factors=factors)
+    result = sampler.run(proposals, weigh, rng)
+    log_w, mu, mu_selected, s, hyper, memberships, alpha = result
     weights = np.exp(log_w - log_w.max())
     weights /= weights.sum()
     ess = float(1.0 / np.sum(weights ** 2))
-    keep = _systematic_resample(np.repeat(weights, 1), rng) if proposals == draws else \
-        np.sort(rng.choice(proposals, size=draws * 5 // 4, p=weights))
+    # resample the proposals by their weights; a few more than needed, since some will turn out
+    # infeasible when the counts are split
+    final = len(log_w)
+    keep = _systematic_resample(weights, rng) if final == draws else \
+        np.sort(rng.choice(final, size=draws * 5 // 4, p=weights))
     mu_selected, mu, s, alpha = mu_selected[keep], mu[keep], s[keep], alpha[keep]
     hyper = {k: v[keep] for k, v in hyper.items()}
     memberships = [member[keep] for member in memberships]
@@ -485,6 +669,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                                "constrained": bool(cumulative or yearly), "multiplier": med, "lower_90": lo,
                                "upper_90": hi, "basis": ratio_basis(bool(cumulative), bool(yearly))})
     diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
+                   "pilot_proposals": sampler.settings.rounds * sampler.settings.pilot,
                    "infeasible_share": float(infeasible.mean()),
                    "m_median": float(np.median(hyper["m"])), "tau_median": float(np.median(hyper["tau"])),
                    "g_median": float(np.median(hyper["g"])),
