@@ -154,7 +154,11 @@ md("Printed cells are scored too, by holding out every printed cell of one force
               ", and again **with totals**: as in the real imputation, the held-out cell becomes unprinted and every "
               "applied total that contains it still constrains it (a cell no applied total contains keeps its "
               "no-totals interval)")
-   + ". This compares the two methods' printed-cell intervals like for like.")
+   + ". This compares the two methods' printed-cell intervals like for like"
+   + ("" if coverage_of(PREVIOUS, NO_TOTALS)["scored"] == coverage_of(NEW_MODEL, NO_TOTALS)["scored"] else
+      f", on the same cells except that the previous method scores {coverage_of(PREVIOUS, NO_TOTALS)['scored']} "
+      f"of the new model's {coverage_of(NEW_MODEL, NO_TOTALS)['scored']}: it cannot predict a cell that is its "
+      "year's only printed one") + ".")
 WIDTH_TARGET = par.width_target  # printed cells: median 90% interval width / estimate
 for scheme in (NO_TOTALS, WITH_TOTALS, "leave-one-force-out", "leave-one-year-out"):
     mine, theirs = coverage_of(NEW_MODEL, scheme), coverage_of(PREVIOUS, scheme)

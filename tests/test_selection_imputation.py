@@ -11,7 +11,8 @@ from online_csa.models.leave_one_cell_out import (NO_TOTALS, WITH_TOTALS, leave_
                                                  noise_only_relative_width, one_out_modes)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial, year_effect_table
 from online_csa.models.negative_binomial import fit_negative_binomial
-from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
+from online_csa.models.imputation_tables import mark_thin_ratio, selection_table
+from online_csa.models.selection_imputation import RATIO_ROW, SelectionPrior, impute_with_selection
 from online_csa.models.total_constraints import TotalCandidate, candidate_totals, choose_constraints
 
 
@@ -407,3 +408,32 @@ def test_the_adaptive_proposal_weighs_evenly_and_agrees_with_a_long_run_of_the_p
     factors = [imp.selection[imp.selection["forces"] == "printed in another year"]["multiplier"].to_numpy()
                for imp in (long, adapted)]
     np.testing.assert_allclose(np.log(factors[1]), np.log(factors[0]), atol=max(0.1, 4 * monte_carlo_sd))
+
+
+def test_a_ratio_resting_on_too_few_never_printed_cells_is_not_reported_as_estimated():
+    """Only never-printed cells inside an applied total tell the ratio of the two factors from its
+    prior: with none, its row says it is not an estimate; with the yearly totals over every force,
+    it is one, and the count is of exactly those cells."""
+    cells, names, totals = synthetic_two_kinds_panel(1)
+    fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+    cumulative_only = [t for t in totals if t.kind == "cumulative"]  # forces printed in other years only
+    thin = impute_with_selection(cells, fit, cumulative_only, 300, 2)
+    assert thin.diagnostics["never_printed_cells_in_totals"] == 0
+    ratio = selection_table(thin, "synthetic_series", 3).iloc[-1]
+    assert ratio["basis"] == "not an estimate: it rests on 0 never-printed cells in the applied totals (fewer than 3)"
+    full = impute_with_selection(cells, fit, totals, 300, 2)
+    never = cells["force"].isin(names[:10]) & ~cells["observed"]
+    covered = cells["year"].isin({y for t in totals if t.kind == "year" for y in t.years})
+    assert full.diagnostics["never_printed_cells_in_totals"] == int((never & covered).sum()) >= 3
+    table = selection_table(full, "synthetic_series", 3)
+    assert table["basis"].tolist() == full.selection["basis"].tolist()
+
+
+def test_the_thin_ratio_mark_touches_the_ratio_row_only():
+    selection = pd.DataFrame({"forces": ["never printed", RATIO_ROW], "basis": ["the year's published totals",
+                                                                            "the yearly published totals"]})
+    marked = mark_thin_ratio(selection, 1, 3)
+    assert marked["basis"].tolist() == [
+        "the year's published totals",
+        "not an estimate: it rests on 1 never-printed cell in the applied totals (fewer than 3)"]
+    assert mark_thin_ratio(selection, 3, 3)["basis"].tolist() == selection["basis"].tolist()

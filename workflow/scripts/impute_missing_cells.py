@@ -38,7 +38,7 @@ for model in series_models(panel, claim_records, geographies, par):
     tables["totals"].append(national)
     tables["draws"].append(draws)
     tables["constraints"].append(constraints_table(model.candidates, imputed))
-    tables["selection"].append(selection_table(imputed, series))
+    tables["selection"].append(selection_table(imputed, series, par.min_cells_for_estimate))
 
 write_table(pd.concat(tables["coefficients"], ignore_index=True), out.coefficients)
 write_table(pd.concat(tables["cells"], ignore_index=True), out.force_year_estimates)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import LEVEL, central_interval
-from online_csa.models.selection_imputation import SelectionImputation
+from online_csa.models.selection_imputation import RATIO_ROW, SelectionImputation
 from online_csa.models.total_constraints import TotalCandidate, candidates_table
 
 
@@ -65,8 +65,21 @@ def national_table(imp: SelectionImputation, geographies: dict[str, tuple[str, .
     return pd.DataFrame(rows), pd.DataFrame(draws)
 
 
-def selection_table(imp: SelectionImputation, series: str) -> pd.DataFrame:
-    out = imp.selection.copy()
+def mark_thin_ratio(selection: pd.DataFrame, never_printed_cells: int, min_cells: int) -> pd.DataFrame:
+    """The ratio of the two selection factors is told apart from its prior only by the
+    never-printed cells that an applied total covers; resting on fewer than `min_cells` of them
+    it is not an estimate, and its basis says so."""
+    out = selection.copy()
+    if never_printed_cells < min_cells:
+        ratio = out["forces"] == RATIO_ROW
+        noun = "cell" if never_printed_cells == 1 else "cells"
+        out.loc[ratio, "basis"] = (f"not an estimate: it rests on {never_printed_cells} never-printed {noun} in the "
+                                   f"applied totals (fewer than {min_cells})")
+    return out
+
+
+def selection_table(imp: SelectionImputation, series: str, min_cells: int) -> pd.DataFrame:
+    out = mark_thin_ratio(imp.selection, imp.diagnostics["never_printed_cells_in_totals"], min_cells)
     out.insert(0, "series", series)
     out["effective_sample_size"] = imp.diagnostics["effective_sample_size"]
     out["proposals"] = imp.diagnostics["proposals"]  # the effective sample size counts these, not the draws

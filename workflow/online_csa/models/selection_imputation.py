@@ -493,6 +493,9 @@ def _log_t_density(x: np.ndarray, centre: np.ndarray, chol: np.ndarray, df: floa
             - np.sum(np.log(np.diag(chol))) - 0.5 * (df + p) * np.log1p(delta / df))
 
 
+RATIO_ROW = "ratio: printed in another year / never printed"  # the selection table's row of g
+
+
 def ratio_basis(cumulative: bool, yearly: bool) -> str:
     """What identifies g: the yearly totals do too, since the mix of never-printed and
     printed-elsewhere cells differs from year to year and the years' factors are pooled."""
@@ -664,12 +667,17 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                                    "no selection factor"})
     if len(groups) == 2:  # the ratio of the two, one for every year
         lo, med, hi = central_interval(np.exp(hyper["g"]))
-        selection_rows.append({"fiscal_year": "every year", "forces": "ratio: printed in another year / never printed",
+        selection_rows.append({"fiscal_year": "every year", "forces": RATIO_ROW,
                                "unprinted_cells": int(selected.sum()),
                                "constrained": bool(cumulative or yearly), "multiplier": med, "lower_90": lo,
                                "upper_90": hi, "basis": ratio_basis(bool(cumulative), bool(yearly))})
+    never_printed = selected & ~elsewhere
+    in_totals = np.zeros(n, dtype=bool)
+    for b in cumulative + yearly:
+        in_totals[b.candidates] = True
     diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
                    "pilot_proposals": sampler.settings.rounds * sampler.settings.pilot,
+                   "never_printed_cells_in_totals": int((never_printed & in_totals).sum()),
                    "infeasible_share": float(infeasible.mean()),
                    "m_median": float(np.median(hyper["m"])), "tau_median": float(np.median(hyper["tau"])),
                    "g_median": float(np.median(hyper["g"])),
