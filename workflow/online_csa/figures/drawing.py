@@ -45,13 +45,10 @@ def draw_figure(name: str, input, params):
     return function(**figure_arguments(function, input, params))
 
 
-def draw_job_figures(input, output, params) -> list[str]:
-    """Draw every figure the job's `draw` param names, each to the output of the same name; the
-    files written, in order. The figures' style is undone afterwards, so a chapter run next in the
-    same process draws its own plots as it would alone."""
-    written = []
+def draw_job_figures(input, output, params) -> None:
+    """Draw every figure the job's `draw` param names, each to the output of the same name. The
+    figures' style is undone afterwards, so a chapter run next in the same process draws its own
+    plots as it would alone."""
     with matplotlib.rc_context():
         for name, function in params["draw"].items():
             data_figures.save(draw_figure(function, input, params), output[name], params["dpi"])
-            written.append(str(output[name]))
-    return written
