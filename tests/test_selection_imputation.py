@@ -180,6 +180,22 @@ def test_force_effects_are_shrunk_and_a_thin_year_is_not_reported_as_estimated()
     assert table.iloc[-1]["estimate"] == pytest.approx(0.2 * 5, abs=0.2)
 
 
+def test_a_force_whose_rate_lies_far_from_the_others_gets_its_own_level():
+    """One synthetic force records 300 times the others' rate per child (a count set against a tiny
+    population): scoring steps from the average rate would overshoot its mean into the clipped
+    range and stop at a spurious mode (its fitted mean 444 times its counts on this panel); with
+    the steps bounded the fit reaches the mode, shrunk a little towards the other forces."""
+    cells, names, _ = synthetic_selected_panel(2, strength=0.0)
+    cells = cells.assign(observed=True, value=cells["true_value"])
+    far = (cells["force"] == names[0]).to_numpy()
+    cells.loc[far, "log_population"] -= np.log(300)
+    fit = fit_mixed_negative_binomial(cells, names, sorted(cells["year"].unique()))
+    fitted = np.exp(fit.design(cells["force"], cells["year"]) @ fit.params + cells["log_population"])
+    assert 0.85 < fitted[far].sum() / cells.loc[far, "value"].sum() < 1.0
+    assert fitted[~far].sum() / cells.loc[~far, "value"].sum() == pytest.approx(1.0, abs=0.02)
+    assert 0.08 < fit.alpha < 0.125  # the counts' NB alpha is 1 / COUNT_SHAPE
+
+
 def test_leave_one_force_and_year_out_score_every_printed_cell():
     cells, names, totals = synthetic_selected_panel(8, forces=12, years=4)
     fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
