@@ -266,6 +266,26 @@ def test_the_rule_applies_one_release_per_year_and_says_why_the_others_are_not()
     assert not by_id["F2"].applied and "every cell it covers is printed" in by_id["F2"].reason
 
 
+def test_a_check_whose_printed_cells_disagree_with_it_says_by_how_much():
+    """A total every cell of which is printed checks the printed figures: when they do not reach
+    it (another vintage or basis), the constraints table and the left-out-total check say so."""
+    from online_csa.models.imputation_validation import _interval_row
+
+    records = synthetic_claim_records([
+        ("F3", "force", "A", "A", "2016/17-2018/19", "s_cumulative", "33", "2019-10", None, None),
+        ("F4", "force", "A", "A", "2016/17-2018/19", "s_cumulative", "30", "2019-10", None, None),
+    ])
+    by_id = chosen_constraints(records)  # A printed 10 in each of the three years
+    assert by_id["F3"].reason == ("not applied: every cell it covers is printed: a check of the printed figures, not a "
+                                  "constraint; they sum to 30, 9% below it (another vintage or basis)")
+    assert by_id["F4"].reason.endswith("not a constraint")  # they meet it: nothing to say
+    row = _interval_row("s", NEW_MODEL, by_id["F3"], np.full(50, 30.0), "leave-one-total-out")
+    assert pd.isna(row["inside"])
+    assert row["method"] == ("leave-one-total-out; not scored: every cell it covers is printed or fixed by another "
+                             "total; they sum to 30, 9% below it (another vintage or basis)")
+    assert _interval_row("s", NEW_MODEL, by_id["F4"], np.full(50, 30.0), "m")["method"].endswith("another total")
+
+
 def test_held_out_cells_are_never_predicted_with_a_total_built_from_them():
     from online_csa.models.imputation_validation import _without_held_out
 

@@ -26,7 +26,7 @@ from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
 from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial
 from online_csa.models.selection_imputation import ProposalSettings, SelectionPrior, impute_with_selection
-from online_csa.models.total_constraints import TotalCandidate
+from online_csa.models.total_constraints import TotalCandidate, sum_disagreement
 
 NEW_MODEL = "new: mixed NB with selection factor"
 NO_SELECTION = "mixed NB without selection factor"
@@ -91,11 +91,13 @@ def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, 
                 "applied_in_final": candidate.applied}
     lower, median, upper = central_interval(values)
     if np.ptp(values) == 0:  # no imputed cell moves it: a check of the printed figures, not of a model
+        gap = sum_disagreement(median, candidate.total)
         return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
                 "fiscal_year": years,
                 "geography": candidate.geography, "published_value": candidate.total, "estimate": median,
                 "lower_90": lower, "upper_90": upper, "inside": pd.NA,
-                "method": method + "; not scored: every cell it covers is printed or fixed by another total",
+                "method": method + "; not scored: every cell it covers is printed or fixed by another total"
+                          + (f"; {gap}" if gap else ""),
                 "applied_in_final": candidate.applied}
     return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
             "fiscal_year": years,

@@ -147,6 +147,16 @@ def candidate_totals(claim_records: pd.DataFrame, series: str, geographies, forc
     return out
 
 
+def sum_disagreement(cells_sum: float, total: float) -> str:
+    """How far the cells a total covers, all fixed, fall from it, in words ("" if they meet it):
+    such a total checks the printed figures, and a gap says another vintage or basis."""
+    if cells_sum == total:
+        return ""
+    side = "below" if cells_sum < total else "above"
+    return (f"they sum to {cells_sum:,.0f}, {abs(cells_sum - total) / total:.0%} {side} it "
+            "(another vintage or basis)")
+
+
 def _nested(inner: TotalCandidate, outer: TotalCandidate) -> bool:
     return set(inner.forces) <= set(outer.forces) and len(inner.forces) < len(outer.forces)
 
@@ -166,8 +176,9 @@ def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
         cells_printed = [(f, y) for f in c.forces for y in c.years if (f, y) in printed]
         printed_sum = sum(printed[k] for k in cells_printed)
         if len(cells_printed) == len(c.forces) * len(c.years):
+            gap = sum_disagreement(printed_sum, c.total)
             return ("every cell it covers is printed: a check of the printed figures, not a constraint"
-                    + ("" if printed_sum == c.total else f" (they sum to {printed_sum:,.0f})"))
+                    + (f"; {gap}" if gap else ""))
         if printed_sum > c.total:
             return f"printed cells already sum to {printed_sum:,.0f}, above the total"
         covered_unprinted = (len(c.forces) if c.responded is None else c.responded) * len(c.years) - len(cells_printed)
