@@ -3,7 +3,6 @@ job descriptions the pipeline writes, the `snakemake` object built from them, th
 plot rule names, and (marked pipeline) scripts run by hand against a finished run."""
 import inspect
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -142,18 +141,6 @@ def test_rule_job_under_snakemake_returns_its_object_and_logs_stderr(tmp_path, m
     print("a traceback", file=sys.stderr)
     sys.stderr.close()
     assert log.read_text() == "a traceback\n"
-
-
-def test_rule_job_gives_the_linear_algebra_library_the_jobs_threads_and_keeps_a_value_already_set(
-        tmp_path, monkeypatch):
-    from online_csa.rule_support.pipeline_job import BLAS_THREAD_VARIABLES
-    for name in BLAS_THREAD_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MKL_NUM_THREADS", "3")
-    monkeypatch.setattr(sys, "stderr", sys.stderr)  # restored after the test
-    rule_job({"snakemake": SimpleNamespace(log=[str(tmp_path / "job.log")], threads=2)}, "check_synthetic")
-    sys.stderr.close()
-    assert [os.environ[name] for name in BLAS_THREAD_VARIABLES] == ["2", "2", "3"]
 
 
 def test_rule_job_by_hand_works_in_the_project_root_and_makes_the_output_folders(tmp_path, monkeypatch):

@@ -157,18 +157,6 @@ def script_job(script: str, rule: str | None, root: Path, argv: list[str]) -> Si
     return job_from_entry(args.rule, entry, write=(lambda path: str(scratch / path)) if scratch else str)
 
 
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def limit_blas_threads(threads: int) -> None:
-    """Let the linear algebra library start no more threads than the job was given. Snakemake
-    sets these only for shell jobs; without them a script job's OpenBLAS starts a thread per core,
-    and two jobs side by side on two cores spend their time waiting for each other's threads.
-    Read when numpy is first imported, so set before; a value already set is kept."""
-    for name in BLAS_THREAD_VARIABLES:
-        os.environ.setdefault(name, str(threads))
-
-
 def rule_job(namespace: dict, rule: str | None = None, argv: list[str] | None = None):
     """The job a rule script runs: the first line of every script in workflow/scripts/.
 
@@ -179,14 +167,12 @@ def rule_job(namespace: dict, rule: str | None = None, argv: list[str] | None = 
     terminal. `rule` is None in a script several rules run."""
     if "snakemake" in namespace:
         job = namespace["snakemake"]
-        limit_blas_threads(getattr(job, "threads", 1))
         if job.log:
             sys.stderr = open(job.log[0], "w")
         return job
     script = Path(namespace["__file__"]).resolve()
     root = project_root(script.parent)
     job = script_job(script.relative_to(root).as_posix(), rule, root, sys.argv[1:] if argv is None else argv)
-    limit_blas_threads(getattr(job, "threads", 1))
     os.chdir(root)
     for path in _flat([*job.output, *job.log]):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
