@@ -187,6 +187,11 @@ def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candid
              for f in sorted(cells.loc[observed, "force"].unique())]
     folds += [("leave-one-year-out", format_fiscal_year(y), (cells["year"] == y).to_numpy() & observed)
               for y in sorted(cells.loc[observed, "year"].unique())]
+    try:  # its alpha starts each fold's search: the same answer, in fewer steps
+        previous_full = fit_negative_binomial(cells[observed], design="year_effects", alpha_method=alpha_method,
+                                              robust=False)
+    except NotIdentifiedError:
+        previous_full = None
     for n, (scheme, fold, held) in enumerate(folds):
         rest = cells[observed & ~held]
         kept = _without_held_out(candidates, cells, held)
@@ -197,7 +202,8 @@ def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candid
         rows += [row | {"effective_sample_size": imp.diagnostics["effective_sample_size"]}
                  for row in _score_cells(series, NEW_MODEL, scheme, fold, cells, held, imp.draws[:, position])]
         try:
-            previous = fit_negative_binomial(rest, design="year_effects", alpha_method=alpha_method, robust=False)
+            previous = fit_negative_binomial(rest, design="year_effects", alpha_method=alpha_method, robust=False,
+                                             near=previous_full)
             hidden = cells.assign(observed=observed & ~held)
             old = impute_missing_cells(hidden, previous, previous_constraints(kept), draws, seed + 5000 + n)
             sims = old.missing_draws[:, np.searchsorted(np.flatnonzero(~hidden["observed"].to_numpy()),

@@ -552,9 +552,10 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     def means(theta: np.ndarray, g: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cell means (proposals x unprinted cells; zero outside `columns`) before the selection
         factor, and with exp(g) on the cells of forces printed in another year."""
-        mu = np.zeros((len(theta), n))
+        mu, mu_selected = np.zeros((len(theta), n)), np.zeros((len(theta), n))
         mu[:, columns] = np.exp(theta @ X[columns].T + log_population[None, columns])
-        return mu, mu * np.exp(g[:, None] * elsewhere[None, :])  # before the year's factor exp(s_t)
+        mu_selected[:, columns] = mu[:, columns] * np.exp(g[:, None] * elsewhere[None, columns])
+        return mu, mu_selected  # before the year's factor exp(s_t)
 
     def weigh(proposal_draw: _ProposalDraw):
         """The totals' log likelihood of each proposal, with s, m and tau drawn given it."""
@@ -658,14 +659,16 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         for col in b.candidates:
             touched[col].append(b.record_id)
     method = np.array(["observed"] * len(cells), dtype=object)
+    never = np.array([fit.printed_per_force.get(f, 0) == 0 for f in forces_of], dtype=bool)
+    no_figure = (cells["status"] == "not_provided").to_numpy()[unprinted]
     for j, i in enumerate(unprinted):
         if not estimable[j]:
             method[i] = "not_estimable"
             continue
         label = "mixed_nb_selection" if selection else "mixed_nb"
-        if fit.printed_per_force.get(cells.at[i, "force"], 0) == 0:
+        if never[j]:
             label += "; force never printed: effect drawn from the spread of forces"
-        if cells.at[i, "status"] == "not_provided":
+        if no_figure[j]:
             label += "; force gave no figure"
         if bounded[j]:
             label += "; within the suppressed bounds"
