@@ -1,8 +1,10 @@
 """Shared fixtures. Everything called synthetic_* is hand-made test data, never real figures."""
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,6 +50,22 @@ def synthetic_national_rows(rows: list[tuple]) -> pd.DataFrame:
     frame["forces_responded"], frame["forces_asked"], frame["source_url"] = None, None, "https://example.invalid"
     frame["value"] = frame["value"].astype(object).map(lambda v: None if pd.isna(v) else str(v))
     return frame[NATIONAL_COLUMNS]
+
+
+def selected_means(mu, size: float, printing_probability) -> tuple[np.ndarray, np.ndarray]:
+    """For synthetic counts y ~ NB(size, mean mu) printed with probability printing_probability(y, mu):
+    E[y | printed] and E[y | not printed] for each mu, summed exactly over the NB pmf (to far
+    beyond the upper tail). The truth of a selection factor is their ratio: the selection-aware
+    model's exp(s) is the mean of an unprinted cell over what the model gives a printed cell of
+    the same force and year, and the model of the printed cells fits their selected mean."""
+    printed, unprinted = [], []
+    for m in np.atleast_1d(np.asarray(mu, dtype=float)):
+        y = np.arange(int(stats.nbinom.ppf(1 - 1e-12, size, size / (size + m))) + 1)
+        pmf = stats.nbinom.pmf(y, size, size / (size + m))
+        p = printing_probability(y, m)
+        printed.append(np.sum(y * p * pmf) / np.sum(p * pmf))
+        unprinted.append(np.sum(y * (1 - p) * pmf) / np.sum((1 - p) * pmf))
+    return np.array(printed), np.array(unprinted)
 
 
 SERIES = [

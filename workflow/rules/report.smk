@@ -152,6 +152,7 @@ rule notebook_sensitivity:
         notebook=f"{NOTEBOOKS}/05-sensitivity.ipynb",
     log:
         f"{LOGS}/notebook_sensitivity.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:
@@ -239,6 +240,7 @@ rule assumptions_explorer:
         html="results/report/explorer.html",
     log:
         f"{LOGS}/assumptions_explorer.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:

@@ -36,6 +36,7 @@ from online_csa.common.fiscal_years import format_fiscal_year
 
 GRID_LOG_SIGMA_YEAR = (-1.0, -0.5, 0.0, 0.5, 1.0)  # offsets from the estimate of log sigma_year
 GRID_LOG_ALPHA = (-0.25, 0.0, 0.25)  # offsets from the estimate of log alpha
+MAX_LOG_MEAN_STEP = 2.0  # the largest change of any printed cell's log mean in one scoring step
 GRID_MIN_WEIGHT = 1e-3  # grid points with less weight are dropped (their draws would be a handful)
 
 
@@ -116,9 +117,15 @@ def _penalised_mode(y, X, offset, penalty: np.ndarray, alpha: float, start: np.n
         w = mu / (1.0 + alpha * mu)
         z = eta - offset + (y - mu) / mu
         H = X.T @ (w[:, None] * X) + P
-        new = np.linalg.solve(H, X.T @ (w * z))
-        step = new - beta
-        beta = new
+        step = np.linalg.solve(H, X.T @ (w * z)) - beta
+        # a cell far above its current mean asks for a step of about y / mu on the log scale, so
+        # a force whose rate lies far from the start would overshoot into the clipped range, where
+        # the working response no longer matches the mean: no cell's log mean moves more than
+        # MAX_LOG_MEAN_STEP per iteration (the mode is unique, so this changes the path, not the end)
+        largest = np.max(np.abs(X @ step))
+        if largest > MAX_LOG_MEAN_STEP:
+            step *= MAX_LOG_MEAN_STEP / largest
+        beta = beta + step
         if np.max(np.abs(step)) < tol:
             break
     eta = X @ beta + offset
