@@ -23,8 +23,9 @@ proposal = ProposalSettings(**par.proposal)
 checks = []
 for model in series_models(panel, claim_records, geographies, par):
     series = model.series
+    # robust=False: the previous method's draws use the model covariance only
     previous_fit = fit_negative_binomial(model.frame[model.frame["observed"]], design="year_effects",
-                                         alpha_method=par.alpha_method)
+                                         alpha_method=par.alpha_method, robust=False)
     checks.append(published_total_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
                                          previous=(previous_fit, previous_constraints(model.candidates)),
                                          oversample=par.proposals_per_draw, prior=prior, proposal=proposal))

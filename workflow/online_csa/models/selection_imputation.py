@@ -281,8 +281,10 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
     log_l = np.zeros(mu.shape[0])
     if not cumulative:
         return log_l
-    mean = np.where(selected[None, :], mu_selected * np.exp(s[:, col_year]), mu)
-    var = mean + alpha[:, None] * mean ** 2
+    used = np.unique(np.concatenate([b.candidates for b in cumulative + yearly]))  # no other column is read
+    mean, var = np.zeros(mu.shape), np.zeros(mu.shape)
+    mean[:, used] = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
+    var[:, used] = mean[:, used] + alpha[:, None] * mean[:, used] ** 2
     for c in cumulative:
         in_c = np.zeros(mean.shape[1], dtype=bool)
         in_c[c.candidates] = True
@@ -456,7 +458,7 @@ class _AdaptiveProposal:
             self.adapt(draw, log_w)
         draw = self.sample(proposals, rng)
         log_lik, mu, mu_selected, s, hyper, memberships = weigh(draw)
-        return log_lik + draw.log_correction, mu, mu_selected, s, hyper, memberships, draw.alpha
+        return log_lik + draw.log_correction, mu, mu_selected, s, hyper, memberships, draw
 
 
 def _informed_directions(fit: MixedFit, X: np.ndarray, log_population: np.ndarray, elsewhere: np.ndarray,
@@ -510,10 +512,13 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                           seed: int, selection: bool = True, prior: SelectionPrior = SelectionPrior(),
                           held_out: np.ndarray | None = None, oversample: int = 8,
                           weigh_cumulative: bool = True,
-                          proposal: ProposalSettings = ProposalSettings()) -> SelectionImputation:
+                          proposal: ProposalSettings = ProposalSettings(),
+                          wanted: np.ndarray | None = None) -> SelectionImputation:
     """Draw every unprinted cell (and every `held_out` printed cell, predicted as printed: no
     selection factor) given the printed cells and the applied `constraints`. The weights are
-    computed for `oversample` times as many proposals as `draws`, which are then resampled."""
+    computed for `oversample` times as many proposals as `draws`, which are then resampled.
+    `wanted` (bool per cell): a validation that reads only these cells' draws; the others, unless
+    an applied total covers them, are not drawn (NaN), which leaves the weights unchanged."""
     rng = np.random.default_rng(seed)
     cells = cells.reset_index(drop=True).copy()
     held_out = np.zeros(len(cells), dtype=bool) if held_out is None else np.asarray(held_out, dtype=bool)
@@ -540,13 +545,24 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     elsewhere = selected & np.array([fit.printed_per_force.get(f, 0) > 0 for f in forces_of], dtype=bool)
     g_scale = prior.elsewhere_scale if selection and prior.elsewhere_scale > 0 else 0.0
 
+    # the weights read only the cells of the applied totals: the means of the others are computed
+    # for the resampled proposals alone
+    in_blocks = np.unique(np.concatenate([b.candidates for b in cumulative + yearly] + [np.zeros(0, dtype=int)]))
+
+    def means(theta: np.ndarray, g: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell means (proposals x unprinted cells; zero outside `columns`) before the selection
+        factor, and with exp(g) on the cells of forces printed in another year."""
+        mu, mu_selected = np.zeros((len(theta), n)), np.zeros((len(theta), n))
+        mu[:, columns] = np.exp(theta @ X[columns].T + log_population[None, columns])
+        mu_selected[:, columns] = mu[:, columns] * np.exp(g[:, None] * elsewhere[None, columns])
+        return mu, mu_selected  # before the year's factor exp(s_t)
+
     def weigh(proposal_draw: _ProposalDraw):
         """The totals' log likelihood of each proposal, with s, m and tau drawn given it."""
         theta, alpha, g = proposal_draw.theta, proposal_draw.alpha, proposal_draw.g
         n_prop = len(alpha)
-        mu = np.exp(theta @ X.T + log_population[None, :])
+        mu, mu_selected = means(theta, g, in_blocks)
         memberships = [_membership(b, n_prop, rng) for b in yearly]
-        mu_selected = mu * np.exp(g[:, None] * elsewhere[None, :])  # before the year's factor exp(s_t)
         log_w = np.zeros(n_prop)
         s = np.zeros((n_prop, len(fit.years)))
         hyper = {"m": np.zeros(n_prop), "tau": np.zeros(n_prop), "g": g}
@@ -577,7 +593,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     sampler = _AdaptiveProposal(fit, g_scale, adapt=proposal if yearly else ProposalSettings(rounds=0), basis=basis,
                                 factors=factors)
     result = sampler.run(proposals, weigh, rng)
-    log_w, mu, mu_selected, s, hyper, memberships, alpha = result
+    log_w, _, _, s, hyper, memberships, final_draw = result
+    alpha = final_draw.alpha
     weights = np.exp(log_w - log_w.max())
     weights /= weights.sum()
     ess = float(1.0 / np.sum(weights ** 2))
@@ -586,17 +603,27 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     final = len(log_w)
     keep = _systematic_resample(weights, rng) if final == draws else \
         np.sort(rng.choice(final, size=draws * 5 // 4, p=weights))
-    mu_selected, mu, s, alpha = mu_selected[keep], mu[keep], s[keep], alpha[keep]
+    s, alpha = s[keep], alpha[keep]
     hyper = {k: v[keep] for k, v in hyper.items()}
     memberships = [member[keep] for member in memberships]
     batch = len(keep)
-    mean = np.where(selected[None, :], mu_selected * np.exp(s[:, col_year]), mu)
-    shape = 1.0 / alpha[:, None]
-    rate = rng.gamma(shape, mean / shape)
-    counts = rng.poisson(rate).astype(float)
+    drawn = np.arange(n) if wanted is None else np.union1d(np.flatnonzero(np.asarray(wanted)[unprinted]), in_blocks)
+    mu, mu_selected = means(final_draw.theta[keep], hyper["g"], drawn)
     lower = cells["lower"].to_numpy(float)[unprinted]
     upper = cells["upper"].to_numpy(float)[unprinted]
     bounded = ~np.isnan(lower)
+    if wanted is None:
+        mean = np.where(selected[None, :], mu_selected * np.exp(s[:, col_year]), mu)
+        shape = 1.0 / alpha[:, None]
+        rate = rng.gamma(shape, mean / shape)
+        counts = rng.poisson(rate).astype(float)
+    else:
+        mean = np.where(selected[None, drawn], mu_selected[:, drawn] * np.exp(s[:, col_year[drawn]]), mu[:, drawn])
+        shape = 1.0 / alpha[:, None]
+        rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
+        rate[:, drawn] = rng.gamma(shape, mean / shape)
+        counts[:, drawn] = rng.poisson(rate[:, drawn]).astype(float)
+        bounded &= np.isin(np.arange(n), drawn)
     if bounded.any():
         counts[:, bounded] = truncated_poisson(rate[:, bounded], lower[bounded], upper[bounded], rng)
     pinned = np.zeros((batch, n), dtype=bool)
@@ -632,14 +659,16 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         for col in b.candidates:
             touched[col].append(b.record_id)
     method = np.array(["observed"] * len(cells), dtype=object)
+    never = np.array([fit.printed_per_force.get(f, 0) == 0 for f in forces_of], dtype=bool)
+    no_figure = (cells["status"] == "not_provided").to_numpy()[unprinted]
     for j, i in enumerate(unprinted):
         if not estimable[j]:
             method[i] = "not_estimable"
             continue
         label = "mixed_nb_selection" if selection else "mixed_nb"
-        if fit.printed_per_force.get(cells.at[i, "force"], 0) == 0:
+        if never[j]:
             label += "; force never printed: effect drawn from the spread of forces"
-        if cells.at[i, "status"] == "not_provided":
+        if no_figure[j]:
             label += "; force gave no figure"
         if bounded[j]:
             label += "; within the suppressed bounds"
