@@ -1,6 +1,7 @@
 """Figures of the report, one function per figure; each returns a matplotlib Figure."""
 from __future__ import annotations
 
+import io
 import re
 
 import matplotlib
@@ -12,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from online_csa.common.lean_imports import import_without  # noqa: E402
 from online_csa.figures.small_multiples import PANEL_TITLE_Y, autoscale_once, cell_borders  # noqa: E402
@@ -63,7 +65,7 @@ def plot_panel_coverage(panel: pd.DataFrame, series_labels: dict[str, str]) -> p
         ax.set_xticks(range(len(years)), [y[2:] for y in years], rotation=90)
         ax.set_yticks(range(len(forces)) if ax is np.atleast_1d(axes)[0] else [],
                       forces if ax is np.atleast_1d(axes)[0] else [])
-        ax.set_title(series_labels[name], fontsize=9)
+        ax.set_title(series_labels[name], fontsize=9, y=PANEL_TITLE_Y)
         ax.grid(visible=False)
         cell_borders(ax, len(years), len(forces), color="white", linewidth=0.6)
         observed = grid.isin([0, 1]).to_numpy().sum()
@@ -208,6 +210,21 @@ def set_margins(fig: plt.Figure, left: float, right: float, top: float, bottom: 
 
 
 def save(fig: plt.Figure, path, dpi: int) -> None:
-    # no timestamps or software versions in the file, so the same data give the same bytes
-    fig.savefig(path, dpi=dpi, metadata={"Software": None})
+    """The figure as a PNG at `dpi`: matplotlib's pixels, without the alpha channel when every pixel
+    is opaque (a quarter less to compress, the same picture), and no timestamps or software versions
+    in the file, so the same data give the same bytes."""
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi)
+    height, width, _ = np.asarray(fig.canvas.buffer_rgba()).shape  # of the canvas it has just drawn
     plt.close(fig)
+    pixels = np.frombuffer(raw.getbuffer(), dtype=np.uint8)
+    if pixels.size != width * height * 4:
+        raise ValueError(f"{path}: matplotlib drew {pixels.size} bytes, not {width} x {height} RGBA pixels")
+    png_image(pixels.reshape(height, width, 4)).save(path, format="png", dpi=(dpi, dpi))
+
+
+def png_image(rgba: np.ndarray) -> Image.Image:
+    """An image of an (height, width, 4) array of RGBA bytes: RGB when every pixel is opaque."""
+    if (rgba[:, :, 3] == 255).all():
+        return Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]), mode="RGB")
+    return Image.fromarray(rgba, mode="RGBA")

@@ -11,9 +11,9 @@ from matplotlib.collections import LineCollection
 
 # Where a panel's title sits (axes coordinates: just above the top), given explicitly. Left to
 # itself, matplotlib lays out every tick of the panel's y axis once more before placing the title,
-# to lift it above tick labels at the top or the y axis' offset text ("1e6", "+1000"); a panel of
-# small multiples has neither (ticks at the bottom and left, counts and rates far from 1e6 whose
-# range is not a sliver of their size), so the title lands where matplotlib would put it.
+# to lift it above tick labels at the top or the y axis' offset text ("1e6", "+1000"). The panels
+# here have neither (ticks below and left; force names, or counts and rates far below 1e6 whose
+# range is no sliver of their size), so the title lands where matplotlib would have put it.
 PANEL_TITLE_Y = 1.0
 
 
