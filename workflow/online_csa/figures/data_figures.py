@@ -1,6 +1,7 @@
 """Figures of the report, one function per figure; each returns a matplotlib Figure."""
 from __future__ import annotations
 
+import io
 import re
 
 import matplotlib
@@ -12,8 +13,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from online_csa.common.lean_imports import import_without  # noqa: E402
+from online_csa.figures.small_multiples import PANEL_TITLE_Y, autoscale_once, cell_borders  # noqa: E402
 
 # seaborn imports these at start-up only for its kernel density estimate, its cluster map and
 # its interactive palette pickers (ipywidgets, which loads IPython), none of which these figures
@@ -51,19 +54,20 @@ def plot_panel_coverage(panel: pd.DataFrame, series_labels: dict[str, str]) -> p
     forces = list(dict.fromkeys(panel["force"]))
     years = sorted(panel["fiscal_year"].unique())
     series = list(series_labels)
-    fig, axes = plt.subplots(1, len(series), figsize=(4.2 * len(series), 11), sharey=True)
+    # every grid has the same forces and years, so the panels line up without sharing their y axes;
+    # only the first names the forces (a shared axis would still make, and hide, every force's tick)
+    fig, axes = plt.subplots(1, len(series), figsize=(4.2 * len(series), 11))
     for ax, name in zip(np.atleast_1d(axes), series):
         grid = (panel[panel["series"] == name].pivot(index="force", columns="fiscal_year", values="status")
                 .reindex(index=forces, columns=years).map(statuses.index))
         ax.imshow(grid.to_numpy(), cmap=cmap, vmin=-0.5, vmax=len(statuses) - 0.5, aspect="auto",
                   interpolation="nearest")
         ax.set_xticks(range(len(years)), [y[2:] for y in years], rotation=90)
-        ax.set_yticks(range(len(forces)), forces)
-        ax.set_title(series_labels[name], fontsize=9)
-        ax.set_xticks(np.arange(-0.5, len(years)), minor=True)
-        ax.set_yticks(np.arange(-0.5, len(forces)), minor=True)
-        ax.grid(which="minor", color="white", linewidth=0.6)
-        ax.grid(which="major", visible=False)
+        ax.set_yticks(range(len(forces)) if ax is np.atleast_1d(axes)[0] else [],
+                      forces if ax is np.atleast_1d(axes)[0] else [])
+        ax.set_title(series_labels[name], fontsize=9, y=PANEL_TITLE_Y)
+        ax.grid(visible=False)
+        cell_borders(ax, len(years), len(forces), color="white", linewidth=0.6)
         observed = grid.isin([0, 1]).to_numpy().sum()
         ax.set_xlabel(f"fiscal year ({observed} of {grid.size} cells have a value)")
     fig.legend(handles=[Patch(facecolor=STATUS_COLOURS[s], edgecolor="#666666", label=s.replace("_", " "))
@@ -134,21 +138,23 @@ def plot_force_rates(panel: pd.DataFrame, series: str) -> plt.Figure:
     rows = int(np.ceil(len(forces) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(2.1 * cols, 1.7 * rows), sharex=True, sharey=True)
     flat = np.atleast_1d(axes).ravel()
-    for ax, force in zip(flat, forces):
-        data = sub[sub["force"] == force]
-        ok = data[data["rate_per_100k"].notna()]
-        ax.plot(ok["year"], ok["rate_per_100k"], color=STATUS_COLOURS["observed"], marker="o", markersize=3,
-                linewidth=1)
-        conflict = ok[ok["status"] == "conflicting"]
-        ax.scatter(conflict["year"], conflict["rate_per_100k"], color=STATUS_COLOURS["conflicting"], s=22,
-                   zorder=3, edgecolor="black", linewidth=0.4)
-        for row in data[data["alternatives"] != ""].itertuples(index=False):
-            if pd.notna(row.child_population):
-                for alt in _alternative_values(row.alternatives):
-                    ax.scatter(row.year, alt / row.child_population * 1e5, facecolor="none",
-                               edgecolor=STATUS_COLOURS["conflicting"], s=22, zorder=3)
-        ax.set_title(force, fontsize=7)
-        ax.tick_params(labelsize=6)
+    with autoscale_once(flat):
+        for ax, force in zip(flat, forces):
+            data = sub[sub["force"] == force]
+            ok = data[data["rate_per_100k"].notna()]
+            ax.plot(ok["year"], ok["rate_per_100k"], color=STATUS_COLOURS["observed"], marker="o", markersize=3,
+                    linewidth=1)
+            conflict = ok[ok["status"] == "conflicting"]
+            if len(conflict):  # a scatter of no points draws nothing
+                ax.scatter(conflict["year"], conflict["rate_per_100k"], color=STATUS_COLOURS["conflicting"], s=22,
+                           zorder=3, edgecolor="black", linewidth=0.4)
+            for row in data[data["alternatives"] != ""].itertuples(index=False):
+                if pd.notna(row.child_population):
+                    for alt in _alternative_values(row.alternatives):
+                        ax.scatter(row.year, alt / row.child_population * 1e5, facecolor="none",
+                                   edgecolor=STATUS_COLOURS["conflicting"], s=22, zorder=3)
+            ax.set_title(force, fontsize=7, y=PANEL_TITLE_Y)
+            ax.tick_params(labelsize=6)
     for ax in flat[len(forces):]:
         ax.set_visible(False)
     years = sorted(sub["year"].unique())
@@ -204,6 +210,21 @@ def set_margins(fig: plt.Figure, left: float, right: float, top: float, bottom: 
 
 
 def save(fig: plt.Figure, path, dpi: int) -> None:
-    # no timestamps or software versions in the file, so the same data give the same bytes
-    fig.savefig(path, dpi=dpi, metadata={"Software": None})
+    """The figure as a PNG at `dpi`: matplotlib's pixels, without the alpha channel when every pixel
+    is opaque (a quarter less to compress, the same picture), and no timestamps or software versions
+    in the file, so the same data give the same bytes."""
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi)
+    height, width, _ = np.asarray(fig.canvas.buffer_rgba()).shape  # of the canvas it has just drawn
     plt.close(fig)
+    pixels = np.frombuffer(raw.getbuffer(), dtype=np.uint8)
+    if pixels.size != width * height * 4:
+        raise ValueError(f"{path}: matplotlib drew {pixels.size} bytes, not {width} x {height} RGBA pixels")
+    png_image(pixels.reshape(height, width, 4)).save(path, format="png", dpi=(dpi, dpi))
+
+
+def png_image(rgba: np.ndarray) -> Image.Image:
+    """An image of an (height, width, 4) array of RGBA bytes: RGB when every pixel is opaque."""
+    if (rgba[:, :, 3] == 255).all():
+        return Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]), mode="RGB")
+    return Image.fromarray(rgba, mode="RGBA")

@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from online_csa.figures.data_figures import _style, national_points, set_margins  # noqa: E402
+from online_csa.figures.small_multiples import PANEL_TITLE_Y, autoscale_once  # noqa: E402
 
 OBSERVED, IMPUTED, PUBLISHED, THRESHOLD = "#0072B2", "#E69F00", "#D55E00", "#555555"
 
@@ -54,17 +55,18 @@ def plot_imputed_force_cells(cells: pd.DataFrame, series: str) -> plt.Figure:
     ncol = 8
     nrow = int(np.ceil(len(forces) / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(13, 1.55 * nrow), sharex=True)
-    for ax, force in zip(axes.flat, forces):
-        f = rows[rows["force"] == force].set_index("fiscal_year").reindex(years)
-        x = np.arange(len(years))
-        obs = f["method"].eq("observed").to_numpy()
-        imp = f["estimate"].notna().to_numpy() & ~obs
-        ax.vlines(x[imp], f["lower_90"][imp], f["upper_90"][imp], color=IMPUTED, lw=1)
-        ax.plot(x[imp], f["estimate"][imp], "o", mfc="white", mec=IMPUTED, ms=3)
-        ax.plot(x[obs], f["estimate"][obs], "o", color=OBSERVED, ms=3)
-        ax.set_title(force.replace("Police Service of Northern Ireland", "PSNI"), fontsize=6.5)
-        ax.tick_params(labelsize=5.5)
-        ax.set_ylim(bottom=0)
+    with autoscale_once(axes.flat, "x"):  # each panel's own y limits are read below
+        for ax, force in zip(axes.flat, forces):
+            f = rows[rows["force"] == force].set_index("fiscal_year").reindex(years)
+            x = np.arange(len(years))
+            obs = f["method"].eq("observed").to_numpy()
+            imp = f["estimate"].notna().to_numpy() & ~obs
+            ax.vlines(x[imp], f["lower_90"][imp], f["upper_90"][imp], color=IMPUTED, lw=1)
+            ax.plot(x[imp], f["estimate"][imp], "o", mfc="white", mec=IMPUTED, ms=3)
+            ax.plot(x[obs], f["estimate"][obs], "o", color=OBSERVED, ms=3)
+            ax.set_title(force.replace("Police Service of Northern Ireland", "PSNI"), fontsize=6.5, y=PANEL_TITLE_Y)
+            ax.tick_params(labelsize=5.5)
+            ax.set_ylim(bottom=0)
     for ax in axes.flat[len(forces):]:
         ax.axis("off")
     for ax in axes[-1]:
