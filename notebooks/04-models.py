@@ -66,8 +66,8 @@ md(f"Every interval in this chapter is a **{pct(UPPER - LOWER)}** interval (the 
 #
 # The figures that reached print are not a random sample of force-years, so a check that
 # scores only printed cells cannot see that bias. The published totals can: each total is
-# predicted by an imputation that was not shown it (nor, for a one-year total, any other total
-# of its year over the same forces: **leave-one-total-out**), and we count how often its
+# predicted by an imputation that was not shown it, nor any other total (of its year or cumulative
+# over years) that covers one of its unprinted cells: **leave-one-total-out**), and we count how often its
 # interval holds the published figure. Three models are scored the same way: the model this chapter uses (a
 # mixed negative-binomial model with a *selection factor* for unprinted cells), the same model
 # without the selection factor, and the previous method (fixed force and year effects,
@@ -89,6 +89,12 @@ md(f"For {focus}, **{new['covered']} of {new['scored']}** published totals left 
    f"Were the checks independent, a coverage from {new['scored']} of them would have a standard error of about "
    f"{pct((0.9 * 0.1 / new['scored']) ** 0.5)} around a true 90%; they are not (several come from one "
    "imputation, and vintages of one year's total are checked side by side), so the real uncertainty is larger.")
+for other in calibration.loc[calibration["series"] != focus, "series"].drop_duplicates():
+    o_new, o_plain, o_old = (coverage_of(model, ALL, other) for model in (NEW_MODEL, NO_SELECTION, PREVIOUS))
+    if o_new is not None and o_new["scored"] > 0:
+        md(f"For {other}: {o_new['covered']} of {o_new['scored']} inside the new model's intervals "
+           f"({pct(o_new['coverage'])}); without the selection factor {o_plain['covered']} of {o_plain['scored']}; "
+           f"the previous method {o_old['covered']} of {o_old['scored']}.")
 yearly, cumulative = coverage_of(NEW_MODEL, ONE_YEAR), coverage_of(NEW_MODEL, CUMULATIVE)
 new_rows = total_checks[(total_checks["model"] == NEW_MODEL) & (total_checks["series"] == focus)
                         & total_checks["inside"].notna()]

@@ -70,7 +70,7 @@ rule impute_missing_cells:
 
 
 rule check_published_totals:
-    """Predict every usable published total without the totals of its year over the same forces, under the new
+    """Predict every usable published total without any total covering its unprinted cells, under the new
     model, the new model without its selection factor, and the previous method."""
     input:
         code=code("workflow/scripts/check_published_totals.py"),

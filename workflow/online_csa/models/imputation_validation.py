@@ -4,8 +4,8 @@ A check that scores only printed cells cannot find a bias in which cells got pri
 schemes are used, each scoring 90% intervals:
 
 * **leave-one-total-out**: every usable published total (applied or not) is predicted by an
-  imputation that applies none of the totals of its year that cover its forces (and, for a
-  cumulative total, not itself); the published figure should fall inside the interval 90% of
+  imputation that applies neither it nor any total, of its year or cumulative over years, that
+  covers one of its unprinted cells; the published figure should fall inside the interval 90% of
   the time. This is the scheme that can see selection.
 * **leave-one-force-out**: all printed cells of one force are held out (the model refitted
   without them) and predicted as printed cells, with every total applied.
@@ -59,13 +59,12 @@ def total_draws(cells: pd.DataFrame, draws: np.ndarray, candidate: TotalCandidat
     return printed + np.take_along_axis(draws[:, column[eligible]], order, axis=1).sum(axis=1)
 
 
-def _left_out(candidate: TotalCandidate, applied: list[TotalCandidate]) -> list[TotalCandidate]:
-    """The applied totals to drop when predicting `candidate`: itself, and for a one-year total
-    every applied total of that year that shares a force with it."""
-    if candidate.kind == "cumulative":
-        return [c for c in applied if c.record_id == candidate.record_id]
-    return [c for c in applied if c.kind == "year" and c.years == candidate.years
-            and set(c.forces) & set(candidate.forces)]
+def _left_out(candidate: TotalCandidate, applied: list[TotalCandidate], cells: pd.DataFrame) -> list[TotalCandidate]:
+    """The applied totals to drop when predicting `candidate`: itself and every applied total that
+    covers one of its unprinted cells (of the same year or cumulative over years), so that no total
+    the prediction keeps says anything about the cells the candidate's value rests on."""
+    unprinted = _covered(cells, candidate) & ~cells["observed"].to_numpy()
+    return [c for c in applied if c.record_id == candidate.record_id or (_covered(cells, c) & unprinted).any()]
 
 
 def _covered(cells: pd.DataFrame, candidate: TotalCandidate) -> np.ndarray:
@@ -85,8 +84,8 @@ def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, 
         return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
                 "fiscal_year": years, "geography": candidate.geography, "published_value": candidate.total,
                 "estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "inside": pd.NA,
-                "method": method + f"; not scored: its own printed cells already sum to {printed_sum:,.0f}, above it "
-                                   "(another vintage or basis)", "applied_in_final": candidate.applied}
+                "method": method + f"; not scored: its own printed cells already sum to {printed_sum:,.0f}, above it",
+                "applied_in_final": candidate.applied}
     if np.isnan(values).any():
         return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
                 "fiscal_year": years,
@@ -123,9 +122,9 @@ def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, cand
     rows = []
     groups: dict[tuple[str, ...], list[TotalCandidate]] = {}
     for c in scored:
-        groups.setdefault(tuple(sorted(d.record_id for d in _left_out(c, applied))), []).append(c)
-    method = ("leave-one-total-out: imputed without itself and, for a one-year total, without the totals of its "
-              "year that cover its forces")
+        groups.setdefault(tuple(sorted(d.record_id for d in _left_out(c, applied, cells))), []).append(c)
+    method = ("leave-one-total-out: imputed without itself and without every total, of its year or cumulative, "
+              "that covers one of its unprinted cells")
     for n, (dropped, group) in enumerate(sorted(groups.items())):
         kept = [c for c in applied if c.record_id not in dropped]
         wanted = np.logical_or.reduce([_covered(cells, c) for c in group])

@@ -149,12 +149,11 @@ def candidate_totals(claim_records: pd.DataFrame, series: str, geographies, forc
 
 def sum_disagreement(cells_sum: float, total: float) -> str:
     """How far the cells a total covers, all fixed, fall from it, in words ("" if they meet it):
-    such a total checks the printed figures, and a gap says another vintage or basis."""
+    such a total checks the printed figures; the words name the gap, not its cause."""
     if cells_sum == total:
         return ""
     side = "below" if cells_sum < total else "above"
-    return (f"they sum to {cells_sum:,.0f}, {abs(cells_sum - total) / total:.0%} {side} it "
-            "(another vintage or basis)")
+    return (f"they sum to {cells_sum:,.0f}, {abs(cells_sum - total) / total:.0%} {side} it")
 
 
 def _nested(inner: TotalCandidate, outer: TotalCandidate) -> bool:
