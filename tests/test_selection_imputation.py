@@ -455,12 +455,13 @@ def test_a_cumulative_total_that_repeats_a_yearly_one_adds_no_weight():
     year = _Block("Y", "year", 2015, np.array([0, 1]), np.zeros(2, dtype=bool), 2, 90.0)
     member = np.ones((proposals, 2), dtype=bool)
     repeat = _Block("C", "cumulative", None, np.array([0, 1]), np.ones(2, dtype=bool), 2, 90.0)
-    repeated = _cumulative_log_likelihood([repeat], [year], [member], mu, mu, s, col_year, selected, alpha)
-    marginal = _cumulative_log_likelihood([repeat], [], [], mu, mu, s, col_year, selected, alpha)
+    used = np.arange(cells)  # every cell is in a block
+    repeated = _cumulative_log_likelihood([repeat], [year], [member], mu, mu, s, col_year, selected, alpha, used)
+    marginal = _cumulative_log_likelihood([repeat], [], [], mu, mu, s, col_year, selected, alpha, used)
     assert np.ptp(repeated) < 0.25  # the same information: flat across proposals (up to the 0.25 jitter)
     assert np.ptp(marginal) > 5  # counted again, it would reweigh them strongly
     apart = _Block("D", "cumulative", None, np.array([2]), np.ones(1, dtype=bool), 1, 30.0)
-    alone = _cumulative_log_likelihood([apart], [year], [member], mu, mu, s, col_year, selected, alpha)
+    alone = _cumulative_log_likelihood([apart], [year], [member], mu, mu, s, col_year, selected, alpha, used)
     var = mu[:, 2] + 0.2 * mu[:, 2] ** 2 + 0.25
     np.testing.assert_allclose(alone, _log_normal_pdf(30.0, mu[:, 2], var))
 

@@ -59,12 +59,14 @@ def total_draws(cells: pd.DataFrame, draws: np.ndarray, candidate: TotalCandidat
     return printed + np.take_along_axis(draws[:, column[eligible]], order, axis=1).sum(axis=1)
 
 
-def _left_out(candidate: TotalCandidate, applied: list[TotalCandidate], cells: pd.DataFrame) -> list[TotalCandidate]:
+def _left_out(candidate: TotalCandidate, applied: list[TotalCandidate], covered: dict[str, np.ndarray],
+              observed: np.ndarray) -> list[TotalCandidate]:
     """The applied totals to drop when predicting `candidate`: itself and every applied total that
     covers one of its unprinted cells (of the same year or cumulative over years), so that no total
-    the prediction keeps says anything about the cells the candidate's value rests on."""
-    unprinted = _covered(cells, candidate) & ~cells["observed"].to_numpy()
-    return [c for c in applied if c.record_id == candidate.record_id or (_covered(cells, c) & unprinted).any()]
+    the prediction keeps says anything about the cells the candidate's value rests on. `covered`:
+    each total's cells (`_covered`), by record id."""
+    unprinted = covered[candidate.record_id] & ~observed
+    return [c for c in applied if c.record_id == candidate.record_id or (covered[c.record_id] & unprinted).any()]
 
 
 def _covered(cells: pd.DataFrame, candidate: TotalCandidate) -> np.ndarray:
@@ -78,36 +80,23 @@ def _printed_sum(cells: pd.DataFrame, candidate: TotalCandidate) -> float:
 
 def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, method: str,
                   printed_sum: float = 0.0) -> dict:
-    years = format_fiscal_year(candidate.years[0]) if len(candidate.years) == 1 else (
-        f"{format_fiscal_year(candidate.years[0])}-{format_fiscal_year(candidate.years[-1])}")
+    row = {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
+           "fiscal_year": candidate.year_span, "geography": candidate.geography,
+           "published_value": candidate.total, "applied_in_final": candidate.applied}
+    unscored = {"estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "inside": pd.NA}
     if printed_sum > candidate.total:  # no model can reach it: the total and the cells differ in basis
-        return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
-                "fiscal_year": years, "geography": candidate.geography, "published_value": candidate.total,
-                "estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "inside": pd.NA,
-                "method": method + f"; not scored: its own printed cells already sum to {printed_sum:,.0f}, above it",
-                "applied_in_final": candidate.applied}
+        return row | unscored | {
+            "method": method + f"; not scored: its own printed cells already sum to {printed_sum:,.0f}, above it"}
     if np.isnan(values).any():
-        return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
-                "fiscal_year": years,
-                "geography": candidate.geography, "published_value": candidate.total, "estimate": np.nan,
-                "lower_90": np.nan, "upper_90": np.nan, "inside": pd.NA,
-                "method": method + "; not estimable (a cell it covers cannot be imputed)",
-                "applied_in_final": candidate.applied}
+        return row | unscored | {"method": method + "; not estimable (a cell it covers cannot be imputed)"}
     lower, median, upper = central_interval(values)
+    interval = {"estimate": median, "lower_90": lower, "upper_90": upper}
     if np.ptp(values) == 0:  # no imputed cell moves it: a check of the printed figures, not of a model
         gap = sum_disagreement(median, candidate.total)
-        return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
-                "fiscal_year": years,
-                "geography": candidate.geography, "published_value": candidate.total, "estimate": median,
-                "lower_90": lower, "upper_90": upper, "inside": pd.NA,
-                "method": method + "; not scored: every cell it covers is printed or fixed by another total"
-                          + (f"; {gap}" if gap else ""),
-                "applied_in_final": candidate.applied}
-    return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
-            "fiscal_year": years,
-            "geography": candidate.geography, "published_value": candidate.total, "estimate": median,
-            "lower_90": lower, "upper_90": upper, "inside": bool(lower <= candidate.total <= upper),
-            "method": method, "applied_in_final": candidate.applied}
+        return row | interval | {"inside": pd.NA,
+                                 "method": method + "; not scored: every cell it covers is printed or fixed by "
+                                                    "another total" + (f"; {gap}" if gap else "")}
+    return row | interval | {"inside": bool(lower <= candidate.total <= upper), "method": method}
 
 
 def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
@@ -121,13 +110,15 @@ def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, cand
     applied = [c for c in candidates if c.applied]
     rows = []
     groups: dict[tuple[str, ...], list[TotalCandidate]] = {}
+    covered = {c.record_id: _covered(cells, c) for c in scored + applied}
+    observed = cells["observed"].to_numpy()
     for c in scored:
-        groups.setdefault(tuple(sorted(d.record_id for d in _left_out(c, applied, cells))), []).append(c)
+        groups.setdefault(tuple(sorted(d.record_id for d in _left_out(c, applied, covered, observed))), []).append(c)
     method = ("leave-one-total-out: imputed without itself and without every total, of its year or cumulative, "
               "that covers one of its unprinted cells")
     for n, (dropped, group) in enumerate(sorted(groups.items())):
         kept = [c for c in applied if c.record_id not in dropped]
-        wanted = np.logical_or.reduce([_covered(cells, c) for c in group])
+        wanted = np.logical_or.reduce([covered[c.record_id] for c in group])
         for model, selection in ((NEW_MODEL, True), (NO_SELECTION, False)):
             imp = impute_with_selection(cells, fit, kept, draws, seed + n, selection=selection, oversample=oversample,
                                         prior=prior, proposal=proposal, wanted=wanted)

@@ -264,7 +264,7 @@ def _hyper_posterior(s_hat: dict, s_var: dict, years: list, prior: SelectionPrio
 
 
 def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], memberships: list[np.ndarray],
-                               mu, mu_selected, s, col_year, selected, alpha) -> np.ndarray:
+                               mu, mu_selected, s, col_year, selected, alpha, used: np.ndarray) -> np.ndarray:
     """Per proposal, the Gaussian log likelihood of each cumulative total's remainder given the
     coefficients, the selection factors *and the yearly totals*: the totals over several years of
     one force or region are what tell a force printed in another year from one never printed.
@@ -277,11 +277,10 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
     E C + sum_b cov(C, Y_b) / var(Y_b) (Y_b - E Y_b) and variance var C - sum_b cov(C, Y_b)^2 / var(Y_b).
     Multiplying by p(C | factors) instead would count the shared cells' information twice.
     Cumulative totals are taken as independent of each other given the yearly ones (the applied
-    ones share no cells)."""
+    ones share no cells). `used`: the cells of every block, the only columns read."""
     log_l = np.zeros(mu.shape[0])
     if not cumulative:
         return log_l
-    used = np.unique(np.concatenate([b.candidates for b in cumulative + yearly]))  # no other column is read
     mean, var = np.zeros(mu.shape), np.zeros(mu.shape)
     mean[:, used] = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
     var[:, used] = mean[:, used] + alpha[:, None] * mean[:, used] ** 2
@@ -572,7 +571,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                 proposal_draw.u)
             if weigh_cumulative:
                 log_w += _cumulative_log_likelihood(cumulative, yearly, memberships, mu, mu_selected, s, col_year,
-                                                    selected, alpha)
+                                                    selected, alpha, in_blocks)
         elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
             for b, member in zip(yearly, memberships):
                 cols = b.candidates

@@ -76,10 +76,14 @@ class TotalCandidate:
         return release_key(self.release_date)
 
     @property
-    def label(self) -> str:
-        years = format_fiscal_year(self.years[0]) if len(self.years) == 1 else (
+    def year_span(self) -> str:
+        """Its fiscal year, or its first and last ("2016/17-2018/19")."""
+        return format_fiscal_year(self.years[0]) if len(self.years) == 1 else (
             f"{format_fiscal_year(self.years[0])}-{format_fiscal_year(self.years[-1])}")
-        return f"{self.record_id} {self.geography} {years}: {self.total:,.0f}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.record_id} {self.geography} {self.year_span}: {self.total:,.0f}"
 
 
 def _responders(row, n_forces: int, override: dict | None) -> tuple[int | None, str, bool]:
