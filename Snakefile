@@ -4,6 +4,7 @@
 # -> figures (each chapter's, drawn in the chapter's job) -> report.
 # Run it with ./run_pipeline.sh (sets up .venv first) or .venv/bin/snakemake (no venv to activate);
 # the default profile (profiles/default/) sets cores and other runtime options.
+import os
 import sys
 
 from snakemake.utils import min_version
@@ -41,6 +42,26 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/crate.smk"
 include: "workflow/rules/run_record.smk"
 include: "workflow/rules/jobs.smk"
+
+
+# A run on this machine imports the libraries once, in a server its script jobs hand themselves over to
+# (online_csa.rule_support.job_server); jobs on a cluster each start their own Python as before.
+from online_csa.rule_support import job_server  # noqa: E402
+
+JOB_SERVER = {}
+
+
+onstart:
+    if workflow.local_exec:
+        JOB_SERVER["process"] = job_server.start(os.getcwd(), log=".snakemake/job_server.log")
+
+
+onsuccess:
+    job_server.stop(JOB_SERVER.pop("process", None))
+
+
+onerror:
+    job_server.stop(JOB_SERVER.pop("process", None))
 
 
 # On a cluster (profiles/slurm, profiles/kubernetes) these run on the submit host: seconds of work each, which a

@@ -1,0 +1,269 @@
+"""A fork server for the rule scripts: the libraries are imported once per run, not once per job.
+
+Most of a job's time here is the start of its process: importing pandas, statsmodels,
+matplotlib, seaborn, IPython and nbconvert costs more than the work of most jobs. At the start of
+a run (the Snakefile's `onstart`) one server process imports them and waits on a Unix socket.
+A rule script's first line, `rule_job(globals(), ...)`, hands the job over (`hand_over`): it
+sends the server the path of the script Snakemake wrote for the job, its working directory,
+environment and arguments, and its standard input, output and error (the file descriptors
+themselves). The server forks; the fork, which has every library already imported, runs the
+script exactly as `python <script>` would, and sends back its exit code, which the job's own
+process exits with. A job that cannot reach the server (none started, a run on another host,
+the server gone) runs in its own process as before, so the server changes how fast a job
+starts, never what it computes. `ONLINE_CSA_JOB_SERVER=off` in the environment turns it off.
+
+The server's socket is bound before the imports start, so a job that connects while the server is
+still importing waits in the socket's queue rather than importing the same libraries beside it.
+The server stops at the end of the run (`onsuccess`/`onerror`), or by itself when the
+Snakemake process that started it is gone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import types
+from pathlib import Path
+
+ENVIRONMENT_VARIABLE = "ONLINE_CSA_JOB_SERVER"  # the socket's path, set for the jobs of a run; "off" turns it off
+# What the server imports before it serves: every library a rule script or chapter imports that takes
+# noticeable time. A module that fails to import is skipped (the job then imports it, and fails, itself).
+PRELOADED_MODULES = [
+    "numpy",
+    "pandas",
+    "scipy.optimize",
+    "scipy.special",
+    "scipy.stats",
+    "statsmodels.api",
+    "statsmodels.formula.api",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "yaml",
+    "jsonschema",
+    "IPython.core.interactiveshell",
+    "matplotlib_inline.backend_inline",
+    "nbformat",
+    "nbconvert",
+    "bs4",
+    "altair",
+    "itables",
+    "rocrate.rocrate",
+    "snakemake.iocontainers",
+    "snakemake.logging",
+]
+_MESSAGE = struct.Struct("!q")  # the fork's process id, then its exit code: one signed 64-bit integer each
+_IN_SERVER = False  # True in the server and in the forks it makes: a job there runs, it does not hand over
+
+
+def socket_path(workdir: str | os.PathLike, pid: int) -> str:
+    """A short path for the run's socket (a Unix socket's path may not exceed 107 bytes, and a test's
+    temporary project path can): in the temporary directory, named after the project and the run."""
+    digest = hashlib.sha256(str(Path(workdir).resolve()).encode()).hexdigest()[:12]
+    return str(Path(tempfile.gettempdir()) / f"online-csa-{digest}-{pid}.sock")
+
+
+# --- the Snakemake side: start and stop -------------------------------------------------------------------------
+
+def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> subprocess.Popen | None:
+    """Start the run's server in the background and tell the jobs where it listens (through the environment
+    they inherit). Nothing when it is turned off. Returns the server's process."""
+    if os.environ.get(ENVIRONMENT_VARIABLE, "").lower() == "off":
+        return None
+    path = socket_path(workdir, os.getpid())
+    output = open(log, "w") if log else subprocess.DEVNULL
+    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(os.getpid())],
+                              stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                              start_new_session=True, close_fds=True,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+                                  str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH")]))})
+    if log:
+        output.close()
+    os.environ[ENVIRONMENT_VARIABLE] = path
+    return server
+
+
+def stop(server: subprocess.Popen | None) -> None:
+    """End the run's server (a job still running in a fork of it is not affected) and remove its socket."""
+    path = os.environ.pop(ENVIRONMENT_VARIABLE, None)
+    if server is not None and server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    if path and path.lower() != "off":
+        Path(path).unlink(missing_ok=True)
+
+
+# --- the job's side ----------------------------------------------------------------------------------------------
+
+def hand_over(script: str) -> None:
+    """Run this job's script in a fork of the run's server and exit with its exit code; return (and let the
+    job run here) when there is no server to hand it to."""
+    path = os.environ.get(ENVIRONMENT_VARIABLE, "")
+    if _IN_SERVER or not path or path.lower() == "off":
+        return
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+        request = json.dumps({"script": os.path.abspath(script), "cwd": os.getcwd(), "argv": sys.argv,
+                              "environment": dict(os.environ)}).encode()
+        socket.send_fds(connection, [_MESSAGE.pack(len(request)) + request], [0, 1, 2])
+        pid = _receive_number(connection)
+    except (OSError, ConnectionError):
+        connection.close()
+        return  # no server (or it went away before taking the job): the job runs here
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # Snakemake stopping the job stops the fork
+        signal.signal(signum, lambda signum, frame: os.kill(pid, signum))
+    try:
+        code = _receive_number(connection)
+    except (OSError, ConnectionError):
+        code = 1  # the fork died without reporting (killed, or crashed in C code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _receive_number(connection: socket.socket) -> int:
+    data = b""
+    while len(data) < _MESSAGE.size:
+        chunk = connection.recv(_MESSAGE.size - len(data))
+        if not chunk:
+            raise ConnectionError("the job server closed the connection")
+        data += chunk
+    return _MESSAGE.unpack(data)[0]
+
+
+# --- the server --------------------------------------------------------------------------------------------------
+
+def serve(path: str, parent_pid: int, modules: list[str] = PRELOADED_MODULES) -> None:
+    """Listen on `path`, import `modules`, then run every job that connects in a fork, until the process
+    `parent_pid` is gone or the server is terminated."""
+    global _IN_SERVER
+    _IN_SERVER = True
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    Path(path).unlink(missing_ok=True)
+    listener.bind(path)
+    listener.listen(64)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are not waited for: they report through the socket
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    started = time.perf_counter()
+    for module in modules:
+        try:
+            __import__(module)
+        except Exception as error:  # noqa: BLE001 - a job that needs it gets the error itself
+            print(f"not preloaded: {module}: {error!r}", flush=True)
+    print(f"imports done in {time.perf_counter() - started:.2f} s", flush=True)
+    listener.settimeout(1.0)
+    try:
+        while _alive(parent_pid):
+            try:
+                connection, _ = listener.accept()
+            except socket.timeout:
+                continue
+            connection.settimeout(None)
+            try:
+                _serve_job(connection, listener)
+            except Exception:  # noqa: BLE001 - a bad request ends that job's connection, not the server
+                traceback.print_exc()
+            finally:
+                connection.close()
+    finally:
+        listener.close()
+        Path(path).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _serve_job(connection: socket.socket, listener: socket.socket) -> None:
+    message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
+    size = _MESSAGE.unpack(message[:_MESSAGE.size])[0]
+    payload = message[_MESSAGE.size:]
+    while len(payload) < size:
+        chunk = connection.recv(size - len(payload))
+        if not chunk:
+            raise ConnectionError("the job closed the connection before its request was complete")
+        payload += chunk
+    request = json.loads(payload)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        for fd in fds:
+            os.close(fd)
+        return
+    listener.close()
+    os._exit(_run_job(connection, request, fds))
+
+
+def _run_job(connection: socket.socket, request: dict, fds: list[int]) -> int:
+    """In the fork: become the job's process (its descriptors, directory, environment and arguments), run its
+    script as `python <script>` would, and report the exit code."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a job's own subprocesses are waited for as usual
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["environment"])
+    sys.argv = list(request["argv"])
+    connection.sendall(_MESSAGE.pack(os.getpid()))
+    code = 0
+    try:
+        source = Path(request["script"]).read_text()
+        main = types.ModuleType("__main__")
+        main.__file__ = request["script"]
+        sys.modules["__main__"] = main
+        exec(compile(source, request["script"], "exec"), main.__dict__)
+    except SystemExit as exit_request:
+        code = _exit_code(exit_request.code)
+    except BaseException:  # noqa: BLE001 - reported as Python reports an uncaught exception
+        traceback.print_exc()
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        connection.sendall(_MESSAGE.pack(code))
+    except OSError:
+        pass
+    return code
+
+
+def _exit_code(code) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    # Served from the importable module, not this `__main__` copy of it, so that a job's own `hand_over`
+    # (which imports the module) sees that it runs in the server.
+    from online_csa.rule_support import job_server
+
+    job_server.serve(sys.argv[1], int(sys.argv[2]))
