@@ -44,24 +44,30 @@ include: "workflow/rules/run_record.smk"
 include: "workflow/rules/jobs.smk"
 
 
-# A run on this machine imports the libraries once, in a server its script jobs hand themselves over to
-# (online_csa.rule_support.job_server); jobs on a cluster each start their own Python as before.
+# A run imports the libraries once, in a server its script jobs hand themselves over to
+# (online_csa.rule_support.job_server), started now so that it imports while the DAG is built; a job
+# submitted to a cluster, or run by Snakemake in a process of its own, starts its own Python as before.
+from snakemake.settings.types import ExecMode  # noqa: E402
 from online_csa.rule_support import job_server  # noqa: E402
 
-JOB_SERVER = {}
+JOB_SERVER = (
+    job_server.start(os.getcwd(), log=".snakemake/job_server.log")
+    if workflow.exec_mode == ExecMode.DEFAULT and job_server.wanted(sys.argv)
+    else None
+)
 
 
 onstart:
-    if workflow.local_exec:
-        JOB_SERVER["process"] = job_server.start(os.getcwd(), log=".snakemake/job_server.log")
+    if not workflow.local_exec:
+        job_server.stop(JOB_SERVER)
 
 
 onsuccess:
-    job_server.stop(JOB_SERVER.pop("process", None))
+    job_server.stop(JOB_SERVER)
 
 
 onerror:
-    job_server.stop(JOB_SERVER.pop("process", None))
+    job_server.stop(JOB_SERVER)
 
 
 # On a cluster (profiles/slurm, profiles/kubernetes) these run on the submit host: seconds of work each, which a

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import select
 import signal
 import socket
 import struct
@@ -73,18 +74,38 @@ def socket_path(workdir: str | os.PathLike, pid: int) -> str:
 
 # --- the Snakemake side: start and stop -------------------------------------------------------------------------
 
-def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> subprocess.Popen | None:
-    """Start the run's server in the background and tell the jobs where it listens (through the environment
-    they inherit). Nothing when it is turned off. Returns the server's process."""
-    if os.environ.get(ENVIRONMENT_VARIABLE, "").lower() == "off":
-        return None
+# Snakemake options with which a call runs no job: no server is started for them (one started anyway would only
+# import for nothing and end with the call).
+NO_JOBS_OPTIONS = {
+    "-n", "--dry-run", "--dryrun", "-np", "-pn", "--lint", "-l", "--list", "--list-rules", "--list-target-rules",
+    "-S", "--summary", "-D", "--detailed-summary", "--dag", "--rulegraph", "--filegraph", "--d3dag", "--unlock",
+    "-t", "--touch", "-v", "--version", "-h", "--help", "--report", "--lc", "--list-changes", "--list-code-changes",
+    "--li", "--list-input-changes", "--lp", "--list-params-changes", "--cleanup-metadata", "--cm",
+    "--delete-all-output", "--delete-temp-output", "--archive", "--containerize", "--export-cwl",
+    "--print-compilation", "--list-untracked", "--lu", "--generate-unit-tests",
+}
+
+
+def wanted(argv: list[str]) -> bool:
+    """Whether a Snakemake call with these arguments may run jobs, and the server is not turned off."""
+    return os.environ.get(ENVIRONMENT_VARIABLE, "").lower() != "off" and not NO_JOBS_OPTIONS.intersection(argv)
+
+
+def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> subprocess.Popen:
+    """Start the run's server in the background, importing while Snakemake builds its DAG, and tell the jobs where
+    it listens (through the environment they inherit). The server ends when this process does: it holds the read
+    end of a pipe whose only write end this process keeps."""
     path = socket_path(workdir, os.getpid())
+    alive_read, alive_write = os.pipe()
     output = open(log, "w") if log else subprocess.DEVNULL
-    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(os.getpid())],
+    package = str(Path(__file__).resolve().parents[2])
+    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read)],
                               stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                              start_new_session=True, close_fds=True,
-                              env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-                                  str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH")]))})
+                              start_new_session=True, pass_fds=[alive_read],
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                  filter(None, [package, os.environ.get("PYTHONPATH")]))})
+    os.close(alive_read)
+    server.alive_write = alive_write  # closed by stop(), or by the end of this process
     if log:
         output.close()
     os.environ[ENVIRONMENT_VARIABLE] = path
@@ -94,12 +115,14 @@ def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> s
 def stop(server: subprocess.Popen | None) -> None:
     """End the run's server (a job still running in a fork of it is not affected) and remove its socket."""
     path = os.environ.pop(ENVIRONMENT_VARIABLE, None)
-    if server is not None and server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    if server is None:
+        return
+    os.close(server.alive_write)
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
     if path and path.lower() != "off":
         Path(path).unlink(missing_ok=True)
 
@@ -145,9 +168,9 @@ def _receive_number(connection: socket.socket) -> int:
 
 # --- the server --------------------------------------------------------------------------------------------------
 
-def serve(path: str, parent_pid: int, modules: list[str] = PRELOADED_MODULES) -> None:
-    """Listen on `path`, import `modules`, then run every job that connects in a fork, until the process
-    `parent_pid` is gone or the server is terminated."""
+def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES) -> None:
+    """Listen on `path`, import `modules`, then run every job that connects in a fork, until the pipe `alive`
+    (a file descriptor) reaches its end: the process that started the server has stopped it or is gone."""
     global _IN_SERVER
     _IN_SERVER = True
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -164,16 +187,14 @@ def serve(path: str, parent_pid: int, modules: list[str] = PRELOADED_MODULES) ->
         except Exception as error:  # noqa: BLE001 - a job that needs it gets the error itself
             print(f"not preloaded: {module}: {error!r}", flush=True)
     print(f"imports done in {time.perf_counter() - started:.2f} s", flush=True)
-    listener.settimeout(1.0)
     try:
-        while _alive(parent_pid):
+        while True:
+            ready, _, _ = select.select([listener, alive], [], [])
+            if alive in ready:
+                break  # the pipe's write end is closed: the run is over
+            connection, _ = listener.accept()
             try:
-                connection, _ = listener.accept()
-            except socket.timeout:
-                continue
-            connection.settimeout(None)
-            try:
-                _serve_job(connection, listener)
+                _serve_job(connection, listener, alive)
             except Exception:  # noqa: BLE001 - a bad request ends that job's connection, not the server
                 traceback.print_exc()
             finally:
@@ -183,17 +204,7 @@ def serve(path: str, parent_pid: int, modules: list[str] = PRELOADED_MODULES) ->
         Path(path).unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _serve_job(connection: socket.socket, listener: socket.socket) -> None:
+def _serve_job(connection: socket.socket, listener: socket.socket, alive: int) -> None:
     message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
     size = _MESSAGE.unpack(message[:_MESSAGE.size])[0]
     payload = message[_MESSAGE.size:]
@@ -209,8 +220,10 @@ def _serve_job(connection: socket.socket, listener: socket.socket) -> None:
     if pid:
         for fd in fds:
             os.close(fd)
+        print(f"job {pid}: {request['script']}", flush=True)
         return
     listener.close()
+    os.close(alive)
     os._exit(_run_job(connection, request, fds))
 
 
@@ -266,4 +279,5 @@ if __name__ == "__main__":
     # (which imports the module) sees that it runs in the server.
     from online_csa.rule_support import job_server
 
-    job_server.serve(sys.argv[1], int(sys.argv[2]))
+    # python -m online_csa.rule_support.job_server SOCKET ALIVE_PIPE_FD [MODULE,MODULE...]
+    job_server.serve(sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",") if len(sys.argv) > 3 else PRELOADED_MODULES)
