@@ -2,7 +2,7 @@
 
 Most of a job's time here is the start of its process: importing pandas, statsmodels,
 matplotlib, seaborn, IPython and nbconvert costs more than the work of most jobs. At the start of
-a run (the Snakefile's `onstart`) one server process imports them and waits on a Unix socket.
+a run one server process imports them and waits on a Unix socket.
 A rule script's first line, `rule_job(globals(), ...)`, hands the job over (`hand_over`): it
 sends the server the path of the script Snakemake wrote for the job, its working directory,
 environment and arguments, and its standard input, output and error (the file descriptors
@@ -12,8 +12,9 @@ process exits with. A job that cannot reach the server (none started, a run on a
 the server gone) runs in its own process as before, so the server changes how fast a job
 starts, never what it computes. `ONLINE_CSA_JOB_SERVER=off` in the environment turns it off.
 
-The server's socket is bound before the imports start, so a job that connects while the server is
-still importing waits in the socket's queue rather than importing the same libraries beside it.
+The server is started while Snakemake parses the workflow and builds its DAG, and imports one
+library at a time while no job is waiting: a job that comes early is forked with what is imported
+so far and imports the rest itself.
 The server stops at the end of the run (`onsuccess`/`onerror`), or by itself when the
 Snakemake process that started it is gone.
 """
@@ -38,28 +39,30 @@ ENVIRONMENT_VARIABLE = "ONLINE_CSA_JOB_SERVER"  # the socket's path, set for the
 # What the server imports before it serves: every library a rule script or chapter imports that takes
 # noticeable time. A module that fails to import is skipped (the job then imports it, and fails, itself).
 PRELOADED_MODULES = [
+    "snakemake.iocontainers",  # what the preamble Snakemake writes into every script imports
+    "snakemake.logging",
     "numpy",
     "pandas",
+    "pandera.pandas",
+    "yaml",
     "scipy.optimize",
     "scipy.special",
+    "matplotlib.pyplot",
+    "online_csa.figures.data_figures",  # seaborn, loaded as the figure jobs load it (without scipy.stats)
     "scipy.stats",
     "statsmodels.api",
     "statsmodels.formula.api",
-    "matplotlib",
-    "matplotlib.pyplot",
-    "seaborn",
-    "yaml",
-    "jsonschema",
     "IPython.core.interactiveshell",
     "matplotlib_inline.backend_inline",
     "nbformat",
     "nbconvert",
     "bs4",
     "altair",
+    "vl_convert",
     "itables",
     "rocrate.rocrate",
-    "snakemake.iocontainers",
-    "snakemake.logging",
+    "pypandoc",
+    "typst",
 ]
 _MESSAGE = struct.Struct("!q")  # the fork's process id, then its exit code: one signed 64-bit integer each
 _IN_SERVER = False  # True in the server and in the forks it makes: a job there runs, it does not hand over
@@ -181,27 +184,36 @@ def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES) -> None
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are not waited for: they report through the socket
     os.environ.setdefault("MPLBACKEND", "Agg")
     started = time.perf_counter()
-    for module in modules:
-        try:
-            __import__(module)
-        except Exception as error:  # noqa: BLE001 - a job that needs it gets the error itself
-            print(f"not preloaded: {module}: {error!r}", flush=True)
-    print(f"imports done in {time.perf_counter() - started:.2f} s", flush=True)
+    waiting = list(modules)
     try:
         while True:
-            ready, _, _ = select.select([listener, alive], [], [])
+            # Imports one module at a time, and only while no job is waiting: a job that comes early runs at
+            # once in a fork with what is imported so far, and imports the rest itself.
+            ready, _, _ = select.select([listener, alive], [], [], 0 if waiting else None)
             if alive in ready:
                 break  # the pipe's write end is closed: the run is over
-            connection, _ = listener.accept()
-            try:
-                _serve_job(connection, listener, alive)
-            except Exception:  # noqa: BLE001 - a bad request ends that job's connection, not the server
-                traceback.print_exc()
-            finally:
-                connection.close()
+            if listener in ready:
+                connection, _ = listener.accept()
+                try:
+                    _serve_job(connection, listener, alive)
+                except Exception:  # noqa: BLE001 - a bad request ends that job's connection, not the server
+                    traceback.print_exc()
+                finally:
+                    connection.close()
+            elif waiting:
+                _preload(waiting.pop(0))
+                if not waiting:
+                    print(f"imports done in {time.perf_counter() - started:.2f} s", flush=True)
     finally:
         listener.close()
         Path(path).unlink(missing_ok=True)
+
+
+def _preload(module: str) -> None:
+    try:
+        __import__(module)
+    except Exception as error:  # noqa: BLE001 - a job that needs it gets the error itself
+        print(f"not preloaded: {module}: {error!r}", flush=True)
 
 
 def _serve_job(connection: socket.socket, listener: socket.socket, alive: int) -> None:
