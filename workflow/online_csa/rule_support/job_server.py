@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -64,6 +65,29 @@ PRELOADED_MODULES = [
     "pypandoc",
     "typst",
 ]
+
+
+def warm_up() -> None:
+    """Work the first job of a kind would otherwise do itself, done once in the server: the HTML exporter
+    compiles its regular expressions and loads its Markdown and highlighting plugins on first use, and
+    matplotlib opens its fonts on a figure's first text. Neither leaves state that changes an output."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from nbconvert import HTMLExporter
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# A\n\nSome *text*, a [link](#a) and a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |"),
+        new_code_cell("x = 1", outputs=[
+            new_output("execute_result", data={"text/html": "<b>1</b>", "text/plain": "1"}, execution_count=1),
+            new_output("stream", name="stdout", text="1\n")])])
+    notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    HTMLExporter(template_name="lab").from_notebook_node(notebook)
+    figure, axes = plt.subplots(figsize=(2, 2))
+    axes.set_title("A")
+    figure.savefig(io.BytesIO(), format="png")
+    plt.close(figure)
 _MESSAGE = struct.Struct("!q")  # the fork's process id, then its exit code: one signed 64-bit integer each
 _IN_SERVER = False  # True in the server and in the forks it makes: a job there runs, it does not hand over
 
@@ -171,9 +195,10 @@ def _receive_number(connection: socket.socket) -> int:
 
 # --- the server --------------------------------------------------------------------------------------------------
 
-def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES) -> None:
-    """Listen on `path`, import `modules`, then run every job that connects in a fork, until the pipe `alive`
-    (a file descriptor) reaches its end: the process that started the server has stopped it or is gone."""
+def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: bool = True) -> None:
+    """Listen on `path`, import `modules` (and `warm_up`), then run every job that connects in a fork, until the
+    pipe `alive` (a file descriptor) reaches its end: the process that started the server has stopped it or is
+    gone."""
     global _IN_SERVER
     _IN_SERVER = True
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -185,11 +210,12 @@ def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES) -> None
     os.environ.setdefault("MPLBACKEND", "Agg")
     started = time.perf_counter()
     waiting = list(modules)
+    warming = warm
     try:
         while True:
             # Imports one module at a time, and only while no job is waiting: a job that comes early runs at
             # once in a fork with what is imported so far, and imports the rest itself.
-            ready, _, _ = select.select([listener, alive], [], [], 0 if waiting else None)
+            ready, _, _ = select.select([listener, alive], [], [], 0 if waiting or warming else None)
             if alive in ready:
                 break  # the pipe's write end is closed: the run is over
             if listener in ready:
@@ -204,6 +230,13 @@ def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES) -> None
                 _preload(waiting.pop(0))
                 if not waiting:
                     print(f"imports done in {time.perf_counter() - started:.2f} s", flush=True)
+            elif warming:
+                warming = False
+                try:
+                    warm_up()
+                except Exception as error:  # noqa: BLE001 - the jobs then do that work themselves
+                    print(f"no warm-up: {error!r}", flush=True)
+                print(f"warmed up in {time.perf_counter() - started:.2f} s", flush=True)
     finally:
         listener.close()
         Path(path).unlink(missing_ok=True)
@@ -245,6 +278,7 @@ def _run_job(connection: socket.socket, request: dict, fds: list[int]) -> int:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a job's own subprocesses are waited for as usual
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    server_log = os.dup(1)  # the server's log, for the line that reports how the job went
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
@@ -270,6 +304,9 @@ def _run_job(connection: socket.socket, request: dict, fds: list[int]) -> int:
             stream.flush()
         except Exception:  # noqa: BLE001
             pass
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime  # a fork's counts start at 0
+    os.write(server_log, f"job {os.getpid()} ended: exit code {code}, {cpu:.2f} s of CPU\n".encode())
     try:
         connection.sendall(_MESSAGE.pack(code))
     except OSError:
@@ -292,4 +329,7 @@ if __name__ == "__main__":
     from online_csa.rule_support import job_server
 
     # python -m online_csa.rule_support.job_server SOCKET ALIVE_PIPE_FD [MODULE,MODULE...]
-    job_server.serve(sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",") if len(sys.argv) > 3 else PRELOADED_MODULES)
+    if len(sys.argv) > 3:  # only these modules, and no warm-up (the tests' servers)
+        job_server.serve(sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), warm=False)
+    else:
+        job_server.serve(sys.argv[1], int(sys.argv[2]))
