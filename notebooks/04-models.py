@@ -293,7 +293,13 @@ for series, c in coefficients.groupby("series", sort=False):
     first = c.iloc[0]
     md(f"**{series}**: {first['n_obs']} printed force-years from {first['n_forces_printed']} forces; "
        f"sigma_force = {first['sigma_force']:.2f}, sigma_year = {first['sigma_year']:.2f}, "
-       f"alpha = {first['alpha']:.3f}. Years resting on fewer than {par.min_cells_for_estimate} printed cells are "
+       f"alpha = {first['alpha']:.3f}. "
+       + ("The posterior mode converged at the estimate and at every point of the grid over sigma_year and alpha. "
+          if first["modes_converged"] else
+          "**The posterior mode did not converge within the allowed scoring steps at the estimate or at a point of "
+          "the grid over sigma_year and alpha: these coefficients and the imputation built on them are not "
+          "reliable.** ")
+       + f"Years resting on fewer than {par.min_cells_for_estimate} printed cells are "
        "not reported as estimates (`reported_as_estimated`).")
     table(c, ["term", "irr", "irr_lower_95", "irr_upper_95", "printed_cells", "reported_as_estimated"])
 
