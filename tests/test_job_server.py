@@ -48,12 +48,13 @@ def server(tmp_path):
     process.wait(timeout=10)
 
 
-def run_job(tmp_path, socket, *args):
+def run_job(tmp_path, socket, *args, **environment):
     script = tmp_path / "job.py"
     script.write_text(SCRIPT)
     workdir = tmp_path / "workdir"
     workdir.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(WORKFLOW), "JOB_VALUE": "from the job", job_server.ENVIRONMENT_VARIABLE: socket}
+    env = {**os.environ, "PYTHONPATH": str(WORKFLOW), "JOB_VALUE": "from the job", job_server.ENVIRONMENT_VARIABLE: socket,
+           **environment}
     return subprocess.Popen([sys.executable, str(script), *args], cwd=workdir, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -80,6 +81,15 @@ def test_without_a_server_the_job_runs_in_its_own_process(tmp_path):
     job = run_job(tmp_path, str(tmp_path / "no-server.sock"), "0")
     out, err = job.communicate(timeout=30)
     assert out == f"in_server=False cwd={tmp_path / 'workdir'} argv=['0'] value=from the job\n"
+    assert job.returncode == 0
+
+
+def test_a_job_asking_for_other_thread_counts_runs_in_its_own_process(tmp_path, server):
+    """numpy's linear algebra reads its thread count once, at import: a job given another count than the
+    server's (Snakemake sets it from the rule's threads) is declined and runs as before."""
+    socket, _ = server
+    job = run_job(tmp_path, socket, "0", OPENBLAS_NUM_THREADS="4")
+    assert job.communicate(timeout=30)[0].startswith("in_server=False")
     assert job.returncode == 0
 
 

@@ -88,6 +88,12 @@ def warm_up() -> None:
     axes.set_title("A")
     figure.savefig(io.BytesIO(), format="png")
     plt.close(figure)
+# Read by the linear algebra libraries once, when numpy is imported: Snakemake sets them to a job's `threads`
+# (1 unless a rule asks for more), so the server imports with 1, and a job whose values differ runs on its own.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+SERVER_THREADS = "1"
+DECLINED = -1  # sent instead of a fork's process id: the job runs in its own process
 _MESSAGE = struct.Struct("!q")  # the fork's process id, then its exit code: one signed 64-bit integer each
 _IN_SERVER = False  # True in the server and in the forks it makes: a job there runs, it does not hand over
 
@@ -129,8 +135,8 @@ def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> s
     server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read)],
                               stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                               start_new_session=True, pass_fds=[alive_read],
-                              env={**os.environ, "PYTHONPATH": os.pathsep.join(
-                                  filter(None, [package, os.environ.get("PYTHONPATH")]))})
+                              env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, SERVER_THREADS),
+                                   "PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))})
     os.close(alive_read)
     server.alive_write = alive_write  # closed by stop(), or by the end of this process
     if log:
@@ -172,6 +178,9 @@ def hand_over(script: str) -> None:
     except (OSError, ConnectionError):
         connection.close()
         return  # no server (or it went away before taking the job): the job runs here
+    if pid == DECLINED:
+        connection.close()
+        return
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # Snakemake stopping the job stops the fork
         signal.signal(signum, lambda signum, frame: os.kill(pid, signum))
     try:
@@ -259,6 +268,12 @@ def _serve_job(connection: socket.socket, listener: socket.socket, alive: int) -
             raise ConnectionError("the job closed the connection before its request was complete")
         payload += chunk
     request = json.loads(payload)
+    if any(request["environment"].get(name) != os.environ.get(name) for name in THREAD_VARIABLES):
+        for fd in fds:
+            os.close(fd)
+        connection.sendall(_MESSAGE.pack(DECLINED))
+        print(f"declined (threads differ): {request['script']}", flush=True)
+        return
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
