@@ -205,6 +205,7 @@ rule notebook_provenance:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     log:
         f"{LOGS}/notebook_provenance.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     script:

@@ -50,9 +50,6 @@ PRELOADED_MODULES = [
     "scipy.special",
     "matplotlib.pyplot",
     "online_csa.figures.data_figures",  # seaborn, loaded as the figure jobs load it (without scipy.stats)
-    "scipy.stats",
-    "statsmodels.api",
-    "statsmodels.formula.api",
     "IPython.core.interactiveshell",
     "matplotlib_inline.backend_inline",
     "nbformat",
@@ -64,6 +61,9 @@ PRELOADED_MODULES = [
     "rocrate.rocrate",
     "pypandoc",
     "typst",
+    "scipy.stats",  # last: only the model jobs need statsmodels (and with it scipy.stats), not a rerun's
+    "statsmodels.api",
+    "statsmodels.formula.api",
 ]
 
 
@@ -249,6 +249,8 @@ def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: b
     finally:
         listener.close()
         Path(path).unlink(missing_ok=True)
+    sys.stdout.flush()
+    os._exit(0)  # at once: tearing down every imported library would only delay the end of the run
 
 
 def _preload(module: str) -> None:
