@@ -17,6 +17,11 @@ from online_csa.configuration.validation import check_config  # noqa: E402
 # (sys.executable), and a cluster job starts that same Python, so `.venv/bin/snakemake` needs no venv activated.
 
 
+from online_csa.rule_support.snakemake_start_up import serialise_params_without_importing_pandas  # noqa: E402
+
+serialise_params_without_importing_pandas()
+
+
 configfile: "config/config.yaml"
 
 
