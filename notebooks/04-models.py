@@ -506,8 +506,9 @@ bounds = applied[applied["role"] == "upper bound"]
 md(f"**{len(applied)}** of {len(constraints)} candidate totals are applied, {len(applied) - len(bounds)} exactly "
    f"and **{len(bounds)}** as upper bounds; "
    f"{int((constraints['role'] == 'check').sum())} are scored out of sample only, "
-   f"{int((constraints['role'] == 'upper bound, not applied').sum())} are looser upper bounds on cells a tighter "
-   f"one bounds (or not applicable), {int((constraints['role'] == 'copy').sum())} repeat another and "
+   f"{int((constraints['role'] == 'upper bound, not applied').sum())} are upper bounds not applied (another bound "
+   "on the same cells applies, or the printed cells rule it out: each says which), "
+   f"{int((constraints['role'] == 'copy').sum())} repeat another and "
    f"{int((constraints['role'] == 'not usable').sum())} cannot be used. The imputation keeps only draws within "
    f"every applied bound: in every kept draw each of the {len(bounds)} bounds holds. The applied ones:")
 table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "total", "forces_responded",
