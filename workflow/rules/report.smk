@@ -132,6 +132,7 @@ rule notebook_models:
         alpha_method=config["models"]["alpha_method"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         width_target=config["models"]["validation"]["printed_cell_width_target"],
+        min_effective_sample_size=config["models"]["validation"]["min_effective_sample_size"],
     script:
         "../scripts/execute_notebook.py"
 
