@@ -520,6 +520,13 @@ md(f"**{len(applied)}** of {len(constraints)} candidate totals are applied, {len
 table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "total", "forces_responded",
                 "imputation"], caption="The published totals the imputation applies, and what it did with "
       f"each; every candidate, with the reason for each, is in {results_path(inp.constraints)}")
+for series, rows in selection.groupby("series", sort=False):
+    first = rows.iloc[0]
+    md(f"{series}: {first['share_within_bounds']:.0%} of the drawn count sets that meet the totals stay within the "
+       f"bounds; the {first['draws']:,} kept draws come from {first['kept_distinct_proposals']:,} distinct proposals "
+       f"and count as **{first['kept_effective_sample_size']:,.0f}** independent ones (n² over the sum of squared "
+       "repeats), against an effective sample size of "
+       f"{first['effective_sample_size']:,.0f} for the importance weights before the bounds.")
 
 # %% [markdown]
 # ### Imputed force-years

@@ -70,6 +70,10 @@ def test_a_binding_upper_bound_holds_in_every_draw_and_conditions_the_selection_
     for total in totals:
         assert np.all(year_sums(cells, bounded, total.years[0]) == total.total)
     assert "applied as an upper bound" in bounded.diagnostics["log"]["U1"]
+    # the kept draws rest on fewer distinct proposals once the bound sets most aside, and the diagnostics say so
+    kept = {name: imp.diagnostics["kept_effective_sample_size"] for name, imp in (("free", free), ("bounded", bounded))}
+    assert kept["bounded"] < kept["free"] <= 1000
+    assert kept["bounded"] <= bounded.diagnostics["kept_distinct_proposals"] <= 1000
 
 
 def test_an_upper_bound_that_does_not_bind_changes_no_draw():

@@ -718,6 +718,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         for b, total in zip(bounds, bound_sums):
             above |= total > b.limit
         return {"counts": counts, "pinned": pinned, "s": s_k, "hyper": hyper_k, "infeasible": infeasible,
+                "proposal": keep,
                 "above": above, "bound_sums": bound_sums}
 
     batches = [draw_counts(keep, [member[keep] for member in memberships], rng,
@@ -808,7 +809,12 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     in_totals = np.zeros(n, dtype=bool)
     for b in cumulative + yearly:
         in_totals[b.candidates] = True
+    # the kept draws as a sample of distinct proposals: each proposal counted as often as a kept draw comes from
+    # it (resampling, the totals' infeasible splits and the upper bounds' rejections all repeat or drop some)
+    from_proposal = np.bincount(joined["proposal"][pick])
+    kept_ess = float(from_proposal.sum() ** 2 / np.sum(from_proposal.astype(float) ** 2))
     diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
+                   "kept_effective_sample_size": kept_ess, "kept_distinct_proposals": int((from_proposal > 0).sum()),
                    "pilot_proposals": sampler.settings.rounds * sampler.settings.pilot,
                    "never_printed_cells_in_totals": int((never_printed & in_totals).sum()),
                    "infeasible_share": float(infeasible.mean()),
