@@ -49,7 +49,7 @@ multiplier scales only the cells no total pins, in each draw (`pinned`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -229,8 +229,8 @@ def _log_normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """log(Phi(b) - Phi(a)) for a < b, computed in the tail where it is small: from the upper tail
     when a > 0 (Phi(-a) - Phi(-b)), so a range far from the centre keeps its (tiny) mass."""
     upper = a > 0
-    hi = np.where(upper, special.log_ndtr(-a), special.log_ndtr(b))
-    lo = np.where(upper, special.log_ndtr(-b), special.log_ndtr(a))
+    hi = special.log_ndtr(np.where(upper, -a, b))
+    lo = special.log_ndtr(np.where(upper, -b, a))
     with np.errstate(divide="ignore"):
         return hi + np.log1p(-np.exp(np.minimum(lo - hi, 0.0)))
 
@@ -281,21 +281,27 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
     log_l = np.zeros(mu.shape[0])
     if not cumulative:
         return log_l
-    mean, var = np.zeros(mu.shape), np.zeros(mu.shape)
-    mean[:, used] = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
-    var[:, used] = mean[:, used] + alpha[:, None] * mean[:, used] ** 2
+    column = np.full(mu.shape[1], -1)  # each cell's column among `used`
+    column[used] = np.arange(len(used))
+    mean = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
+    var = mean + alpha[:, None] * mean ** 2
+    yearly_sums = {}  # per yearly block, computed once for every cumulative total that shares cells with it
     for c in cumulative:
-        in_c = np.zeros(mean.shape[1], dtype=bool)
+        in_c = np.zeros(mu.shape[1], dtype=bool)
         in_c[c.candidates] = True
-        expected = mean[:, c.candidates].sum(axis=1)
-        variance = var[:, c.candidates].sum(axis=1) + 0.25
-        for b, member in zip(yearly, memberships):
+        expected = mean[:, column[c.candidates]].sum(axis=1)
+        variance = var[:, column[c.candidates]].sum(axis=1) + 0.25
+        for i, (b, member) in enumerate(zip(yearly, memberships)):
             shared = member & in_c[b.candidates][None, :]
             if not shared.any():
                 continue
-            cov = (var[:, b.candidates] * shared).sum(axis=1)
-            var_b = (var[:, b.candidates] * member).sum(axis=1) + 0.25
-            expected = expected + cov / var_b * (b.remainder - (mean[:, b.candidates] * member).sum(axis=1))
+            if i not in yearly_sums:
+                var_block = var[:, column[b.candidates]]
+                yearly_sums[i] = (var_block, (var_block * member).sum(axis=1) + 0.25,
+                                  (mean[:, column[b.candidates]] * member).sum(axis=1))
+            var_block, var_b, mean_b = yearly_sums[i]
+            cov = (var_block * shared).sum(axis=1)
+            expected = expected + cov / var_b * (b.remainder - mean_b)
             variance = variance - cov ** 2 / var_b
         log_l += _log_normal_pdf(c.remainder, expected, np.maximum(variance, 0.25))
     return log_l
@@ -320,10 +326,11 @@ def _selection_weights(yearly, memberships, mu, mu_selected, alpha, selected, co
             cols = b.candidates
             sel = member & selected[cols][None, :]
             fix = member & ~selected[cols][None, :]
-            m_sel = (mu_selected[:, cols] * sel).sum(axis=1)
-            m_fix = (mu[:, cols] * fix).sum(axis=1)
-            q_sel = ((mu_selected[:, cols] ** 2) * sel).sum(axis=1)
-            q_fix = ((mu[:, cols] ** 2) * fix).sum(axis=1)
+            mu_sel, mu_fix = mu_selected[:, cols], mu[:, cols]
+            m_sel = (mu_sel * sel).sum(axis=1)
+            m_fix = (mu_fix * fix).sum(axis=1)
+            q_sel = ((mu_sel ** 2) * sel).sum(axis=1)
+            q_fix = ((mu_fix ** 2) * fix).sum(axis=1)
             r = np.maximum(b.remainder - m_fix, 0.0) + 0.5
             # exp(s) at the estimate; the NB variance of the selected cells is exp(s) m + alpha exp(2s) q
             scale = r / np.maximum(m_sel, 1e-9)
@@ -549,12 +556,17 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     in_blocks = np.unique(np.concatenate([b.candidates for b in cumulative + yearly] + [np.zeros(0, dtype=int)]))
 
     def means(theta: np.ndarray, g: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cell means (proposals x unprinted cells; zero outside `columns`) before the selection
-        factor, and with exp(g) on the cells of forces printed in another year."""
-        mu, mu_selected = np.zeros((len(theta), n)), np.zeros((len(theta), n))
-        mu[:, columns] = np.exp(theta @ X[columns].T + log_population[None, columns])
-        mu_selected[:, columns] = mu[:, columns] * np.exp(g[:, None] * elsewhere[None, columns])
-        return mu, mu_selected  # before the year's factor exp(s_t)
+        """The means of the unprinted cells `columns` (proposals x columns) before the selection
+        factor, and with exp(g) on the cells of forces printed in another year (exp(0) = 1 on the
+        others)."""
+        mu = np.exp(theta @ X[columns].T + log_population[None, columns])
+        return mu, mu * np.where(elsewhere[None, columns], np.exp(g)[:, None], 1.0)  # before exp(s_t)
+
+    # the weights read the means of the blocks' cells only: the blocks again, indexing those columns
+    in_column = np.full(n, -1)
+    in_column[in_blocks] = np.arange(len(in_blocks))
+    yearly_in = [replace(b, candidates=in_column[b.candidates]) for b in yearly]
+    cumulative_in = [replace(b, candidates=in_column[b.candidates]) for b in cumulative]
 
     def weigh(proposal_draw: _ProposalDraw):
         """The totals' log likelihood of each proposal, with s, m and tau drawn given it."""
@@ -567,13 +579,14 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         hyper = {"m": np.zeros(n_prop), "tau": np.zeros(n_prop), "g": g}
         if selection and yearly:
             log_w, s, hyper["m"], hyper["tau"] = _selection_weights(
-                yearly, memberships, mu, mu_selected, alpha, selected, constrained_years, year_of, prior, rng,
-                proposal_draw.u)
+                yearly_in, memberships, mu, mu_selected, alpha, selected[in_blocks], constrained_years, year_of,
+                prior, rng, proposal_draw.u)
             if weigh_cumulative:
-                log_w += _cumulative_log_likelihood(cumulative, yearly, memberships, mu, mu_selected, s, col_year,
-                                                    selected, alpha, in_blocks)
+                log_w += _cumulative_log_likelihood(cumulative_in, yearly_in, memberships, mu, mu_selected, s,
+                                                    col_year[in_blocks], selected[in_blocks], alpha,
+                                                    np.arange(len(in_blocks)))
         elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
-            for b, member in zip(yearly, memberships):
+            for b, member in zip(yearly_in, memberships):
                 cols = b.candidates
                 m = (mu[:, cols] * member).sum(axis=1)
                 q = ((mu[:, cols] ** 2) * member).sum(axis=1)
@@ -617,7 +630,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         rate = rng.gamma(shape, mean / shape)
         counts = rng.poisson(rate).astype(float)
     else:
-        mean = np.where(selected[None, drawn], mu_selected[:, drawn] * np.exp(s[:, col_year[drawn]]), mu[:, drawn])
+        mean = np.where(selected[None, drawn], mu_selected * np.exp(s[:, col_year[drawn]]), mu)
         shape = 1.0 / alpha[:, None]
         rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
         rate[:, drawn] = rng.gamma(shape, mean / shape)
