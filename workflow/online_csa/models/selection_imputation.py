@@ -114,6 +114,7 @@ def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[T
     observed = cells["observed"].to_numpy() & ~held_out
     no_figure = (cells["status"] == "not_provided").to_numpy()
     suppressed = ~np.isnan(cells["lower"].to_numpy(float))
+    force, value = cells["force"].to_numpy(), cells["value"].to_numpy(float)
     by_year: dict[int, list[TotalCandidate]] = {}
     for c in constraints:
         if c.kind == "year":
@@ -124,14 +125,14 @@ def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[T
             children = [d for d in group if d is not c and set(d.forces) < set(c.forces)
                         and not any(set(d.forces) < set(e.forces) < set(c.forces) for e in group)]
             child_forces = set().union(*(set(d.forces) for d in children)) if children else set()
-            own = in_year & cells["force"].isin(set(c.forces) - child_forces).to_numpy()
-            printed_sum = float(cells.loc[own & observed, "value"].sum())
+            own = in_year & np.isin(force, list(set(c.forces) - child_forces))
+            printed_sum = float(value[own & observed].sum())
             candidates_mask = own & ~observed & ~no_figure
             candidates = np.flatnonzero(candidates_mask)
             forced = (suppressed | held_out)[candidates]
 
             def responders(total: TotalCandidate) -> int:
-                mask = in_year & cells["force"].isin(total.forces).to_numpy() & ~no_figure
+                mask = in_year & np.isin(force, list(total.forces)) & ~no_figure
                 return int(mask.sum()) if total.responded is None else total.responded
 
             needed = responders(c) - sum(responders(d) for d in children) - int((own & observed).sum())
@@ -158,11 +159,12 @@ def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Bl
     blocks = []
     position = {c: i for i, c in enumerate(unprinted)}
     observed = cells["observed"].to_numpy() & ~held_out
+    force, year, value = cells["force"].to_numpy(), cells["year"].to_numpy(), cells["value"].to_numpy(float)
     for c in constraints:
         if c.kind != "cumulative":
             continue
-        mask = cells["force"].isin(c.forces).to_numpy() & cells["year"].isin(c.years).to_numpy()
-        remainder = c.total - float(cells.loc[mask & observed, "value"].sum())
+        mask = np.isin(force, list(c.forces)) & np.isin(year, list(c.years))
+        remainder = c.total - float(value[mask & observed].sum())
         candidates = np.flatnonzero(mask & ~observed)
         if remainder < 0:
             log[c.record_id] = f"not applied in the imputation: printed cells exceed it by {-remainder:,.0f}"
