@@ -4,6 +4,7 @@
 # -> figures (each chapter's, drawn in the chapter's job) -> report.
 # Run it with ./run_pipeline.sh (sets up .venv first) or .venv/bin/snakemake (no venv to activate);
 # the default profile (profiles/default/) sets cores and other runtime options.
+import os
 import sys
 
 from snakemake.utils import min_version
@@ -14,6 +15,11 @@ from online_csa.configuration.validation import check_config  # noqa: E402
 
 # No PATH set up here: Snakemake runs every `script:` job, chapters included, with the Python running it
 # (sys.executable), and a cluster job starts that same Python, so `.venv/bin/snakemake` needs no venv activated.
+
+
+from online_csa.rule_support.snakemake_start_up import serialise_params_without_importing_pandas  # noqa: E402
+
+serialise_params_without_importing_pandas()
 
 
 configfile: "config/config.yaml"
@@ -41,6 +47,32 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/crate.smk"
 include: "workflow/rules/run_record.smk"
 include: "workflow/rules/jobs.smk"
+
+
+# A run imports the libraries once, in a server its script jobs hand themselves over to
+# (online_csa.rule_support.job_server), started now so that it imports while the DAG is built; a job
+# submitted to a cluster, or run by Snakemake in a process of its own, starts its own Python as before.
+from snakemake.settings.types import ExecMode  # noqa: E402
+from online_csa.rule_support import job_server  # noqa: E402
+
+JOB_SERVER = (
+    job_server.start(os.getcwd(), log=".snakemake/job_server.log")
+    if workflow.exec_mode == ExecMode.DEFAULT and job_server.wanted(sys.argv)
+    else None
+)
+
+
+onstart:
+    if not workflow.local_exec:
+        job_server.stop(JOB_SERVER)
+
+
+onsuccess:
+    job_server.stop(JOB_SERVER)
+
+
+onerror:
+    job_server.stop(JOB_SERVER)
 
 
 # On a cluster (profiles/slurm, profiles/kubernetes) these run on the submit host: seconds of work each, which a

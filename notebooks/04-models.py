@@ -143,6 +143,41 @@ fold_rows = fold_rows[(fold_rows["model"] == NEW_MODEL)].drop_duplicates(["serie
 for (series, scheme), rows in fold_rows.groupby(["series", "scheme"], sort=False):
     md(f"{series}, {scheme}: effective sample size per fold {rows['effective_sample_size'].min():,.0f} at the least, "
        f"{rows['effective_sample_size'].median():,.0f} at the median.")
+# a fold is scored only with at least min_effective_sample_size effective draws; below it, the
+# validation reruns it with 4 and then 16 times the proposals (impute_for_scoring)
+minimum = par.min_effective_sample_size
+rerun = fold_rows[fold_rows["proposals"] > fold_rows["proposals"].min()]
+unscored_folds = fold_rows[fold_rows["note"].fillna("").str.startswith("not scored")]
+unscored_totals = total_checks[total_checks["method"].str.contains("not scored: effective sample size")]
+md(f"A fold is scored only if its importance weights leave an effective sample size of at least **{minimum:g}** "
+   "(so each 5% tail of a 90% interval rests on at least one effective draw); a fold below it is rerun with 4 and "
+   f"then 16 times the proposals. Of the held-out folds, {len(rerun)} needed more proposals"
+   + (" (" + ", ".join(f"{r.fold} ({r.series}, {r.scheme}: {r.effective_sample_size:,.0f} effective draws of "
+                        f"{r.proposals:,.0f})" for r in rerun.itertuples()) + ")" if len(rerun) else "")
+   + f"; {len(unscored_folds)} stayed below the minimum and {'is' if len(unscored_folds) == 1 else 'are'} listed "
+   "in the table but not scored"
+   + (": " + ", ".join(f"{r.fold} ({r.series}, {r.scheme}): {r.note}" for r in unscored_folds.itertuples())
+      if len(unscored_folds) else "")
+   + f". Of the left-out totals, {unscored_totals['record_id'].nunique()} stayed below it and are not scored.")
+
+# %% [markdown]
+# **Upper bounds.** A published total over the modelled forces and others (a UK total, which
+# includes Police Scotland) cannot be met exactly by the modelled forces, but it bounds them:
+# the other forces' counts are unknown but not negative. It is applied as an upper bound on the
+# sum of its modelled responders' cells (below, with the applied totals), and predicted without
+# it like every total. It is not a figure an interval should hold, so the coverage above leaves
+# it out; its check is whether the draws made without it stay at or below it.
+
+# %%
+bound_checks = total_checks[(total_checks["role"] == "upper bound") & (total_checks["model"] == NEW_MODEL)]
+if len(bound_checks):
+    within = bound_checks[bound_checks["upper_90"] <= bound_checks["bound"]]
+    md(f"**{len(bound_checks)}** upper bounds are predicted without them: for {len(within)} of them the new model's "
+       "90% interval lies at or below the bound; the share of draws at or below it ranges from "
+       f"{pct(bound_checks['share_at_or_below_bound'].min())} to {pct(bound_checks['share_at_or_below_bound'].max())}.")
+    table(bound_checks, ["series", "record_id", "fiscal_year", "bound", "estimate", "lower_90", "upper_90",
+                         "share_at_or_below_bound"],
+          caption=f"Upper bounds predicted without them (new model); every model is in {results_path(inp.total_checks)}")
 
 # %%
 misses = total_checks[(total_checks["model"] == NEW_MODEL) & (total_checks["inside"] == False)]  # noqa: E712
@@ -256,7 +291,10 @@ if cells is not None and cells["scored"]:
 # the yearly ones* (a Gaussian conditional, so a cell in both kinds of total is counted once),
 # resamples, and then draws counts *given their sums*: every draw satisfies every applied total
 # exactly. Where a release says only how many forces responded, which forces they were is drawn
-# afresh in each draw.
+# afresh in each draw. An upper bound (a UK total over these forces and Police Scotland) then
+# sets aside every draw whose modelled responders' cells sum above it, more draws being made
+# while too few are left: the coefficients, the selection factors and the cells kept are all
+# conditioned on it.
 #
 # **The proposal is adaptive.** Proposals drawn from the posterior given the printed cells (and
 # g from its prior) fit the totals unevenly: a few carry most of the weight. So pilot rounds
@@ -293,7 +331,13 @@ for series, c in coefficients.groupby("series", sort=False):
     first = c.iloc[0]
     md(f"**{series}**: {first['n_obs']} printed force-years from {first['n_forces_printed']} forces; "
        f"sigma_force = {first['sigma_force']:.2f}, sigma_year = {first['sigma_year']:.2f}, "
-       f"alpha = {first['alpha']:.3f}. Years resting on fewer than {par.min_cells_for_estimate} printed cells are "
+       f"alpha = {first['alpha']:.3f}. "
+       + ("The posterior mode converged at the estimate and at every point of the grid over sigma_year and alpha. "
+          if first["modes_converged"] else
+          "**The posterior mode did not converge within the allowed scoring steps at the estimate or at a point of "
+          "the grid over sigma_year and alpha: these coefficients and the imputation built on them are not "
+          "reliable.** ")
+       + f"Years resting on fewer than {par.min_cells_for_estimate} printed cells are "
        "not reported as estimates (`reported_as_estimated`).")
     table(c, ["term", "irr", "irr_lower_95", "irr_upper_95", "printed_cells", "reported_as_estimated"])
 
@@ -457,14 +501,22 @@ for row in shown[shown["lower_90"] == shown["upper_90"]].itertuples():
 # the latest whose national total says how many forces responded (or, if none does, the latest),
 # with that release's regional totals; a total of another release is applied only where it covers
 # forces no applied total covers; every other total is predicted out of sample above. A total
-# over forces outside the register (the Channel Islands) cannot constrain the model.
+# over forces outside the register (the Channel Islands) cannot constrain the model. A total over
+# the modelled forces and forces outside the modelled geography with no printed figure (a UK total,
+# with Police Scotland) is an upper bound on its modelled responders' cells: of bounds on the same
+# cells the tightest applies, and every kept draw stays at or below it.
 
 # %%
 applied = constraints[constraints["applied"]]
-md(f"**{len(applied)}** of {len(constraints)} candidate totals are applied; "
+bounds = applied[applied["role"] == "upper bound"]
+md(f"**{len(applied)}** of {len(constraints)} candidate totals are applied, {len(applied) - len(bounds)} exactly "
+   f"and **{len(bounds)}** as upper bounds; "
    f"{int((constraints['role'] == 'check').sum())} are scored out of sample only, "
+   f"{int((constraints['role'] == 'upper bound, not applied').sum())} are upper bounds not applied (another bound "
+   "on the same cells applies, or the printed cells rule it out: each says which), "
    f"{int((constraints['role'] == 'copy').sum())} repeat another and "
-   f"{int((constraints['role'] == 'not usable').sum())} cannot be used. The applied ones:")
+   f"{int((constraints['role'] == 'not usable').sum())} cannot be used. The imputation keeps only draws within "
+   f"every applied bound: in every kept draw each of the {len(bounds)} bounds holds. The applied ones:")
 table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "total", "forces_responded",
                 "imputation"], caption="The published totals the imputation applies, and what it did with "
       f"each; every candidate, with the reason for each, is in {results_path(inp.constraints)}")

@@ -1,7 +1,7 @@
 import functools
 from pathlib import Path
 
-from online_csa.rule_support.code_dependencies import package_files
+from online_csa.rule_support.code_dependencies import NOT_CODE_DEPENDENCIES, package_files
 from conftest import ROOT
 
 PACKAGE = ROOT / "workflow/online_csa"
@@ -131,7 +131,7 @@ def finder_files(entries: tuple[str, ...]) -> frozenset[str]:
         finder = ModuleFinder(path=[str(ROOT / "workflow")])  # only the package: third-party imports are skipped
         finder.run_script(str(ROOT / entry))
         found |= {str(Path(m.__file__).relative_to(PACKAGE).as_posix()) for name, m in finder.modules.items()
-                  if name.split(".")[0] == "online_csa" and m.__file__}
+                  if name.split(".")[0] == "online_csa" and m.__file__ and name not in NOT_CODE_DEPENDENCIES}
     return frozenset(found)
 
 
@@ -162,3 +162,9 @@ def test_editing_a_module_of_each_subpackage_concerns_exactly_the_rules_that_imp
             oracle = {rule for rule, entry in entries.items()
                       if module.relative_to(PACKAGE).as_posix() in finder_files(entry)}
             assert users == oracle, module
+
+
+def test_the_job_server_is_how_a_job_starts_not_what_it_computes():
+    """Every script imports it (through rule_job), yet changing it reruns no job."""
+    assert "rule_support/pipeline_job.py" in names("workflow/scripts/run_sensitivity.py")
+    assert "rule_support/job_server.py" not in names("workflow/scripts/run_sensitivity.py")

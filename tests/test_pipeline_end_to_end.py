@@ -168,3 +168,12 @@ def test_tipping_point_of_doubling_is_about_half_by_arithmetic_and_by_model(run)
     arithmetic = by_method[[m for m in by_method.index if m.startswith("arithmetic")][0]]
     assert arithmetic == pytest.approx(4042 / 8224)  # 0.49
     assert by_method["model: median of imputed totals"] == pytest.approx(arithmetic, abs=0.05)
+
+
+def test_the_run_handed_its_script_jobs_to_the_job_server(run):
+    """The cold run's script jobs ran in forks of the job server, whose log names each one."""
+    served = re.findall(r"^job \d+: (.+)$", (run / ".snakemake/job_server.log").read_text(), flags=re.M)
+    scripts = {Path(line).name.split(".", 1)[1] for line in served}  # Snakemake names them tmp<random>.<script>
+    assert {"clean_ledger.py", "impute_missing_cells.py", "run_sensitivity.py", "execute_notebook.py",
+            "render_report.py"} <= scripts
+    assert len(served) >= 30

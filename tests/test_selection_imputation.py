@@ -545,3 +545,21 @@ def test_the_thin_ratio_mark_touches_the_ratio_row_only():
         "the year's published totals",
         "not an estimate: it rests on 1 never-printed cell in the applied totals (fewer than 3)"]
     assert mark_thin_ratio(selection, 3, 3)["basis"].tolist() == selection["basis"].tolist()
+
+
+def test_the_fit_says_whether_its_modes_converged(monkeypatch):
+    """A mode that runs out of scoring steps is flagged (in the fit and the coefficients table), not passed off
+    as converged; a refit asked for a fixed number of steps says it was not run to convergence."""
+    from online_csa.models import mixed_negative_binomial as mnb
+
+    cells, names, _ = synthetic_selected_panel(7, strength=0.0, sigma_force=0.6)
+    cells = cells.assign(observed=True, value=cells["true_value"])
+    years = sorted(cells["year"].unique())
+    fit = fit_mixed_negative_binomial(cells, names, years)
+    assert fit.modes_converged is True
+    assert year_effect_table(fit, "synthetic_series", min_cells=3)["modes_converged"].all()
+    assert fit_mixed_negative_binomial(cells, names, years, like=fit, steps=2).modes_converged is None
+    monkeypatch.setattr(mnb, "MODE_MAX_STEPS", 1)
+    stopped = fit_mixed_negative_binomial(cells, names, years)
+    assert stopped.modes_converged is False
+    assert not year_effect_table(stopped, "synthetic_series", min_cells=3)["modes_converged"].any()

@@ -36,3 +36,25 @@ def test_checking_the_config_does_not_load_jsonschemas_format_libraries():
     assert not {"rfc3987_syntax", "isoduration", "arrow", "webcolors"} & modules
     # the format libraries were hidden during the import only
     assert "idna" in imported_after("import online_csa.configuration.validation as c; c._import_jsonschema(); import idna")
+
+
+def test_snakemakes_params_check_imports_pandas_only_when_a_param_could_be_a_pandas_object():
+    """The patch (rule_support/snakemake_start_up.py) gives Snakemake's own serialisation of every param: without
+    pandas imported, that of a builtin value, with no import; once pandas is imported, a DataFrame's hash."""
+    code = f"""
+import sys; sys.path.insert(0, {str(ROOT / 'workflow')!r})
+from snakemake.persistence import PersistenceBase
+from online_csa.rule_support.snakemake_start_up import serialise_params_without_importing_pandas
+assert serialise_params_without_importing_pandas()  # the pinned Snakemake has the method patched
+assert serialise_params_without_importing_pandas()  # twice is once
+persistence = type("Persistence", (), {{name: getattr(PersistenceBase, name)  # the abstract class's two methods
+                                        for name in ("_serialize_param_pandas", "_serialize_param_builtin")}})()
+values = [{{"a": [1, 2.5]}}, "text", 3, ("x", None)]
+patched = [persistence._serialize_param_pandas(v) for v in values]
+print("pandas" in sys.modules, patched == [persistence._serialize_param_builtin(v) for v in values])
+import pandas as pd
+frame = pd.DataFrame({{"a": [1, 2]}})
+print(persistence._serialize_param_pandas(frame) == repr(pd.util.hash_pandas_object(frame).tolist()))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True", "True"]

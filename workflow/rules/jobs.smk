@@ -20,6 +20,7 @@ rule describe_jobs:
         scripts="results/scripts/jobs.json",
     log:
         f"{LOGS}/describe_jobs.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:

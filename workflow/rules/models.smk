@@ -95,6 +95,7 @@ rule check_published_totals:
         proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
         proposal=config["models"]["validation"]["proposal"],
         seed=config["models"]["validation"]["seed"],
+        min_effective_sample_size=config["models"]["validation"]["min_effective_sample_size"],
     script:
         "../scripts/check_published_totals.py"
 
@@ -121,6 +122,7 @@ rule check_calibration:
         proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
         proposal=config["models"]["validation"]["proposal"],
         seed=config["models"]["validation"]["seed"],
+        min_effective_sample_size=config["models"]["validation"]["min_effective_sample_size"],
     script:
         "../scripts/check_calibration.py"
 

@@ -132,6 +132,7 @@ rule notebook_models:
         alpha_method=config["models"]["alpha_method"],
         min_cells_for_estimate=config["models"]["min_cells_for_estimate"],
         width_target=config["models"]["validation"]["printed_cell_width_target"],
+        min_effective_sample_size=config["models"]["validation"]["min_effective_sample_size"],
     script:
         "../scripts/execute_notebook.py"
 
@@ -205,6 +206,7 @@ rule notebook_provenance:
         notebook=f"{NOTEBOOKS}/07-provenance.ipynb",
     log:
         f"{LOGS}/notebook_provenance.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     script:

@@ -31,6 +31,7 @@ rule record_configuration:
         changes=report(f"{RUN}/config_changes.csv", caption="../report/config_changes.rst", category="8. This run"),
     log:
         f"{LOGS}/record_configuration.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:
@@ -51,6 +52,7 @@ rule stamp_run:
         stamp=report(f"{RUN}/run_stamp.json", caption="../report/run_stamp.rst", category="8. This run"),
     log:
         f"{LOGS}/stamp_run.log",
+    priority: 1  # on the chain the reports wait for: first when a core frees up
     conda:
         ENV
     params:

@@ -23,5 +23,5 @@ for model in series_models(panel, claim_records, geographies, par):
     series = model.series
     cells.append(held_out_cell_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
                                       par.alpha_method, oversample=par.proposals_per_draw, prior=prior,
-                                      proposal=proposal))
+                                      proposal=proposal, min_effective_sample_size=par.min_effective_sample_size))
 write_table(pd.concat(cells, ignore_index=True), out.cells)

@@ -28,5 +28,6 @@ for model in series_models(panel, claim_records, geographies, par):
                                          alpha_method=par.alpha_method, robust=False)
     checks.append(published_total_checks(model.frame, series, model.fit, model.candidates, par.draws, par.seed,
                                          previous=(previous_fit, previous_constraints(model.candidates)),
-                                         oversample=par.proposals_per_draw, prior=prior, proposal=proposal))
+                                         oversample=par.proposals_per_draw, prior=prior, proposal=proposal,
+                                         min_effective_sample_size=par.min_effective_sample_size))
 write_table(pd.concat(checks, ignore_index=True), out.checks)

@@ -8,7 +8,7 @@ import pandas as pd
 from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import LEVEL, central_interval
 from online_csa.models.selection_imputation import RATIO_ROW, SelectionImputation
-from online_csa.models.total_constraints import TotalCandidate, candidates_table
+from online_csa.models.total_constraints import BOUND, UNAPPLIED_BOUND, TotalCandidate, candidates_table
 
 
 def force_year_table(imp: SelectionImputation) -> pd.DataFrame:
@@ -85,6 +85,8 @@ def selection_table(imp: SelectionImputation, series: str, min_cells: int) -> pd
     out["proposals"] = imp.diagnostics["proposals"]  # the effective sample size counts these, not the draws
     out["pilot_proposals"] = imp.diagnostics["pilot_proposals"]  # weighed to adapt the proposal, then set aside
     out["draws"] = imp.diagnostics["draws"]
+    # the share of drawn count sets that met the totals and stayed within every applied upper bound
+    out["share_within_bounds"] = 1.0 - imp.diagnostics["bound_rejected_share"]
     return out
 
 
@@ -93,5 +95,7 @@ def constraints_table(candidates: list[TotalCandidate], imp: SelectionImputation
     table = candidates_table(candidates)
     table["imputation"] = table["record_id"].map(imp.diagnostics["log"]).fillna("")
     dropped = table["imputation"].str.startswith("not applied in the imputation")
-    table.loc[dropped, ["applied", "role"]] = [False, "check"]
+    table.loc[dropped, "applied"] = False
+    table.loc[dropped, "role"] = np.where(table.loc[dropped, "role"].isin([BOUND, UNAPPLIED_BOUND]), UNAPPLIED_BOUND,
+                                          "check")
     return table

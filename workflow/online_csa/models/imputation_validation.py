@@ -6,7 +6,9 @@ schemes are used, each scoring 90% intervals:
 * **leave-one-total-out**: every usable published total (applied or not) is predicted by an
   imputation that applies neither it nor any total, of its year or cumulative over years, that
   covers one of its unprinted cells; the published figure should fall inside the interval 90% of
-  the time. This is the scheme that can see selection.
+  the time. This is the scheme that can see selection. An upper bound (a total over modelled and
+  unmodelled forces) is predicted the same way, but it is not a figure to cover: its row gives
+  the share of the draws of its modelled part at or below it, and coverage leaves it out.
 * **leave-one-force-out**: all printed cells of one force are held out (the model refitted
   without them) and predicted as printed cells, with every total applied.
 * **leave-one-year-out**: likewise for all printed cells of one year.
@@ -26,14 +28,17 @@ from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
 from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial
 from online_csa.models.selection_imputation import ProposalSettings, SelectionPrior, impute_with_selection
-from online_csa.models.total_constraints import TotalCandidate, sum_disagreement
+from online_csa.models.total_constraints import BOUND, UNAPPLIED_BOUND, TotalCandidate, sum_disagreement
 
 NEW_MODEL = "new: mixed NB with selection factor"
 NO_SELECTION = "mixed NB without selection factor"
 PREVIOUS = "previous: fixed effects and rescaling"
+RETRY_FACTOR, MAX_RETRIES = 4, 2  # a fold below the minimum effective sample size: 4x, then 16x the proposals
 REFIT_STEPS = 4  # scoring steps from the full fit's modes per fold refit; the tests check them against exact refits
 CHECK_COLUMNS = ["series", "model", "record_id", "kind", "fiscal_year", "geography", "published_value", "estimate",
-                 "lower_90", "upper_90", "inside", "method", "applied_in_final", "effective_sample_size"]
+                 "lower_90", "upper_90", "inside", "method", "applied_in_final", "effective_sample_size", "role",
+                 "bound", "share_at_or_below_bound"]
+TOTAL_ROLE, BOUND_ROLE = "total", "upper bound"  # a published total to cover, or an upper bound to stay under
 
 
 def total_draws(cells: pd.DataFrame, draws: np.ndarray, candidate: TotalCandidate, rng: np.random.Generator,
@@ -79,11 +84,31 @@ def _printed_sum(cells: pd.DataFrame, candidate: TotalCandidate) -> float:
     return float(cells["value"].to_numpy(float)[_covered(cells, candidate) & cells["observed"].to_numpy()].sum())
 
 
+def _bound_row(series, model, candidate: TotalCandidate, values: np.ndarray, method: str) -> dict:
+    """An upper bound predicted without it: not a figure to cover, but a limit the prediction's
+    draws of its modelled responders' cells should stay under."""
+    row = {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
+           "fiscal_year": candidate.year_span, "geography": candidate.geography,
+           "published_value": candidate.total, "applied_in_final": candidate.applied, "inside": pd.NA,
+           "role": BOUND_ROLE, "bound": candidate.bound}
+    if np.isnan(values).any():
+        return row | {"estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "share_at_or_below_bound": np.nan,
+                      "method": method + "; not estimable (a cell it covers cannot be imputed)"}
+    lower, median, upper = central_interval(values)
+    share = float(np.mean(values <= candidate.bound))
+    verdict = ("the 90% interval lies at or below the bound" if upper <= candidate.bound else
+               "the 90% interval reaches above the bound")
+    return row | {"estimate": median, "lower_90": lower, "upper_90": upper, "share_at_or_below_bound": share,
+                  "method": method + f"; upper bound on its modelled forces: {share:.0%} of draws at or below it, "
+                                     f"{verdict}"}
+
+
 def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, method: str,
                   printed_sum: float = 0.0) -> dict:
     row = {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
            "fiscal_year": candidate.year_span, "geography": candidate.geography,
-           "published_value": candidate.total, "applied_in_final": candidate.applied}
+           "published_value": candidate.total, "applied_in_final": candidate.applied, "role": TOTAL_ROLE,
+           "bound": np.nan, "share_at_or_below_bound": np.nan}
     unscored = {"estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "inside": pd.NA}
     if printed_sum > candidate.total:  # no model can reach it: the total and the cells differ in basis
         return row | unscored | {
@@ -100,14 +125,50 @@ def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, 
     return row | interval | {"inside": bool(lower <= candidate.total <= upper), "method": method}
 
 
+def _check_row(series, model, candidate: TotalCandidate, imputed_cells, draws, rng, method, cells) -> dict:
+    """A left-out total's row: its interval and whether it holds the figure, or, for an upper
+    bound, the share of draws of its modelled part at or below it."""
+    if candidate.is_bound:
+        modelled = candidate.modelled()
+        return _bound_row(series, model, candidate, total_draws(imputed_cells, draws, modelled, rng), method)
+    return _interval_row(series, model, candidate, total_draws(imputed_cells, draws, candidate, rng), method,
+                         _printed_sum(cells, candidate))
+
+
+def impute_for_scoring(cells, fit, kept, draws, seed, min_effective_sample_size: float = 0.0, oversample: int = 3,
+                       **options):
+    """The imputation of one validation fold: rerun with RETRY_FACTOR times the proposals (up to
+    MAX_RETRIES times) while its importance weights leave an effective sample size below
+    `min_effective_sample_size`; the caller scores it only if it then reaches the minimum."""
+    imp = impute_with_selection(cells, fit, kept, draws, seed, oversample=oversample, **options)
+    for retry in range(1, MAX_RETRIES + 1):
+        if imp.diagnostics["effective_sample_size"] >= min_effective_sample_size:
+            break
+        imp = impute_with_selection(cells, fit, kept, draws, seed, oversample=oversample * RETRY_FACTOR ** retry,
+                                    **options)
+    return imp
+
+
+def too_few_effective_draws(imp, min_effective_sample_size: float) -> str:
+    """Why a fold is not scored ("" if it is): its effective sample size, even with more proposals,
+    is below the minimum, so the tails of its 90% intervals rest on too few effective draws."""
+    ess = imp.diagnostics["effective_sample_size"]
+    if ess >= min_effective_sample_size:
+        return ""
+    return (f"not scored: effective sample size {ess:.1f} of {imp.diagnostics['proposals']:,} proposals, below the "
+            f"minimum {min_effective_sample_size:g}")
+
+
 def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
                            draws: int, seed: int, previous=None, oversample: int = 3,
                            prior: SelectionPrior = SelectionPrior(),
-                           proposal: ProposalSettings = ProposalSettings()) -> pd.DataFrame:
+                           proposal: ProposalSettings = ProposalSettings(),
+                           min_effective_sample_size: float = 0.0) -> pd.DataFrame:
     """Leave-one-total-out predictions of every usable published total under the new model, the
     new model without its selection factor, and (given `previous` = (fit, constraints)) the
-    previous method."""
-    scored = [c for c in candidates if c.role in ("constraint", "check")]
+    previous method. A fold whose importance weights leave fewer than
+    `min_effective_sample_size` effective draws, even with more proposals, is not scored."""
+    scored = [c for c in candidates if c.role in ("constraint", "check", BOUND, UNAPPLIED_BOUND)]
     applied = [c for c in candidates if c.applied]
     rows = []
     groups: dict[tuple[str, ...], list[TotalCandidate]] = {}
@@ -121,21 +182,22 @@ def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, cand
         kept = [c for c in applied if c.record_id not in dropped]
         wanted = np.logical_or.reduce([covered[c.record_id] for c in group])
         for model, selection in ((NEW_MODEL, True), (NO_SELECTION, False)):
-            imp = impute_with_selection(cells, fit, kept, draws, seed + n, selection=selection, oversample=oversample,
-                                        prior=prior, proposal=proposal, wanted=wanted)
+            imp = impute_for_scoring(cells, fit, kept, draws, seed + n, min_effective_sample_size, oversample,
+                                     selection=selection, prior=prior, proposal=proposal, wanted=wanted)
             rng = np.random.default_rng(seed + 1000 + n)
+            unscored = too_few_effective_draws(imp, min_effective_sample_size)
             for c in group:
-                rows.append(_interval_row(series, model, c, total_draws(imp.cells, imp.draws, c, rng), method,
-                                          _printed_sum(cells, c))
-                            | {"effective_sample_size": imp.diagnostics["effective_sample_size"]})
+                row = _check_row(series, model, c, imp.cells, imp.draws, rng, method, cells)
+                if unscored:
+                    row = row | {"inside": pd.NA, "method": f"{row['method']}; {unscored}"}
+                rows.append(row | {"effective_sample_size": imp.diagnostics["effective_sample_size"]})
         if previous is not None:
             previous_fit, previous_constraints = previous
             kept_previous = [p for p in previous_constraints if p.record_id not in dropped]
             old = impute_missing_cells(cells, previous_fit, kept_previous, draws, seed + n)
             rng = np.random.default_rng(seed + 2000 + n)
             for c in group:
-                rows.append(_interval_row(series, PREVIOUS, c, total_draws(old.cells, old.missing_draws, c, rng),
-                                          method, _printed_sum(cells, c)))
+                rows.append(_check_row(series, PREVIOUS, c, old.cells, old.missing_draws, rng, method, cells))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
 
@@ -167,10 +229,13 @@ def _without_held_out(candidates: list[TotalCandidate], cells: pd.DataFrame, hel
 def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
                          draws: int, seed: int, alpha_method: str, oversample: int = 3,
                          prior: SelectionPrior = SelectionPrior(),
-                         proposal: ProposalSettings = ProposalSettings()) -> pd.DataFrame:
+                         proposal: ProposalSettings = ProposalSettings(),
+                         min_effective_sample_size: float = 0.0) -> pd.DataFrame:
     """Leave-one-force-out and leave-one-year-out predictions of printed cells by the new model
     and by the previous fixed-effects method, each given the same published totals: those that
-    include none of the held-out cells. The new model keeps the variance components and alpha of
+    include none of the held-out cells. A fold whose importance weights leave fewer than
+    `min_effective_sample_size` effective draws, even with more proposals (impute_for_scoring),
+    is listed but not scored for the new model (`note` says why). The new model keeps the variance components and alpha of
     the fit to every printed cell (a slight optimism: they are not re-estimated per fold); its
     coefficients are refitted by REFIT_STEPS scoring steps from the full fit's modes."""
     cells = cells.reset_index(drop=True)
@@ -189,10 +254,13 @@ def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candid
         rest = cells[observed & ~held]
         kept = _without_held_out(candidates, cells, held)
         refit = fit_mixed_negative_binomial(rest, fit.forces, fit.years, like=fit, steps=REFIT_STEPS)
-        imp = impute_with_selection(cells, refit, kept, draws, seed + n, held_out=held, oversample=oversample,
-                                    prior=prior, proposal=proposal, wanted=held)
+        imp = impute_for_scoring(cells, refit, kept, draws, seed + n, min_effective_sample_size, oversample,
+                                 held_out=held, prior=prior, proposal=proposal, wanted=held)
         position = np.searchsorted(imp.unprinted, np.flatnonzero(held))
-        rows += [row | {"effective_sample_size": imp.diagnostics["effective_sample_size"]}
+        unscored = too_few_effective_draws(imp, min_effective_sample_size)
+        rows += [row | {"effective_sample_size": imp.diagnostics["effective_sample_size"],
+                        "proposals": imp.diagnostics["proposals"], "note": unscored}
+                 | ({"covered": pd.NA} if unscored else {})
                  for row in _score_cells(series, NEW_MODEL, scheme, fold, cells, held, imp.draws[:, position])]
         try:
             previous = fit_negative_binomial(rest, design="year_effects", alpha_method=alpha_method, robust=False,
@@ -213,6 +281,8 @@ def coverage_summary(total_checks: pd.DataFrame, cell_checks: pd.DataFrame) -> p
     """Coverage of the 90% intervals per series, model and scheme, and the median relative width
     (interval width / estimate) of the scored intervals."""
     rows = []
+    if "role" in total_checks:  # an upper bound is not a figure to cover: it has no place in coverage
+        total_checks = total_checks[total_checks["role"] != BOUND_ROLE]
     totals = total_checks.assign(covered=total_checks["inside"])
     frames = [totals.assign(scheme="leave-one-total-out: all totals"),
               totals.assign(scheme=np.where(totals["kind"] == "cumulative", "leave-one-total-out: cumulative totals",

@@ -152,7 +152,7 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
     cells = cells.reset_index(drop=True)
     observed = cells["observed"].to_numpy()
     rows_printed = np.flatnonzero(observed)
-    applied = [c for c in candidates or [] if c.applied]
+    applied = [c for c in candidates or [] if c.applied and not c.is_bound]
     in_total = np.array([_contains(applied, cells, i) for i in rows_printed], dtype=bool)
     rng = np.random.default_rng(seed)
     modes = one_out_modes(fit, cells.iloc[rows_printed], keep_information=bool(in_total.any()))

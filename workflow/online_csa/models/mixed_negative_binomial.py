@@ -37,6 +37,7 @@ from online_csa.common.fiscal_years import format_fiscal_year
 GRID_LOG_SIGMA_YEAR = (-1.0, -0.5, 0.0, 0.5, 1.0)  # offsets from the estimate of log sigma_year
 GRID_LOG_ALPHA = (-0.25, 0.0, 0.25)  # offsets from the estimate of log alpha
 MAX_LOG_MEAN_STEP = 2.0  # the largest change of any printed cell's log mean in one scoring step
+MODE_MAX_STEPS = 100  # penalised scoring steps a mode may take before the fit says it did not converge
 GRID_MIN_WEIGHT = 1e-3  # grid points with less weight are dropped (their draws would be a handful)
 
 
@@ -55,6 +56,9 @@ class MixedFit:
     log_marginal: float
     # the grid over (sigma_year, alpha): weight, sigma_year, alpha, mode, covariance per point
     grid: list[tuple[float, float, float, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # whether the mode of the point estimate and of every grid point converged (within MODE_MAX_STEPS scoring
+    # steps); None for a refit asked for a fixed number of steps, which is not run to convergence
+    modes_converged: bool | None = True
 
     @property
     def n_years(self) -> int:
@@ -106,11 +110,13 @@ def nb_log_likelihood(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
 
 def _penalised_mode(y, X, offset, penalty: np.ndarray, alpha: float, start: np.ndarray | None,
                     tol: float = 1e-9, max_iter: int = 100):
-    """Posterior mode by penalised Fisher scoring; returns (beta, mu, penalised information)."""
+    """Posterior mode by penalised Fisher scoring; returns (beta, mu, penalised information, converged): converged
+    is whether the last step was below `tol` within `max_iter` steps."""
     beta = np.zeros(X.shape[1]) if start is None else start.copy()
     if start is None:
         beta[0] = np.log(max(y.mean(), 0.5)) - offset.mean()
     P = np.diag(penalty)
+    converged = False
     for _ in range(max_iter):
         eta = X @ beta + offset
         mu = np.exp(np.clip(eta, -30, 30))
@@ -127,12 +133,13 @@ def _penalised_mode(y, X, offset, penalty: np.ndarray, alpha: float, start: np.n
             step *= MAX_LOG_MEAN_STEP / largest
         beta = beta + step
         if np.max(np.abs(step)) < tol:
+            converged = True
             break
     eta = X @ beta + offset
     mu = np.exp(np.clip(eta, -30, 30))
     w = mu / (1.0 + alpha * mu)
     H = X.T @ (w[:, None] * X) + P
-    return beta, mu, H
+    return beta, mu, H, converged
 
 
 def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years: list[int],
@@ -160,7 +167,7 @@ def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years
         log_sigma_force, log_sigma_year, log_alpha = np.clip(theta, -8, 3)
         alpha = float(np.exp(log_alpha))
         pen = penalty(log_sigma_force, log_sigma_year)
-        beta, mu, H = _penalised_mode(y, X, offset, pen, alpha, state["start"])
+        beta, mu, H, _ = _penalised_mode(y, X, offset, pen, alpha, state["start"])
         state["start"] = beta
         random = beta[2:]
         sign, logdet_h = np.linalg.slogdet(H)
@@ -178,11 +185,15 @@ def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years
         best = np.log([like.sigma_force, like.sigma_year, like.alpha])
     log_marginal = -negative_log_marginal(best) if steps is None else np.nan
     log_sigma_force, log_sigma_year, log_alpha = np.clip(best, -8, 3)
-    max_iter = 100 if steps is None else steps
+    max_iter = MODE_MAX_STEPS if steps is None else steps
+
+    unconverged = []  # (sigma_year, alpha) of each point whose mode ran out of steps
 
     def mode(log_sy: float, log_a: float, start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        beta, _, H = _penalised_mode(y, X, offset, penalty(log_sigma_force, log_sy), float(np.exp(log_a)), start,
-                                     max_iter=max_iter)
+        beta, _, H, converged = _penalised_mode(y, X, offset, penalty(log_sigma_force, log_sy), float(np.exp(log_a)),
+                                                start, max_iter=max_iter)
+        if not converged:
+            unconverged.append((float(np.exp(log_sy)), float(np.exp(log_a))))
         cov = np.linalg.inv(H)
         return beta, (cov + cov.T) / 2
 
@@ -205,7 +216,8 @@ def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years
     printed_per_year = {int(t): int(per_year.get(t, 0)) for t in years}
     printed_per_force = {f: int(per_force.get(f, 0)) for f in forces}
     return MixedFit(forces, years, centre, beta, cov, float(np.exp(log_alpha)), float(np.exp(log_sigma_force)),
-                    float(np.exp(log_sigma_year)), printed_per_year, printed_per_force, float(log_marginal), grid)
+                    float(np.exp(log_sigma_year)), printed_per_year, printed_per_force, float(log_marginal), grid,
+                    modes_converged=None if steps is not None else not unconverged)
 
 
 def year_effect_table(fit: MixedFit, series: str, min_cells: int, z: float = 1.959964) -> pd.DataFrame:
@@ -233,5 +245,6 @@ def year_effect_table(fit: MixedFit, series: str, min_cells: int, z: float = 1.9
                                                    "mostly the trend, not an estimate of that year"),
                      "alpha": fit.alpha, "sigma_force": fit.sigma_force, "sigma_year": fit.sigma_year,
                      "n_obs": int(sum(fit.printed_per_year.values())),
-                     "n_forces_printed": int(sum(1 for n in fit.printed_per_force.values() if n > 0))})
+                     "n_forces_printed": int(sum(1 for n in fit.printed_per_force.values() if n > 0)),
+                     "modes_converged": fit.modes_converged})
     return pd.DataFrame(rows)

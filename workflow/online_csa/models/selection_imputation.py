@@ -33,6 +33,12 @@ Conditioning (importance sampling, then resampling):
    split, cumulative first, is not the exact conditional given both kinds of total.
 4. The weighted proposals are resampled (multinomially, with replacement) to equally weighted
    draws: the effective sample size is counted over the final proposals.
+5. An applied upper bound (a total over the modelled forces and others: total_constraints.py)
+   multiplies a draw's weight by 1{its modelled responders' cells sum to at most the bound}, on
+   the counts after step 3: the draws above it are set aside (further batches are resampled while
+   too few are left), so the coefficients, the selection factors and the cells kept are all
+   conditioned on it. Its responders are drawn in each draw from a stream of their own: a bound no
+   draw breaks changes nothing.
 
 The proposal is adaptive (ProposalSettings): drawing the coefficients from their posterior
 given the printed cells and g from its prior leaves very uneven weights once the totals speak
@@ -62,6 +68,8 @@ from online_csa.models.negative_binomial import truncated_poisson
 from online_csa.models.total_constraints import TotalCandidate
 
 LOG_2PI = float(np.log(2 * np.pi))
+BOUND_STREAM = 2  # the random stream of the upper bounds' responders and of any further batch of draws
+MAX_BOUND_BATCHES = 40  # batches of resampled draws tried before the kept draws repeat some that meet the bounds
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,54 @@ class _Block:
     forced: np.ndarray  # bool per candidate: certainly a responder (printed elsewhere, suppressed, held out)
     needed: int  # responders among the candidates
     remainder: float  # what the candidates that responded sum to
+
+
+@dataclass
+class _BoundBlock:
+    """An applied upper bound: its modelled responders' cells (printed ones summed in `printed`)
+    sum to at most `limit` in every kept draw."""
+    record_id: str
+    candidates: np.ndarray  # indices into the unprinted cells
+    forced: np.ndarray  # bool per candidate: certainly a responder
+    needed: int  # responders among the candidates
+    printed: float  # the printed cells it covers (certainly responders)
+    limit: float
+
+
+def _bound_cells(b: _BoundBlock) -> str:
+    """Its cells in words."""
+    if b.needed == len(b.candidates):
+        return f"its printed cells and its {len(b.candidates)} cells without a figure"
+    return f"its printed cells and {b.needed} of its {len(b.candidates)} cells without a figure (drawn in each draw)"
+
+
+def _bound_blocks(cells: pd.DataFrame, unprinted: np.ndarray, bounds: list[TotalCandidate], held_out: np.ndarray,
+                  log: dict) -> list[_BoundBlock]:
+    """Each applied upper bound over its modelled forces: the printed cells of its years, and the
+    responders among the cells without a figure (every one not known to have given no figure, or,
+    with a stated count, that many less the printed ones, drawn at random in each draw)."""
+    blocks = []
+    position = {c: i for i, c in enumerate(unprinted)}
+    observed = cells["observed"].to_numpy() & ~held_out
+    no_figure = (cells["status"] == "not_provided").to_numpy()
+    suppressed = ~np.isnan(cells["lower"].to_numpy(float))
+    for bound in bounds:
+        c = bound.modelled()
+        mask = cells["force"].isin(c.forces).to_numpy() & cells["year"].isin(c.years).to_numpy()
+        printed = float(cells.loc[mask & observed, "value"].sum())
+        eligible = mask & ~observed & (~no_figure | (c.kind == "cumulative"))
+        candidates = np.flatnonzero(eligible)
+        forced = (suppressed | held_out)[candidates]
+        if c.responded is None or c.kind == "cumulative":
+            needed = len(candidates)
+        else:
+            needed = min(max(c.responded - int((mask & observed).sum()), int(forced.sum())), len(candidates))
+        if printed > c.total:
+            log[bound.record_id] = f"not applied in the imputation: printed cells exceed it by {printed - c.total:,.0f}"
+            continue
+        blocks.append(_BoundBlock(bound.record_id, np.array([position[i] for i in candidates], dtype=int), forced,
+                                  needed, printed, c.total))
+    return blocks
 
 
 @dataclass
@@ -185,9 +241,10 @@ def unusable_constraints(cells: pd.DataFrame, constraints: list[TotalCandidate])
     held_out = np.zeros(len(cells), dtype=bool)
     unprinted = np.flatnonzero(~cells["observed"].to_numpy())
     log: dict[str, str] = {}
-    applied = [c for c in constraints if c.applied]
+    applied = [c for c in constraints if c.applied and not c.is_bound]
     _cumulative_blocks(cells, unprinted, applied, held_out, log)
     _year_blocks(cells, unprinted, applied, held_out, log)
+    _bound_blocks(cells, unprinted, [c for c in constraints if c.applied and c.is_bound], held_out, log)
     return {record_id: why.replace("not applied in the imputation: ", "not applied: ")
             for record_id, why in log.items() if why.startswith("not applied") or why.startswith("every cell")}
 
@@ -536,9 +593,11 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     years = cells["year"].to_numpy(int)
     printed_years = years[observed]
     log: dict[str, str] = {}
-    applied = [c for c in constraints if c.applied]
+    applied = [c for c in constraints if c.applied and not c.is_bound]
     cumulative = _cumulative_blocks(cells, unprinted, applied, held_out, log)
     yearly = _year_blocks(cells, unprinted, applied, held_out, log)
+    bounds = _bound_blocks(cells, unprinted, [c for c in constraints if c.applied and c.is_bound], held_out, log)
+    in_bounds = np.unique(np.concatenate([b.candidates for b in bounds] + [np.zeros(0, dtype=int)]))
 
     constrained_years = sorted({b.year for b in yearly})
     within = (years[unprinted] >= printed_years.min()) & (years[unprinted] <= printed_years.max())
@@ -613,63 +672,105 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     weights /= weights.sum()
     ess = float(1.0 / np.sum(weights ** 2))
     # resample the proposals by their weights; a few more than needed, since some will turn out
-    # infeasible when the counts are split
+    # infeasible when the counts are split (or break an upper bound: then more batches follow)
     final = len(log_w)
     keep = _systematic_resample(weights, rng) if final == draws else \
         np.sort(rng.choice(final, size=draws * 5 // 4, p=weights))
-    s, alpha = s[keep], alpha[keep]
-    hyper = {k: v[keep] for k, v in hyper.items()}
-    memberships = [member[keep] for member in memberships]
-    batch = len(keep)
-    drawn = np.arange(n) if wanted is None else np.union1d(np.flatnonzero(np.asarray(wanted)[unprinted]), in_blocks)
-    mu, mu_selected = means(final_draw.theta[keep], hyper["g"], drawn)
+    drawn = np.arange(n) if wanted is None else np.union1d(
+        np.union1d(np.flatnonzero(np.asarray(wanted)[unprinted]), in_blocks), in_bounds)
     lower = cells["lower"].to_numpy(float)[unprinted]
     upper = cells["upper"].to_numpy(float)[unprinted]
     bounded = ~np.isnan(lower)
-    if wanted is None:
-        mean = np.where(selected[None, :], mu_selected * np.exp(s[:, col_year]), mu)
-        shape = 1.0 / alpha[:, None]
-        rate = rng.gamma(shape, mean / shape)
-        counts = rng.poisson(rate).astype(float)
-    else:
-        mean = np.where(selected[None, drawn], mu_selected * np.exp(s[:, col_year[drawn]]), mu)
-        shape = 1.0 / alpha[:, None]
-        rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
-        rate[:, drawn] = rng.gamma(shape, mean / shape)
-        counts[:, drawn] = rng.poisson(rate[:, drawn]).astype(float)
+    if wanted is not None:
         bounded &= np.isin(np.arange(n), drawn)
-    if bounded.any():
-        counts[:, bounded] = truncated_poisson(rate[:, bounded], lower[bounded], upper[bounded], rng)
-    pinned = np.zeros((batch, n), dtype=bool)
-    pinned[:, bounded] = True
-    infeasible = np.zeros(batch, dtype=bool)
-    for b in cumulative:
-        cols = b.candidates
-        free = ~bounded[cols]
-        target = b.remainder - counts[:, cols[~free]].sum(axis=1)
-        infeasible |= target < 0
-        counts[:, cols[free]] = _split(target, rate[:, cols[free]], rng)
-        pinned[:, cols] = True
-    for b, member in zip(yearly, memberships):
-        cols = b.candidates
-        fixed = member & pinned[:, cols]
-        free = member & ~pinned[:, cols]
-        target = b.remainder - (counts[:, cols] * fixed).sum(axis=1)
-        infeasible |= (target < 0) | ((free.sum(axis=1) == 0) & (target != 0))
-        split = _split(target, rate[:, cols] * free, rng)
-        counts[:, cols] = np.where(free, split, counts[:, cols])
-        pinned[:, cols] |= member
-    feasible = np.flatnonzero(~infeasible)
-    if len(feasible) == 0:
+
+    def draw_counts(keep: np.ndarray, memberships: list[np.ndarray], rng: np.random.Generator,
+                    bound_rng: np.random.Generator) -> dict:
+        """Counts of the resampled proposals `keep`, split to meet every applied total; which draws
+        cannot meet them all (infeasible), and which break an upper bound (the bounds' responders
+        drawn from `bound_rng`, so that a bound no draw breaks leaves the draws as they were)."""
+        s_k, alpha_k = s[keep], final_draw.alpha[keep]
+        hyper_k = {k: v[keep] for k, v in hyper.items()}
+        batch = len(keep)
+        mu, mu_selected = means(final_draw.theta[keep], hyper_k["g"], drawn)
+        if wanted is None:
+            mean = np.where(selected[None, :], mu_selected * np.exp(s_k[:, col_year]), mu)
+            shape = 1.0 / alpha_k[:, None]
+            rate = rng.gamma(shape, mean / shape)
+            counts = rng.poisson(rate).astype(float)
+        else:
+            mean = np.where(selected[None, drawn], mu_selected * np.exp(s_k[:, col_year[drawn]]), mu)
+            shape = 1.0 / alpha_k[:, None]
+            rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
+            rate[:, drawn] = rng.gamma(shape, mean / shape)
+            counts[:, drawn] = rng.poisson(rate[:, drawn]).astype(float)
+        if bounded.any():
+            counts[:, bounded] = truncated_poisson(rate[:, bounded], lower[bounded], upper[bounded], rng)
+        pinned = np.zeros((batch, n), dtype=bool)
+        pinned[:, bounded] = True
+        infeasible = np.zeros(batch, dtype=bool)
+        for b in cumulative:
+            cols = b.candidates
+            free = ~bounded[cols]
+            target = b.remainder - counts[:, cols[~free]].sum(axis=1)
+            infeasible |= target < 0
+            counts[:, cols[free]] = _split(target, rate[:, cols[free]], rng)
+            pinned[:, cols] = True
+        for b, member in zip(yearly, memberships):
+            cols = b.candidates
+            fixed = member & pinned[:, cols]
+            free = member & ~pinned[:, cols]
+            target = b.remainder - (counts[:, cols] * fixed).sum(axis=1)
+            infeasible |= (target < 0) | ((free.sum(axis=1) == 0) & (target != 0))
+            split = _split(target, rate[:, cols] * free, rng)
+            counts[:, cols] = np.where(free, split, counts[:, cols])
+            pinned[:, cols] |= member
+        # an upper bound weighs each draw by 1{its cells' sum <= bound}, after the totals are met
+        bound_sums = [b.printed + (counts[:, b.candidates] * _membership(b, batch, bound_rng)).sum(axis=1)
+                      for b in bounds]
+        above = np.zeros(batch, dtype=bool)
+        for b, total in zip(bounds, bound_sums):
+            above |= total > b.limit
+        return {"counts": counts, "pinned": pinned, "s": s_k, "hyper": hyper_k, "infeasible": infeasible,
+                "above": above, "bound_sums": bound_sums}
+
+    batches = [draw_counts(keep, [member[keep] for member in memberships], rng,
+                           np.random.default_rng([seed, BOUND_STREAM, 0]))]
+    # further batches, from a stream of their own, only when the upper bounds reject too many
+    extra = np.random.default_rng([seed, BOUND_STREAM, 1])
+    while (sum(int((~b["infeasible"] & ~b["above"]).sum()) for b in batches) < draws
+           and any(b["above"].any() for b in batches) and len(batches) < MAX_BOUND_BATCHES):
+        more = np.sort(extra.choice(final, size=len(keep), p=weights))
+        # each proposal keeps the responders it was weighed with
+        batches.append(draw_counts(more, [member[more] for member in memberships], extra, extra))
+    joined = {k: (np.concatenate([b[k] for b in batches]) if k not in ("hyper", "bound_sums") else None)
+              for k in batches[0]}
+    hyper_all = {k: np.concatenate([b["hyper"][k] for b in batches]) for k in hyper}
+    bound_sums = [np.concatenate([b["bound_sums"][i] for b in batches]) for i in range(len(bounds))]
+    infeasible, above = joined["infeasible"], joined["above"]
+    feasible = np.flatnonzero(~infeasible & ~above)
+    if not (~infeasible).any():
         raise ValueError("no draw satisfies every applied total: the totals contradict each other given the model")
+    if len(feasible) == 0:
+        raise ValueError("no draw that meets every applied total stays within every applied upper bound: "
+                         "the bounds contradict the totals given the model")
     pick = rng.choice(feasible, size=draws, replace=len(feasible) < draws)
-    counts, pinned, s = counts[pick], pinned[pick], s[pick]
-    hyper = {k: v[pick] for k, v in hyper.items()}
+    counts, pinned, s = joined["counts"][pick], joined["pinned"][pick], joined["s"][pick]
+    hyper = {k: v[pick] for k, v in hyper_all.items()}
+    bound_sums = [total[pick] for total in bound_sums]
+    for i, (b, total) in enumerate(zip(bounds, bound_sums)):  # every kept draw within every applied bound
+        if (total > b.limit).any():
+            raise AssertionError(f"a kept draw breaks the upper bound {b.record_id}")
+        drawn_above = float(np.mean(np.concatenate([batch["bound_sums"][i] for batch in batches])[~infeasible]
+                                    > b.limit))
+        log[b.record_id] = (f"applied as an upper bound: {_bound_cells(b)} sum to at most {b.limit:,.0f} in every "
+                            f"draw (median {np.median(total):,.0f}); {drawn_above:.1%} of the drawn count sets "
+                            "that meet the totals were above it, and set aside")
     counts[:, ~estimable] = np.nan
 
     # per-cell description
     touched = [[] for _ in range(n)]
-    for b in cumulative + yearly:
+    for b in cumulative + yearly + bounds:
         for col in b.candidates:
             touched[col].append(b.record_id)
     method = np.array(["observed"] * len(cells), dtype=object)
@@ -693,6 +794,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     cells["pinned_share"] = np.nan
     cells.loc[unprinted, "pinned_share"] = pinned.mean(axis=0)
     selection_rows = []
+    bound_years = {y for b in bounds for y in years[unprinted[b.candidates]]}
     groups = [("never printed", np.zeros(draws)), ("printed in another year", hyper["g"])]
     if not (selection and prior.elsewhere_scale > 0):
         groups = [("all", np.zeros(draws))]
@@ -706,6 +808,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                                    "constrained": year in constrained_years, "multiplier": med, "lower_90": lo,
                                    "upper_90": hi,
                                    "basis": ("the year's published totals" if year in constrained_years else
+                                             "pooled across years (no applied total that year), held under the "
+                                             "year's published upper bound" if year in bound_years else
                                              "pooled across years (no applied total that year)") if selection else
                                    "no selection factor"})
     if len(groups) == 2:  # the ratio of the two, one for every year
@@ -722,6 +826,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                    "pilot_proposals": sampler.settings.rounds * sampler.settings.pilot,
                    "never_printed_cells_in_totals": int((never_printed & in_totals).sum()),
                    "infeasible_share": float(infeasible.mean()),
+                   "bound_rejected_share": float(above[~infeasible].mean()) if bounds else 0.0,
+                   "bound_batches": len(batches),
+                   "bound_sums": {b.record_id: total for b, total in zip(bounds, bound_sums)},
                    "m_median": float(np.median(hyper["m"])), "tau_median": float(np.median(hyper["tau"])),
                    "g_median": float(np.median(hyper["g"])),
                    "log": log}

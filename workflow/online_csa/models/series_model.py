@@ -8,9 +8,11 @@ import pandas as pd
 
 from online_csa.common.geographies import GeographyMap
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
-from online_csa.models.model_panel import model_frame
+from online_csa.common.fiscal_years import parse_fiscal_year
+from online_csa.models.model_panel import OBSERVED_STATUSES, model_frame
 from online_csa.models.selection_imputation import unusable_constraints
-from online_csa.models.total_constraints import TotalCandidate, candidate_totals, choose_constraints
+from online_csa.models.total_constraints import (UNAPPLIED_BOUND, TotalCandidate, candidate_totals,
+                                                choose_constraints)
 
 
 @dataclass
@@ -21,6 +23,16 @@ class SeriesModel:
     candidates: list[TotalCandidate]
 
 
+def outside_figures(panel: pd.DataFrame, series: str, forces: list[str]) -> dict[tuple[str, int], float]:
+    """The series' printed figures of forces outside the modelled ones, by (force, year): they
+    tighten an upper bound whose geography covers those forces."""
+    rows = panel[(panel["series"] == series) & ~panel["force"].isin(forces)
+                 & panel["status"].isin(OBSERVED_STATUSES)]
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    return {(force, parse_fiscal_year(year)): float(value)
+            for force, year, value in zip(rows["force"], rows["fiscal_year"], values) if pd.notna(value)}
+
+
 def series_model(panel: pd.DataFrame, claim_records: pd.DataFrame, geographies: GeographyMap, series: str,
                  geography: str, national_geographies: list[str], exclude_totals: dict,
                  responder_overrides: dict) -> SeriesModel:
@@ -29,11 +41,13 @@ def series_model(panel: pd.DataFrame, claim_records: pd.DataFrame, geographies: 
     years = sorted(frame["year"].unique())
     fit = fit_mixed_negative_binomial(frame[frame["observed"]], forces, years)
     candidates = choose_constraints(candidate_totals(claim_records, series, geographies, forces, years,
-                                                     exclude_totals, responder_overrides),
+                                                     exclude_totals, responder_overrides,
+                                                     outside_figures(panel, series, forces)),
                                     frame, national_geographies)
     for candidate_id, why in unusable_constraints(frame, candidates).items():
         candidate = next(c for c in candidates if c.record_id == candidate_id)
-        candidate.applied, candidate.role, candidate.reason = False, "check", why
+        candidate.applied, candidate.reason = False, why
+        candidate.role = UNAPPLIED_BOUND if candidate.is_bound else "check"
     return SeriesModel(series, frame, fit, candidates)
 
 

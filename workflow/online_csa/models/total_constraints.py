@@ -14,6 +14,16 @@ figure (a source that says a force gave no figure rules it out). A total printed
 of responders is taken to cover every force of its geography that is not known to have given no
 figure ("complete"), and the table says so.
 
+A total whose geography covers modelled forces and forces outside the modelled geography (a UK
+total over a model of England, Wales and Northern Ireland) cannot fix the modelled forces' sum,
+but it bounds it: the outside forces' counts are unknown but not negative. Such a total is an
+**upper bound** on the sum of its modelled responders' cells (role "upper bound"), less any
+figure the series prints for an outside force in its years. A release that says how many forces
+responded covers at least that many, less the outside forces, of the modelled ones (the outside
+forces may all have responded), the rest drawn at random as for other totals. Of bounds on the
+same modelled cells the tightest applies (the lowest figure; at an equal figure, one whose release
+states how many forces responded, then the one over more responders); the others say so.
+
 The rule for totals that describe the same cells (stated in the report):
 
 1. One release per year. For each year, the totals applied are those of one release: the latest
@@ -40,7 +50,7 @@ The rule for totals that describe the same cells (stated in the report):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +58,7 @@ import pandas as pd
 from online_csa.cleaning.panel import release_key
 from online_csa.common.fiscal_years import format_fiscal_year, parse_period
 
+BOUND, UNAPPLIED_BOUND = "upper bound", "upper bound, not applied"
 CANDIDATE_COLUMNS = ["series", "record_id", "kind", "geography", "fiscal_years", "release_date", "total",
                      "forces_in_geography", "forces_responded", "responders_rule", "applied", "role", "reason"]
 
@@ -66,10 +77,30 @@ class TotalCandidate:
     responders_rule: str
     count_stated: bool  # the release says how many forces responded
     applied: bool = False
-    role: str = "check"  # "constraint" (applied) or "check" (scored out of sample only)
+    role: str = "check"  # "constraint" (applied), "check" (scored out of sample only), "upper bound" (applied as
+    # an inequality), "upper bound, not applied" or "not usable"
     reason: str = ""
     parent: str | None = None  # the applied total this one nests inside (same year)
     children: list[str] = field(default_factory=list)
+    outside: tuple[str, ...] = ()  # forces of its geography outside the modelled ones (an upper bound)
+    outside_printed: float = 0.0  # what the series prints for those forces in its years
+
+    @property
+    def is_bound(self) -> bool:
+        """A total over modelled and unmodelled forces: an upper bound on the modelled part."""
+        return bool(self.outside)
+
+    @property
+    def bound(self) -> float:
+        """The most the modelled forces' cells it covers can sum to."""
+        return self.total - self.outside_printed
+
+    def modelled(self) -> "TotalCandidate":
+        """A bound as a total over its modelled forces alone: at least `responded` less the outside
+        forces of them responded; its figure less the outside forces' printed figures."""
+        responded = None if self.responded is None else self.responded - len(self.outside)
+        return replace(self, forces=tuple(f for f in self.forces if f not in self.outside), responded=responded,
+                       total=self.bound, outside=(), outside_printed=0.0)
 
     @property
     def release(self) -> tuple[int, int, int]:
@@ -105,11 +136,16 @@ def _responders(row, n_forces: int, override: dict | None) -> tuple[int | None, 
 
 def candidate_totals(claim_records: pd.DataFrame, series: str, geographies, forces: list[str], years: list[int],
                      exclude: dict[str, str] | None = None,
-                     responder_overrides: dict[str, dict] | None = None) -> list[TotalCandidate]:
+                     responder_overrides: dict[str, dict] | None = None,
+                     outside_figures: dict[tuple[str, int], float] | None = None) -> list[TotalCandidate]:
     """Every published count or cumulative count of `series`, as candidates (none applied yet).
     A record that cannot be a candidate at all (a period that is not whole fiscal years, a
-    geography outside the model) is returned with applied=False, role "not usable" and its reason."""
+    geography with no modelled force) is returned with applied=False, role "not usable" and its
+    reason; one that also covers forces outside the modelled ones is a candidate upper bound
+    (role "upper bound"). `outside_figures`: the series' printed figures of forces outside the
+    modelled ones, by (force, year)."""
     exclude, responder_overrides = exclude or {}, responder_overrides or {}
+    outside_figures = outside_figures or {}
     rows = claim_records[claim_records["measure"].isin([series, f"{series}_cumulative"])]
     out = []
     for _, row in rows.sort_values("record_id").iterrows():
@@ -140,11 +176,15 @@ def candidate_totals(claim_records: pd.DataFrame, series: str, geographies, forc
             candidate.reason = f"geography {row['geography']!r} is not mapped in geographies.yaml"
         elif unregistered:
             candidate.reason = f"includes forces outside the register ({', '.join(unregistered)})"
-        elif set(geo_forces) - set(forces):
-            outside = sorted(set(geo_forces) - set(forces))
-            candidate.reason = f"covers forces outside the modelled geography: {', '.join(outside)}"
         elif set(span) - set(years):
             candidate.reason = "covers years outside the model"
+        elif not set(geo_forces) & set(forces):
+            candidate.reason = "covers no modelled force"
+        elif set(geo_forces) - set(forces):
+            candidate.outside = tuple(f for f in geo_forces if f not in set(forces))
+            candidate.outside_printed = float(sum(outside_figures.get((f, y), 0.0)
+                                                  for f in candidate.outside for y in span))
+            candidate.role = UNAPPLIED_BOUND
         else:
             candidate.role = "check"
         out.append(candidate)
@@ -249,7 +289,61 @@ def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
                         "meet the other exactly; scored out of sample")
         elif apply(c, "applied"):
             applied_cumulative.append(c)
+    _choose_bounds([c for c in candidates if c.role == UNAPPLIED_BOUND], contradiction)
     return candidates
+
+
+def _bound_tightness(c: TotalCandidate) -> tuple:
+    """Lower is tighter: the lower figure; at an equal figure, one whose release states how many
+    forces responded (a copy printed without the count is only taken as complete), then more
+    responders (None: every force), then record id."""
+    return (c.bound, not c.count_stated, -(np.inf if c.responded is None else c.responded), c.record_id)
+
+
+def _choose_bounds(bounds: list[TotalCandidate], contradiction) -> None:
+    """Apply the tightest of the upper bounds on each set of modelled cells (same years, same
+    modelled forces); say why the others are not applied."""
+    groups: dict[tuple, list[TotalCandidate]] = {}
+    for c in bounds:
+        groups.setdefault((c.years, frozenset(c.modelled().forces)), []).append(c)
+    for group in groups.values():
+        usable = []
+        for c in group:
+            modelled = c.modelled()
+            problem = ""
+            if modelled.responded is not None and modelled.responded <= 0:
+                problem = (f"{c.responded} responded of {len(c.forces)} forces, {len(c.outside)} of them outside the "
+                           "model: it may cover no modelled force")
+            else:
+                problem = contradiction(modelled)
+            if problem:
+                c.reason = f"not applied as an upper bound: {problem}"
+            else:
+                usable.append(c)
+        if not usable:
+            continue
+        tightest = min(usable, key=_bound_tightness)
+        outside = ", ".join(tightest.outside)
+        verb = "is" if len(tightest.outside) == 1 else "are"
+        less = (f", less their printed {tightest.outside_printed:,.0f}" if tightest.outside_printed else
+                ", and whose count is unknown")
+        modelled = tightest.modelled()
+        covers = ("every modelled force" if modelled.responded is None else
+                  f"at least {modelled.responded} of the {len(modelled.forces)} modelled forces")
+        tightest.applied, tightest.role = True, BOUND
+        tightest.reason = (f"applied as an upper bound: covers {outside}, which {verb} not modelled{less}; the "
+                           f"cells of {covers} sum to at most {tightest.bound:,.0f}")
+        over = ("every force" if tightest.responded is None else
+                f"{tightest.responded} of {len(tightest.forces)} forces")
+        for c in usable:
+            if c is tightest:
+                continue
+            if c.bound == tightest.bound and tightest.count_stated and not c.count_stated:
+                c.reason = (f"not applied: {tightest.record_id} prints the same figure and states how many forces "
+                            f"responded ({over}); this one does not; scored out of sample")
+            else:
+                c.reason = (f"not applied: {tightest.record_id} ({tightest.bound:,.0f} over {over}) bounds the same "
+                            "modelled cells at least as tightly; scored out of sample")
 
 
 def candidates_table(candidates: list[TotalCandidate]) -> pd.DataFrame:

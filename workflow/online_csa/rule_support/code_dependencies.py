@@ -119,8 +119,13 @@ def _package(package_dir: Path) -> _Package:
     return _Package(package_dir)
 
 
+# Modules that decide how a job is started, never what it computes: a change to one reruns no job.
+NOT_CODE_DEPENDENCIES = {"online_csa.rule_support.job_server"}
+
+
 def package_files(entry: str | Path, package_dir: str | Path) -> list[str]:
-    """Sorted package files an entry file (rule script, or a notebook's paired .py) needs."""
+    """Sorted package files an entry file (rule script, or a notebook's paired .py) needs (but those of
+    NOT_CODE_DEPENDENCIES)."""
     package = _package(Path(package_dir))
     files = {package.dir / "__init__.py"}
     todo = [Path(entry)]
@@ -130,6 +135,8 @@ def package_files(entry: str | Path, package_dir: str | Path) -> list[str]:
         for node in _import_nodes_of(path, (stat.st_mtime_ns, stat.st_size)):
             for module in package.imported_modules(node, path):
                 for name in _with_parents(module):
+                    if name in NOT_CODE_DEPENDENCIES:
+                        continue
                     imported = package.file_of(name)
                     if imported is not None and imported not in files:
                         files.add(imported)

@@ -21,6 +21,8 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+from online_csa.rule_support.job_server import hand_over
+
 NOTEBOOK_JOBS = Path("results/notebooks/jobs.json")
 SCRIPT_JOBS = Path("results/scripts/jobs.json")
 
@@ -166,6 +168,8 @@ def rule_job(namespace: dict, rule: str | None = None, argv: list[str] | None = 
     project root as Snakemake sets it, the folders of outputs and log made; stderr stays on the
     terminal. `rule` is None in a script several rules run."""
     if "snakemake" in namespace:
+        if "__real_file__" in namespace:  # the script Snakemake wrote for the job: its preamble, then ours
+            hand_over(namespace["__real_file__"])  # returns only where the run has no job server to take it
         job = namespace["snakemake"]
         if job.log:
             sys.stderr = open(job.log[0], "w")

@@ -1,0 +1,180 @@
+"""Published totals over the modelled forces and others (a UK total over a model of England, Wales
+and Northern Ireland) as upper bounds, and the minimum effective sample size of a scored fold, on
+synthetic_* panels made here (never real figures)."""
+from dataclasses import replace
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from online_csa.common.intervals import central_interval
+from online_csa.models.imputation_tables import constraints_table
+from online_csa.models.imputation_validation import (BOUND_ROLE, NEW_MODEL, coverage_summary, held_out_cell_checks,
+                                                     published_total_checks)
+from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial
+from online_csa.models.selection_imputation import impute_with_selection
+from online_csa.models.total_constraints import (BOUND, UNAPPLIED_BOUND, TotalCandidate, candidate_totals,
+                                                choose_constraints)
+from test_selection_imputation import synthetic_selected_panel
+
+OUTSIDE = "Synthforce outside"  # a force of the bound's geography that the model does not cover
+BOUND_YEAR = 2018
+
+
+def synthetic_bound_panel(seed: int = 1):
+    """A synthetic_selected_panel whose total for BOUND_YEAR is dropped: that year has no applied
+    total, so only an upper bound can hold its imputed cells down."""
+    cells, names, totals = synthetic_selected_panel(seed, forces=20, years=5)
+    return cells, names, [t for t in totals if t.years != (BOUND_YEAR,)]
+
+
+def synthetic_bound(names, limit: float, record_id: str = "U1", responded=None) -> TotalCandidate:
+    """A total over every modelled force and OUTSIDE in BOUND_YEAR, applied as an upper bound."""
+    return TotalCandidate(record_id, "synthetic_series", "year", tuple(names) + (OUTSIDE,), (BOUND_YEAR,), limit,
+                          "2020-01-01", "synthetic_uk", responded, "every force", responded is not None,
+                          applied=True, role=BOUND, reason="applied as an upper bound", outside=(OUTSIDE,))
+
+
+def year_sums(cells, imputed, year=BOUND_YEAR) -> np.ndarray:
+    """Per draw, the year's printed cells plus its imputed ones."""
+    in_year = (cells["year"] == year).to_numpy()
+    printed = float(cells.loc[in_year & cells["observed"], "value"].sum())
+    columns = np.flatnonzero(in_year[imputed.unprinted])
+    return printed + imputed.draws[:, columns].sum(axis=1)
+
+
+def synthetic_fit(cells, names):
+    return fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
+
+
+def test_a_binding_upper_bound_holds_in_every_draw_and_conditions_the_selection_factor():
+    cells, names, totals = synthetic_bound_panel()
+    fit = synthetic_fit(cells, names)
+    free = impute_with_selection(cells, fit, totals, 1000, 3)
+    unbounded = year_sums(cells, free)
+    limit = float(np.quantile(unbounded, 0.3))  # 70% of the unbounded draws lie above it
+    bound = synthetic_bound(names, limit)
+    bounded = impute_with_selection(cells, fit, totals + [bound], 1000, 3)
+    sums = year_sums(cells, bounded)
+    lower, median, upper = central_interval(sums)
+    assert central_interval(unbounded)[2] > limit  # without the bound the interval reaches above it
+    assert (sums <= limit).all() and upper <= limit  # with it no draw does
+    assert np.array_equal(bounded.diagnostics["bound_sums"]["U1"], sums)
+    assert bounded.diagnostics["bound_rejected_share"] > 0.5
+    # the draws kept are those with lower selection factors, not only lower counts
+    factor = {name: imp.selection.set_index(["fiscal_year", "forces"]).loc[("2018/19", "printed in another year"),
+                                                                           "multiplier"]
+              for name, imp in (("free", free), ("bounded", bounded))}
+    assert factor["bounded"] < factor["free"]
+    # the applied totals still hold exactly in every draw
+    for total in totals:
+        assert np.all(year_sums(cells, bounded, total.years[0]) == total.total)
+    assert "applied as an upper bound" in bounded.diagnostics["log"]["U1"]
+
+
+def test_an_upper_bound_that_does_not_bind_changes_no_draw():
+    cells, names, totals = synthetic_bound_panel()
+    fit = synthetic_fit(cells, names)
+    free = impute_with_selection(cells, fit, totals, 1000, 3)
+    loose = impute_with_selection(cells, fit, totals + [synthetic_bound(names, 1e9)], 1000, 3)
+    np.testing.assert_array_equal(free.draws, loose.draws)
+    pd.testing.assert_frame_equal(free.selection.drop(columns="basis"), loose.selection.drop(columns="basis"))
+    assert loose.diagnostics["bound_rejected_share"] == 0.0
+
+
+def test_a_bound_over_responders_bounds_only_the_responders_cells():
+    """A release saying that all but two of the geography's forces responded bounds the sum of at
+    least that many, less the outside force, of the modelled forces: here the two largest cells
+    without a figure can lie outside it, so the full year's sum may exceed the bound."""
+    cells, names, totals = synthetic_bound_panel()
+    fit = synthetic_fit(cells, names)
+    responded = len(names) + 1 - 2  # every force of the geography but two
+    free = impute_with_selection(cells, fit, totals, 1000, 3)
+    limit = float(np.quantile(year_sums(cells, free), 0.3))
+    bounded = impute_with_selection(cells, fit, totals + [synthetic_bound(names, limit, responded=responded)], 1000, 3)
+    sums = bounded.diagnostics["bound_sums"]["U1"]
+    assert (sums <= limit).all()
+    assert (year_sums(cells, bounded) >= sums).all() and (year_sums(cells, bounded) > sums).any()
+
+
+def test_the_tightest_bound_on_the_same_cells_applies_and_the_others_say_so():
+    cells, names, totals = synthetic_bound_panel()
+    loose = replace(synthetic_bound(names, 9e4, "U2"), applied=False, role=UNAPPLIED_BOUND, reason="")
+    tight = replace(synthetic_bound(names, 8e4, "U3"), applied=False, role=UNAPPLIED_BOUND, reason="")
+    chosen = {c.record_id: c for c in choose_constraints(totals + [loose, tight], cells, ["synthetic"])}
+    assert chosen["U3"].applied and chosen["U3"].role == BOUND
+    assert chosen["U3"].reason.startswith("applied as an upper bound: covers Synthforce outside")
+    assert not chosen["U2"].applied and chosen["U2"].role == UNAPPLIED_BOUND
+    assert "U3 (80,000 over every force) bounds the same modelled cells at least as tightly" in chosen["U2"].reason
+    # at an equal figure, the release that states its responders wins over a copy taken as complete
+    stated = replace(synthetic_bound(names, 8e4, "U4", responded=len(names)), applied=False, role=UNAPPLIED_BOUND,
+                     reason="")
+    assumed = replace(synthetic_bound(names, 8e4, "U5"), applied=False, role=UNAPPLIED_BOUND, reason="",
+                      count_stated=False)
+    chosen_equal = {c.record_id: c for c in choose_constraints(totals + [assumed, stated], cells, ["synthetic"])}
+    assert chosen_equal["U4"].applied and not chosen_equal["U5"].applied
+    assert "U4 prints the same figure and states how many forces responded" in chosen_equal["U5"].reason
+    assert [c.record_id for c in chosen.values() if c.applied and c.role == "constraint"] == \
+        [t.record_id for t in totals]  # the bounds change no equality total's choice
+
+
+def test_a_total_over_modelled_and_outside_forces_is_a_candidate_bound_less_the_outside_printed_figures():
+    geographies = SimpleNamespace(for_record=lambda record_id, label: SimpleNamespace(
+        id="synthetic_uk", forces=("Northshire", "Southshire", OUTSIDE), outside_register=()))
+    claims = pd.DataFrame({"record_id": ["U1", "U2"], "measure": ["synthetic_series"] * 2, "level": ["national"] * 2,
+                           "fiscal_year": ["2016/17", "2017/18"], "geography": ["UK"] * 2, "force": [None, None],
+                           "value": [1000, 1200], "forces_responded": [3, 2], "release_date": ["2020-01-01"] * 2})
+    candidates = {c.record_id: c for c in candidate_totals(claims, "synthetic_series", geographies,
+                                                           ["Northshire", "Southshire"], [2016, 2017],
+                                                           outside_figures={(OUTSIDE, 2016): 300.0})}
+    assert candidates["U1"].role == UNAPPLIED_BOUND and candidates["U1"].outside == (OUTSIDE,)
+    assert candidates["U1"].bound == 700.0 and candidates["U2"].bound == 1200.0
+    assert candidates["U1"].modelled().responded is None  # every force responded
+    assert candidates["U2"].modelled().responded == 1  # 2 of 3: at least 1 of the modelled 2
+    assert candidates["U2"].modelled().forces == ("Northshire", "Southshire")
+
+
+def test_a_left_out_bound_is_reported_as_a_share_of_draws_and_left_out_of_coverage():
+    cells, names, totals = synthetic_bound_panel()
+    fit = synthetic_fit(cells, names)
+    free = impute_with_selection(cells, fit, totals, 1000, 3)
+    bound = synthetic_bound(names, float(np.quantile(year_sums(cells, free), 0.3)))
+    checks = published_total_checks(cells, "synthetic_series", fit, totals + [bound], 500, 5)
+    row = checks[(checks["record_id"] == "U1") & (checks["model"] == NEW_MODEL)].iloc[0]
+    assert row["role"] == BOUND_ROLE and pd.isna(row["inside"]) and row["bound"] == bound.total
+    assert 0.0 < row["share_at_or_below_bound"] < 0.6  # predicted without it, most draws lie above it
+    assert "upper bound on its modelled forces" in row["method"]
+    with_bound = coverage_summary(checks, pd.DataFrame(columns=["series", "model", "scheme", "covered"]))
+    without = coverage_summary(checks[checks["record_id"] != "U1"],
+                               pd.DataFrame(columns=["series", "model", "scheme", "covered"]))
+    pd.testing.assert_frame_equal(with_bound, without)
+
+
+def test_the_constraints_table_names_the_applied_bound():
+    cells, names, totals = synthetic_bound_panel()
+    fit = synthetic_fit(cells, names)
+    bound = synthetic_bound(names, 1e9)
+    imp = impute_with_selection(cells, fit, totals + [bound], 200, 3)
+    table = constraints_table(totals + [bound], imp).set_index("record_id")
+    assert table.at["U1", "role"] == BOUND and bool(table.at["U1", "applied"])
+    assert table.at["U1", "imputation"].startswith("applied as an upper bound")
+
+
+def test_a_fold_below_the_minimum_effective_sample_size_is_listed_but_not_scored():
+    cells, names, totals = synthetic_selected_panel(2, forces=16, years=4, bias=-1.5)
+    fit = synthetic_fit(cells, names)
+    scored = held_out_cell_checks(cells, "synthetic_series", fit, totals, 100, 1, "pearson", oversample=2)
+    unscored = held_out_cell_checks(cells, "synthetic_series", fit, totals, 100, 1, "pearson", oversample=2,
+                                    min_effective_sample_size=1e9)
+    new_scored = scored[scored["model"] == NEW_MODEL]
+    new_unscored = unscored[unscored["model"] == NEW_MODEL]
+    assert (new_scored["note"] == "").all()
+    assert new_scored.loc[new_scored["estimate"].notna(), "covered"].notna().all()
+    assert new_scored["covered"].notna().sum() > 0
+    assert new_unscored["covered"].isna().all()
+    assert new_unscored["note"].str.startswith("not scored: effective sample size").all()
+    # rerun with 16 times the proposals before giving up
+    assert (new_unscored["proposals"] == 100 * 2 * 16).all()
+    summary = coverage_summary(pd.DataFrame(columns=["series", "model", "record_id", "kind", "inside"]), unscored)
+    new_rows = summary[summary["model"] == NEW_MODEL]
+    assert (new_rows["scored"] == 0).all() and (new_rows["not_scored"] > 0).all()

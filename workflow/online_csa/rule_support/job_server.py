@@ -1,0 +1,349 @@
+"""A fork server for the rule scripts: the libraries are imported once per run, not once per job.
+
+Most of a job's time here is the start of its process: importing pandas, statsmodels,
+matplotlib, seaborn, IPython and nbconvert costs more than the work of most jobs. At the start of
+a run one server process imports them and waits on a Unix socket.
+A rule script's first line, `rule_job(globals(), ...)`, hands the job over (`hand_over`): it
+sends the server the path of the script Snakemake wrote for the job, its working directory,
+environment and arguments, and its standard input, output and error (the file descriptors
+themselves). The server forks; the fork, which has every library already imported, runs the
+script exactly as `python <script>` would, and sends back its exit code, which the job's own
+process exits with. A job that cannot reach the server (none started, a run on another host,
+the server gone) runs in its own process as before, so the server changes how fast a job
+starts, never what it computes. `ONLINE_CSA_JOB_SERVER=off` in the environment turns it off.
+
+The server is started while Snakemake parses the workflow and builds its DAG, and binds its socket
+before it imports: a job that comes early waits in the socket's queue until the imports are done
+(importing the same libraries beside the server would only share the two cores with it; measured,
+waiting was the faster of the two).
+The server stops at the end of the run (`onsuccess`/`onerror`), or by itself when the
+Snakemake process that started it is gone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import types
+from pathlib import Path
+
+ENVIRONMENT_VARIABLE = "ONLINE_CSA_JOB_SERVER"  # the socket's path, set for the jobs of a run; "off" turns it off
+# What the server imports before it serves: every library a rule script or chapter imports that takes
+# noticeable time. A module that fails to import is skipped (the job then imports it, and fails, itself).
+PRELOADED_MODULES = [
+    "snakemake.iocontainers",  # what the preamble Snakemake writes into every script imports
+    "snakemake.logging",
+    "numpy",
+    "pandas",
+    "pandera.pandas",
+    "yaml",
+    "scipy.optimize",
+    "scipy.special",
+    "matplotlib.pyplot",
+    "online_csa.figures.data_figures",  # seaborn, loaded as the figure jobs load it (without scipy.stats)
+    "IPython.core.interactiveshell",
+    "matplotlib_inline.backend_inline",
+    "nbformat",
+    "nbconvert",
+    "bs4",
+    "altair",
+    "vl_convert",
+    "itables",
+    "rocrate.rocrate",
+    "pypandoc",
+    "typst",
+    "scipy.stats",  # last: only the model jobs need statsmodels (and with it scipy.stats), not a rerun's
+    "statsmodels.api",
+    "statsmodels.formula.api",
+]
+
+
+def warm_up() -> None:
+    """Work the first job of a kind would otherwise do itself, done once in the server: the HTML exporter
+    compiles its regular expressions and loads its Markdown and highlighting plugins on first use, and
+    matplotlib opens its fonts on a figure's first text. Neither leaves state that changes an output."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from nbconvert import HTMLExporter
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# A\n\nSome *text*, a [link](#a) and a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |"),
+        new_code_cell("x = 1", outputs=[
+            new_output("execute_result", data={"text/html": "<b>1</b>", "text/plain": "1"}, execution_count=1),
+            new_output("stream", name="stdout", text="1\n")])])
+    notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    HTMLExporter(template_name="lab").from_notebook_node(notebook)
+    figure, axes = plt.subplots(figsize=(2, 2))
+    axes.set_title("A")
+    figure.savefig(io.BytesIO(), format="png")
+    plt.close(figure)
+# Read by the linear algebra libraries once, when numpy is imported: Snakemake sets them to a job's `threads`
+# (1 unless a rule asks for more), so the server imports with 1, and a job whose values differ runs on its own.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+SERVER_THREADS = "1"
+DECLINED = -1  # sent instead of a fork's process id: the job runs in its own process
+_MESSAGE = struct.Struct("!q")  # the fork's process id, then its exit code: one signed 64-bit integer each
+_IN_SERVER = False  # True in the server and in the forks it makes: a job there runs, it does not hand over
+
+
+def socket_path(workdir: str | os.PathLike, pid: int) -> str:
+    """A short path for the run's socket (a Unix socket's path may not exceed 107 bytes, and a test's
+    temporary project path can): in the temporary directory, named after the project and the run."""
+    digest = hashlib.sha256(str(Path(workdir).resolve()).encode()).hexdigest()[:12]
+    return str(Path(tempfile.gettempdir()) / f"online-csa-{digest}-{pid}.sock")
+
+
+# --- the Snakemake side: start and stop -------------------------------------------------------------------------
+
+# Snakemake options with which a call runs no job: no server is started for them (one started anyway would only
+# import for nothing and end with the call).
+NO_JOBS_OPTIONS = {
+    "-n", "--dry-run", "--dryrun", "-np", "-pn", "--lint", "-l", "--list", "--list-rules", "--list-target-rules",
+    "-S", "--summary", "-D", "--detailed-summary", "--dag", "--rulegraph", "--filegraph", "--d3dag", "--unlock",
+    "-t", "--touch", "-v", "--version", "-h", "--help", "--report", "--lc", "--list-changes", "--list-code-changes",
+    "--li", "--list-input-changes", "--lp", "--list-params-changes", "--cleanup-metadata", "--cm",
+    "--delete-all-output", "--delete-temp-output", "--archive", "--containerize", "--export-cwl",
+    "--print-compilation", "--list-untracked", "--lu", "--generate-unit-tests",
+}
+
+
+def wanted(argv: list[str]) -> bool:
+    """Whether a Snakemake call with these arguments may run jobs, and the server is not turned off."""
+    return os.environ.get(ENVIRONMENT_VARIABLE, "").lower() != "off" and not NO_JOBS_OPTIONS.intersection(argv)
+
+
+def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> subprocess.Popen:
+    """Start the run's server in the background, importing while Snakemake builds its DAG, and tell the jobs where
+    it listens (through the environment they inherit). The server ends when this process does: it holds the read
+    end of a pipe whose only write end this process keeps."""
+    path = socket_path(workdir, os.getpid())
+    alive_read, alive_write = os.pipe()
+    output = open(log, "w") if log else subprocess.DEVNULL
+    package = str(Path(__file__).resolve().parents[2])
+    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read)],
+                              stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                              start_new_session=True, pass_fds=[alive_read],
+                              env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, SERVER_THREADS),
+                                   "PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))})
+    os.close(alive_read)
+    server.alive_write = alive_write  # closed by stop(), or by the end of this process
+    if log:
+        output.close()
+    os.environ[ENVIRONMENT_VARIABLE] = path
+    return server
+
+
+def stop(server: subprocess.Popen | None) -> None:
+    """End the run's server (a job still running in a fork of it is not affected) and remove its socket."""
+    path = os.environ.pop(ENVIRONMENT_VARIABLE, None)
+    if server is None:
+        return
+    os.close(server.alive_write)
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    if path and path.lower() != "off":
+        Path(path).unlink(missing_ok=True)
+
+
+# --- the job's side ----------------------------------------------------------------------------------------------
+
+def hand_over(script: str) -> None:
+    """Run this job's script in a fork of the run's server and exit with its exit code; return (and let the
+    job run here) when there is no server to hand it to."""
+    path = os.environ.get(ENVIRONMENT_VARIABLE, "")
+    if _IN_SERVER or not path or path.lower() == "off":
+        return
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+        request = json.dumps({"script": os.path.abspath(script), "cwd": os.getcwd(), "argv": sys.argv,
+                              "environment": dict(os.environ)}).encode()
+        socket.send_fds(connection, [_MESSAGE.pack(len(request)) + request], [0, 1, 2])
+        pid = _receive_number(connection)
+    except (OSError, ConnectionError):
+        connection.close()
+        return  # no server (or it went away before taking the job): the job runs here
+    if pid == DECLINED:
+        connection.close()
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # Snakemake stopping the job stops the fork
+        signal.signal(signum, lambda signum, frame: os.kill(pid, signum))
+    try:
+        code = _receive_number(connection)
+    except (OSError, ConnectionError):
+        code = 1  # the fork died without reporting (killed, or crashed in C code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _receive_number(connection: socket.socket) -> int:
+    data = b""
+    while len(data) < _MESSAGE.size:
+        chunk = connection.recv(_MESSAGE.size - len(data))
+        if not chunk:
+            raise ConnectionError("the job server closed the connection")
+        data += chunk
+    return _MESSAGE.unpack(data)[0]
+
+
+# --- the server --------------------------------------------------------------------------------------------------
+
+def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: bool = True) -> None:
+    """Listen on `path`, import `modules` (and `warm_up`), then run every job that connects in a fork, until the
+    pipe `alive` (a file descriptor) reaches its end: the process that started the server has stopped it or is
+    gone."""
+    global _IN_SERVER
+    _IN_SERVER = True
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    Path(path).unlink(missing_ok=True)
+    listener.bind(path)
+    listener.listen(64)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are not waited for: they report through the socket
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    started = time.perf_counter()
+    for module in modules:  # a job that connects meanwhile waits in the socket's queue: importing the same
+        _preload(module)    # libraries beside the server would only share the cores with it
+    print(f"imports done in {time.perf_counter() - started:.2f} s", flush=True)
+    warming = warm
+    try:
+        while True:
+            ready, _, _ = select.select([listener, alive], [], [], 0 if warming else None)
+            if alive in ready:
+                break  # the pipe's write end is closed: the run is over
+            if listener in ready:
+                connection, _ = listener.accept()
+                try:
+                    _serve_job(connection, listener, alive)
+                except Exception:  # noqa: BLE001 - a bad request ends that job's connection, not the server
+                    traceback.print_exc()
+                finally:
+                    connection.close()
+            elif warming:  # only while no job waits
+                warming = False
+                try:
+                    warm_up()
+                except Exception as error:  # noqa: BLE001 - the jobs then do that work themselves
+                    print(f"no warm-up: {error!r}", flush=True)
+                print(f"warmed up in {time.perf_counter() - started:.2f} s", flush=True)
+    finally:
+        listener.close()
+        Path(path).unlink(missing_ok=True)
+    sys.stdout.flush()
+    os._exit(0)  # at once: tearing down every imported library would only delay the end of the run
+
+
+def _preload(module: str) -> None:
+    try:
+        __import__(module)
+    except Exception as error:  # noqa: BLE001 - a job that needs it gets the error itself
+        print(f"not preloaded: {module}: {error!r}", flush=True)
+
+
+def _serve_job(connection: socket.socket, listener: socket.socket, alive: int) -> None:
+    message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
+    size = _MESSAGE.unpack(message[:_MESSAGE.size])[0]
+    payload = message[_MESSAGE.size:]
+    while len(payload) < size:
+        chunk = connection.recv(size - len(payload))
+        if not chunk:
+            raise ConnectionError("the job closed the connection before its request was complete")
+        payload += chunk
+    request = json.loads(payload)
+    if any(request["environment"].get(name) != os.environ.get(name) for name in THREAD_VARIABLES):
+        for fd in fds:
+            os.close(fd)
+        connection.sendall(_MESSAGE.pack(DECLINED))
+        print(f"declined (threads differ): {request['script']}", flush=True)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        for fd in fds:
+            os.close(fd)
+        print(f"job {pid}: {request['script']}", flush=True)
+        return
+    listener.close()
+    os.close(alive)
+    os._exit(_run_job(connection, request, fds))
+
+
+def _run_job(connection: socket.socket, request: dict, fds: list[int]) -> int:
+    """In the fork: become the job's process (its descriptors, directory, environment and arguments), run its
+    script as `python <script>` would, and report the exit code."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a job's own subprocesses are waited for as usual
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    server_log = os.dup(1)  # the server's log, for the line that reports how the job went
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["environment"])
+    sys.argv = list(request["argv"])
+    connection.sendall(_MESSAGE.pack(os.getpid()))
+    code = 0
+    try:
+        source = Path(request["script"]).read_text()
+        main = types.ModuleType("__main__")
+        main.__file__ = request["script"]
+        sys.modules["__main__"] = main
+        exec(compile(source, request["script"], "exec"), main.__dict__)
+    except SystemExit as exit_request:
+        code = _exit_code(exit_request.code)
+    except BaseException:  # noqa: BLE001 - reported as Python reports an uncaught exception
+        traceback.print_exc()
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime  # a fork's counts start at 0
+    os.write(server_log, f"job {os.getpid()} ended: exit code {code}, {cpu:.2f} s of CPU\n".encode())
+    try:
+        connection.sendall(_MESSAGE.pack(code))
+    except OSError:
+        pass
+    return code
+
+
+def _exit_code(code) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    # Served from the importable module, not this `__main__` copy of it, so that a job's own `hand_over`
+    # (which imports the module) sees that it runs in the server.
+    from online_csa.rule_support import job_server
+
+    # python -m online_csa.rule_support.job_server SOCKET ALIVE_PIPE_FD [MODULE,MODULE...]
+    if len(sys.argv) > 3:  # only these modules, and no warm-up (the tests' servers)
+        job_server.serve(sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), warm=False)
+    else:
+        job_server.serve(sys.argv[1], int(sys.argv[2]))
