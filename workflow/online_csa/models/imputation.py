@@ -128,7 +128,7 @@ def apply_national_constraint(state: SimulatedCells, constraint: TotalConstraint
                               observed: np.ndarray, remainder: float, rng: np.random.Generator) -> tuple[bool, str]:
     """Draw which forces without a figure responded, and rescale their free cells so that all the
     responders' cells sum to the remainder in every draw. Returns (applied, note)."""
-    status = state.cells.loc[covered, "status"].to_numpy()
+    status = state.cells["status"].to_numpy()[covered]
     unknown = covered[(~observed) & (status != "not_provided")]
     n_observed = int(observed.sum())
     if constraint.responded is None:
@@ -175,9 +175,9 @@ def apply_constraint(state: SimulatedCells, constraint: TotalConstraint, cell_of
     if any(i is None for i in covered):
         entry["note"] = "covers force-years outside the model (offence not yet in force, or outside the panel)"
         return entry
-    covered = np.array(covered)
-    observed = state.cells.loc[covered, "observed"].to_numpy()
-    observed_sum = float(state.cells.loc[covered[observed], "value"].sum())
+    covered = np.array(covered, dtype=int)
+    observed = state.cells["observed"].to_numpy()[covered]
+    observed_sum = float(state.cells["value"].to_numpy(float)[covered[observed]].sum())
     entry["observed_sum"] = observed_sum
     entry["missing_cells"] = int((~observed).sum())
     remainder = constraint.total - observed_sum

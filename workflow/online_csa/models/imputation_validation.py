@@ -50,8 +50,8 @@ def total_draws(cells: pd.DataFrame, draws: np.ndarray, candidate: TotalCandidat
     unprinted = np.flatnonzero(~observed)
     column = np.full(len(cells), -1)
     column[unprinted] = np.arange(len(unprinted))
-    mask = cells["force"].isin(candidate.forces).to_numpy() & cells["year"].isin(candidate.years).to_numpy()
-    printed = float(cells.loc[mask & observed, "value"].sum())
+    mask = _covered(cells, candidate)
+    printed = float(cells["value"].to_numpy(float)[mask & observed].sum())
     if candidate.kind == "cumulative" or candidate.responded is None:
         eligible = mask & ~observed & ((cells["status"] != "not_provided").to_numpy() | (candidate.kind == "cumulative"))
         return printed + draws[:, column[eligible]].sum(axis=1)
@@ -76,11 +76,12 @@ def _left_out(candidate: TotalCandidate, applied: list[TotalCandidate], covered:
 
 def _covered(cells: pd.DataFrame, candidate: TotalCandidate) -> np.ndarray:
     """Which cells the total covers, printed or not."""
-    return cells["force"].isin(candidate.forces).to_numpy() & cells["year"].isin(candidate.years).to_numpy()
+    return np.isin(cells["force"].to_numpy(), list(candidate.forces)) & np.isin(cells["year"].to_numpy(),
+                                                                                list(candidate.years))
 
 
 def _printed_sum(cells: pd.DataFrame, candidate: TotalCandidate) -> float:
-    return float(cells.loc[_covered(cells, candidate) & cells["observed"].to_numpy(), "value"].sum())
+    return float(cells["value"].to_numpy(float)[_covered(cells, candidate) & cells["observed"].to_numpy()].sum())
 
 
 def _bound_row(series, model, candidate: TotalCandidate, values: np.ndarray, method: str) -> dict:

@@ -55,7 +55,7 @@ multiplier scales only the cells no total pins, in each draw (`pinned`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -170,6 +170,7 @@ def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[T
     observed = cells["observed"].to_numpy() & ~held_out
     no_figure = (cells["status"] == "not_provided").to_numpy()
     suppressed = ~np.isnan(cells["lower"].to_numpy(float))
+    force, value = cells["force"].to_numpy(), cells["value"].to_numpy(float)
     by_year: dict[int, list[TotalCandidate]] = {}
     for c in constraints:
         if c.kind == "year":
@@ -180,14 +181,14 @@ def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[T
             children = [d for d in group if d is not c and set(d.forces) < set(c.forces)
                         and not any(set(d.forces) < set(e.forces) < set(c.forces) for e in group)]
             child_forces = set().union(*(set(d.forces) for d in children)) if children else set()
-            own = in_year & cells["force"].isin(set(c.forces) - child_forces).to_numpy()
-            printed_sum = float(cells.loc[own & observed, "value"].sum())
+            own = in_year & np.isin(force, list(set(c.forces) - child_forces))
+            printed_sum = float(value[own & observed].sum())
             candidates_mask = own & ~observed & ~no_figure
             candidates = np.flatnonzero(candidates_mask)
             forced = (suppressed | held_out)[candidates]
 
             def responders(total: TotalCandidate) -> int:
-                mask = in_year & cells["force"].isin(total.forces).to_numpy() & ~no_figure
+                mask = in_year & np.isin(force, list(total.forces)) & ~no_figure
                 return int(mask.sum()) if total.responded is None else total.responded
 
             needed = responders(c) - sum(responders(d) for d in children) - int((own & observed).sum())
@@ -214,11 +215,12 @@ def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Bl
     blocks = []
     position = {c: i for i, c in enumerate(unprinted)}
     observed = cells["observed"].to_numpy() & ~held_out
+    force, year, value = cells["force"].to_numpy(), cells["year"].to_numpy(), cells["value"].to_numpy(float)
     for c in constraints:
         if c.kind != "cumulative":
             continue
-        mask = cells["force"].isin(c.forces).to_numpy() & cells["year"].isin(c.years).to_numpy()
-        remainder = c.total - float(cells.loc[mask & observed, "value"].sum())
+        mask = np.isin(force, list(c.forces)) & np.isin(year, list(c.years))
+        remainder = c.total - float(value[mask & observed].sum())
         candidates = np.flatnonzero(mask & ~observed)
         if remainder < 0:
             log[c.record_id] = f"not applied in the imputation: printed cells exceed it by {-remainder:,.0f}"
@@ -286,8 +288,8 @@ def _log_normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """log(Phi(b) - Phi(a)) for a < b, computed in the tail where it is small: from the upper tail
     when a > 0 (Phi(-a) - Phi(-b)), so a range far from the centre keeps its (tiny) mass."""
     upper = a > 0
-    hi = np.where(upper, special.log_ndtr(-a), special.log_ndtr(b))
-    lo = np.where(upper, special.log_ndtr(-b), special.log_ndtr(a))
+    hi = special.log_ndtr(np.where(upper, -a, b))
+    lo = special.log_ndtr(np.where(upper, -b, a))
     with np.errstate(divide="ignore"):
         return hi + np.log1p(-np.exp(np.minimum(lo - hi, 0.0)))
 
@@ -338,21 +340,27 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
     log_l = np.zeros(mu.shape[0])
     if not cumulative:
         return log_l
-    mean, var = np.zeros(mu.shape), np.zeros(mu.shape)
-    mean[:, used] = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
-    var[:, used] = mean[:, used] + alpha[:, None] * mean[:, used] ** 2
+    column = np.full(mu.shape[1], -1)  # each cell's column among `used`
+    column[used] = np.arange(len(used))
+    mean = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
+    var = mean + alpha[:, None] * mean ** 2
+    yearly_sums = {}  # per yearly block, computed once for every cumulative total that shares cells with it
     for c in cumulative:
-        in_c = np.zeros(mean.shape[1], dtype=bool)
+        in_c = np.zeros(mu.shape[1], dtype=bool)
         in_c[c.candidates] = True
-        expected = mean[:, c.candidates].sum(axis=1)
-        variance = var[:, c.candidates].sum(axis=1) + 0.25
-        for b, member in zip(yearly, memberships):
+        expected = mean[:, column[c.candidates]].sum(axis=1)
+        variance = var[:, column[c.candidates]].sum(axis=1) + 0.25
+        for i, (b, member) in enumerate(zip(yearly, memberships)):
             shared = member & in_c[b.candidates][None, :]
             if not shared.any():
                 continue
-            cov = (var[:, b.candidates] * shared).sum(axis=1)
-            var_b = (var[:, b.candidates] * member).sum(axis=1) + 0.25
-            expected = expected + cov / var_b * (b.remainder - (mean[:, b.candidates] * member).sum(axis=1))
+            if i not in yearly_sums:
+                var_block = var[:, column[b.candidates]]
+                yearly_sums[i] = (var_block, (var_block * member).sum(axis=1) + 0.25,
+                                  (mean[:, column[b.candidates]] * member).sum(axis=1))
+            var_block, var_b, mean_b = yearly_sums[i]
+            cov = (var_block * shared).sum(axis=1)
+            expected = expected + cov / var_b * (b.remainder - mean_b)
             variance = variance - cov ** 2 / var_b
         log_l += _log_normal_pdf(c.remainder, expected, np.maximum(variance, 0.25))
     return log_l
@@ -377,10 +385,11 @@ def _selection_weights(yearly, memberships, mu, mu_selected, alpha, selected, co
             cols = b.candidates
             sel = member & selected[cols][None, :]
             fix = member & ~selected[cols][None, :]
-            m_sel = (mu_selected[:, cols] * sel).sum(axis=1)
-            m_fix = (mu[:, cols] * fix).sum(axis=1)
-            q_sel = ((mu_selected[:, cols] ** 2) * sel).sum(axis=1)
-            q_fix = ((mu[:, cols] ** 2) * fix).sum(axis=1)
+            mu_sel, mu_fix = mu_selected[:, cols], mu[:, cols]
+            m_sel = (mu_sel * sel).sum(axis=1)
+            m_fix = (mu_fix * fix).sum(axis=1)
+            q_sel = ((mu_sel ** 2) * sel).sum(axis=1)
+            q_fix = ((mu_fix ** 2) * fix).sum(axis=1)
             r = np.maximum(b.remainder - m_fix, 0.0) + 0.5
             # exp(s) at the estimate; the NB variance of the selected cells is exp(s) m + alpha exp(2s) q
             scale = r / np.maximum(m_sel, 1e-9)
@@ -608,12 +617,17 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     in_blocks = np.unique(np.concatenate([b.candidates for b in cumulative + yearly] + [np.zeros(0, dtype=int)]))
 
     def means(theta: np.ndarray, g: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cell means (proposals x unprinted cells; zero outside `columns`) before the selection
-        factor, and with exp(g) on the cells of forces printed in another year."""
-        mu, mu_selected = np.zeros((len(theta), n)), np.zeros((len(theta), n))
-        mu[:, columns] = np.exp(theta @ X[columns].T + log_population[None, columns])
-        mu_selected[:, columns] = mu[:, columns] * np.exp(g[:, None] * elsewhere[None, columns])
-        return mu, mu_selected  # before the year's factor exp(s_t)
+        """The means of the unprinted cells `columns` (proposals x columns) before the selection
+        factor, and with exp(g) on the cells of forces printed in another year (exp(0) = 1 on the
+        others)."""
+        mu = np.exp(theta @ X[columns].T + log_population[None, columns])
+        return mu, mu * np.where(elsewhere[None, columns], np.exp(g)[:, None], 1.0)  # before exp(s_t)
+
+    # the weights read the means of the blocks' cells only: the blocks again, indexing those columns
+    in_column = np.full(n, -1)
+    in_column[in_blocks] = np.arange(len(in_blocks))
+    yearly_in = [replace(b, candidates=in_column[b.candidates]) for b in yearly]
+    cumulative_in = [replace(b, candidates=in_column[b.candidates]) for b in cumulative]
 
     def weigh(proposal_draw: _ProposalDraw):
         """The totals' log likelihood of each proposal, with s, m and tau drawn given it."""
@@ -626,13 +640,14 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         hyper = {"m": np.zeros(n_prop), "tau": np.zeros(n_prop), "g": g}
         if selection and yearly:
             log_w, s, hyper["m"], hyper["tau"] = _selection_weights(
-                yearly, memberships, mu, mu_selected, alpha, selected, constrained_years, year_of, prior, rng,
-                proposal_draw.u)
+                yearly_in, memberships, mu, mu_selected, alpha, selected[in_blocks], constrained_years, year_of,
+                prior, rng, proposal_draw.u)
             if weigh_cumulative:
-                log_w += _cumulative_log_likelihood(cumulative, yearly, memberships, mu, mu_selected, s, col_year,
-                                                    selected, alpha, in_blocks)
+                log_w += _cumulative_log_likelihood(cumulative_in, yearly_in, memberships, mu, mu_selected, s,
+                                                    col_year[in_blocks], selected[in_blocks], alpha,
+                                                    np.arange(len(in_blocks)))
         elif yearly:  # no selection factor: weight by the totals' likelihood given the coefficients alone
-            for b, member in zip(yearly, memberships):
+            for b, member in zip(yearly_in, memberships):
                 cols = b.candidates
                 m = (mu[:, cols] * member).sum(axis=1)
                 q = ((mu[:, cols] ** 2) * member).sum(axis=1)
@@ -684,8 +699,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             rate = rng.gamma(shape, mean / shape)
             counts = rng.poisson(rate).astype(float)
         else:
-            mean = np.where(selected[None, drawn], mu_selected[:, drawn] * np.exp(s_k[:, col_year[drawn]]),
-                            mu[:, drawn])
+            mean = np.where(selected[None, drawn], mu_selected * np.exp(s_k[:, col_year[drawn]]), mu)
             shape = 1.0 / alpha_k[:, None]
             rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
             rate[:, drawn] = rng.gamma(shape, mean / shape)
