@@ -153,3 +153,17 @@ def test_the_socket_path_is_short_and_names_the_project_and_run(tmp_path):
     assert len(path.encode()) < 108
     assert path.endswith("-12345.sock")
     assert job_server.socket_path(deep, 12345) != job_server.socket_path(tmp_path, 12345)
+
+
+def test_stopping_twice_closes_the_pipe_once(tmp_path):
+    """On a cluster the server is stopped at onstart and again at onsuccess: the second stop must not close a
+    descriptor number that another file (Snakemake's event loop, say) has taken since."""
+    server = job_server.start(tmp_path)
+    job_server.stop(server)
+    reused_read, reused_write = os.pipe()  # takes the lowest free numbers, the pipe's among them
+    try:
+        job_server.stop(server)
+        os.fstat(reused_read), os.fstat(reused_write)  # both still open
+    finally:
+        os.close(reused_read), os.close(reused_write)
+    assert server.poll() is not None

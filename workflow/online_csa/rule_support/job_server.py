@@ -149,9 +149,10 @@ def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> s
 def stop(server: subprocess.Popen | None) -> None:
     """End the run's server (a job still running in a fork of it is not affected) and remove its socket."""
     path = os.environ.pop(ENVIRONMENT_VARIABLE, None)
-    if server is None:
-        return
+    if server is None or server.alive_write is None:
+        return  # none started, or stopped already (onstart on a cluster, then onsuccess)
     os.close(server.alive_write)
+    server.alive_write = None  # closed once: the descriptor's number may soon belong to another file
     try:
         server.wait(timeout=5)
     except subprocess.TimeoutExpired:
