@@ -122,7 +122,9 @@ table(focus_rows, ["model", "scheme", "scored", "covered", "coverage", "se_if_90
       f"{results_path(inp.calibration)}")
 # %% [markdown]
 # **Monte Carlo error of the validation.** Each left-out total is predicted from weighted
-# proposals; their effective sample size (`effective_sample_size` in the checks table) sets how
+# proposals, resampled into draws, some of which the upper bounds then set aside; the kept draws,
+# counted by the distinct proposals they come from (`kept_effective_sample_size` in the checks
+# table; `effective_sample_size` is the importance weights' own, before the bounds), set how
 # precisely an interval's tails are placed, so the share of totals inside the intervals carries
 # a Monte Carlo error on top of the binomial one.
 
@@ -133,27 +135,30 @@ md(f"A tail of {pct(tail)} estimated from ESS effective draws has a Monte Carlo 
    f"{pct(UPPER - LOWER)} give or take about √(2 × {tail:g} × {1 - tail:g} / ESS).")
 ess_rows = total_checks[(total_checks["model"] == NEW_MODEL) & total_checks["inside"].notna()]
 for series, rows in ess_rows.groupby("series", sort=False):
-    ess = rows.drop_duplicates("effective_sample_size")["effective_sample_size"]
-    md(f"{series}: the fits behind the scored left-out totals have an effective sample size of "
-       f"**{ess.min():,.0f}** at the least and **{ess.median():,.0f}** at the median; at the least, an interval's "
+    ess = rows.drop_duplicates("kept_effective_sample_size")["kept_effective_sample_size"]
+    md(f"{series}: the kept draws behind the scored left-out totals count as "
+       f"**{ess.min():,.0f}** independent ones at the least and **{ess.median():,.0f}** at the median; at the "
+       "least, an interval's "
        f"coverage is uncertain by about {pct(np.sqrt(2 * tail * (1 - tail) / ess.min()), 1)} (one Monte Carlo "
        f"standard deviation), at the median by {pct(np.sqrt(2 * tail * (1 - tail) / ess.median()), 1)}.")
 fold_rows = pd.read_csv(inp.cell_checks)
 fold_rows = fold_rows[(fold_rows["model"] == NEW_MODEL)].drop_duplicates(["series", "scheme", "fold"])
 for (series, scheme), rows in fold_rows.groupby(["series", "scheme"], sort=False):
-    md(f"{series}, {scheme}: effective sample size per fold {rows['effective_sample_size'].min():,.0f} at the least, "
-       f"{rows['effective_sample_size'].median():,.0f} at the median.")
+    md(f"{series}, {scheme}: kept draws per fold count as {rows['kept_effective_sample_size'].min():,.0f} "
+       f"independent ones at the least, {rows['kept_effective_sample_size'].median():,.0f} at the median.")
 # a fold is scored only with at least min_effective_sample_size effective draws; below it, the
 # validation reruns it with 4 and then 16 times the proposals (impute_for_scoring)
 minimum = par.min_effective_sample_size
 rerun = fold_rows[fold_rows["proposals"] > fold_rows["proposals"].min()]
 unscored_folds = fold_rows[fold_rows["note"].fillna("").str.startswith("not scored")]
-unscored_totals = total_checks[total_checks["method"].str.contains("not scored: effective sample size")]
-md(f"A fold is scored only if its importance weights leave an effective sample size of at least **{minimum:g}** "
-   "(so each 5% tail of a 90% interval rests on at least one effective draw); a fold below it is rerun with 4 and "
+unscored_totals = total_checks[total_checks["method"].str.contains("not scored: its kept draws")]
+md(f"A fold is scored only if its kept draws count as at least **{minimum:g}** independent ones, after the upper "
+   "bounds (a floor: each 5% tail of a 90% interval then rests on at least one effective draw, and its coverage "
+   f"is still uncertain by about {pct(np.sqrt(2 * tail * (1 - tail) / minimum), 1)}); a fold below it is rerun "
+   "with 4 and "
    f"then 16 times the proposals. Of the held-out folds, {len(rerun)} needed more proposals"
-   + (" (" + ", ".join(f"{r.fold} ({r.series}, {r.scheme}: {r.effective_sample_size:,.0f} effective draws of "
-                        f"{r.proposals:,.0f})" for r in rerun.itertuples()) + ")" if len(rerun) else "")
+   + (" (" + ", ".join(f"{r.fold} ({r.series}, {r.scheme}: {r.kept_effective_sample_size:,.0f} effective draws "
+                        f"from {r.proposals:,.0f} proposals)" for r in rerun.itertuples()) + ")" if len(rerun) else "")
    + f"; {len(unscored_folds)} stayed below the minimum and {'is' if len(unscored_folds) == 1 else 'are'} listed "
    "in the table but not scored"
    + (": " + ", ".join(f"{r.fold} ({r.series}, {r.scheme}): {r.note}" for r in unscored_folds.itertuples())

@@ -176,7 +176,9 @@ def test_a_fold_below_the_minimum_effective_sample_size_is_listed_but_not_scored
     assert new_scored.loc[new_scored["estimate"].notna(), "covered"].notna().all()
     assert new_scored["covered"].notna().sum() > 0
     assert new_unscored["covered"].isna().all()
-    assert new_unscored["note"].str.startswith("not scored: effective sample size").all()
+    assert new_unscored["note"].str.startswith("not scored: its kept draws count as").all()
+    # the rule reads the kept draws (at most the 100 drawn), not the importance weights' effective sample size
+    assert (new_scored["kept_effective_sample_size"] <= 100).all()
     # rerun with 16 times the proposals before giving up
     assert (new_unscored["proposals"] == 100 * 2 * 16).all()
     summary = coverage_summary(pd.DataFrame(columns=["series", "model", "record_id", "kind", "inside"]), unscored)

@@ -36,8 +36,8 @@ PREVIOUS = "previous: fixed effects and rescaling"
 RETRY_FACTOR, MAX_RETRIES = 4, 2  # a fold below the minimum effective sample size: 4x, then 16x the proposals
 REFIT_STEPS = 4  # scoring steps from the full fit's modes per fold refit; the tests check them against exact refits
 CHECK_COLUMNS = ["series", "model", "record_id", "kind", "fiscal_year", "geography", "published_value", "estimate",
-                 "lower_90", "upper_90", "inside", "method", "applied_in_final", "effective_sample_size", "role",
-                 "bound", "share_at_or_below_bound"]
+                 "lower_90", "upper_90", "inside", "method", "applied_in_final", "effective_sample_size",
+                 "kept_effective_sample_size", "role", "bound", "share_at_or_below_bound"]
 TOTAL_ROLE, BOUND_ROLE = "total", "upper bound"  # a published total to cover, or an upper bound to stay under
 
 
@@ -135,14 +135,21 @@ def _check_row(series, model, candidate: TotalCandidate, imputed_cells, draws, r
                          _printed_sum(cells, candidate))
 
 
+def scoring_sample_size(imp) -> float:
+    """What a fold's intervals rest on: its kept draws counted by the distinct proposals they come from
+    (after resampling, the totals' splits and the upper bounds' rejections), not the importance weights'
+    effective sample size, which is counted before the bounds set draws aside."""
+    return imp.diagnostics["kept_effective_sample_size"]
+
+
 def impute_for_scoring(cells, fit, kept, draws, seed, min_effective_sample_size: float = 0.0, oversample: int = 3,
                        **options):
     """The imputation of one validation fold: rerun with RETRY_FACTOR times the proposals (up to
-    MAX_RETRIES times) while its importance weights leave an effective sample size below
-    `min_effective_sample_size`; the caller scores it only if it then reaches the minimum."""
+    MAX_RETRIES times) while its kept draws count as fewer than `min_effective_sample_size` independent
+    ones (scoring_sample_size); the caller scores it only if it then reaches the minimum."""
     imp = impute_with_selection(cells, fit, kept, draws, seed, oversample=oversample, **options)
     for retry in range(1, MAX_RETRIES + 1):
-        if imp.diagnostics["effective_sample_size"] >= min_effective_sample_size:
+        if scoring_sample_size(imp) >= min_effective_sample_size:
             break
         imp = impute_with_selection(cells, fit, kept, draws, seed, oversample=oversample * RETRY_FACTOR ** retry,
                                     **options)
@@ -150,13 +157,13 @@ def impute_for_scoring(cells, fit, kept, draws, seed, min_effective_sample_size:
 
 
 def too_few_effective_draws(imp, min_effective_sample_size: float) -> str:
-    """Why a fold is not scored ("" if it is): its effective sample size, even with more proposals,
-    is below the minimum, so the tails of its 90% intervals rest on too few effective draws."""
-    ess = imp.diagnostics["effective_sample_size"]
+    """Why a fold is not scored ("" if it is): its kept draws, even with more proposals, count as fewer
+    independent ones than the minimum, so the tails of its 90% intervals rest on too few effective draws."""
+    ess = scoring_sample_size(imp)
     if ess >= min_effective_sample_size:
         return ""
-    return (f"not scored: effective sample size {ess:.1f} of {imp.diagnostics['proposals']:,} proposals, below the "
-            f"minimum {min_effective_sample_size:g}")
+    return (f"not scored: its kept draws count as {ess:.1f} independent ones (from "
+            f"{imp.diagnostics['proposals']:,} proposals), below the minimum {min_effective_sample_size:g}")
 
 
 def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candidates: list[TotalCandidate],
@@ -190,7 +197,8 @@ def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, cand
                 row = _check_row(series, model, c, imp.cells, imp.draws, rng, method, cells)
                 if unscored:
                     row = row | {"inside": pd.NA, "method": f"{row['method']}; {unscored}"}
-                rows.append(row | {"effective_sample_size": imp.diagnostics["effective_sample_size"]})
+                rows.append(row | {"effective_sample_size": imp.diagnostics["effective_sample_size"],
+                                   "kept_effective_sample_size": scoring_sample_size(imp)})
         if previous is not None:
             previous_fit, previous_constraints = previous
             kept_previous = [p for p in previous_constraints if p.record_id not in dropped]
@@ -259,6 +267,7 @@ def held_out_cell_checks(cells: pd.DataFrame, series: str, fit: MixedFit, candid
         position = np.searchsorted(imp.unprinted, np.flatnonzero(held))
         unscored = too_few_effective_draws(imp, min_effective_sample_size)
         rows += [row | {"effective_sample_size": imp.diagnostics["effective_sample_size"],
+                        "kept_effective_sample_size": scoring_sample_size(imp),
                         "proposals": imp.diagnostics["proposals"], "note": unscored}
                  | ({"covered": pd.NA} if unscored else {})
                  for row in _score_cells(series, NEW_MODEL, scheme, fold, cells, held, imp.draws[:, position])]
