@@ -26,6 +26,8 @@
 # refits the models (a few minutes), redraws their figures and this chapter.
 
 # %%
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -509,7 +511,9 @@ for row in shown[shown["lower_90"] == shown["upper_90"]].itertuples():
 # over forces outside the register (the Channel Islands) cannot constrain the model. A total over
 # the modelled forces and forces outside the modelled geography with no printed figure (a UK total,
 # with Police Scotland) is an upper bound on its modelled responders' cells: of bounds on the same
-# cells the tightest applies, and every kept draw stays at or below it.
+# cells whose figures differ the latest release's applies (the later vintage, as for the exact
+# totals), of copies of one figure the one stating its responders, and every kept draw stays at
+# or below it. A modelled force known to have given no figure that year is outside the bounded sum.
 
 # %%
 applied = constraints[constraints["applied"]]
@@ -532,6 +536,40 @@ for series, rows in selection.groupby("series", sort=False):
        f"and count as **{first['kept_effective_sample_size']:,.0f}** independent ones (n² over the sum of squared "
        "repeats), against an effective sample size of "
        f"{first['effective_sample_size']:,.0f} for the importance weights before the bounds.")
+
+# %%
+left_out_pattern = r"\(not ([^,]+), which gave no figure"
+partial = bounds[bounds["reason"].str.contains(left_out_pattern, regex=True)
+                 & (bounds["forces_responded"] == bounds["forces_in_geography"] - 1)]
+for _, row in partial.iterrows():
+    left_out = re.search(left_out_pattern, row["reason"]).group(1)
+    md(f"{row['record_id']} ({row['series']}, {row['fiscal_years']}) is a UK total over "
+       f"{row['forces_responded']} of {row['forces_in_geography']} forces. The bound leaves out {left_out}, the "
+       "modelled force known to have given no figure that year, as the force that did not respond; that makes "
+       "Police Scotland a responder.")
+online_partial = partial[partial["series"] == focus]
+if len(online_partial):
+    last = online_partial.sort_values("fiscal_years").iloc[-1]
+    md(f"The other reading, Police Scotland as the non-responder, is not modelled: {last['record_id']} would "
+       f"then be an exact total on England, Wales and Northern Ireland, and pin the online {last['fiscal_years']} "
+       f"estimate for them at {last['total']:,.0f}.")
+ewni = national[national["geography"] == "ewni"]
+bounded = bounds[bounds["kind"] == "year"].merge(ewni, left_on=["series", "fiscal_years"],
+                                                 right_on=["series", "fiscal_year"])
+above = bounded[bounded["upper_90"] > bounded["total"]]
+if len(above):
+    def outside_sum(row) -> str:
+        named = re.search(r"except ([^,]+), which gave no|\(not ([^,]+), which gave no", row["reason"])
+        if named:
+            return next(g for g in named.groups() if g)
+        unsure = row["forces_in_geography"] - row["forces_responded"]
+        return f"{unsure} {'force' if unsure == 1 else 'forces'} drawn at random as non-responders"
+    md("The England, Wales and Northern Ireland interval reaches above the published UK figure in "
+       f"**{len(above)}** of the {len(bounded)} bounded years: "
+       + "; ".join(f"{r['series']} {r['fiscal_years']} ({r['upper_90']:,.0f} against {r['total']:,.0f}; outside "
+                   f"the bounded sum: {outside_sum(r)})" for _, r in above.iterrows())
+       + ". The bound holds only for the forces it covers: a force outside the bounded sum can take the total "
+       "above the UK figure.")
 
 # %% [markdown]
 # ### Imputed force-years

@@ -101,15 +101,18 @@ def test_a_bound_over_responders_bounds_only_the_responders_cells():
     assert (year_sums(cells, bounded) >= sums).all() and (year_sums(cells, bounded) > sums).any()
 
 
-def test_the_tightest_bound_on_the_same_cells_applies_and_the_others_say_so():
+def test_of_differing_bounds_on_the_same_cells_the_latest_release_applies_and_the_others_say_so():
     cells, names, totals = synthetic_bound_panel()
-    loose = replace(synthetic_bound(names, 9e4, "U2"), applied=False, role=UNAPPLIED_BOUND, reason="")
-    tight = replace(synthetic_bound(names, 8e4, "U3"), applied=False, role=UNAPPLIED_BOUND, reason="")
-    chosen = {c.record_id: c for c in choose_constraints(totals + [loose, tight], cells, ["synthetic"])}
-    assert chosen["U3"].applied and chosen["U3"].role == BOUND
-    assert chosen["U3"].reason.startswith("applied as an upper bound: covers Synthforce outside")
-    assert not chosen["U2"].applied and chosen["U2"].role == UNAPPLIED_BOUND
-    assert "U3 (80,000 over every force) bounds the same modelled cells at least as tightly" in chosen["U2"].reason
+    later = replace(synthetic_bound(names, 9e4, "U2"), applied=False, role=UNAPPLIED_BOUND, reason="",
+                    release_date="2021-01-01")
+    earlier = replace(synthetic_bound(names, 8e4, "U3"), applied=False, role=UNAPPLIED_BOUND, reason="")
+    chosen = {c.record_id: c for c in choose_constraints(totals + [later, earlier], cells, ["synthetic"])}
+    assert chosen["U2"].applied and chosen["U2"].role == BOUND
+    assert chosen["U2"].reason.startswith("applied as an upper bound: covers Synthforce outside")
+    assert chosen["U2"].reason.endswith("the cells of every modelled force sum to at most 90,000")
+    assert not chosen["U3"].applied and chosen["U3"].role == UNAPPLIED_BOUND
+    assert ("U2 (2021-01-01, 90,000 over every force) is the latest release's figure for these cells, and this "
+            "earlier figure (80,000) is another vintage") in chosen["U3"].reason
     # at an equal figure, the release that states its responders wins over a copy taken as complete
     stated = replace(synthetic_bound(names, 8e4, "U4", responded=len(names)), applied=False, role=UNAPPLIED_BOUND,
                      reason="")
@@ -120,6 +123,24 @@ def test_the_tightest_bound_on_the_same_cells_applies_and_the_others_say_so():
     assert "U4 prints the same figure and states how many forces responded" in chosen_equal["U5"].reason
     assert [c.record_id for c in chosen.values() if c.applied and c.role == "constraint"] == \
         [t.record_id for t in totals]  # the bounds change no equality total's choice
+
+
+def test_a_bound_names_the_modelled_force_known_to_have_given_no_figure():
+    cells, names, totals = synthetic_bound_panel()
+    silent = next(f for f in names if not cells.loc[(cells["force"] == f) & (cells["year"] == BOUND_YEAR),
+                                                     "observed"].any())
+    cells = cells.copy()
+    cells.loc[(cells["force"] == silent) & (cells["year"] == BOUND_YEAR), "status"] = "not_provided"
+    complete = replace(synthetic_bound(names, 9e4, "U6"), applied=False, role=UNAPPLIED_BOUND, reason="")
+    chosen = {c.record_id: c for c in choose_constraints(totals + [complete], cells, ["synthetic"])}
+    assert chosen["U6"].reason.endswith(f"the cells of every modelled force except {silent}, which gave no figure "
+                                        f"for {BOUND_YEAR}/{(BOUND_YEAR + 1) % 100:02d}, sum to at most 90,000")
+    one_short = replace(synthetic_bound(names, 9e4, "U7", responded=len(names)), applied=False, role=UNAPPLIED_BOUND,
+                        reason="")
+    chosen = {c.record_id: c for c in choose_constraints(totals + [one_short], cells, ["synthetic"])}
+    assert (f"at least {len(names) - 1} of the {len(names)} modelled forces (not {silent}, which gave no figure for "
+            f"{BOUND_YEAR}/{(BOUND_YEAR + 1) % 100:02d}, which makes every force outside the model a responder)"
+            in chosen["U7"].reason)
 
 
 def test_a_total_over_modelled_and_outside_forces_is_a_candidate_bound_less_the_outside_printed_figures():

@@ -289,20 +289,30 @@ def choose_constraints(candidates: list[TotalCandidate], cells: pd.DataFrame,
                         "meet the other exactly; scored out of sample")
         elif apply(c, "applied"):
             applied_cumulative.append(c)
-    _choose_bounds([c for c in candidates if c.role == UNAPPLIED_BOUND], contradiction)
+    no_figure = (set(map(tuple, cells.loc[cells["status"] == "not_provided", ["force", "year"]].to_numpy().tolist()))
+                 if "status" in cells else set())
+    _choose_bounds([c for c in candidates if c.role == UNAPPLIED_BOUND], contradiction, no_figure)
     return candidates
 
 
-def _bound_tightness(c: TotalCandidate) -> tuple:
-    """Lower is tighter: the lower figure; at an equal figure, one whose release states how many
-    forces responded (a copy printed without the count is only taken as complete), then more
-    responders (None: every force), then record id."""
-    return (c.bound, not c.count_stated, -(np.inf if c.responded is None else c.responded), c.record_id)
+def _bound_preference(c: TotalCandidate) -> tuple:
+    """Among copies of one figure, lower is preferred: one whose release states how many forces
+    responded (a copy printed without the count is only taken as complete), then more responders
+    (None: every force), then record id."""
+    return (not c.count_stated, -(np.inf if c.responded is None else c.responded), c.record_id)
 
 
-def _choose_bounds(bounds: list[TotalCandidate], contradiction) -> None:
-    """Apply the tightest of the upper bounds on each set of modelled cells (same years, same
-    modelled forces); say why the others are not applied."""
+def _latest_figure(usable: list[TotalCandidate]) -> float:
+    """The bound the latest release prints (the lowest, if that release prints several): when releases
+    for the same cells differ, the later one is the later vintage, as for the equality totals."""
+    latest = max(c.release for c in usable)
+    return min(c.bound for c in usable if c.release == latest)
+
+
+def _choose_bounds(bounds: list[TotalCandidate], contradiction, no_figure: set | frozenset = frozenset()) -> None:
+    """Apply one of the upper bounds on each set of modelled cells (same years, same modelled forces):
+    the latest release's figure, and of its copies the one stating its responders; say why the others
+    are not applied. `no_figure`: (force, year) cells a source says were not provided."""
     groups: dict[tuple, list[TotalCandidate]] = {}
     for c in bounds:
         groups.setdefault((c.years, frozenset(c.modelled().forces)), []).append(c)
@@ -322,28 +332,41 @@ def _choose_bounds(bounds: list[TotalCandidate], contradiction) -> None:
                 usable.append(c)
         if not usable:
             continue
-        tightest = min(usable, key=_bound_tightness)
-        outside = ", ".join(tightest.outside)
-        verb = "is" if len(tightest.outside) == 1 else "are"
-        less = (f", less their printed {tightest.outside_printed:,.0f}" if tightest.outside_printed else
+        figure = _latest_figure(usable)
+        chosen = min((c for c in usable if c.bound == figure), key=_bound_preference)
+        outside = ", ".join(chosen.outside)
+        verb = "is" if len(chosen.outside) == 1 else "are"
+        less = (f", less their printed {chosen.outside_printed:,.0f}" if chosen.outside_printed else
                 ", and whose count is unknown")
-        modelled = tightest.modelled()
-        covers = ("every modelled force" if modelled.responded is None else
-                  f"at least {modelled.responded} of the {len(modelled.forces)} modelled forces")
-        tightest.applied, tightest.role = True, BOUND
-        tightest.reason = (f"applied as an upper bound: covers {outside}, which {verb} not modelled{less}; the "
-                           f"cells of {covers} sum to at most {tightest.bound:,.0f}")
-        over = ("every force" if tightest.responded is None else
-                f"{tightest.responded} of {len(tightest.forces)} forces")
+        modelled = chosen.modelled()
+        silent = sorted({f for f in modelled.forces for y in modelled.years if (f, y) in no_figure})
+        years = format_fiscal_year(modelled.years[0]) if len(modelled.years) == 1 else "those years"
+        if silent:
+            gave = "which gave no figure" if len(silent) == 1 else "which gave no figures"
+            left_out = f"{', '.join(silent[:-1])} and {silent[-1]}" if len(silent) > 1 else silent[0]
+            covers = (f"every modelled force except {left_out}, {gave} for {years}," if modelled.responded is None
+                      else f"at least {modelled.responded} of the {len(modelled.forces)} modelled forces (not "
+                      f"{left_out}, {gave} for {years}, which makes every force outside the model a responder)")
+        else:
+            covers = ("every modelled force" if modelled.responded is None else
+                      f"at least {modelled.responded} of the {len(modelled.forces)} modelled forces")
+        chosen.applied, chosen.role = True, BOUND
+        chosen.reason = (f"applied as an upper bound: covers {outside}, which {verb} not modelled{less}; the "
+                         f"cells of {covers} sum to at most {chosen.bound:,.0f}")
+        over = ("every force" if chosen.responded is None else
+                f"{chosen.responded} of {len(chosen.forces)} forces")
         for c in usable:
-            if c is tightest:
+            if c is chosen:
                 continue
-            if c.bound == tightest.bound and tightest.count_stated and not c.count_stated:
-                c.reason = (f"not applied: {tightest.record_id} prints the same figure and states how many forces "
-                            f"responded ({over}); this one does not; scored out of sample")
+            if c.bound == chosen.bound:
+                c.reason = (f"not applied: {chosen.record_id} prints the same figure and states how many forces "
+                            f"responded ({over}); this one does not; scored out of sample"
+                            if chosen.count_stated and not c.count_stated else
+                            f"not applied: {chosen.record_id} prints the same figure ({over}); scored out of sample")
             else:
-                c.reason = (f"not applied: {tightest.record_id} ({tightest.bound:,.0f} over {over}) bounds the same "
-                            "modelled cells at least as tightly; scored out of sample")
+                c.reason = (f"not applied: {chosen.record_id} ({chosen.release_date}, {chosen.bound:,.0f} over {over}) "
+                            f"is the latest release's figure for these cells, and this earlier figure "
+                            f"({c.bound:,.0f}) is another vintage; scored out of sample")
 
 
 def candidates_table(candidates: list[TotalCandidate]) -> pd.DataFrame:
