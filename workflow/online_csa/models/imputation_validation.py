@@ -84,13 +84,17 @@ def _printed_sum(cells: pd.DataFrame, candidate: TotalCandidate) -> float:
     return float(cells["value"].to_numpy(float)[_covered(cells, candidate) & cells["observed"].to_numpy()].sum())
 
 
+def _identity(series, model, candidate: TotalCandidate) -> dict:
+    """The columns that say which published total, under which model, a checks row is about."""
+    return {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
+            "fiscal_year": candidate.year_span, "geography": candidate.geography,
+            "published_value": candidate.total, "applied_in_final": candidate.applied}
+
+
 def _bound_row(series, model, candidate: TotalCandidate, values: np.ndarray, method: str) -> dict:
     """An upper bound predicted without it: not a figure to cover, but a limit the prediction's
     draws of its modelled responders' cells should stay under."""
-    row = {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
-           "fiscal_year": candidate.year_span, "geography": candidate.geography,
-           "published_value": candidate.total, "applied_in_final": candidate.applied, "inside": pd.NA,
-           "role": BOUND_ROLE, "bound": candidate.bound}
+    row = _identity(series, model, candidate) | {"inside": pd.NA, "role": BOUND_ROLE, "bound": candidate.bound}
     if np.isnan(values).any():
         return row | {"estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "share_at_or_below_bound": np.nan,
                       "method": method + "; not estimable (a cell it covers cannot be imputed)"}
@@ -105,10 +109,7 @@ def _bound_row(series, model, candidate: TotalCandidate, values: np.ndarray, met
 
 def _interval_row(series, model, candidate: TotalCandidate, values: np.ndarray, method: str,
                   printed_sum: float = 0.0) -> dict:
-    row = {"series": series, "model": model, "record_id": candidate.record_id, "kind": candidate.kind,
-           "fiscal_year": candidate.year_span, "geography": candidate.geography,
-           "published_value": candidate.total, "applied_in_final": candidate.applied, "role": TOTAL_ROLE,
-           "bound": np.nan, "share_at_or_below_bound": np.nan}
+    row = _identity(series, model, candidate) | {"role": TOTAL_ROLE, "bound": np.nan, "share_at_or_below_bound": np.nan}
     unscored = {"estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "inside": pd.NA}
     if printed_sum > candidate.total:  # no model can reach it: the total and the cells differ in basis
         return row | unscored | {

@@ -21,8 +21,9 @@ but it bounds it: the outside forces' counts are unknown but not negative. Such 
 figure the series prints for an outside force in its years. A release that says how many forces
 responded covers at least that many, less the outside forces, of the modelled ones (the outside
 forces may all have responded), the rest drawn at random as for other totals. Of bounds on the
-same modelled cells the tightest applies (the lowest figure; at an equal figure, one whose release
-states how many forces responded, then the one over more responders); the others say so.
+same modelled cells whose figures differ, the latest release's applies (the later vintage, as for
+the exact totals); of copies of one figure, one whose release states how many forces responded,
+then the one over more responders; the others say so.
 
 The rule for totals that describe the same cells (stated in the report):
 
