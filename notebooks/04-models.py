@@ -26,13 +26,12 @@
 # refits the models (a few minutes), redraws their figures and this chapter.
 
 # %%
-import re
 
 import numpy as np
 import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
-from online_csa.common.intervals import LOWER, UPPER
+from online_csa.common.intervals import LOWER, UPPER, chance_of_covering_at_most
 from online_csa.models.imputation_validation import NEW_MODEL, NO_SELECTION, PREVIOUS
 from online_csa.models.leave_one_cell_out import NO_TOTALS, WITH_TOTALS, noise_only_relative_width
 from online_csa.report.narrative import figure, md, n, pct, results_path, table
@@ -94,9 +93,15 @@ md(f"For {focus}, **{new['covered']} of {new['scored']}** published totals left 
 for other in calibration.loc[calibration["series"] != focus, "series"].drop_duplicates():
     o_new, o_plain, o_old = (coverage_of(model, ALL, other) for model in (NEW_MODEL, NO_SELECTION, PREVIOUS))
     if o_new is not None and o_new["scored"] > 0:
+        chance = chance_of_covering_at_most(o_new["covered"], o_new["scored"], UPPER - LOWER)
         md(f"For {other}: {o_new['covered']} of {o_new['scored']} inside the new model's intervals "
            f"({pct(o_new['coverage'])}); without the selection factor {o_plain['covered']} of {o_plain['scored']}; "
-           f"the previous method {o_old['covered']} of {o_old['scored']}.")
+           f"the previous method {o_old['covered']} of {o_old['scored']}."
+           + (f" Were the {o_new['scored']} checks independent and every interval right, {o_new['covered']} or "
+              f"fewer would be covered with probability {pct(chance)}: "
+              + ("with so few totals, a shortfall this large is not unusual even for intervals that are right."
+                 if chance >= 0.05 else "a shortfall unlikely by chance alone.")
+              if o_new["coverage"] < UPPER - LOWER else ""))
 yearly, cumulative = coverage_of(NEW_MODEL, ONE_YEAR), coverage_of(NEW_MODEL, CUMULATIVE)
 new_rows = total_checks[(total_checks["model"] == NEW_MODEL) & (total_checks["series"] == focus)
                         & total_checks["inside"].notna()]
@@ -538,13 +543,12 @@ for series, rows in selection.groupby("series", sort=False):
        f"{first['effective_sample_size']:,.0f} for the importance weights before the bounds.")
 
 # %%
-left_out_pattern = r"\(not ([^,]+), which gave no figure"
-partial = bounds[bounds["reason"].str.contains(left_out_pattern, regex=True)
-                 & (bounds["forces_responded"] == bounds["forces_in_geography"] - 1)]
+without_figure = bounds["forces_without_figure"].fillna("").str.replace(";", ", ")
+partial = bounds[(without_figure != "") & (bounds["forces_responded"] == bounds["forces_in_geography"] - 1)]
 for _, row in partial.iterrows():
-    left_out = re.search(left_out_pattern, row["reason"]).group(1)
     md(f"{row['record_id']} ({row['series']}, {row['fiscal_years']}) is a UK total over "
-       f"{row['forces_responded']} of {row['forces_in_geography']} forces. The bound leaves out {left_out}, the "
+       f"{row['forces_responded']} of {row['forces_in_geography']} forces. The bound leaves out "
+       f"{without_figure[row.name]}, the "
        "modelled force known to have given no figure that year, as the force that did not respond; that makes "
        "Police Scotland a responder.")
 online_partial = partial[partial["series"] == focus]
@@ -559,9 +563,8 @@ bounded = bounds[bounds["kind"] == "year"].merge(ewni, left_on=["series", "fisca
 above = bounded[bounded["upper_90"] > bounded["total"]]
 if len(above):
     def outside_sum(row) -> str:
-        named = re.search(r"except ([^,]+), which gave no|\(not ([^,]+), which gave no", row["reason"])
-        if named:
-            return next(g for g in named.groups() if g)
+        if isinstance(row["forces_without_figure"], str) and row["forces_without_figure"]:
+            return row["forces_without_figure"].replace(";", ", ")
         unsure = row["forces_in_geography"] - row["forces_responded"]
         return f"{unsure} {'force' if unsure == 1 else 'forces'} drawn at random as non-responders"
     md("The England, Wales and Northern Ireland interval reaches above the published UK figure in "

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from online_csa.common.intervals import LEVEL, LOWER, UPPER, central_interval, interval_bounds
+from online_csa.common.intervals import (LEVEL, LOWER, UPPER, central_interval, chance_of_covering_at_most,
+                                         interval_bounds)
 
 
 def test_the_interval_is_the_central_ninety_percent():
@@ -28,3 +29,11 @@ def test_interval_bounds_centre_the_level():
     assert interval_bounds(0.5) == (0.25, 0.75)
     low, high = interval_bounds(LEVEL)
     assert low == pytest.approx(LOWER) and high == pytest.approx(UPPER)
+
+
+def test_chance_of_covering_at_most_is_the_binomial_tail():
+    # 5 or fewer of 7 intervals at 90%: 1 - P(6) - P(7) = 1 - 7 * 0.9**6 * 0.1 - 0.9**7
+    assert chance_of_covering_at_most(5, 7) == pytest.approx(1 - 7 * 0.9 ** 6 * 0.1 - 0.9 ** 7)
+    assert chance_of_covering_at_most(5, 7) == pytest.approx(0.1497, abs=5e-5)
+    assert chance_of_covering_at_most(7, 7) == pytest.approx(1.0)
+    assert chance_of_covering_at_most(0, 3, 0.5) == pytest.approx(0.125)

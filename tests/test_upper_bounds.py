@@ -14,7 +14,7 @@ from online_csa.models.imputation_validation import (BOUND_ROLE, NEW_MODEL, cove
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial
 from online_csa.models.selection_imputation import impute_with_selection
 from online_csa.models.total_constraints import (BOUND, UNAPPLIED_BOUND, TotalCandidate, candidate_totals,
-                                                choose_constraints)
+                                                candidates_table, choose_constraints)
 from test_selection_imputation import synthetic_selected_panel
 
 OUTSIDE = "Synthforce outside"  # a force of the bound's geography that the model does not cover
@@ -112,7 +112,17 @@ def test_of_differing_bounds_on_the_same_cells_the_latest_release_applies_and_th
     assert chosen["U2"].reason.endswith("the cells of every modelled force sum to at most 90,000")
     assert not chosen["U3"].applied and chosen["U3"].role == UNAPPLIED_BOUND
     assert ("U2 (2021-01-01, 90,000 over every force) is the latest release's figure for these cells, and this "
-            "earlier figure (80,000) is another vintage") in chosen["U3"].reason
+            f"earlier figure (80,000, {earlier.release_date}) is another vintage") in chosen["U3"].reason
+    # two figures in one release: the lower binds, and the other says so (not that it is an earlier vintage)
+    higher = replace(synthetic_bound(names, 9.5e4, "U8"), applied=False, role=UNAPPLIED_BOUND, reason="",
+                     release_date="2021-01-01")
+    lower = replace(synthetic_bound(names, 9e4, "U2"), applied=False, role=UNAPPLIED_BOUND, reason="",
+                    release_date="2021-01-01")
+    same_release = {c.record_id: c for c in choose_constraints(totals + [lower, higher], cells, ["synthetic"])}
+    assert same_release["U2"].applied and not same_release["U8"].applied
+    assert same_release["U8"].reason == (
+        "not applied: U2, of the same release (2021-01-01), prints the lower figure for these cells (90,000 over "
+        "every force, against 95,000), and the lower bound is the one that binds; scored out of sample")
     # at an equal figure, the release that states its responders wins over a copy taken as complete
     stated = replace(synthetic_bound(names, 8e4, "U4", responded=len(names)), applied=False, role=UNAPPLIED_BOUND,
                      reason="")
@@ -133,6 +143,8 @@ def test_a_bound_names_the_modelled_force_known_to_have_given_no_figure():
     cells.loc[(cells["force"] == silent) & (cells["year"] == BOUND_YEAR), "status"] = "not_provided"
     complete = replace(synthetic_bound(names, 9e4, "U6"), applied=False, role=UNAPPLIED_BOUND, reason="")
     chosen = {c.record_id: c for c in choose_constraints(totals + [complete], cells, ["synthetic"])}
+    assert chosen["U6"].without_figure == (silent,)
+    assert candidates_table([chosen["U6"]])["forces_without_figure"].tolist() == [silent]
     assert chosen["U6"].reason.endswith(f"the cells of every modelled force except {silent}, which gave no figure "
                                         f"for {BOUND_YEAR}/{(BOUND_YEAR + 1) % 100:02d}, sum to at most 90,000")
     one_short = replace(synthetic_bound(names, 9e4, "U7", responded=len(names)), applied=False, role=UNAPPLIED_BOUND,

@@ -2,6 +2,8 @@
 percentiles (the `lower_90` and `upper_90` columns), with the median as the central value."""
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 
 LOWER, UPPER = 0.05, 0.95
@@ -18,3 +20,9 @@ def central_interval(draws, axis: int | None = None) -> tuple:
 def interval_bounds(level: float) -> tuple[float, float]:
     """The quantiles that bound a central interval holding `level` of the draws."""
     return (1 - level) / 2, 1 - (1 - level) / 2
+
+
+def chance_of_covering_at_most(covered: int, scored: int, level: float = LEVEL) -> float:
+    """The probability that `scored` independent intervals, each holding its value with probability
+    `level`, hold `covered` or fewer of them: how surprising a coverage count is (binomial tail)."""
+    return float(sum(comb(scored, k) * level ** k * (1 - level) ** (scored - k) for k in range(int(covered) + 1)))

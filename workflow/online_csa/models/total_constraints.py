@@ -61,7 +61,8 @@ from online_csa.common.fiscal_years import format_fiscal_year, parse_period
 
 BOUND, UNAPPLIED_BOUND = "upper bound", "upper bound, not applied"
 CANDIDATE_COLUMNS = ["series", "record_id", "kind", "geography", "fiscal_years", "release_date", "total",
-                     "forces_in_geography", "forces_responded", "responders_rule", "applied", "role", "reason"]
+                     "forces_in_geography", "forces_responded", "responders_rule", "applied", "role",
+                     "forces_without_figure", "reason"]
 
 
 @dataclass
@@ -85,6 +86,7 @@ class TotalCandidate:
     children: list[str] = field(default_factory=list)
     outside: tuple[str, ...] = ()  # forces of its geography outside the modelled ones (an upper bound)
     outside_printed: float = 0.0  # what the series prints for those forces in its years
+    without_figure: tuple[str, ...] = ()  # an applied bound's modelled forces that gave no figure in its years
 
     @property
     def is_bound(self) -> bool:
@@ -351,7 +353,7 @@ def _choose_bounds(bounds: list[TotalCandidate], contradiction, no_figure: set |
         else:
             covers = ("every modelled force" if modelled.responded is None else
                       f"at least {modelled.responded} of the {len(modelled.forces)} modelled forces")
-        chosen.applied, chosen.role = True, BOUND
+        chosen.applied, chosen.role, chosen.without_figure = True, BOUND, tuple(silent)
         chosen.reason = (f"applied as an upper bound: covers {outside}, which {verb} not modelled{less}; the "
                          f"cells of {covers} sum to at most {chosen.bound:,.0f}")
         over = ("every force" if chosen.responded is None else
@@ -364,10 +366,14 @@ def _choose_bounds(bounds: list[TotalCandidate], contradiction, no_figure: set |
                             f"responded ({over}); this one does not; scored out of sample"
                             if chosen.count_stated and not c.count_stated else
                             f"not applied: {chosen.record_id} prints the same figure ({over}); scored out of sample")
+            elif c.release == chosen.release:
+                c.reason = (f"not applied: {chosen.record_id}, of the same release ({chosen.release_date}), prints "
+                            f"the lower figure for these cells ({chosen.bound:,.0f} over {over}, against "
+                            f"{c.bound:,.0f}), and the lower bound is the one that binds; scored out of sample")
             else:
                 c.reason = (f"not applied: {chosen.record_id} ({chosen.release_date}, {chosen.bound:,.0f} over {over}) "
                             f"is the latest release's figure for these cells, and this earlier figure "
-                            f"({c.bound:,.0f}) is another vintage; scored out of sample")
+                            f"({c.bound:,.0f}, {c.release_date}) is another vintage; scored out of sample")
 
 
 def candidates_table(candidates: list[TotalCandidate]) -> pd.DataFrame:
@@ -375,6 +381,7 @@ def candidates_table(candidates: list[TotalCandidate]) -> pd.DataFrame:
              "fiscal_years": ";".join(format_fiscal_year(y) for y in c.years), "release_date": c.release_date,
              "total": c.total, "forces_in_geography": len(c.forces),
              "forces_responded": c.responded if c.responded is not None else (len(c.forces) if c.forces else None),
-             "responders_rule": c.responders_rule, "applied": c.applied, "role": c.role, "reason": c.reason}
+             "responders_rule": c.responders_rule, "applied": c.applied, "role": c.role,
+             "forces_without_figure": ";".join(c.without_figure), "reason": c.reason}
             for c in candidates]
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
