@@ -566,7 +566,8 @@ if len(above):
         if isinstance(row["forces_without_figure"], str) and row["forces_without_figure"]:
             return row["forces_without_figure"].replace(";", ", ")
         unsure = row["forces_in_geography"] - row["forces_responded"]
-        return f"{unsure} {'force' if unsure == 1 else 'forces'} drawn at random as non-responders"
+        return ("one force drawn at random in each draw as the non-responder" if unsure == 1 else
+                f"{unsure} forces drawn at random in each draw as non-responders")
     md("The England, Wales and Northern Ireland interval reaches above the published UK figure in "
        f"**{len(above)}** of the {len(bounded)} bounded years: "
        + "; ".join(f"{r['series']} {r['fiscal_years']} ({r['upper_90']:,.0f} against {r['total']:,.0f}; outside "
