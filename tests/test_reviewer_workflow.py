@@ -20,8 +20,8 @@ from pipeline_helpers import comparable_outputs, copy_project, scheduled_jobs, s
 pytestmark = pytest.mark.pipeline
 SCENARIOS = ["baseline", "flag_completeness_improving", "low_reporting_rate", "nspcc_reading",
              "pessimistic_nonresponse", "s15a_excluded"]
-UPSTREAM = {"verify_raw_data", "clean_ledger", "check_claims", "impute_missing_cells", "check_calibration",
-            "fit_flag_propensity", "fit_structural_breaks", "notebook_cleaning",
+UPSTREAM = {"verify_raw_data", "clean_ledger", "check_claims", "fit_count_models", "impute_missing_cells",
+            "check_calibration", "fit_flag_propensity", "fit_structural_breaks", "notebook_cleaning",
             "notebook_claims", "notebook_models", "notebook_data_and_provenance"}
 # What one changed assumption reruns: the sensitivity stage of the scenarios that do not set it,
 # the comparison, the chapters that show them (and draw their figures), the explorer (its sliders start at the

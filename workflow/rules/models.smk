@@ -17,13 +17,35 @@ MODEL_SETUP = dict(
 )
 
 
+rule fit_count_models:
+    """Fit the mixed NB model per series and choose among its published totals, once for the model-stage
+    jobs that impute or validate (a pickle they read; not a result)."""
+    input:
+        code=code("workflow/scripts/fit_count_models.py"),
+        panel=f"{TABLES}/panel.csv",
+        claim_records=f"{INTERIM}/claim_records.csv",
+        police_forces=config["raw_data"]["police_forces"],
+        geographies=config["claims"]["geographies"],
+    output:
+        series_models=f"{MODELS}/series_models.pickle",
+    log:
+        f"{LOGS}/fit_count_models.log",
+    priority: 3  # the model jobs wait for it
+    conda:
+        ENV
+    params:
+        **MODEL_SETUP,
+    script:
+        "../scripts/fit_count_models.py"
+
+
 rule impute_missing_cells:
-    """Fit the mixed NB model per series and impute every unprinted force-year with a selection factor,
+    """Impute every unprinted force-year of each series from its fitted model, with a selection factor,
     conditioned on every usable published total; list the observed panel values no model uses."""
     input:
         code=code("workflow/scripts/impute_missing_cells.py"),
+        series_models=rules.fit_count_models.output.series_models,
         panel=f"{TABLES}/panel.csv",
-        claim_records=f"{INTERIM}/claim_records.csv",
         police_forces=config["raw_data"]["police_forces"],
         geographies=config["claims"]["geographies"],
     output:
@@ -74,10 +96,7 @@ rule check_published_totals:
     model, the new model without its selection factor, and the previous method."""
     input:
         code=code("workflow/scripts/check_published_totals.py"),
-        panel=f"{TABLES}/panel.csv",
-        claim_records=f"{INTERIM}/claim_records.csv",
-        police_forces=config["raw_data"]["police_forces"],
-        geographies=config["claims"]["geographies"],
+        series_models=rules.fit_count_models.output.series_models,
     output:
         checks=report(
             f"{TABLES}/published_total_checks.csv",
@@ -105,10 +124,7 @@ rule check_calibration:
     intervals under the new model and the previous one."""
     input:
         code=code("workflow/scripts/check_calibration.py"),
-        panel=f"{TABLES}/panel.csv",
-        claim_records=f"{INTERIM}/claim_records.csv",
-        police_forces=config["raw_data"]["police_forces"],
-        geographies=config["claims"]["geographies"],
+        series_models=rules.fit_count_models.output.series_models,
     output:
         cells=report(f"{TABLES}/calibration_cells.csv", caption="../report/calibration_cells.rst", category="4. Models"),
     log:
@@ -133,10 +149,7 @@ rule check_cell_calibration:
     methods' printed-cell widths like for like."""
     input:
         code=code("workflow/scripts/check_cell_calibration.py"),
-        panel=f"{TABLES}/panel.csv",
-        claim_records=f"{INTERIM}/claim_records.csv",
-        police_forces=config["raw_data"]["police_forces"],
-        geographies=config["claims"]["geographies"],
+        series_models=rules.fit_count_models.output.series_models,
     output:
         cells=report(
             f"{TABLES}/calibration_cells_one_out.csv",

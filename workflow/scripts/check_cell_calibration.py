@@ -7,20 +7,16 @@ snakemake = rule_job(globals(), "check_cell_calibration")
 
 import pandas as pd  # noqa: E402
 
-from online_csa.common.geographies import GeographyMap  # noqa: E402
-from online_csa.common.tables import read_table, write_table  # noqa: E402
+from online_csa.common.tables import write_table  # noqa: E402
 from online_csa.models.imputation_validation import previous_constraints  # noqa: E402
 from online_csa.models.leave_one_cell_out import leave_one_cell_out_checks  # noqa: E402
 from online_csa.models.selection_imputation import SelectionPrior  # noqa: E402
-from online_csa.models.series_model import series_models  # noqa: E402
+from online_csa.models.series_model import load_series_models  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
-panel = read_table(inp.panel, "panel")
-claim_records = read_table(inp.claim_records, "claim_records")
-geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 prior = SelectionPrior(**par.selection_prior)
 cells = []
-for model in series_models(panel, claim_records, geographies, par):
+for model in load_series_models(inp.series_models):
     totals = model.candidates if par.with_totals else None
     cells.append(leave_one_cell_out_checks(model.frame, model.series, model.fit, par.draws, par.seed, par.alpha_method,
                                            totals, previous_constraints(model.candidates),

@@ -7,21 +7,17 @@ snakemake = rule_job(globals(), "check_published_totals")
 
 import pandas as pd  # noqa: E402
 
-from online_csa.common.geographies import GeographyMap  # noqa: E402
-from online_csa.common.tables import read_table, write_table  # noqa: E402
+from online_csa.common.tables import write_table  # noqa: E402
 from online_csa.models.imputation_validation import previous_constraints, published_total_checks  # noqa: E402
 from online_csa.models.negative_binomial import fit_negative_binomial  # noqa: E402
 from online_csa.models.selection_imputation import ProposalSettings, SelectionPrior  # noqa: E402
-from online_csa.models.series_model import series_models  # noqa: E402
+from online_csa.models.series_model import load_series_models  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
-panel = read_table(inp.panel, "panel")
-claim_records = read_table(inp.claim_records, "claim_records")
-geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 prior = SelectionPrior(**par.selection_prior)
 proposal = ProposalSettings(**par.proposal)
 checks = []
-for model in series_models(panel, claim_records, geographies, par):
+for model in load_series_models(inp.series_models):
     series = model.series
     # robust=False: the previous method's draws use the model covariance only
     previous_fit = fit_negative_binomial(model.frame[model.frame["observed"]], design="year_effects",

@@ -1,7 +1,7 @@
-"""Rule impute_missing_cells: per series, fit the mixed NB model to the printed cells, find every
-published total that can constrain the imputation, and impute every unprinted force-year with a
-selection factor, conditioned on the applied totals; summarise cells, totals and draws; list the
-observed panel values no model uses."""
+"""Rule impute_missing_cells: per series, from the mixed NB model fitted to the printed cells and the
+published totals chosen to constrain the imputation (fit_count_models), impute every unprinted
+force-year with a selection factor, conditioned on the applied totals; summarise cells, totals and
+draws; list the observed panel values no model uses."""
 from online_csa.rule_support.pipeline_job import rule_job
 
 snakemake = rule_job(globals(), "impute_missing_cells")
@@ -16,11 +16,10 @@ from online_csa.models.mixed_negative_binomial import year_effect_table  # noqa:
 from online_csa.models.model_panel import panel_values_used_by_models  # noqa: E402
 from online_csa.models.selection_imputation import (ProposalSettings, SelectionPrior,  # noqa: E402
                                                    impute_with_selection)
-from online_csa.models.series_model import series_models  # noqa: E402
+from online_csa.models.series_model import load_series_models  # noqa: E402
 
 inp, par, out = snakemake.input, snakemake.params, snakemake.output
 panel = read_table(inp.panel, "panel")
-claim_records = read_table(inp.claim_records, "claim_records")
 geographies = GeographyMap.from_files(inp.geographies, inp.police_forces)
 forces = list(geographies.geographies[par.geography].forces)
 summary_geographies = {gid: geographies.geographies[gid].forces for gid in par.summary_geographies}
@@ -28,7 +27,7 @@ prior = SelectionPrior(**par.selection_prior)
 proposal = ProposalSettings(**par.proposal)
 
 tables = {name: [] for name in ("coefficients", "cells", "totals", "draws", "constraints", "selection")}
-for model in series_models(panel, claim_records, geographies, par):
+for model in load_series_models(inp.series_models):
     series = model.series
     imputed = impute_with_selection(model.frame, model.fit, model.candidates, par.draws, par.seed, prior=prior,
                                     oversample=par.proposals_per_draw, proposal=proposal)

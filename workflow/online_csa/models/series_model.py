@@ -2,6 +2,7 @@
 fitted to its printed cells, and its published totals with the rule's choice among them."""
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 
 import pandas as pd
@@ -58,3 +59,16 @@ def series_models(panel: pd.DataFrame, claim_records: pd.DataFrame, geographies:
     responder_overrides)."""
     return [series_model(panel, claim_records, geographies, series, setup.geography, setup.national_geographies,
                          setup.exclude_totals, setup.responder_overrides) for series in setup.series]
+
+
+def save_series_models(models: list[SeriesModel], path) -> None:
+    """Write the fitted series for the model-stage jobs of this run to share (a pickle: it is read
+    back only by this package's own code, in the same environment, never archived as a result)."""
+    with open(path, "wb") as handle:
+        pickle.dump(models, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_series_models(path) -> list[SeriesModel]:
+    """The series `save_series_models` wrote, each a fresh copy the job may change."""
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
