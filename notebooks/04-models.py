@@ -551,13 +551,17 @@ for _, row in partial.iterrows():
        f"{without_figure[row.name]}, the "
        "modelled force known to have given no figure that year, as the force that did not respond; that makes "
        "Police Scotland a responder.")
-online_partial = partial[partial["series"] == focus]
-if len(online_partial):
-    last = online_partial.sort_values("fiscal_years").iloc[-1]
-    md(f"The other reading, Police Scotland as the non-responder, is not modelled: {last['record_id']} would "
-       f"then be an exact total on England, Wales and Northern Ireland, and pin the online {last['fiscal_years']} "
-       f"estimate for them at {last['total']:,.0f}.")
 ewni = national[national["geography"] == "ewni"]
+one_short = bounds[(bounds["series"] == focus) & (bounds["kind"] == "year")
+                   & (bounds["forces_responded"] == bounds["forces_in_geography"] - 1)].merge(
+    ewni, left_on=["series", "fiscal_years"], right_on=["series", "fiscal_year"])
+if len(one_short):
+    md("The other reading of a UK total over all forces but one, Police Scotland as the non-responder, is not "
+       "modelled: the total would then be exact on England, Wales and Northern Ireland and pin their estimate. "
+       + "; ".join(f"{r['record_id']} would pin {focus} {r['fiscal_years']} at {r['total']:,.0f}, against the "
+                   f"model's {r['estimate']:,.0f} [{r['lower_90']:,.0f}–{r['upper_90']:,.0f}], "
+                   + ("inside" if r["lower_90"] <= r["total"] <= r["upper_90"] else "outside")
+                   + " its interval" for _, r in one_short.sort_values("fiscal_years").iterrows()) + ".")
 bounded = bounds[bounds["kind"] == "year"].merge(ewni, left_on=["series", "fiscal_years"],
                                                  right_on=["series", "fiscal_year"])
 above = bounded[bounded["upper_90"] > bounded["total"]]
