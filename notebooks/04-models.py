@@ -130,7 +130,7 @@ table(focus_rows, ["model", "scheme", "scored", "covered", "coverage", "se_if_90
 # %% [markdown]
 # **Monte Carlo error of the validation.** Each left-out total is predicted from weighted
 # proposals, resampled into draws, some of which the upper bounds then set aside; the kept draws,
-# counted by the distinct proposals they come from (`kept_effective_sample_size` in the checks
+# weighted back and counted by the distinct proposals they come from (`kept_effective_sample_size` in the checks
 # table; `effective_sample_size` is the importance weights' own, before the bounds), set how
 # precisely an interval's tails are placed, so the share of totals inside the intervals carries
 # a Monte Carlo error on top of the binomial one.
@@ -306,7 +306,10 @@ if cells is not None and cells["scored"]:
 # afresh in each draw. An upper bound (a UK total over these forces and Police Scotland) then
 # sets aside every draw whose modelled responders' cells sum above it, more draws being made
 # while too few are left: the coefficients, the selection factors and the cells kept are all
-# conditioned on it.
+# conditioned on it. So that fewer are set aside, the proposals are resampled towards those
+# likely to stay within the bounds (a normal approximation of that chance, given the exact
+# totals), and the kept draws are weighted back by its inverse: the draws keep the distribution
+# that setting aside alone gives them.
 #
 # **The proposal is adaptive.** Proposals drawn from the posterior given the printed cells (and
 # g from its prior) fit the totals unevenly: a few carry most of the weight. So pilot rounds
@@ -537,9 +540,10 @@ table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "tot
 for series, rows in selection.groupby("series", sort=False):
     first = rows.iloc[0]
     md(f"{series}: {first['share_within_bounds']:.0%} of the drawn count sets that meet the totals stay within the "
-       f"bounds; the {first['draws']:,} kept draws come from {first['kept_distinct_proposals']:,} distinct proposals "
-       f"and count as **{first['kept_effective_sample_size']:,.0f}** independent ones (n² over the sum of squared "
-       "repeats), against an effective sample size of "
+       "bounds (drawn from proposals resampled towards them, so this is not the chance of staying within them); "
+       f"the {first['draws']:,} kept draws come from {first['kept_distinct_proposals']:,} distinct proposals "
+       f"and count as **{first['kept_effective_sample_size']:,.0f}** independent ones (their weights summed per "
+       "proposal, (Σw)² over Σw², and at most the number of draws), against an effective sample size of "
        f"{first['effective_sample_size']:,.0f} for the importance weights before the bounds.")
 
 # %%

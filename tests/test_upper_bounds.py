@@ -12,7 +12,7 @@ from online_csa.models.imputation_tables import constraints_table
 from online_csa.models.imputation_validation import (BOUND_ROLE, NEW_MODEL, coverage_summary, held_out_cell_checks,
                                                      published_total_checks)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial
-from online_csa.models.selection_imputation import impute_with_selection
+from online_csa.models.selection_imputation import BoundTilt, impute_with_selection
 from online_csa.models.total_constraints import (BOUND, UNAPPLIED_BOUND, TotalCandidate, candidate_totals,
                                                 candidates_table, choose_constraints)
 from test_selection_imputation import synthetic_selected_panel
@@ -60,7 +60,10 @@ def test_a_binding_upper_bound_holds_in_every_draw_and_conditions_the_selection_
     assert central_interval(unbounded)[2] > limit  # without the bound the interval reaches above it
     assert (sums <= limit).all() and upper <= limit  # with it no draw does
     assert np.array_equal(bounded.diagnostics["bound_sums"]["U1"], sums)
-    assert bounded.diagnostics["bound_rejected_share"] > 0.5
+    # the proposals are resampled towards those likely to stay within it, yet many count sets are still set aside
+    assert 0.2 < bounded.diagnostics["bound_rejected_share"] < 0.6
+    rejection_alone = impute_with_selection(cells, fit, totals + [bound], 1000, 3, tilt=BoundTilt(defensive=1.0))
+    assert rejection_alone.diagnostics["bound_rejected_share"] > 0.6
     # the draws kept are those with lower selection factors, not only lower counts
     factor = {name: imp.selection.set_index(["fiscal_year", "forces"]).loc[("2018/19", "printed in another year"),
                                                                            "multiplier"]
@@ -217,3 +220,40 @@ def test_a_fold_below_the_minimum_effective_sample_size_is_listed_but_not_scored
     summary = coverage_summary(pd.DataFrame(columns=["series", "model", "record_id", "kind", "inside"]), unscored)
     new_rows = summary[summary["model"] == NEW_MODEL]
     assert (new_rows["scored"] == 0).all() and (new_rows["not_scored"] > 0).all()
+
+
+def test_the_tilted_resampling_targets_what_rejection_alone_targets_and_needs_its_correction():
+    """Resampling the proposals by weight x a (a: the approximate chance of staying within the
+    bound) and the kept draws by 1/a keeps the draws rejection alone gives, within Monte Carlo
+    error, over replicate seeds; without the 1/a correction (the kept draws reweighted by a) the
+    year's sum and its selection factor come out measurably lower."""
+    cells, names, totals = synthetic_bound_panel()
+    fit = synthetic_fit(cells, names)
+    free = impute_with_selection(cells, fit, totals, 1000, 3)
+    bound = synthetic_bound(names, float(np.quantile(year_sums(cells, free), 0.3)))
+    seeds = range(10, 18)
+    results = {"rejection": [], "tilted": [], "uncorrected": []}
+    rejected = {"rejection": [], "tilted": []}
+    for seed in seeds:
+        alone = impute_with_selection(cells, fit, totals + [bound], 2000, seed, tilt=BoundTilt(defensive=1.0))
+        tilted = impute_with_selection(cells, fit, totals + [bound], 2000, seed)
+        assert (alone.diagnostics["bound_tilt"] == 1.0).all()
+        a = tilted.diagnostics["bound_tilt"]
+        assert a.min() < 0.5 and a.max() <= 1.0  # the tilt is not flat: the correction has work to do
+        for name, imp, weight in (("rejection", alone, np.ones(2000)), ("tilted", tilted, np.ones(2000)),
+                                  ("uncorrected", tilted, a)):
+            sums = year_sums(cells, imp)
+            assert (sums <= bound.total).all()
+            results[name].append(np.average(sums, weights=weight))
+        rejected["rejection"].append(alone.diagnostics["bound_rejected_share"])
+        rejected["tilted"].append(tilted.diagnostics["bound_rejected_share"])
+    means = {name: np.mean(values) for name, values in results.items()}
+    se = {name: np.std(values, ddof=1) / np.sqrt(len(seeds)) for name, values in results.items()}
+    both = np.hypot(se["rejection"], se["tilted"])
+    assert abs(means["tilted"] - means["rejection"]) < 3 * both
+    # dropping the correction shifts the year's sum down, well beyond the Monte Carlo error
+    shift = means["rejection"] - means["uncorrected"]
+    assert shift > 6 * np.hypot(se["rejection"], se["uncorrected"])
+    assert shift > 3 * abs(means["tilted"] - means["rejection"])
+    # and the tilt sets fewer count sets aside
+    assert np.mean(rejected["tilted"]) < np.mean(rejected["rejection"]) - 0.15

@@ -87,8 +87,8 @@ def selection_table(imp: SelectionImputation, series: str, min_cells: int) -> pd
     out["draws"] = imp.diagnostics["draws"]
     # the share of drawn count sets that met the totals and stayed within every applied upper bound
     out["share_within_bounds"] = 1.0 - imp.diagnostics["bound_rejected_share"]
-    # the kept draws counted by the distinct proposals they come from (n^2 / sum of squared repeats): what the
-    # intervals rest on after resampling, the totals' splits and the bounds' rejections
+    # the kept draws as a sample of distinct proposals (their weights summed per proposal; see
+    # impute_with_selection): what the intervals rest on after resampling, the totals' splits and the bounds
     out["kept_effective_sample_size"] = imp.diagnostics["kept_effective_sample_size"]
     out["kept_distinct_proposals"] = imp.diagnostics["kept_distinct_proposals"]
     return out

@@ -137,9 +137,10 @@ def _check_row(series, model, candidate: TotalCandidate, imputed_cells, draws, r
 
 
 def scoring_sample_size(imp) -> float:
-    """What a fold's intervals rest on: its kept draws counted by the distinct proposals they come from
-    (after resampling, the totals' splits and the upper bounds' rejections), not the importance weights'
-    effective sample size, which is counted before the bounds set draws aside."""
+    """What a fold's intervals rest on: its kept draws as a sample of the distinct proposals they come
+    from, their weights summed per proposal (after resampling, the totals' splits and the upper bounds;
+    impute_with_selection), not the importance weights' effective sample size, which is counted before
+    the bounds set draws aside."""
     return imp.diagnostics["kept_effective_sample_size"]
 
 

@@ -37,8 +37,13 @@ Conditioning (importance sampling, then resampling):
    multiplies a draw's weight by 1{its modelled responders' cells sum to at most the bound}, on
    the counts after step 3: the draws above it are set aside (further batches are resampled while
    too few are left), so the coefficients, the selection factors and the cells kept are all
-   conditioned on it. Its responders are drawn in each draw from a stream of their own: a bound no
-   draw breaks changes nothing.
+   conditioned on it. Its responders are drawn once per proposal from a stream of their own: a
+   bound no draw breaks changes nothing. So that fewer draws are set aside, step 4 resamples the
+   proposals by weight x a, a = defensive + (1 - defensive) Phi-hat, where Phi-hat is a normal
+   approximation of the proposal's chance of staying within every bound (each bounded sum given
+   the equality totals that share its cells: _bound_log_within), and the kept draws (those within
+   every bound) are resampled into the final draws by 1/a: they target exactly what setting
+   aside alone targets, and a changes only how many are set aside (BoundTilt).
 
 The proposal is adaptive (ProposalSettings): drawing the coefficients from their posterior
 given the printed cells and g from its prior leaves very uneven weights once the totals speak
@@ -279,9 +284,87 @@ def _split(total: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np
     return rng.multinomial(np.maximum(total, 0).astype(np.int64), p).astype(float)
 
 
-def _systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    positions = (rng.random() + np.arange(len(weights))) / len(weights)
+def _systematic_resample(weights: np.ndarray, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+    """`size` (default: as many as the weights) indices drawn by systematic resampling of the
+    normalised `weights`, in increasing order."""
+    size = len(weights) if size is None else size
+    positions = (rng.random() + np.arange(size)) / size
     return np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
+
+
+@dataclass(frozen=True)
+class BoundTilt:
+    """How the applied upper bounds shape the resampling of the weighted proposals. Each
+    proposal's chance that its count set stays within every bound is approximated
+    (Phi-hat, _bound_log_within); proposals are resampled by importance weight x a, with
+    a = defensive + (1 - defensive) Phi-hat, and each kept draw (one within every bound) then
+    carries weight 1/a when the kept draws are resampled into the final ones. So the kept draws
+    target exactly what setting aside the draws above a bound targets; a changes only how many
+    are set aside, and the share `defensive` caps a kept draw's weight at 1/defensive.
+    defensive 1: rejection alone (every a = 1)."""
+    defensive: float = 0.1
+    power: float = 1.0
+
+
+def _bound_member_of(b: _BoundBlock, member: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """proposals x `cells`: whether each cell is among the bound's responders (False outside the bound)."""
+    out = np.zeros((member.shape[0], len(cells)), dtype=bool)
+    inside = np.isin(cells, b.candidates)
+    out[:, inside] = member[:, np.searchsorted(b.candidates, cells[inside])]
+    return out
+
+
+def _bound_log_within(bounds: list[_BoundBlock], bound_members: list[np.ndarray], blocks: list[_Block],
+                      block_members: list[np.ndarray], column: np.ndarray, mean: np.ndarray,
+                      var: np.ndarray) -> np.ndarray:
+    """Per proposal, log Phi-hat: a normal approximation of the chance that every applied bound
+    holds. Each bound's sum (its printed cells plus its responders' counts, `bound_members`) is
+    taken as Gaussian with the cells' NB means and variances (`mean`, `var`: proposals x the
+    columns `column` maps the unprinted cells to), conditioned on the applied equality totals
+    whose cells overlap the bound's (each total's sum over its responders, `block_members`, is
+    its remainder in every draw; the cells are independent given the proposal, so the bound's
+    sum and those totals are jointly Gaussian), with a continuity correction of one half; the
+    bounds' probabilities are multiplied (bounds in different years are independent given the
+    proposal)."""
+    proposals = mean.shape[0]
+    log_within = np.zeros(proposals)
+    for b, member in zip(bounds, bound_members):
+        in_bound = np.zeros(len(column), dtype=bool)
+        in_bound[b.candidates] = True
+        m, v = mean[:, column[b.candidates]], var[:, column[b.candidates]]
+        expected, variance = (m * member).sum(axis=1), (v * member).sum(axis=1)
+        overlapping = [(block, block_member) for block, block_member in zip(blocks, block_members)
+                       if in_bound[block.candidates].any()]
+        cells = np.concatenate([block.candidates for block, _ in overlapping] + [np.zeros(0, dtype=int)])
+        if len(np.unique(cells)) == len(cells):  # disjoint totals (one year's): their sums are independent
+            for block, block_member in overlapping:
+                m, v = mean[:, column[block.candidates]], var[:, column[block.candidates]]
+                shared = block_member & in_bound[block.candidates][None, :]
+                if b.needed < len(b.candidates):  # the bound's responders among the shared cells
+                    shared &= _bound_member_of(b, member, block.candidates)
+                total_var = (v * block_member).sum(axis=1) + 0.25
+                cov = (v * shared).sum(axis=1)
+                expected = expected + cov / total_var * (block.remainder - (m * block_member).sum(axis=1))
+                variance = variance - cov ** 2 / total_var
+        else:  # a cell in two totals (a year's and a cumulative one): condition on them jointly
+            local = np.unique(np.concatenate([b.candidates, cells]))
+            m, v = mean[:, column[local]], var[:, column[local]]
+            a = np.zeros(m.shape)
+            a[:, np.searchsorted(local, b.candidates)] = member
+            totals = np.zeros((proposals, len(overlapping), len(local)))
+            for t, (block, block_member) in enumerate(overlapping):
+                totals[:, t, np.searchsorted(local, block.candidates)] = block_member
+            remainders = np.array([block.remainder for block, _ in overlapping])
+            gap = remainders[None, :] - np.einsum("ptc,pc->pt", totals, m)
+            cov_with = np.einsum("pc,ptc->pt", a * v, totals)
+            cov_totals = np.einsum("ptc,puc->ptu", totals * v[:, None, :], totals) \
+                + 0.25 * np.eye(len(overlapping))[None]
+            solved = np.linalg.solve(cov_totals, np.stack([gap, cov_with], axis=2))
+            expected = expected + np.sum(cov_with * solved[:, :, 0], axis=1)
+            variance = variance - np.sum(cov_with * solved[:, :, 1], axis=1)
+        z = (b.limit - b.printed + 0.5 - expected) / np.sqrt(np.maximum(variance, 0.25))
+        log_within += special.log_ndtr(z)
+    return log_within
 
 
 def _log_normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -578,12 +661,20 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                           held_out: np.ndarray | None = None, oversample: int = 8,
                           weigh_cumulative: bool = True,
                           proposal: ProposalSettings = ProposalSettings(),
-                          wanted: np.ndarray | None = None) -> SelectionImputation:
+                          wanted: np.ndarray | None = None, tilt: BoundTilt = BoundTilt()) -> SelectionImputation:
     """Draw every unprinted cell (and every `held_out` printed cell, predicted as printed: no
     selection factor) given the printed cells and the applied `constraints`. The weights are
     computed for `oversample` times as many proposals as `draws`, which are then resampled.
     `wanted` (bool per cell): a validation that reads only these cells' draws; the others, unless
-    an applied total covers them, are not drawn (NaN), which leaves the weights unchanged."""
+    an applied total covers them, are not drawn (NaN), which leaves the weights unchanged.
+    `tilt`: how the upper bounds shape the resampling (BoundTilt; the target is the same).
+
+    diagnostics["kept_effective_sample_size"]: the kept draws as a sample of distinct proposals,
+    the smaller of (i) the ESS (sum w)^2 / sum w^2 of the kept draws' weights 1/a summed per
+    distinct proposal, the draws left after resampling, the totals' infeasible splits and the
+    bounds, before they are resampled into the final draws, and (ii) the final draws counted per
+    proposal (n^2 over the sum of squared repeats; at most `draws`). diagnostics["bound_tilt"]:
+    a of each final draw's proposal (1 without a bound that binds)."""
     rng = np.random.default_rng(seed)
     cells = cells.reset_index(drop=True).copy()
     held_out = np.zeros(len(cells), dtype=bool) if held_out is None else np.asarray(held_out, dtype=bool)
@@ -671,24 +762,49 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     weights = np.exp(log_w - log_w.max())
     weights /= weights.sum()
     ess = float(1.0 / np.sum(weights ** 2))
-    # resample the proposals by their weights; a few more than needed, since some will turn out
-    # infeasible when the counts are split (or break an upper bound: then more batches follow)
     final = len(log_w)
-    keep = _systematic_resample(weights, rng) if final == draws else \
-        np.sort(rng.choice(final, size=draws * 5 // 4, p=weights))
-    drawn = np.arange(n) if wanted is None else np.union1d(
-        np.union1d(np.flatnonzero(np.asarray(wanted)[unprinted]), in_blocks), in_bounds)
     lower = cells["lower"].to_numpy(float)[unprinted]
     upper = cells["upper"].to_numpy(float)[unprinted]
+    # the upper bounds' responders, drawn once per proposal from a stream of their own; each
+    # proposal's approximate chance of staying within every bound (Phi-hat) tilts the resampling,
+    # and each kept draw carries 1/a (BoundTilt)
+    bound_stream = np.random.default_rng([seed, BOUND_STREAM, 0])
+    bound_members = [_membership(b, final, bound_stream) for b in bounds]
+    within = np.ones(final)
+    if bounds and tilt.defensive < 1:
+        near = np.unique(np.concatenate([in_bounds] + [c.candidates for c in cumulative + yearly
+                                                       if np.isin(c.candidates, in_bounds).any()]))
+        column = np.full(n, -1)
+        column[near] = np.arange(len(near))
+        mu, mu_selected = means(final_draw.theta, hyper["g"], near)
+        mean = np.where(selected[None, near], mu_selected * np.exp(s[:, col_year[near]]), mu)
+        var = mean + alpha[:, None] * mean ** 2
+        suppressed = ~np.isnan(lower[near])  # drawn within their bounds
+        if suppressed.any():
+            lo, hi = lower[near][suppressed], upper[near][suppressed]
+            mean[:, suppressed] = np.clip(mean[:, suppressed], lo, hi)
+            var[:, suppressed] = np.minimum(var[:, suppressed], ((hi - lo + 1) ** 2 - 1) / 12)
+        within = np.exp(_bound_log_within(bounds, bound_members, cumulative + yearly,
+                                          [np.ones((final, len(c.candidates)), dtype=bool) for c in cumulative]
+                                          + memberships, column, mean, var))
+    tilt_weight = 1.0 - (1.0 - tilt.defensive) * (1.0 - within ** tilt.power)  # a: 1 exactly where Phi-hat is 1
+    tilted = weights if (tilt_weight == 1.0).all() else weights * tilt_weight / np.sum(weights * tilt_weight)
+    # resample the proposals by their tilted weights; a few more than needed, since some will turn
+    # out infeasible when the counts are split (or break an upper bound: then more batches follow)
+    keep = _systematic_resample(tilted, rng) if final == draws else \
+        np.sort(rng.choice(final, size=draws * 5 // 4, p=tilted))
+    drawn = np.arange(n) if wanted is None else np.union1d(
+        np.union1d(np.flatnonzero(np.asarray(wanted)[unprinted]), in_blocks), in_bounds)
     bounded = ~np.isnan(lower)
     if wanted is not None:
         bounded &= np.isin(np.arange(n), drawn)
 
     def draw_counts(keep: np.ndarray, memberships: list[np.ndarray], rng: np.random.Generator,
-                    bound_rng: np.random.Generator) -> dict:
+                    bound_members: list[np.ndarray]) -> dict:
         """Counts of the resampled proposals `keep`, split to meet every applied total; which draws
         cannot meet them all (infeasible), and which break an upper bound (the bounds' responders
-        drawn from `bound_rng`, so that a bound no draw breaks leaves the draws as they were)."""
+        `bound_members` drawn from a stream of their own, so that a bound no draw breaks leaves the
+        draws as they were)."""
         s_k, alpha_k = s[keep], final_draw.alpha[keep]
         hyper_k = {k: v[keep] for k, v in hyper.items()}
         batch = len(keep)
@@ -726,8 +842,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             counts[:, cols] = np.where(free, split, counts[:, cols])
             pinned[:, cols] |= member
         # an upper bound weighs each draw by 1{its cells' sum <= bound}, after the totals are met
-        bound_sums = [b.printed + (counts[:, b.candidates] * _membership(b, batch, bound_rng)).sum(axis=1)
-                      for b in bounds]
+        bound_sums = [b.printed + (counts[:, b.candidates] * member).sum(axis=1)
+                      for b, member in zip(bounds, bound_members)]
         above = np.zeros(batch, dtype=bool)
         for b, total in zip(bounds, bound_sums):
             above |= total > b.limit
@@ -736,14 +852,19 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                 "above": above, "bound_sums": bound_sums}
 
     batches = [draw_counts(keep, [member[keep] for member in memberships], rng,
-                           np.random.default_rng([seed, BOUND_STREAM, 0]))]
+                           [member[keep] for member in bound_members])]
     # further batches, from a stream of their own, only when the upper bounds reject too many
     extra = np.random.default_rng([seed, BOUND_STREAM, 1])
     while (sum(int((~b["infeasible"] & ~b["above"]).sum()) for b in batches) < draws
            and any(b["above"].any() for b in batches) and len(batches) < MAX_BOUND_BATCHES):
-        more = np.sort(extra.choice(final, size=len(keep), p=weights))
-        # each proposal keeps the responders it was weighed with
-        batches.append(draw_counts(more, [member[more] for member in memberships], extra, extra))
+        # sized by the share kept so far: a quarter more than the draws still missing need
+        kept_so_far = sum(int((~b["infeasible"] & ~b["above"]).sum()) for b in batches)
+        share = kept_so_far / sum(len(b["above"]) for b in batches)
+        size = len(keep) if share == 0 else int(min(len(keep), np.ceil(1.25 * (draws - kept_so_far) / share)))
+        more = np.sort(extra.choice(final, size=size, p=tilted))
+        # each proposal keeps the responders it was weighed with, and its bounds' responders
+        batches.append(draw_counts(more, [member[more] for member in memberships], extra,
+                                   [member[more] for member in bound_members]))
     joined = {k: (np.concatenate([b[k] for b in batches]) if k not in ("hyper", "bound_sums") else None)
               for k in batches[0]}
     hyper_all = {k: np.concatenate([b["hyper"][k] for b in batches]) for k in hyper}
@@ -755,7 +876,13 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     if len(feasible) == 0:
         raise ValueError("no draw that meets every applied total stays within every applied upper bound: "
                          "the bounds contradict the totals given the model")
-    pick = rng.choice(feasible, size=draws, replace=len(feasible) < draws)
+    # the kept draws, each weighted by 1/a of its proposal, resampled into the final draws (uniformly,
+    # as rejection alone does, when every a is equal)
+    kept_weight = 1.0 / tilt_weight[joined["proposal"][feasible]]
+    if (kept_weight == kept_weight[0]).all():
+        pick = rng.choice(feasible, size=draws, replace=len(feasible) < draws)
+    else:
+        pick = rng.permutation(feasible[_systematic_resample(kept_weight / kept_weight.sum(), rng, draws)])
     counts, pinned, s = joined["counts"][pick], joined["pinned"][pick], joined["s"][pick]
     hyper = {k: v[pick] for k, v in hyper_all.items()}
     bound_sums = [total[pick] for total in bound_sums]
@@ -766,7 +893,10 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                                     > b.limit))
         log[b.record_id] = (f"applied as an upper bound: {_bound_cells(b)} sum to at most {b.limit:,.0f} in every "
                             f"draw (median {np.median(total):,.0f}); {drawn_above:.1%} of the drawn count sets "
-                            "that meet the totals were above it, and set aside")
+                            "that meet the totals were above it, and set aside"
+                            + ("" if (tilt_weight == 1.0).all() else
+                               " (drawn from proposals resampled towards those likely to stay within the bounds, "
+                               "the kept ones weighted back)"))
     counts[:, ~estimable] = np.nan
 
     # per-cell description
@@ -823,10 +953,13 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     in_totals = np.zeros(n, dtype=bool)
     for b in cumulative + yearly:
         in_totals[b.candidates] = True
-    # the kept draws as a sample of distinct proposals: each proposal counted as often as a kept draw comes from
-    # it (resampling, the totals' infeasible splits and the upper bounds' rejections all repeat or drop some)
+    # the kept draws as a sample of distinct proposals: the ESS of the kept draws' weights 1/a summed per
+    # distinct proposal (resampling, the totals' infeasible splits and the upper bounds' rejections all repeat
+    # or drop some), and of the final draws counted per proposal (at most `draws`); the smaller of the two
     from_proposal = np.bincount(joined["proposal"][pick])
-    kept_ess = float(from_proposal.sum() ** 2 / np.sum(from_proposal.astype(float) ** 2))
+    kept_by_proposal = np.bincount(joined["proposal"][feasible], weights=kept_weight)
+    kept_ess = float(min(from_proposal.sum() ** 2 / np.sum(from_proposal.astype(float) ** 2),
+                         kept_by_proposal.sum() ** 2 / np.sum(kept_by_proposal ** 2)))
     diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
                    "kept_effective_sample_size": kept_ess, "kept_distinct_proposals": int((from_proposal > 0).sum()),
                    "pilot_proposals": sampler.settings.rounds * sampler.settings.pilot,
@@ -834,6 +967,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                    "infeasible_share": float(infeasible.mean()),
                    "bound_rejected_share": float(above[~infeasible].mean()) if bounds else 0.0,
                    "bound_batches": len(batches),
+                   "bound_tilt": tilt_weight[joined["proposal"][pick]],
                    "bound_sums": {b.record_id: total for b, total in zip(bounds, bound_sums)},
                    "m_median": float(np.median(hyper["m"])), "tau_median": float(np.median(hyper["tau"])),
                    "g_median": float(np.median(hyper["g"])),
