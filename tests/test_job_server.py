@@ -1,8 +1,10 @@
 """The job server (online_csa.rule_support.job_server): a job handed over runs in a fork of the server with
 the job's own working directory, environment, arguments and standard streams, and its exit code is the job's;
 a job with no server to reach runs in its own process, unchanged."""
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -66,6 +68,62 @@ def test_a_job_handed_over_runs_in_the_server_as_itself(tmp_path, server):
     assert out == f"in_server=True cwd={tmp_path / 'workdir'} argv=['3'] value=from the job\n"
     assert err == "to stderr\n"
     assert job.returncode == 3
+
+
+# Two modules for a server to import, each holding it until a file exists (or a minute has passed): the first
+# until the test has queued its job, the second until that job has run.
+GATE = """
+import os, time
+for _ in range(1200):
+    if os.path.exists(os.path.join(os.environ["GATE_DIR"], {name!r})):
+        break
+    time.sleep(0.05)
+"""
+# The job: which of the two the fork it runs in had imported.
+GATED_JOB = """
+import os, sys
+open(os.path.join(os.environ["GATE_DIR"], "job_ran"), "w").write(
+    f"{'first_gate' in sys.modules} {'second_gate' in sys.modules}")
+"""
+
+
+def test_a_job_waiting_between_two_imports_is_served_before_the_second(tmp_path):
+    """The server imports in order and runs every waiting job between any two imports: a job queued while the
+    first module loads runs with it loaded and before the second is (which waits for the job: served only after
+    the imports, the job would find both loaded, a minute later)."""
+    gates = tmp_path / "gates"
+    gates.mkdir()
+    (gates / "first_gate.py").write_text(GATE.format(name="job_queued"))
+    (gates / "second_gate.py").write_text(GATE.format(name="job_ran"))
+    script = tmp_path / "job.py"
+    script.write_text(GATED_JOB)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(WORKFLOW), str(gates)]), "GATE_DIR": str(gates)}
+    path = job_server.socket_path(tmp_path, os.getpid())
+    alive_read, alive_write = os.pipe()
+    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read),
+                               "first_gate,second_gate"], env=environment, pass_fds=[alive_read],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(alive_read)
+    try:
+        for _ in range(200):
+            if Path(path).exists():
+                break
+            time.sleep(0.05)
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(path)  # queued now: the server is still importing first_gate
+        request = json.dumps({"script": str(script), "cwd": str(tmp_path), "argv": [str(script)],
+                              "environment": environment}).encode()
+        with open(os.devnull) as stdin, open(tmp_path / "job.out", "w") as out:
+            socket.send_fds(connection, [job_server._MESSAGE.pack(len(request)) + request],
+                            [stdin.fileno(), out.fileno(), out.fileno()])
+        (gates / "job_queued").touch()
+        job_server._receive_number(connection)  # the fork's process id
+        assert job_server._receive_number(connection) == 0
+        connection.close()
+        assert (gates / "job_ran").read_text() == "True False"
+    finally:
+        os.close(alive_write)
+        server.wait(timeout=90)
 
 
 def test_a_failing_job_exits_1_with_its_traceback(tmp_path, server):
@@ -167,3 +225,37 @@ def test_stopping_twice_closes_the_pipe_once(tmp_path):
     finally:
         os.close(reused_read), os.close(reused_write)
     assert server.poll() is not None
+
+
+# What a script Snakemake writes for a job could print: whether it runs in the server's fork.
+WRITTEN_SCRIPT = """
+import sys
+from online_csa.rule_support import job_server
+print(f"in_server={job_server._IN_SERVER} argv={sys.argv[1:]}")
+"""
+
+
+@pytest.mark.parametrize("folder, in_server", [(".snakemake/scripts", True), ("elsewhere", False)])
+def test_a_script_snakemake_wrote_is_handed_over_as_its_python_starts(tmp_path, server, folder, in_server):
+    """With JOB_START on its PYTHONPATH, a script under .snakemake/scripts/ (one Snakemake wrote for a job) runs in
+    the server from its first line, though it never hands itself over; any other script runs in its own process."""
+    socket, _ = server
+    script = tmp_path / folder / "tmpabc.job.py"
+    script.parent.mkdir(parents=True)
+    script.write_text(WRITTEN_SCRIPT)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(job_server.JOB_START), str(WORKFLOW)]),
+                   job_server.ENVIRONMENT_VARIABLE: socket}
+    job = subprocess.run([sys.executable, str(script), "x"], cwd=tmp_path, env=environment, capture_output=True,
+                         text=True, timeout=30)
+    assert job.stdout == f"in_server={in_server} argv=['x']\n"
+    assert job.returncode == 0
+
+
+def test_the_jobs_of_a_run_start_with_job_start_on_their_path_and_stop_gives_theirs_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/before")
+    server = job_server.start(tmp_path)
+    try:
+        assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(job_server.JOB_START), str(WORKFLOW), "/before"]
+    finally:
+        job_server.stop(server)
+    assert os.environ["PYTHONPATH"] == "/before"

@@ -3,8 +3,9 @@
 Most of a job's time here is the start of its process: importing pandas, statsmodels,
 matplotlib, seaborn, IPython and nbconvert costs more than the work of most jobs. At the start of
 a run one server process imports them and waits on a Unix socket.
-A rule script's first line, `rule_job(globals(), ...)`, hands the job over (`hand_over`): it
-sends the server the path of the script Snakemake wrote for the job, its working directory,
+A job's Python hands the job over (`hand_over`) as it starts, before the preamble Snakemake writes
+into the script (the sitecustomize in JOB_START, on the jobs' PYTHONPATH while a server runs), or
+else at the rule script's first line, `rule_job(globals(), ...)`: it sends the server the path of the script Snakemake wrote for the job, its working directory,
 environment and arguments, and its standard input, output and error (the file descriptors
 themselves). The server forks; the fork, which has every library already imported, runs the
 script exactly as `python <script>` would, and sends back its exit code, which the job's own
@@ -12,10 +13,11 @@ process exits with. A job that cannot reach the server (none started, a run on a
 the server gone) runs in its own process as before, so the server changes how fast a job
 starts, never what it computes. `ONLINE_CSA_JOB_SERVER=off` in the environment turns it off.
 
-The server is started while Snakemake parses the workflow and builds its DAG, and binds its socket
-before it imports: a job that comes early waits in the socket's queue until the imports are done
-(importing the same libraries beside the server would only share the two cores with it; measured,
-waiting was the faster of the two).
+The server is started while Snakemake parses the workflow and builds its DAG, binds its socket before
+it imports, and imports one module at a time, in an order that puts first what a rerun's first jobs
+need: between any two imports it runs every job waiting in the socket's queue, so a job that comes
+early starts with what is loaded by then and imports the rest it needs itself (a rerun's
+run_sensitivity jobs need about a quarter of the server's import time).
 The server stops at the end of the run (`onsuccess`/`onerror`), or by itself when the
 Snakemake process that started it is gone.
 """
@@ -35,20 +37,27 @@ import tempfile
 import time
 import traceback
 import types
+from functools import partial
 from pathlib import Path
 
 ENVIRONMENT_VARIABLE = "ONLINE_CSA_JOB_SERVER"  # the socket's path, set for the jobs of a run; "off" turns it off
-# What the server imports before it serves: every library a rule script or chapter imports that takes
-# noticeable time. A module that fails to import is skipped (the job then imports it, and fails, itself).
+# What the server imports, in this order, serving between any two of them every job that is waiting: every library
+# a rule script or chapter imports that takes noticeable time. A job served early imports the rest itself if it
+# needs it. First what the jobs that start a rerun need (the script preamble Snakemake writes, then
+# run_sensitivity's libraries and package), the rest after. A module that fails to import is skipped (the job then
+# imports it, and fails, itself).
 PRELOADED_MODULES = [
     "snakemake.iocontainers",  # what the preamble Snakemake writes into every script imports
     "snakemake.logging",
     "numpy",
     "pandas",
-    "pandera.pandas",
     "yaml",
     "scipy.optimize",
     "scipy.special",
+    "online_csa.sensitivity.monte_carlo",  # run_sensitivity, a rerun's first jobs
+    "online_csa.sensitivity.tipping_points",
+    "online_csa.common.tables",
+    "online_csa.common.geographies",
     "matplotlib.pyplot",
     "online_csa.figures.data_figures",  # seaborn, loaded as the figure jobs load it (without scipy.stats)
     "IPython.core.interactiveshell",
@@ -62,19 +71,16 @@ PRELOADED_MODULES = [
     "rocrate.rocrate",
     "pypandoc",
     "typst",
-    "scipy.stats",  # last: only the model jobs need statsmodels (and with it scipy.stats), not a rerun's
-    "statsmodels.api",
-    "statsmodels.formula.api",
 ]
+# Imported after the warm-up: only the cold run's raw-data and model jobs need pandera and statsmodels (and with it
+# scipy.stats), not a rerun's.
+LATE_MODULES = ["pandera.pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api"]
 
 
-def warm_up() -> None:
-    """Work the first job of a kind would otherwise do itself, done once in the server: the HTML exporter
-    compiles its regular expressions and loads its Markdown and highlighting plugins on first use, and
-    matplotlib opens its fonts on a figure's first text. Neither leaves state that changes an output."""
-    import io
-
-    import matplotlib.pyplot as plt
+def warm_up_html_export() -> None:
+    """Work the first notebook export would otherwise do itself, done once in the server: the HTML exporter
+    compiles its regular expressions and loads its Markdown and highlighting plugins on first use. It leaves no
+    state that changes an output."""
     from nbconvert import HTMLExporter
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -85,10 +91,25 @@ def warm_up() -> None:
             new_output("stream", name="stdout", text="1\n")])])
     notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
     HTMLExporter(template_name="lab").from_notebook_node(notebook)
+
+
+def warm_up_figures() -> None:
+    """Matplotlib opens its fonts on a figure's first text: done once in the server. No state that changes an
+    output is left."""
+    import io
+
+    import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(figsize=(2, 2))
     axes.set_title("A")
     figure.savefig(io.BytesIO(), format="png")
     plt.close(figure)
+
+
+# After PRELOADED_MODULES, before LATE_MODULES, one step at a time (jobs that are waiting are served between them).
+WARM_UP = [warm_up_figures, warm_up_html_export]
+
+
 # Read by the linear algebra libraries once, when numpy is imported: Snakemake sets them to a job's `threads`
 # (1 unless a rule asks for more), so the server imports with 1, and a job whose values differ runs on its own.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -125,10 +146,14 @@ def wanted(argv: list[str]) -> bool:
     return os.environ.get(ENVIRONMENT_VARIABLE, "").lower() != "off" and not NO_JOBS_OPTIONS.intersection(argv)
 
 
+# On the jobs' PYTHONPATH while a server runs: its sitecustomize hands a script job over as its Python starts.
+JOB_START = Path(__file__).resolve().parent / "job_start"
+
+
 def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> subprocess.Popen:
     """Start the run's server in the background, importing while Snakemake builds its DAG, and tell the jobs where
-    it listens (through the environment they inherit). The server ends when this process does: it holds the read
-    end of a pipe whose only write end this process keeps."""
+    it listens (through the environment they inherit, with JOB_START on their PYTHONPATH). The server ends when
+    this process does: it holds the read end of a pipe whose only write end this process keeps."""
     path = socket_path(workdir, os.getpid())
     alive_read, alive_write = os.pipe()
     output = open(log, "w") if log else subprocess.DEVNULL
@@ -140,17 +165,24 @@ def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> s
                                    "PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))})
     os.close(alive_read)
     server.alive_write = alive_write  # closed by stop(), or by the end of this process
+    server.python_path = os.environ.get("PYTHONPATH")
     if log:
         output.close()
     os.environ[ENVIRONMENT_VARIABLE] = path
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(JOB_START), package, server.python_path]))
     return server
 
 
 def stop(server: subprocess.Popen | None) -> None:
-    """End the run's server (a job still running in a fork of it is not affected) and remove its socket."""
+    """End the run's server (a job still running in a fork of it is not affected), remove its socket, and give
+    later jobs the PYTHONPATH they had before."""
     path = os.environ.pop(ENVIRONMENT_VARIABLE, None)
     if server is None or server.alive_write is None:
         return  # none started, or stopped already (onstart on a cluster, then onsuccess)
+    if server.python_path is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = server.python_path
     os.close(server.alive_write)
     server.alive_write = None  # closed once: the descriptor's number may soon belong to another file
     try:
@@ -206,10 +238,11 @@ def _receive_number(connection: socket.socket) -> int:
 
 # --- the server --------------------------------------------------------------------------------------------------
 
-def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: bool = True) -> None:
-    """Listen on `path`, import `modules` (and `warm_up`), then run every job that connects in a fork, until the
-    pipe `alive` (a file descriptor) reaches its end: the process that started the server has stopped it or is
-    gone."""
+def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: bool = True,
+          late_modules: list[str] = LATE_MODULES) -> None:
+    """Listen on `path`, import `modules`, warm up (WARM_UP) and import `late_modules`, and run every job that
+    connects in a fork, from the first import on, until the pipe `alive` (a file descriptor) reaches its end: the
+    process that started the server has stopped it or is gone."""
     global _IN_SERVER
     _IN_SERVER = True
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -219,36 +252,56 @@ def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: b
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are not waited for: they report through the socket
     os.environ.setdefault("MPLBACKEND", "Agg")
-    started = time.perf_counter()
-    for module in modules:  # a job that connects meanwhile waits in the socket's queue: importing the same
-        _preload(module)    # libraries beside the server would only share the cores with it
-    print(f"imports done in {time.perf_counter() - started:.2f} s", flush=True)
-    warming = warm
     try:
-        while True:
-            ready, _, _ = select.select([listener, alive], [], [], 0 if warming else None)
-            if alive in ready:
-                break  # the pipe's write end is closed: the run is over
-            if listener in ready:
-                connection, _ = listener.accept()
-                try:
-                    _serve_job(connection, listener, alive)
-                except Exception:  # noqa: BLE001 - a bad request ends that job's connection, not the server
-                    traceback.print_exc()
-                finally:
-                    connection.close()
-            elif warming:  # only while no job waits
-                warming = False
-                try:
-                    warm_up()
-                except Exception as error:  # noqa: BLE001 - the jobs then do that work themselves
-                    print(f"no warm-up: {error!r}", flush=True)
-                print(f"warmed up in {time.perf_counter() - started:.2f} s", flush=True)
+        _import_and_serve(listener, alive, modules, warm, late_modules)
     finally:
         listener.close()
         Path(path).unlink(missing_ok=True)
     sys.stdout.flush()
     os._exit(0)  # at once: tearing down every imported library would only delay the end of the run
+
+
+def _import_and_serve(listener: socket.socket, alive: int, modules: list[str], warm: bool,
+                      late_modules: list[str]) -> None:
+    """Import `modules`, warm up (WARM_UP) and import `late_modules`, one step at a time, running every job that is
+    waiting after each step (a job that comes early starts with what is loaded by then and imports the rest it
+    needs itself), then serve until the run is over."""
+    started = time.perf_counter()
+    steps = [*[partial(_preload, module) for module in modules], *[partial(_warm, step) for step in WARM_UP if warm],
+             *[partial(_preload, module) for module in late_modules]]
+    for step in steps:
+        step()
+        if not _serve_waiting(listener, alive, timeout=0):
+            return
+    print(f"imports and warm-up done in {time.perf_counter() - started:.2f} s", flush=True)
+    while _serve_waiting(listener, alive, timeout=None):
+        pass
+
+
+def _serve_waiting(listener: socket.socket, alive: int, timeout: float | None) -> bool:
+    """Run every job waiting in the socket's queue, each in a fork, waiting up to `timeout` seconds (None: until
+    one comes) for the first; False once the pipe `alive` has reached its end (the run is over)."""
+    while True:
+        ready, _, _ = select.select([listener, alive], [], [], timeout)
+        if alive in ready:
+            return False
+        if listener not in ready:
+            return True
+        connection, _ = listener.accept()
+        try:
+            _serve_job(connection, listener, alive)
+        except Exception:  # noqa: BLE001 - a bad request ends that job's connection, not the server
+            traceback.print_exc()
+        finally:
+            connection.close()
+        timeout = 0  # then every other job already waiting, and back to the caller
+
+
+def _warm(step) -> None:
+    try:
+        step()
+    except Exception as error:  # noqa: BLE001 - the jobs then do that work themselves
+        print(f"no warm-up ({step.__name__}): {error!r}", flush=True)
 
 
 def _preload(module: str) -> None:
@@ -345,6 +398,6 @@ if __name__ == "__main__":
 
     # python -m online_csa.rule_support.job_server SOCKET ALIVE_PIPE_FD [MODULE,MODULE...]
     if len(sys.argv) > 3:  # only these modules, and no warm-up (the tests' servers)
-        job_server.serve(sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), warm=False)
+        job_server.serve(sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), warm=False, late_modules=[])
     else:
         job_server.serve(sys.argv[1], int(sys.argv[2]))
