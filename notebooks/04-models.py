@@ -307,9 +307,9 @@ if cells is not None and cells["scored"]:
 # sets aside every draw whose modelled responders' cells sum above it, more draws being made
 # while too few are left: the coefficients, the selection factors and the cells kept are all
 # conditioned on it. So that fewer are set aside, the proposals are resampled towards those
-# likely to stay within the bounds (a normal approximation of that chance, given the exact
-# totals), and the kept draws are weighted back by its inverse: the draws keep the distribution
-# that setting aside alone gives them.
+# likely to stay within the bounds: each by a = 0.1 + 0.9 × a normal approximation of that
+# chance (given the exact totals), and each kept draw is weighted back by 1/a: the draws keep the
+# distribution that setting aside alone gives them.
 #
 # **The proposal is adaptive.** Proposals drawn from the posterior given the printed cells (and
 # g from its prior) fit the totals unevenly: a few carry most of the weight. So pilot rounds
@@ -463,9 +463,10 @@ if len(ratio):
        f"the spread across years. The importance weights leave an effective sample size of "
        f"{shown['effective_sample_size'].iloc[0]:,.0f} of the {shown['proposals'].iloc[0]:,} final proposals "
        f"weighed (after {shown['pilot_proposals'].iloc[0]:,} pilot proposals that adapted the proposal), "
-       f"resampled with replacement to {shown['draws'].iloc[0]:,} draws: the tail probability of a 5th or 95th "
-       f"percentile then has a Monte Carlo standard deviation of about "
-       f"{np.sqrt(0.05 * 0.95 / shown['effective_sample_size'].iloc[0]):.3f}, so the interval bounds of the "
+       f"resampled with replacement to {shown['draws'].iloc[0]:,} draws; after the upper bounds, the kept draws "
+       f"count as {shown['kept_effective_sample_size'].iloc[0]:,.0f} independent ones. The tail probability of a "
+       "5th or 95th percentile then has a Monte Carlo standard deviation of about "
+       f"{np.sqrt(0.05 * 0.95 / shown['kept_effective_sample_size'].iloc[0]):.3f}, so the interval bounds of the "
        "multipliers (which depend on the proposals alone) are approximate to that degree.")
 table(shown, ["fiscal_year", "forces", "unprinted_cells", "constrained", "multiplier", "lower_90",
               "upper_90", "basis"],
@@ -539,11 +540,12 @@ table(applied, ["series", "record_id", "kind", "geography", "fiscal_years", "tot
       f"each; every candidate, with the reason for each, is in {results_path(inp.constraints)}")
 for series, rows in selection.groupby("series", sort=False):
     first = rows.iloc[0]
-    md(f"{series}: {first['share_within_bounds']:.0%} of the drawn count sets that meet the totals stay within the "
-       "bounds (drawn from proposals resampled towards them, so this is not the chance of staying within them); "
+    md(f"{series}: {first['share_within_bounds']:.0%} of the count sets that meet the totals stay within the "
+       "bounds (each weighted back by 1/a, so this is the share setting aside alone would keep); "
        f"the {first['draws']:,} kept draws come from {first['kept_distinct_proposals']:,} distinct proposals "
-       f"and count as **{first['kept_effective_sample_size']:,.0f}** independent ones (their weights summed per "
-       "proposal, (Σw)² over Σw², and at most the number of draws), against an effective sample size of "
+       f"and count as **{first['kept_effective_sample_size']:,.0f}** independent ones (the smaller of two counts: "
+       "the kept draws' weights 1/a summed per proposal, (Σw)² over Σw², and the final draws counted per "
+       "proposal, at most the number of draws), against an effective sample size of "
        f"{first['effective_sample_size']:,.0f} for the importance weights before the bounds.")
 
 # %%

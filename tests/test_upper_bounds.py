@@ -12,7 +12,7 @@ from online_csa.models.imputation_tables import constraints_table
 from online_csa.models.imputation_validation import (BOUND_ROLE, NEW_MODEL, coverage_summary, held_out_cell_checks,
                                                      published_total_checks)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial
-from online_csa.models.selection_imputation import BoundTilt, impute_with_selection
+from online_csa.models.selection_imputation import BoundTilt, _BoundBlock, _bound_log_within, impute_with_selection
 from online_csa.models.total_constraints import (BOUND, UNAPPLIED_BOUND, TotalCandidate, candidate_totals,
                                                 candidates_table, choose_constraints)
 from test_selection_imputation import synthetic_selected_panel
@@ -61,9 +61,12 @@ def test_a_binding_upper_bound_holds_in_every_draw_and_conditions_the_selection_
     assert (sums <= limit).all() and upper <= limit  # with it no draw does
     assert np.array_equal(bounded.diagnostics["bound_sums"]["U1"], sums)
     # the proposals are resampled towards those likely to stay within it, yet many count sets are still set aside
-    assert 0.2 < bounded.diagnostics["bound_rejected_share"] < 0.6
+    assert 0.2 < bounded.diagnostics["bound_tilted_rejected_share"] < 0.6
     rejection_alone = impute_with_selection(cells, fit, totals + [bound], 1000, 3, tilt=BoundTilt(defensive=1.0))
     assert rejection_alone.diagnostics["bound_rejected_share"] > 0.6
+    # the share reported, each count set weighted back by 1/a, is what rejection alone sets aside (70% by design)
+    for imp in (bounded, rejection_alone):
+        assert abs(imp.diagnostics["bound_rejected_share"] - 0.7) < 0.05
     # the draws kept are those with lower selection factors, not only lower counts
     factor = {name: imp.selection.set_index(["fiscal_year", "forces"]).loc[("2018/19", "printed in another year"),
                                                                            "multiplier"]
@@ -234,6 +237,7 @@ def test_the_tilted_resampling_targets_what_rejection_alone_targets_and_needs_it
     seeds = range(10, 18)
     results = {"rejection": [], "tilted": [], "uncorrected": []}
     rejected = {"rejection": [], "tilted": []}
+    tilted_aside = []
     for seed in seeds:
         alone = impute_with_selection(cells, fit, totals + [bound], 2000, seed, tilt=BoundTilt(defensive=1.0))
         tilted = impute_with_selection(cells, fit, totals + [bound], 2000, seed)
@@ -247,6 +251,7 @@ def test_the_tilted_resampling_targets_what_rejection_alone_targets_and_needs_it
             results[name].append(np.average(sums, weights=weight))
         rejected["rejection"].append(alone.diagnostics["bound_rejected_share"])
         rejected["tilted"].append(tilted.diagnostics["bound_rejected_share"])
+        tilted_aside.append(tilted.diagnostics["bound_tilted_rejected_share"])
     means = {name: np.mean(values) for name, values in results.items()}
     se = {name: np.std(values, ddof=1) / np.sqrt(len(seeds)) for name, values in results.items()}
     both = np.hypot(se["rejection"], se["tilted"])
@@ -255,5 +260,34 @@ def test_the_tilted_resampling_targets_what_rejection_alone_targets_and_needs_it
     shift = means["rejection"] - means["uncorrected"]
     assert shift > 6 * np.hypot(se["rejection"], se["uncorrected"])
     assert shift > 3 * abs(means["tilted"] - means["rejection"])
-    # and the tilt sets fewer count sets aside
-    assert np.mean(rejected["tilted"]) < np.mean(rejected["rejection"]) - 0.15
+    # and the tilt sets fewer count sets aside, while the share it reports, each count set weighted back by 1/a,
+    # is the share rejection alone sets aside
+    assert np.mean(tilted_aside) < np.mean(rejected["rejection"]) - 0.15
+    assert abs(np.mean(rejected["tilted"]) - np.mean(rejected["rejection"])) < 0.03
+
+
+def test_a_bound_every_proposal_meets_almost_surely_changes_no_draw():
+    """Far above every unbounded draw (twenty standard deviations past the largest), the approximate
+    chance of staying within the bound is within NEAR_CERTAIN of 1 for every proposal with weight:
+    no tilt. (At ten, a few far-out proposals still get a < 1, and the resampling changes.)"""
+    cells, names, totals = synthetic_bound_panel()
+    fit = synthetic_fit(cells, names)
+    free = impute_with_selection(cells, fit, totals, 1000, 3)
+    sums = year_sums(cells, free)
+    far = impute_with_selection(cells, fit, totals + [synthetic_bound(names, sums.max() + 20 * sums.std())], 1000, 3)
+    np.testing.assert_array_equal(free.draws, far.draws)
+    assert (far.diagnostics["bound_tilt"] == 1.0).all() and far.diagnostics["bound_rejected_share"] == 0.0
+    assert "weighted back" not in far.diagnostics["log"]["U1"]
+
+
+def test_the_bounds_chance_ignores_cells_outside_the_bound_even_where_their_means_overflow():
+    """A proposal whose means overflow (infinite) on a cell outside the bound still gets a chance
+    from the bound's own cells, not NaN (inf x 0), so the tilted resampling cannot fail on it."""
+    bound = _BoundBlock("U1", np.array([0, 1]), np.array([True, True]), 2, 0.0, 10.0)
+    column = np.arange(3)
+    mean = np.array([[2.0, 3.0, np.inf], [2.0, 3.0, 4.0]])
+    var = mean + 0.1 * mean ** 2
+    member = np.ones((2, 2), dtype=bool)
+    log_within = _bound_log_within([bound], [member], [], [], column, mean, var)
+    assert np.isfinite(log_within).all()
+    assert log_within[0] == log_within[1]  # the overflowing cell lies outside the bound

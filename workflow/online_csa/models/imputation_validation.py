@@ -27,7 +27,8 @@ from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
 from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial
-from online_csa.models.selection_imputation import ProposalSettings, SelectionPrior, impute_with_selection
+from online_csa.models.selection_imputation import (BoundTilt, ProposalSettings, SelectionPrior,
+                                                   impute_with_selection)
 from online_csa.models.total_constraints import BOUND, UNAPPLIED_BOUND, TotalCandidate, sum_disagreement
 
 NEW_MODEL = "new: mixed NB with selection factor"
@@ -148,13 +149,16 @@ def impute_for_scoring(cells, fit, kept, draws, seed, min_effective_sample_size:
                        **options):
     """The imputation of one validation fold: rerun with RETRY_FACTOR times the proposals (up to
     MAX_RETRIES times) while its kept draws count as fewer than `min_effective_sample_size` independent
-    ones (scoring_sample_size); the caller scores it only if it then reaches the minimum."""
+    ones (scoring_sample_size), the reruns without the upper bounds' tilt (BoundTilt(1)); the caller scores
+    it only if it then reaches the minimum."""
     imp = impute_with_selection(cells, fit, kept, draws, seed, oversample=oversample, **options)
     for retry in range(1, MAX_RETRIES + 1):
         if scoring_sample_size(imp) >= min_effective_sample_size:
             break
+        # the reruns set aside draws above the bounds without tilting the proposals first (BoundTilt(1)):
+        # they are for folds short of kept draws, and the tilt's weights 1/a cost effective draws
         imp = impute_with_selection(cells, fit, kept, draws, seed, oversample=oversample * RETRY_FACTOR ** retry,
-                                    **options)
+                                    **{**options, "tilt": BoundTilt(defensive=1.0)})
     return imp
 
 

@@ -38,7 +38,8 @@ Conditioning (importance sampling, then resampling):
    the counts after step 3: the draws above it are set aside (further batches are resampled while
    too few are left), so the coefficients, the selection factors and the cells kept are all
    conditioned on it. Its responders are drawn once per proposal from a stream of their own: a
-   bound no draw breaks changes nothing. So that fewer draws are set aside, step 4 resamples the
+   bound that every proposal meets almost surely (Phi-hat below, within NEAR_CERTAIN of 1) changes
+   no draw. So that fewer draws are set aside, step 4 resamples the
    proposals by weight x a, a = defensive + (1 - defensive) Phi-hat, where Phi-hat is a normal
    approximation of the proposal's chance of staying within every bound (each bounded sum given
    the equality totals that share its cells: _bound_log_within), and the kept draws (those within
@@ -74,6 +75,7 @@ from online_csa.models.total_constraints import TotalCandidate
 
 LOG_2PI = float(np.log(2 * np.pi))
 BOUND_STREAM = 2  # the random stream of the upper bounds' responders and of any further batch of draws
+NEAR_CERTAIN = 1e-6  # a proposal whose approximate chance of staying within every bound is within this of 1 is not tilted
 MAX_BOUND_BATCHES = 40  # batches of resampled draws tried before the kept draws repeat some that meet the bounds
 
 
@@ -332,7 +334,7 @@ def _bound_log_within(bounds: list[_BoundBlock], bound_members: list[np.ndarray]
         in_bound = np.zeros(len(column), dtype=bool)
         in_bound[b.candidates] = True
         m, v = mean[:, column[b.candidates]], var[:, column[b.candidates]]
-        expected, variance = (m * member).sum(axis=1), (v * member).sum(axis=1)
+        expected, variance = np.where(member, m, 0.0).sum(axis=1), np.where(member, v, 0.0).sum(axis=1)
         overlapping = [(block, block_member) for block, block_member in zip(blocks, block_members)
                        if in_bound[block.candidates].any()]
         cells = np.concatenate([block.candidates for block, _ in overlapping] + [np.zeros(0, dtype=int)])
@@ -787,6 +789,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         within = np.exp(_bound_log_within(bounds, bound_members, cumulative + yearly,
                                           [np.ones((final, len(c.candidates)), dtype=bool) for c in cumulative]
                                           + memberships, column, mean, var))
+    # a proposal whose means overflow has no weight: its Phi-hat (NaN) is taken as 1; and a Phi-hat within
+    # NEAR_CERTAIN of 1 is 1, so that a bound every proposal almost surely meets leaves the draws as they were
+    within = np.where(np.isfinite(within) & (within < 1.0 - NEAR_CERTAIN), within, 1.0)
     tilt_weight = 1.0 - (1.0 - tilt.defensive) * (1.0 - within ** tilt.power)  # a: 1 exactly where Phi-hat is 1
     tilted = weights if (tilt_weight == 1.0).all() else weights * tilt_weight / np.sum(weights * tilt_weight)
     # resample the proposals by their tilted weights; a few more than needed, since some will turn
@@ -803,8 +808,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                     bound_members: list[np.ndarray]) -> dict:
         """Counts of the resampled proposals `keep`, split to meet every applied total; which draws
         cannot meet them all (infeasible), and which break an upper bound (the bounds' responders
-        `bound_members` drawn from a stream of their own, so that a bound no draw breaks leaves the
-        draws as they were)."""
+        `bound_members` drawn from a stream of their own, so that a bound that tilts no proposal and
+        that no draw breaks leaves the draws as they were)."""
         s_k, alpha_k = s[keep], final_draw.alpha[keep]
         hyper_k = {k: v[keep] for k, v in hyper.items()}
         batch = len(keep)
@@ -886,17 +891,23 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     counts, pinned, s = joined["counts"][pick], joined["pinned"][pick], joined["s"][pick]
     hyper = {k: v[pick] for k, v in hyper_all.items()}
     bound_sums = [total[pick] for total in bound_sums]
+    # the share of the count sets meeting the totals that a bound sets aside, as rejection alone would see it:
+    # each count set weighted by 1/a of its proposal, undoing the tilt (self-normalised)
+    met = ~infeasible
+    untilt = 1.0 / tilt_weight[joined["proposal"][met]]
+    tilted_any = bool(above[met].any()) and not (tilt_weight == 1.0).all()
     for i, (b, total) in enumerate(zip(bounds, bound_sums)):  # every kept draw within every applied bound
         if (total > b.limit).any():
             raise AssertionError(f"a kept draw breaks the upper bound {b.record_id}")
-        drawn_above = float(np.mean(np.concatenate([batch["bound_sums"][i] for batch in batches])[~infeasible]
-                                    > b.limit))
+        drawn_above = np.concatenate([batch["bound_sums"][i] for batch in batches])[met] > b.limit
+        share_above = float(np.sum(untilt * drawn_above) / np.sum(untilt))
         log[b.record_id] = (f"applied as an upper bound: {_bound_cells(b)} sum to at most {b.limit:,.0f} in every "
-                            f"draw (median {np.median(total):,.0f}); {drawn_above:.1%} of the drawn count sets "
-                            "that meet the totals were above it, and set aside"
-                            + ("" if (tilt_weight == 1.0).all() else
-                               " (drawn from proposals resampled towards those likely to stay within the bounds, "
-                               "the kept ones weighted back)"))
+                            f"draw (median {np.median(total):,.0f}); {share_above:.1%} of the count sets that "
+                            "meet the totals are above it, and set aside"
+                            + (" (counted as if drawn from the untilted proposals: the proposals were resampled "
+                               "towards those likely to stay within the bounds, and each count set is weighted "
+                               "back)" if tilted_any else ""))
+    rejected_share = float(np.sum(untilt * above[met]) / np.sum(untilt)) if bounds else 0.0
     counts[:, ~estimable] = np.nan
 
     # per-cell description
@@ -965,7 +976,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                    "pilot_proposals": sampler.settings.rounds * sampler.settings.pilot,
                    "never_printed_cells_in_totals": int((never_printed & in_totals).sum()),
                    "infeasible_share": float(infeasible.mean()),
-                   "bound_rejected_share": float(above[~infeasible].mean()) if bounds else 0.0,
+                   "bound_rejected_share": rejected_share,
+                   "bound_tilted_rejected_share": float(above[~infeasible].mean()) if bounds else 0.0,
+                   "bound_phi_hat": within,
                    "bound_batches": len(batches),
                    "bound_tilt": tilt_weight[joined["proposal"][pick]],
                    "bound_sums": {b.record_id: total for b, total in zip(bounds, bound_sums)},
