@@ -307,8 +307,9 @@ if cells is not None and cells["scored"]:
 # sets aside every draw whose modelled responders' cells sum above it, more draws being made
 # while too few are left: the coefficients, the selection factors and the cells kept are all
 # conditioned on it. So that fewer are set aside, the proposals are resampled towards those
-# likely to stay within the bounds: each by a = 0.1 + 0.9 × a normal approximation of that
-# chance (given the exact totals), and each kept draw is weighted back by 1/a: the draws keep the
+# likely to stay within the bounds: each by a weight *a* that grows with a normal approximation
+# of that chance (given the exact totals), with a floor that caps what a kept draw can weigh
+# (`BoundTilt`), and each kept draw is weighted back by the inverse of *a*: the draws keep the
 # distribution that setting aside alone gives them.
 #
 # **The proposal is adaptive.** Proposals drawn from the posterior given the printed cells (and
