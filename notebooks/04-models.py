@@ -32,7 +32,7 @@ import pandas as pd
 
 from online_csa.rule_support.pipeline_job import pipeline_job
 from online_csa.common.intervals import LOWER, UPPER, chance_of_covering_at_most
-from online_csa.models.imputation_validation import NEW_MODEL, NO_SELECTION, PREVIOUS
+from online_csa.models.imputation_validation import MAX_RETRIES, NEW_MODEL, NO_SELECTION, PREVIOUS, RETRY_FACTOR
 from online_csa.models.leave_one_cell_out import NO_TOTALS, WITH_TOTALS, noise_only_relative_width
 from online_csa.report.narrative import figure, md, n, pct, results_path, table
 from online_csa.report import simulated_count_model as demo
@@ -154,7 +154,7 @@ for (series, scheme), rows in fold_rows.groupby(["series", "scheme"], sort=False
     md(f"{series}, {scheme}: kept draws per fold count as {rows['kept_effective_sample_size'].min():,.0f} "
        f"independent ones at the least, {rows['kept_effective_sample_size'].median():,.0f} at the median.")
 # a fold is scored only with at least min_effective_sample_size effective draws; below it, the
-# validation reruns it with 4 and then 16 times the proposals (impute_for_scoring)
+# validation reruns it with RETRY_FACTOR, its square, ... times the proposals (impute_for_scoring)
 minimum = par.min_effective_sample_size
 rerun = fold_rows[fold_rows["proposals"] > fold_rows["proposals"].min()]
 unscored_folds = fold_rows[fold_rows["note"].fillna("").str.startswith("not scored")]
@@ -162,8 +162,8 @@ unscored_totals = total_checks[total_checks["method"].str.contains("not scored: 
 md(f"A fold is scored only if its kept draws count as at least **{minimum:g}** independent ones, after the upper "
    "bounds (a floor: each 5% tail of a 90% interval then rests on at least one effective draw, and its coverage "
    f"is still uncertain by about {pct(np.sqrt(2 * tail * (1 - tail) / minimum), 1)}); a fold below it is rerun "
-   "with 4 and "
-   f"then 16 times the proposals. Of the held-out folds, {len(rerun)} needed more proposals"
+   f"with {', '.join(str(RETRY_FACTOR ** k) for k in range(1, MAX_RETRIES))} and then "
+   f"{RETRY_FACTOR ** MAX_RETRIES} times the proposals, until it reaches the minimum. Of the held-out folds, {len(rerun)} needed more proposals"
    + (" (" + ", ".join(f"{r.fold} ({r.series}, {r.scheme}: {r.kept_effective_sample_size:,.0f} effective draws "
                         f"from {r.proposals:,.0f} proposals)" for r in rerun.itertuples()) + ")" if len(rerun) else "")
    + f"; {len(unscored_folds)} stayed below the minimum and {'is' if len(unscored_folds) == 1 else 'are'} listed "

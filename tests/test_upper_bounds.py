@@ -9,8 +9,8 @@ import pandas as pd
 
 from online_csa.common.intervals import central_interval
 from online_csa.models.imputation_tables import constraints_table
-from online_csa.models.imputation_validation import (BOUND_ROLE, NEW_MODEL, coverage_summary, held_out_cell_checks,
-                                                     published_total_checks)
+from online_csa.models.imputation_validation import (BOUND_ROLE, MAX_RETRIES, NEW_MODEL, RETRY_FACTOR,
+                                                     coverage_summary, held_out_cell_checks, published_total_checks)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial
 from online_csa.models.selection_imputation import BoundTilt, _BoundBlock, _bound_log_within, impute_with_selection
 from online_csa.models.total_constraints import (BOUND, UNAPPLIED_BOUND, TotalCandidate, candidate_totals,
@@ -218,8 +218,8 @@ def test_a_fold_below_the_minimum_effective_sample_size_is_listed_but_not_scored
     assert new_unscored["note"].str.startswith("not scored: its kept draws count as").all()
     # the rule reads the kept draws (at most the 100 drawn), not the importance weights' effective sample size
     assert (new_scored["kept_effective_sample_size"] <= 100).all()
-    # rerun with 16 times the proposals before giving up
-    assert (new_unscored["proposals"] == 100 * 2 * 16).all()
+    # rerun with 4, 16 and then 64 times the proposals before giving up
+    assert (new_unscored["proposals"] == 100 * 2 * RETRY_FACTOR ** MAX_RETRIES).all() and MAX_RETRIES == 3
     summary = coverage_summary(pd.DataFrame(columns=["series", "model", "record_id", "kind", "inside"]), unscored)
     new_rows = summary[summary["model"] == NEW_MODEL]
     assert (new_rows["scored"] == 0).all() and (new_rows["not_scored"] > 0).all()

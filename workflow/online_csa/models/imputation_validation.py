@@ -34,7 +34,7 @@ from online_csa.models.total_constraints import BOUND, UNAPPLIED_BOUND, TotalCan
 NEW_MODEL = "new: mixed NB with selection factor"
 NO_SELECTION = "mixed NB without selection factor"
 PREVIOUS = "previous: fixed effects and rescaling"
-RETRY_FACTOR, MAX_RETRIES = 4, 2  # a fold below the minimum effective sample size: 4x, then 16x the proposals
+RETRY_FACTOR, MAX_RETRIES = 4, 3  # a fold below the minimum effective sample size: 4x, 16x, then 64x the proposals
 REFIT_STEPS = 4  # scoring steps from the full fit's modes per fold refit; the tests check them against exact refits
 CHECK_COLUMNS = ["series", "model", "record_id", "kind", "fiscal_year", "geography", "published_value", "estimate",
                  "lower_90", "upper_90", "inside", "method", "applied_in_final", "effective_sample_size",
