@@ -85,7 +85,8 @@ def selection_table(imp: SelectionImputation, series: str, min_cells: int) -> pd
     out["proposals"] = imp.diagnostics["proposals"]  # the effective sample size counts these, not the draws
     out["pilot_proposals"] = imp.diagnostics["pilot_proposals"]  # weighed to adapt the proposal, then set aside
     out["draws"] = imp.diagnostics["draws"]
-    # the share of drawn count sets that met the totals and stayed within every applied upper bound
+    # the share of the count sets meeting the totals that stay within every applied upper bound, each weighted
+    # back by 1/a of its proposal (the share setting aside alone keeps; see impute_with_selection)
     out["share_within_bounds"] = 1.0 - imp.diagnostics["bound_rejected_share"]
     # the kept draws as a sample of distinct proposals (their weights summed per proposal; see
     # impute_with_selection): what the intervals rest on after resampling, the totals' splits and the bounds

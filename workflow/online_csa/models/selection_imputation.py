@@ -369,6 +369,12 @@ def _bound_log_within(bounds: list[_BoundBlock], bound_members: list[np.ndarray]
     return log_within
 
 
+def _effective_size(weights: np.ndarray) -> float:
+    """(sum w)^2 / sum w^2: how many equally weighted draws `weights` (per distinct proposal) are worth."""
+    weights = weights.astype(float)
+    return float(weights.sum() ** 2 / np.sum(weights ** 2))
+
+
 def _log_normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """log(Phi(b) - Phi(a)) for a < b, computed in the tail where it is small: from the upper tail
     when a > 0 (Phi(-a) - Phi(-b)), so a range far from the centre keeps its (tiny) mass."""
@@ -716,6 +722,12 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         mu = np.exp(theta @ X[columns].T + log_population[None, columns])
         return mu, mu * np.where(elsewhere[None, columns], np.exp(g)[:, None], 1.0)  # before exp(s_t)
 
+    def count_means(theta: np.ndarray, g: np.ndarray, s_rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """The NB means of the unprinted cells `columns` (rows x columns): exp(g) and the year's selection
+        factor exp(s_t) on the selected cells, the model's mean on the held-out printed ones."""
+        mu, mu_selected = means(theta, g, columns)
+        return np.where(selected[None, columns], mu_selected * np.exp(s_rows[:, col_year[columns]]), mu)
+
     # the weights read the means of the blocks' cells only: the blocks again, indexing those columns
     in_column = np.full(n, -1)
     in_column[in_blocks] = np.arange(len(in_blocks))
@@ -778,8 +790,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                                                        if np.isin(c.candidates, in_bounds).any()]))
         column = np.full(n, -1)
         column[near] = np.arange(len(near))
-        mu, mu_selected = means(final_draw.theta, hyper["g"], near)
-        mean = np.where(selected[None, near], mu_selected * np.exp(s[:, col_year[near]]), mu)
+        mean = count_means(final_draw.theta, hyper["g"], s, near)
         var = mean + alpha[:, None] * mean ** 2
         suppressed = ~np.isnan(lower[near])  # drawn within their bounds
         if suppressed.any():
@@ -813,14 +824,12 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         s_k, alpha_k = s[keep], final_draw.alpha[keep]
         hyper_k = {k: v[keep] for k, v in hyper.items()}
         batch = len(keep)
-        mu, mu_selected = means(final_draw.theta[keep], hyper_k["g"], drawn)
+        mean = count_means(final_draw.theta[keep], hyper_k["g"], s_k, drawn)
         if wanted is None:
-            mean = np.where(selected[None, :], mu_selected * np.exp(s_k[:, col_year]), mu)
             shape = 1.0 / alpha_k[:, None]
             rate = rng.gamma(shape, mean / shape)
             counts = rng.poisson(rate).astype(float)
         else:
-            mean = np.where(selected[None, drawn], mu_selected * np.exp(s_k[:, col_year[drawn]]), mu)
             shape = 1.0 / alpha_k[:, None]
             rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
             rate[:, drawn] = rng.gamma(shape, mean / shape)
@@ -860,12 +869,15 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                            [member[keep] for member in bound_members])]
     # further batches, from a stream of their own, only when the upper bounds reject too many
     extra = np.random.default_rng([seed, BOUND_STREAM, 1])
-    while (sum(int((~b["infeasible"] & ~b["above"]).sum()) for b in batches) < draws
+    def kept_so_far() -> int:
+        return sum(int((~b["infeasible"] & ~b["above"]).sum()) for b in batches)
+
+    while (kept_so_far() < draws
            and any(b["above"].any() for b in batches) and len(batches) < MAX_BOUND_BATCHES):
         # sized by the share kept so far: a quarter more than the draws still missing need
-        kept_so_far = sum(int((~b["infeasible"] & ~b["above"]).sum()) for b in batches)
-        share = kept_so_far / sum(len(b["above"]) for b in batches)
-        size = len(keep) if share == 0 else int(min(len(keep), np.ceil(1.25 * (draws - kept_so_far) / share)))
+        kept = kept_so_far()
+        share = kept / sum(len(b["above"]) for b in batches)
+        size = len(keep) if share == 0 else int(min(len(keep), np.ceil(1.25 * (draws - kept) / share)))
         more = np.sort(extra.choice(final, size=size, p=tilted))
         # each proposal keeps the responders it was weighed with, and its bounds' responders
         batches.append(draw_counts(more, [member[more] for member in memberships], extra,
@@ -883,7 +895,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
                          "the bounds contradict the totals given the model")
     # the kept draws, each weighted by 1/a of its proposal, resampled into the final draws (uniformly,
     # as rejection alone does, when every a is equal)
-    kept_weight = 1.0 / tilt_weight[joined["proposal"][feasible]]
+    inverse_tilt = 1.0 / tilt_weight[joined["proposal"]]  # 1/a of every drawn count set's proposal
+    kept_weight = inverse_tilt[feasible]
     if (kept_weight == kept_weight[0]).all():
         pick = rng.choice(feasible, size=draws, replace=len(feasible) < draws)
     else:
@@ -894,7 +907,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     # the share of the count sets meeting the totals that a bound sets aside, as rejection alone would see it:
     # each count set weighted by 1/a of its proposal, undoing the tilt (self-normalised)
     met = ~infeasible
-    untilt = 1.0 / tilt_weight[joined["proposal"][met]]
+    untilt = inverse_tilt[met]
     tilted_any = bool(above[met].any()) and not (tilt_weight == 1.0).all()
     for i, (b, total) in enumerate(zip(bounds, bound_sums)):  # every kept draw within every applied bound
         if (total > b.limit).any():
@@ -969,8 +982,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     # or drop some), and of the final draws counted per proposal (at most `draws`); the smaller of the two
     from_proposal = np.bincount(joined["proposal"][pick])
     kept_by_proposal = np.bincount(joined["proposal"][feasible], weights=kept_weight)
-    kept_ess = float(min(from_proposal.sum() ** 2 / np.sum(from_proposal.astype(float) ** 2),
-                         kept_by_proposal.sum() ** 2 / np.sum(kept_by_proposal ** 2)))
+    kept_ess = float(min(_effective_size(from_proposal), _effective_size(kept_by_proposal)))
     diagnostics = {"draws": draws, "proposals": proposals, "effective_sample_size": ess,
                    "kept_effective_sample_size": kept_ess, "kept_distinct_proposals": int((from_proposal > 0).sum()),
                    "pilot_proposals": sampler.settings.rounds * sampler.settings.pilot,
