@@ -163,7 +163,8 @@ md(f"A fold is scored only if its kept draws count as at least **{minimum:g}** i
    "bounds (a floor: each 5% tail of a 90% interval then rests on at least one effective draw, and its coverage "
    f"is still uncertain by about {pct(np.sqrt(2 * tail * (1 - tail) / minimum), 1)}); a fold below it is rerun "
    f"with {', '.join(str(RETRY_FACTOR ** k) for k in range(1, MAX_RETRIES))} and then "
-   f"{RETRY_FACTOR ** MAX_RETRIES} times the proposals, until it reaches the minimum. Of the held-out folds, {len(rerun)} needed more proposals"
+   f"{RETRY_FACTOR ** MAX_RETRIES} times the proposals, until it reaches the minimum. Of the held-out folds, "
+   f"{len(rerun)} needed more proposals"
    + (" (" + ", ".join(f"{r.fold} ({r.series}, {r.scheme}: {r.kept_effective_sample_size:,.0f} effective draws "
                         f"from {r.proposals:,.0f} proposals)" for r in rerun.itertuples()) + ")" if len(rerun) else "")
    + f"; {len(unscored_folds)} stayed below the minimum and {'is' if len(unscored_folds) == 1 else 'are'} listed "
@@ -559,9 +560,10 @@ for _, row in partial.iterrows():
        "modelled force known to have given no figure that year, as the force that did not respond; that makes "
        "Police Scotland a responder.")
 ewni = national[national["geography"] == "ewni"]
-one_short = bounds[(bounds["series"] == focus) & (bounds["kind"] == "year")
-                   & (bounds["forces_responded"] == bounds["forces_in_geography"] - 1)].merge(
-    ewni, left_on=["series", "fiscal_years"], right_on=["series", "fiscal_year"])
+bounded = bounds[bounds["kind"] == "year"].merge(ewni, left_on=["series", "fiscal_years"],
+                                                 right_on=["series", "fiscal_year"])
+one_short = bounded[(bounded["series"] == focus)
+                    & (bounded["forces_responded"] == bounded["forces_in_geography"] - 1)]
 if len(one_short):
     md("The other reading of a UK total over all forces but one, Police Scotland as the non-responder, is not "
        "modelled: the total would then be exact on England, Wales and Northern Ireland and pin their estimate. "
@@ -569,8 +571,6 @@ if len(one_short):
                    f"model's {r['estimate']:,.0f} [{r['lower_90']:,.0f}–{r['upper_90']:,.0f}], "
                    + ("inside" if r["lower_90"] <= r["total"] <= r["upper_90"] else "outside")
                    + " its interval" for _, r in one_short.sort_values("fiscal_years").iterrows()) + ".")
-bounded = bounds[bounds["kind"] == "year"].merge(ewni, left_on=["series", "fiscal_years"],
-                                                 right_on=["series", "fiscal_year"])
 above = bounded[bounded["upper_90"] > bounded["total"]]
 if len(above):
     def outside_sum(row) -> str:

@@ -75,7 +75,7 @@ from online_csa.models.total_constraints import TotalCandidate
 
 LOG_2PI = float(np.log(2 * np.pi))
 BOUND_STREAM = 2  # the random stream of the upper bounds' responders and of any further batch of draws
-NEAR_CERTAIN = 1e-6  # a proposal whose approximate chance of staying within every bound is within this of 1 is not tilted
+NEAR_CERTAIN = 1e-6  # a proposal whose approximate chance of staying within every bound is this close to 1: no tilt
 MAX_BOUND_BATCHES = 40  # batches of resampled draws tried before the kept draws repeat some that meet the bounds
 
 

@@ -6,12 +6,13 @@ a run one server process imports them and waits on a Unix socket.
 A job's Python hands the job over (`hand_over`) as it starts, before the preamble Snakemake writes
 into the script (the sitecustomize in JOB_START, on the jobs' PYTHONPATH while a server runs), or
 else at the rule script's first line, `rule_job(globals(), ...)`: it sends the server the path of
-the script Snakemake wrote for the job, its working directory, environment and arguments, and its standard input, output and error (the file descriptors
-themselves). The server forks; the fork, which has every library already imported, runs the
-script exactly as `python <script>` would, and sends back its exit code, which the job's own
-process exits with. A job that cannot reach the server (none started, a run on another host,
-the server gone) runs in its own process as before, so the server changes how fast a job
-starts, never what it computes. `ONLINE_CSA_JOB_SERVER=off` in the environment turns it off.
+the script Snakemake wrote for the job, its working directory, environment and arguments, and its
+standard input, output and error (the file descriptors themselves). The server forks; the fork,
+which has every library already imported, runs the script exactly as `python <script>` would, and
+sends back its exit code, which the job's own process exits with. A job that cannot reach the
+server (none started, a run on another host, the server gone) runs in its own process as before,
+so the server changes how fast a job starts, never what it computes. `ONLINE_CSA_JOB_SERVER=off`
+in the environment turns it off.
 
 The server is started while Snakemake parses the workflow and builds its DAG, binds its socket before
 it imports, and imports one module at a time, in an order that puts first what a rerun's first jobs
