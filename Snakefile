@@ -54,6 +54,8 @@ include: "workflow/rules/jobs.smk"
 # submitted to a cluster, or run by Snakemake in a process of its own, starts its own Python as before.
 from snakemake.settings.types import ExecMode  # noqa: E402
 from online_csa.rule_support import job_server  # noqa: E402
+from online_csa.rule_support.code_dependencies import modules_imported_at_load  # noqa: E402
+from online_csa.rule_support.snakemake_exit import cancel_waiting_timers  # noqa: E402
 
 JOB_SERVER = (
     job_server.start(os.getcwd(), log=".snakemake/job_server.log")
@@ -62,17 +64,36 @@ JOB_SERVER = (
 )
 
 
+def loaded_files(job):
+    """The files a job's Python loads as it starts: its rule's script, its chapter's paired text, and the
+    package modules they import (its `code` input)."""
+    files = job.input.get("code") or []
+    files = [files] if isinstance(files, str) else list(files)
+    if job.rule.script:
+        files.append(job.rule.basedir.join(job.rule.script).get_path_or_uri(secret_free=True))
+    chapter = job.input.get("chapter")
+    if chapter and os.path.exists(os.path.splitext(chapter)[0] + ".py"):
+        files.append(os.path.splitext(chapter)[0] + ".py")
+    return files
+
+
 onstart:
     if not workflow.local_exec:
         job_server.stop(JOB_SERVER)
+    elif JOB_SERVER is not None:
+        jobs_files = map(loaded_files, workflow.dag.needrun_jobs())
+        job_server.send_plan(JOB_SERVER, modules_imported_at_load(jobs_files, job_server.LATE_MODULES))
 
 
+# The scheduling is over: the run ends now, not when Snakemake's last rescheduling timer fires (snakemake_exit).
 onsuccess:
     job_server.stop(JOB_SERVER)
+    cancel_waiting_timers()
 
 
 onerror:
     job_server.stop(JOB_SERVER)
+    cancel_waiting_timers()
 
 
 # On a cluster (profiles/slurm, profiles/kubernetes) these run on the submit host: seconds of work each, which a

@@ -1,7 +1,8 @@
 import functools
 from pathlib import Path
 
-from online_csa.rule_support.code_dependencies import NOT_CODE_DEPENDENCIES, package_files
+from online_csa.rule_support import job_server
+from online_csa.rule_support.code_dependencies import NOT_CODE_DEPENDENCIES, modules_imported_at_load, package_files
 from conftest import ROOT
 
 PACKAGE = ROOT / "workflow/online_csa"
@@ -168,3 +169,38 @@ def test_the_job_server_is_how_a_job_starts_not_what_it_computes():
     """Every script imports it (through rule_job), yet changing it reruns no job."""
     assert "rule_support/pipeline_job.py" in names("workflow/scripts/run_sensitivity.py")
     assert "rule_support/job_server.py" not in names("workflow/scripts/run_sensitivity.py")
+
+
+def test_the_plan_names_the_late_modules_a_job_imports_as_it_loads(tmp_path):
+    """A module imported at a file's top level is planned; one imported only inside a function is not (the job
+    imports it if it calls that function); a job that imports none of them plans none."""
+    script = tmp_path / "script.py"
+    script.write_text("import pandas as pd\nfrom scipy import stats\n\n\ndef fit():\n"
+                      "    import statsmodels.api as sm\n    return sm\n")
+    module = tmp_path / "module.py"
+    module.write_text("import statsmodels.formula.api as smf\n")
+    plain = tmp_path / "plain.py"
+    plain.write_text("import numpy\n\n\ndef check():\n    import pandera.pandas as pa\n")
+    assert modules_imported_at_load([[script], [plain]], job_server.LATE_MODULES) == ["scipy.stats"]
+    both = ["scipy.stats", "statsmodels.formula.api"]
+    assert modules_imported_at_load([[script, module]], job_server.LATE_MODULES) == both
+    assert modules_imported_at_load([[plain]], job_server.LATE_MODULES) == []
+    assert modules_imported_at_load([], job_server.LATE_MODULES) == []
+
+
+def loads(entry: str) -> list[Path]:
+    """What a job of this entry loads: the entry and the package modules it imports."""
+    return [ROOT / entry, *map(Path, package_files(ROOT / entry, ROOT / "workflow/online_csa"))]
+
+
+def test_a_rerun_after_an_assumption_plans_no_late_module_and_the_cold_run_plans_pandera_and_statsmodels():
+    """The sensitivity-to-report jobs import none of the late modules as they load; cleaning imports pandera and
+    the flag propensity fit statsmodels."""
+    rerun = ["workflow/scripts/run_sensitivity.py", "workflow/scripts/compare_scenarios.py",
+             "workflow/scripts/write_assumptions_explorer.py", "workflow/scripts/summarise_findings.py",
+             "workflow/scripts/render_report.py", "workflow/scripts/render_pdf.py", "workflow/scripts/write_ro_crate.py",
+             "workflow/scripts/execute_notebook.py", "notebooks/05-sensitivity.py", "notebooks/06-scenarios.py",
+             "notebooks/07-provenance.py"]
+    assert modules_imported_at_load(map(loads, rerun), job_server.LATE_MODULES) == []
+    cold = [*rerun, "workflow/scripts/clean_ledger.py", "workflow/scripts/fit_flag_propensity.py"]
+    assert modules_imported_at_load(map(loads, cold), job_server.LATE_MODULES) == ["pandera.pandas", "statsmodels.api"]

@@ -38,7 +38,7 @@ def server(tmp_path):
     path = job_server.socket_path(tmp_path, os.getpid())
     alive_read, alive_write = os.pipe()
     process = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read),
-                                "json"], env={**os.environ, "PYTHONPATH": str(WORKFLOW)}, pass_fds=[alive_read],
+                                "--modules", "json"], env={**os.environ, "PYTHONPATH": str(WORKFLOW)}, pass_fds=[alive_read],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     os.close(alive_read)
     for _ in range(200):
@@ -101,7 +101,7 @@ def test_a_job_waiting_between_two_imports_is_served_before_the_second(tmp_path)
     path = job_server.socket_path(tmp_path, os.getpid())
     alive_read, alive_write = os.pipe()
     server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read),
-                               "first_gate,second_gate"], env=environment, pass_fds=[alive_read],
+                               "--modules", "first_gate,second_gate"], env=environment, pass_fds=[alive_read],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(alive_read)
     try:
@@ -259,3 +259,53 @@ def test_the_jobs_of_a_run_start_with_job_start_on_their_path_and_stop_gives_the
     finally:
         job_server.stop(server)
     assert os.environ["PYTHONPATH"] == "/before"
+
+
+# The job for the plan's tests: which of the two late modules the fork it runs in had imported.
+LATE_JOB = """
+import sys
+from online_csa.rule_support import job_server
+job_server.hand_over(__file__)
+print('late_a' in sys.modules, 'late_b' in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("plan, imported", [(["late_b"], "False True\n"), ([], "False False\n"),
+                                            (None, "True True\n")])
+def test_the_server_imports_only_the_late_modules_the_plan_names(tmp_path, plan, imported):
+    """After its own modules the server waits for the run's plan and imports the late modules it names; a plan pipe
+    that ends with no plan (Snakemake never sent one) gets all of them."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    for name in ("late_a", "late_b"):
+        (modules / f"{name}.py").write_text("VALUE = 1\n")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(WORKFLOW), str(modules)])}
+    path = job_server.socket_path(tmp_path, os.getpid())
+    alive_read, alive_write = os.pipe()
+    plan_read, plan_write = os.pipe()
+    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read),
+                               "--plan", str(plan_read), "--modules", "json", "--late-modules", "late_a,late_b"],
+                              env=environment, pass_fds=[alive_read, plan_read], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    os.close(alive_read)
+    os.close(plan_read)
+    try:
+        if plan is not None:
+            os.write(plan_write, json.dumps(plan).encode())
+        os.close(plan_write)
+        log = []
+        for line in server.stdout:  # the job comes once the late imports are done
+            log.append(line)
+            if line.startswith("imports and warm-up done"):
+                break
+        expected = "none" if plan == [] else ", ".join(plan or ["late_a", "late_b"])
+        assert f"late modules, as planned: {expected}\n" in log
+        script = tmp_path / "job.py"
+        script.write_text(LATE_JOB)
+        job = subprocess.run([sys.executable, str(script)], env={**environment, job_server.ENVIRONMENT_VARIABLE: path},
+                             capture_output=True, text=True, timeout=30)
+        assert job.stdout == imported
+    finally:
+        os.close(alive_write)
+        server.wait(timeout=30)
+

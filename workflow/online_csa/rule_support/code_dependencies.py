@@ -42,6 +42,42 @@ def _import_nodes(source: str) -> list[ast.stmt]:
     return nodes
 
 
+@functools.lru_cache(maxsize=None)
+def _imported_at_load_of(path: Path, version: tuple[int, int]) -> frozenset[str]:
+    names = set()
+    for statement in _IMPORT_STATEMENT.findall(path.read_text()):
+        if statement[:1] in (" ", "\t"):
+            continue  # inside a function or a block: made when that code runs, if it does
+        try:
+            nodes = ast.parse(statement).body
+        except SyntaxError:
+            continue
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return frozenset(names)
+
+
+def imported_at_load(path: str | Path) -> frozenset[str]:
+    """Dotted names of the modules a file imports as it is loaded: those of its unindented import statements
+    (`import a.b` gives a.b; `from a import b` gives a and a.b, for b may be a module). An import inside a
+    function is left out: it is made only when the function runs."""
+    path = Path(path)
+    stat = path.stat()
+    return _imported_at_load_of(path, (stat.st_mtime_ns, stat.st_size))
+
+
+def modules_imported_at_load(files_of_jobs, modules: list[str]) -> list[str]:
+    """Those of `modules` (dotted names) that some job imports as it loads, in their order (`files_of_jobs`: for
+    each job, the files its Python loads: its script and the package modules that imports, say). A module a job
+    imports only inside a function is left out: that job imports it itself if it runs that function."""
+    names = {name for files in files_of_jobs for path in files for name in imported_at_load(path)}
+    return [module for module in modules if any(name == module or name.startswith(f"{module}.") for name in names)]
+
+
 class _Package:
     """The package on disk: dotted module names to files and back."""
 

@@ -73,9 +73,12 @@ PRELOADED_MODULES = [
     "pypandoc",
     "typst",
 ]
-# Imported after the warm-up: only the cold run's raw-data and model jobs need pandera and statsmodels (and with it
-# scipy.stats), not a rerun's.
+# Imported after the warm-up, and only those that a job of the run imports as it loads (the run's plan, sent by
+# `send_plan` when Snakemake has built its DAG; code_dependencies.modules_imported_at_load makes it): the cold run's
+# raw-data and model jobs need pandera and statsmodels (and with it scipy.stats), a rerun's jobs none of them, and
+# importing them then would only take a core from its jobs.
 LATE_MODULES = ["pandera.pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api"]
+
 
 
 def warm_up_html_export() -> None:
@@ -157,21 +160,43 @@ def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> s
     this process does: it holds the read end of a pipe whose only write end this process keeps."""
     path = socket_path(workdir, os.getpid())
     alive_read, alive_write = os.pipe()
+    plan_read, plan_write = os.pipe()
     output = open(log, "w") if log else subprocess.DEVNULL
     package = str(Path(__file__).resolve().parents[2])
-    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read)],
+    server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read),
+                               "--plan", str(plan_read)],
                               stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                              start_new_session=True, pass_fds=[alive_read],
+                              start_new_session=True, pass_fds=[alive_read, plan_read],
                               env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, SERVER_THREADS),
                                    "PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))})
     os.close(alive_read)
+    os.close(plan_read)
     server.alive_write = alive_write  # closed by stop(), or by the end of this process
+    server.plan_write = plan_write  # closed by send_plan() or stop()
     server.python_path = os.environ.get("PYTHONPATH")
     if log:
         output.close()
     os.environ[ENVIRONMENT_VARIABLE] = path
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(JOB_START), package, server.python_path]))
     return server
+
+
+def send_plan(server: subprocess.Popen | None, late_modules: list[str]) -> None:
+    """Tell the run's server which of LATE_MODULES the run's jobs need (code_dependencies.modules_imported_at_load): it imports those
+    alone. Sent once; a server that gets no plan imports them all."""
+    if server is None or getattr(server, "plan_write", None) is None:
+        return
+    try:
+        os.write(server.plan_write, json.dumps(list(late_modules)).encode())
+    except OSError:
+        pass  # the server is gone: its jobs run in their own processes
+    _close_plan(server)
+
+
+def _close_plan(server: subprocess.Popen) -> None:
+    if getattr(server, "plan_write", None) is not None:
+        os.close(server.plan_write)
+        server.plan_write = None
 
 
 def stop(server: subprocess.Popen | None) -> None:
@@ -184,6 +209,7 @@ def stop(server: subprocess.Popen | None) -> None:
         os.environ.pop("PYTHONPATH", None)
     else:
         os.environ["PYTHONPATH"] = server.python_path
+    _close_plan(server)
     os.close(server.alive_write)
     server.alive_write = None  # closed once: the descriptor's number may soon belong to another file
     try:
@@ -240,8 +266,9 @@ def _receive_number(connection: socket.socket) -> int:
 # --- the server --------------------------------------------------------------------------------------------------
 
 def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: bool = True,
-          late_modules: list[str] = LATE_MODULES) -> None:
-    """Listen on `path`, import `modules`, warm up (WARM_UP) and import `late_modules`, and run every job that
+          late_modules: list[str] = LATE_MODULES, plan: int | None = None) -> None:
+    """Listen on `path`, import `modules`, warm up (WARM_UP) and import `late_modules` (with a `plan`, a pipe's
+    file descriptor, only those of them the plan read from it names: `send_plan`), and run every job that
     connects in a fork, from the first import on, until the pipe `alive` (a file descriptor) reaches its end: the
     process that started the server has stopped it or is gone."""
     global _IN_SERVER
@@ -254,7 +281,7 @@ def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: b
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forks are not waited for: they report through the socket
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
-        _import_and_serve(listener, alive, modules, warm, late_modules)
+        _import_and_serve(listener, alive, modules, warm, late_modules, plan)
     finally:
         listener.close()
         Path(path).unlink(missing_ok=True)
@@ -263,20 +290,46 @@ def serve(path: str, alive: int, modules: list[str] = PRELOADED_MODULES, warm: b
 
 
 def _import_and_serve(listener: socket.socket, alive: int, modules: list[str], warm: bool,
-                      late_modules: list[str]) -> None:
-    """Import `modules`, warm up (WARM_UP) and import `late_modules`, one step at a time, running every job that is
-    waiting after each step (a job that comes early starts with what is loaded by then and imports the rest it
-    needs itself), then serve until the run is over."""
+                      late_modules: list[str], plan: int | None) -> None:
+    """Import `modules`, warm up (WARM_UP) and import the planned `late_modules`, one step at a time, running every
+    job that is waiting after each step (a job that comes early starts with what is loaded by then and imports the
+    rest it needs itself), then serve until the run is over."""
     started = time.perf_counter()
-    steps = [*[partial(_preload, module) for module in modules], *[partial(_warm, step) for step in WARM_UP if warm],
-             *[partial(_preload, module) for module in late_modules]]
+    steps = [*[partial(_preload, module) for module in modules], *[partial(_warm, step) for step in WARM_UP if warm]]
     for step in steps:
         step()
+        if not _serve_waiting(listener, alive, timeout=0):
+            return
+    if plan is not None:
+        late_modules = _planned(listener, alive, plan, late_modules)
+        if late_modules is None:
+            return
+        print(f"late modules, as planned: {', '.join(late_modules) or 'none'}", flush=True)
+    for module in late_modules:
+        _preload(module)
         if not _serve_waiting(listener, alive, timeout=0):
             return
     print(f"imports and warm-up done in {time.perf_counter() - started:.2f} s", flush=True)
     while _serve_waiting(listener, alive, timeout=None):
         pass
+
+
+def _planned(listener: socket.socket, alive: int, plan: int, late_modules: list[str]) -> list[str] | None:
+    """The late modules the plan (read from the pipe `plan`, serving jobs until it comes) names; all of them if the
+    pipe ends with no plan; None once the pipe `alive` has reached its end (the run is over)."""
+    while True:
+        ready, _, _ = select.select([listener, alive, plan], [], [])
+        if alive in ready:
+            return None
+        if plan in ready:
+            text = b""
+            while chunk := os.read(plan, 1 << 16):
+                text += chunk
+            os.close(plan)
+            named = set(json.loads(text)) if text else set(late_modules)
+            return [module for module in late_modules if module in named]
+        if not _serve_waiting(listener, alive, timeout=0):
+            return None
 
 
 def _serve_waiting(listener: socket.socket, alive: int, timeout: float | None) -> bool:
@@ -397,8 +450,18 @@ if __name__ == "__main__":
     # (which imports the module) sees that it runs in the server.
     from online_csa.rule_support import job_server
 
-    # python -m online_csa.rule_support.job_server SOCKET ALIVE_PIPE_FD [MODULE,MODULE...]
-    if len(sys.argv) > 3:  # only these modules, and no warm-up (the tests' servers)
-        job_server.serve(sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), warm=False, late_modules=[])
-    else:
-        job_server.serve(sys.argv[1], int(sys.argv[2]))
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m online_csa.rule_support.job_server")
+    parser.add_argument("socket")
+    parser.add_argument("alive", type=int, help="the read end of a pipe: the server ends when it does")
+    parser.add_argument("--plan", type=int, help="the read end of the pipe the plan comes through (send_plan)")
+    parser.add_argument("--modules", help="import only these (comma-separated), without warm-up (the tests)")
+    parser.add_argument("--late-modules", default=None, help="the late modules instead of LATE_MODULES")
+    options = parser.parse_args()
+    settings = {}
+    if options.modules is not None:
+        settings.update(modules=options.modules.split(","), warm=False, late_modules=[])
+    if options.late_modules is not None:
+        settings["late_modules"] = [m for m in options.late_modules.split(",") if m]
+    job_server.serve(options.socket, options.alive, plan=options.plan, **settings)
