@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from rocrate.rocrate import ROCrate
 
-from online_csa.report.run_crate import CONFIG_AS_RUN, PROFILES, build_run_crate
+from online_csa.report.run_crate import CONFIG_AS_RUN, PROFILES, build_run_crate, write_crate_zip
 
 WORKFLOW_RUN = "https://w3id.org/ro/wfrun/workflow/0.6"
 
@@ -62,7 +62,7 @@ def test_a_crate_lists_inputs_with_checksums_the_configuration_as_run_and_the_ou
                             scenarios=[{"name": "synthetic_scenario", "assumptions": {}}],
                             versions=[{"package": "snakemake", "version": "9.27.1"}], title="Synthetic run",
                             license_id="https://spdx.org/licenses/MIT", scratch=tmp_path / "scratch")
-    written = crate.write_zip(tmp_path / "ro-crate.zip")
+    written = write_crate_zip(crate, tmp_path / "ro-crate.zip")
     graph = check_workflow_run_crate(crate_metadata(written))
     run = next(e for e in graph.values() if e.get("@type") == "CreateAction")
     inputs, results = {o["@id"] for o in run["object"]}, {r["@id"] for r in run["result"]}
@@ -78,6 +78,10 @@ def test_a_crate_lists_inputs_with_checksums_the_configuration_as_run_and_the_ou
         assert "synthetic_scenario" in archive.read(CONFIG_AS_RUN).decode()
     read_back = ROCrate(written)  # the rocrate library reads it back
     assert read_back.mainEntity.id == "Snakefile" and read_back.dereference(CONFIG_AS_RUN) is not None
+    with zipfile.ZipFile(written) as ours, zipfile.ZipFile(crate.write_zip(tmp_path / "library.zip")) as library:
+        assert ours.namelist() == library.namelist()  # the library's entries, in its order, with its bytes
+        assert all(ours.read(name) == library.read(name) for name in ours.namelist())
+        assert {info.compress_type for info in ours.infolist()} == {zipfile.ZIP_DEFLATED}
 
 
 @pytest.mark.pipeline

@@ -6,7 +6,7 @@ snakemake = rule_job(globals(), "ro_crate")
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from online_csa.report.run_crate import build_run_crate  # noqa: E402
+from online_csa.report.run_crate import build_run_crate, write_crate_zip  # noqa: E402
 from online_csa.report.run_record import KEY_PACKAGES, package_versions  # noqa: E402
 
 inp, par = snakemake.input, snakemake.params
@@ -17,4 +17,4 @@ with tempfile.TemporaryDirectory() as scratch:
         config=dict(par.config), scenarios=list(par.scenarios),
         versions=package_versions(KEY_PACKAGES + ("altair", "vl-convert-python", "rocrate")),
         title=par.title, license_id="https://spdx.org/licenses/MIT", scratch=Path(scratch))
-    crate.write_zip(snakemake.output.crate)
+    write_crate_zip(crate, snakemake.output.crate)

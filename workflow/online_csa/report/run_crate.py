@@ -18,6 +18,7 @@ differs between two runs; every file in it is byte-identical.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -105,3 +106,27 @@ def build_run_crate(root: Path, *, workflow: str, code: list[str], raw_inputs: l
         "actionStatus": {"@id": "http://schema.org/CompletedActionStatus"}})
     crate.root_dataset["mentions"] = [run]
     return crate
+
+
+# zlib's fastest level: the crate is written at the end of every run, after both reports, and most of its bytes
+# (the reports, with their embedded figures, and the PNGs) barely shrink more at the default level 6 (the zip is
+# about 7% larger, for a third of the time).
+ZIP_LEVEL = 1
+
+
+def write_crate_zip(crate: ROCrate, path: str | Path, compresslevel: int = ZIP_LEVEL) -> Path:
+    """The crate as a zip at `path`: the entries ROCrate.write_zip writes, in its order, deflated at
+    `compresslevel`."""
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
+        for entity in crate.data_entities + crate.default_entities:
+            name, entry = None, None
+            for entry_name, chunk in entity.stream(chunk_size=1 << 16):
+                if entry_name != name:
+                    if entry is not None:
+                        entry.close()
+                    name, entry = entry_name, archive.open(entry_name, mode="w", force_zip64=True)
+                entry.write(chunk)
+            if entry is not None:
+                entry.close()
+    return path
