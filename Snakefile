@@ -11,6 +11,23 @@ from snakemake.utils import min_version
 
 min_version("9.27")
 sys.path.insert(0, f"{workflow.basedir}/workflow")
+
+# A run imports the libraries once, in a server its script jobs hand themselves over to
+# (online_csa.rule_support.job_server), started first so that it imports while Snakemake parses the
+# rules and builds the DAG; a job submitted to a cluster, or run by Snakemake in a process of its
+# own, starts its own Python as before.
+from snakemake.settings.types import ExecMode  # noqa: E402
+from online_csa.rule_support import job_server  # noqa: E402
+from online_csa.rule_support.code_dependencies import modules_imported_at_load  # noqa: E402
+from online_csa.rule_support.snakemake_exit import cancel_waiting_timers  # noqa: E402
+
+JOB_SERVER = (
+    job_server.start(os.getcwd(), log=".snakemake/job_server.log")
+    if workflow.exec_mode == ExecMode.DEFAULT and job_server.wanted(sys.argv)
+    else None
+)
+
+
 from online_csa.configuration.validation import check_config  # noqa: E402
 
 # No PATH set up here: Snakemake runs every `script:` job, chapters included, with the Python running it
@@ -49,39 +66,11 @@ include: "workflow/rules/run_record.smk"
 include: "workflow/rules/jobs.smk"
 
 
-# A run imports the libraries once, in a server its script jobs hand themselves over to
-# (online_csa.rule_support.job_server), started now so that it imports while the DAG is built; a job
-# submitted to a cluster, or run by Snakemake in a process of its own, starts its own Python as before.
-from snakemake.settings.types import ExecMode  # noqa: E402
-from online_csa.rule_support import job_server  # noqa: E402
-from online_csa.rule_support.code_dependencies import modules_imported_at_load  # noqa: E402
-from online_csa.rule_support.snakemake_exit import cancel_waiting_timers  # noqa: E402
-
-JOB_SERVER = (
-    job_server.start(os.getcwd(), log=".snakemake/job_server.log")
-    if workflow.exec_mode == ExecMode.DEFAULT and job_server.wanted(sys.argv)
-    else None
-)
-
-
-def loaded_files(job):
-    """The files a job's Python loads as it starts: its rule's script, its chapter's paired text, and the
-    package modules they import (its `code` input)."""
-    files = job.input.get("code") or []
-    files = [files] if isinstance(files, str) else list(files)
-    if job.rule.script:
-        files.append(job.rule.basedir.join(job.rule.script).get_path_or_uri(secret_free=True))
-    chapter = job.input.get("chapter")
-    if chapter and os.path.exists(os.path.splitext(chapter)[0] + ".py"):
-        files.append(os.path.splitext(chapter)[0] + ".py")
-    return files
-
-
 onstart:
     if not workflow.local_exec:
         job_server.stop(JOB_SERVER)
     elif JOB_SERVER is not None:
-        jobs_files = map(loaded_files, workflow.dag.needrun_jobs())
+        jobs_files = map(job_server.files_loaded_by, workflow.dag.needrun_jobs())
         job_server.send_plan(JOB_SERVER, modules_imported_at_load(jobs_files, job_server.LATE_MODULES))
 
 

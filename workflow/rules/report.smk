@@ -242,7 +242,7 @@ rule assumptions_explorer:
         html="results/report/explorer.html",
     log:
         f"{LOGS}/assumptions_explorer.log",
-    priority: 1  # on the chain the reports wait for: first when a core frees up
+    priority: 0  # off the chain the reports wait for: when a core frees up and the server has loaded Altair
     conda:
         ENV
     params:

@@ -68,7 +68,7 @@ rule run_sensitivity:
         ),
     log:
         f"{LOGS}/run_sensitivity/{{scenario}}.log",
-    priority: 1  # on the chain the reports wait for: first when a core frees up
+    priority: 2  # the head of the chain the reports wait for: first of it
     conda:
         ENV
     params:

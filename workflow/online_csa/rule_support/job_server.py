@@ -161,6 +161,8 @@ def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> s
     path = socket_path(workdir, os.getpid())
     alive_read, alive_write = os.pipe()
     plan_read, plan_write = os.pipe()
+    if log:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
     output = open(log, "w") if log else subprocess.DEVNULL
     package = str(Path(__file__).resolve().parents[2])
     server = subprocess.Popen([sys.executable, "-m", "online_csa.rule_support.job_server", path, str(alive_read),
@@ -179,6 +181,19 @@ def start(workdir: str | os.PathLike, log: str | os.PathLike | None = None) -> s
     os.environ[ENVIRONMENT_VARIABLE] = path
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(JOB_START), package, server.python_path]))
     return server
+
+
+def files_loaded_by(job) -> list[str]:
+    """The files a Snakemake job's Python loads as it starts: its rule's script, its chapter's paired text (the
+    .py beside its `chapter` input), and the package modules they import (its `code` input)."""
+    files = job.input.get("code") or []
+    files = [files] if isinstance(files, str) else list(files)
+    if job.rule.script:
+        files.append(job.rule.basedir.join(job.rule.script).get_path_or_uri(secret_free=True))
+    chapter = job.input.get("chapter")
+    if chapter and os.path.exists(os.path.splitext(chapter)[0] + ".py"):
+        files.append(os.path.splitext(chapter)[0] + ".py")
+    return files
 
 
 def send_plan(server: subprocess.Popen | None, late_modules: list[str]) -> None:
