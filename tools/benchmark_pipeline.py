@@ -9,7 +9,8 @@ given as a ratio to the floor: the time one process takes to import pandas, stat
 seaborn and matplotlib, measured (best of three) before and after the runs, so that the ratios
 compare runs made on machines, or under loads, of different speed. The performance budget
 (issue 14) is a cold run of at most 13 floors, a rerun after one assumption of at most 4, and a
-no-op dry run of at most 1.5 s. Then every job of each run with its time (from Snakemake's
+no-op dry run of at most 1.5 s; beside the dry run, that of a one-rule workflow in the same venv
+(best of three, after the runs), which is what Snakemake's own start costs here. Then every job of each run with its time (from Snakemake's
 metadata: from the job's start to its outputs' completion). `--keep-cold-results DIR` copies
 the cold run's results/ to DIR, to compare with another run (tools/compare_runs.py).
 """
@@ -51,6 +52,24 @@ def floor_seconds(repeats: int = 3) -> float:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True)
         times.append(time.perf_counter() - start)
+    return min(times)
+
+
+ONE_RULE_WORKFLOW = 'rule all:\n    output: "done"\n    shell: "touch {output}"\n'
+
+
+def one_rule_dry_run_seconds(repeats: int = 3) -> float:
+    """The fastest of `repeats` no-op dry runs of a one-rule workflow in this venv: what Snakemake's own start costs
+    here (its imports and plugin scan), beside which the pipeline's dry run is read."""
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "Snakefile").write_text(ONE_RULE_WORKFLOW)
+        (Path(tmp) / "done").touch()
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "snakemake", "-n", "--quiet", "--cores", "1"], cwd=tmp, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times.append(time.perf_counter() - start)
     return min(times)
 
 
@@ -108,7 +127,8 @@ def main():
         run("cold", "cold run, whole DAG", "--cores", cores)
         if args.keep_cold_results:
             shutil.copytree(work / "results", args.keep_cold_results, dirs_exist_ok=True)
-        run("dry", "no-op dry run (-n)", "-n")
+        dry_runs = [timed(work, "-n") for _ in range(3)]
+        rows.append(("dry", "no-op dry run (-n), best of 3", *min(dry_runs)))
         jobs = scheduled_jobs(snakemake(work, "-n", *change))
         run("assumption", f"rerun after one assumption changes ({sum(jobs.values())} jobs)", "--cores", cores, *change)
         scenario = work / "config/scenarios/low_reporting_rate.yaml"
@@ -118,6 +138,7 @@ def main():
             *change)
     floors.append(floor_seconds())
     floor = min(floors)
+    one_rule = one_rule_dry_run_seconds()
     print(f"floor: {FLOOR_IMPORTS!r} in one process, {floor:.2f} s (best of 3 before the runs "
           f"{floors[0]:.2f} s, after {floors[1]:.2f} s)\n")
     print(f"{'what':<58} {'seconds':>8} {'floors':>7} {'budget':>12} {'peak MB':>8}")
@@ -125,6 +146,7 @@ def main():
         budget = (f"<= {BUDGET[key]:g} floors" if key in BUDGET else
                   f"<= {DRY_RUN_BUDGET_SECONDS:g} s" if key == "dry" else "")
         print(f"{what:<58} {seconds:8.1f} {seconds / floor:7.1f} {budget:>12} {peak:8.0f}")
+    print(f"{'  beside: no-op dry run of a one-rule workflow (best of 3)':<58} {one_rule:8.1f} {one_rule / floor:7.1f}")
     for what, jobs in jobs_of_run.items():
         print(f"\n{what}: {len(jobs)} jobs (start, seconds)")
         for label, start, seconds in jobs:
