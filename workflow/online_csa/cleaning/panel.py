@@ -50,25 +50,30 @@ def release_key(date_text) -> tuple[int, int, int]:
     return tuple(int(part) if part else 0 for part in match.groups())
 
 
-def _versions(rows: pd.DataFrame) -> list[dict]:
-    """Group a cell's ledger rows into distinct versions (one per value; one for 'no figure')."""
+def _versions(rows: list[dict]) -> list[dict]:
+    """Group a cell's ledger rows (one dict per row) into distinct versions (one per value; one for 'no
+    figure'), in the order of their keys."""
+    by_key: dict[str, list[dict]] = {}
+    for row in rows:
+        value, lower, upper = row["value"], row.get("lower", np.nan), row.get("upper", np.nan)
+        key = (f"{value:.0f}" if pd.notna(value) else f"between {lower:.0f} and {upper:.0f}" if pd.notna(lower)
+               else "gap")
+        by_key.setdefault(key, []).append(row)
     versions = []
-    lower = rows["lower"] if "lower" in rows else pd.Series(np.nan, index=rows.index)
-    upper = rows["upper"] if "upper" in rows else pd.Series(np.nan, index=rows.index)
-    keys = [f"{v:.0f}" if pd.notna(v) else f"between {lo:.0f} and {hi:.0f}" if pd.notna(lo) else "gap"
-            for v, lo, hi in zip(rows["value"], lower, upper)]
-    keyed = rows.assign(_key=keys, _lower=lower, _upper=upper)
-    for key, group in keyed.groupby("_key", sort=True):
-        dates = [release_key(d) for d in group["source_date"]]
+    for key in sorted(by_key):
+        group = by_key[key]
+        first = group[0]
+        dated = [row["source_date"] for row in group if pd.notna(row["source_date"])]
+        dates = [release_key(row["source_date"]) for row in group]
         versions.append({
-            "value": float(group["value"].iloc[0]) if pd.notna(group["value"].iloc[0]) else np.nan,
-            "lower": group["_lower"].iloc[0], "upper": group["_upper"].iloc[0], "key": key,
-            "record_ids": sorted(group["record_id"]),
+            "value": float(first["value"]) if pd.notna(first["value"]) else np.nan,
+            "lower": first.get("lower", np.nan), "upper": first.get("upper", np.nan), "key": key,
+            "record_ids": sorted(row["record_id"] for row in group),
             "latest": max(dates), "first": min(dates),
-            "label": max(group["source_date"].dropna(), default="undated", key=release_key),
-            "first_label": min(group["source_date"].dropna(), default="", key=release_key),
-            "reasons": sorted(set(group["gap_reason"].dropna())),
-            "reviews": sorted(set(group["review_note"].dropna())) if "review_note" in group else [],
+            "label": max(dated, default="undated", key=release_key),
+            "first_label": min(dated, default="", key=release_key),
+            "reasons": sorted({row["gap_reason"] for row in group if pd.notna(row["gap_reason"])}),
+            "reviews": sorted({row["review_note"] for row in group if pd.notna(row.get("review_note"))}),
         })
     return versions
 
@@ -126,8 +131,9 @@ def parse_alternatives(text) -> list[dict]:
     return versions
 
 
-def resolve_cell(rows: pd.DataFrame, rule: str) -> dict:
-    """Collapse the ledger rows of one (series, force, year) cell into one panel row's fields."""
+def resolve_cell(rows: list[dict], rule: str) -> dict:
+    """Collapse the ledger rows of one (series, force, year) cell (one dict per row) into one panel row's
+    fields."""
     versions = _versions(rows)
     if len(versions) == 1:
         return {**_resolve_single(versions[0]), "first_printed": versions[0]["first_label"]}
@@ -172,9 +178,10 @@ def build_panel(candidates: pd.DataFrame, forces: pd.DataFrame, population: pd.D
     `quarantined` ({(series, force, start year): record ids}, plausibility.quarantined_by_cell) names
     the values the plausibility screen set aside, so their cell's note says so."""
     quarantined = quarantined or {}
-    resolved = {}
-    for key, rows in candidates.groupby(["series", "force", "start_year"], sort=True):
-        resolved[key] = resolve_cell(rows, rule)
+    cells: dict[tuple, list[dict]] = {}
+    for row in candidates.to_dict("records"):
+        cells.setdefault((row["series"], row["force"], row["start_year"]), []).append(row)
+    resolved = {key: resolve_cell(rows, rule) for key, rows in cells.items()}
     pop = population.loc[population["age_band"] == age_band].set_index(["force", "mid_year"])["population"]
     rows = []
     for spec in series:

@@ -19,6 +19,7 @@ panel cell then says it was accepted and why.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from online_csa.common.fiscal_years import format_fiscal_year
@@ -28,12 +29,13 @@ OTHER_YEARS_FACTOR = 20  # "far outside the force's other years": more than this
 OTHER_YEARS_MINIMUM = 2  # the fewest other printed years that make a median worth comparing with
 
 
-def _child_population(population: pd.DataFrame, year: int) -> tuple[float, int] | None:
-    """(children, mid-year) in the mid-year of `year` from one force's population rows, else the nearest one."""
-    if population.empty:
+def _child_population(mid_years: np.ndarray, children: np.ndarray, year: int) -> tuple[float, int] | None:
+    """(children, mid-year) in the mid-year of `year` from one force's population (its mid-years and counts, in
+    the table's order), else the nearest one (the first of equally near ones)."""
+    if len(mid_years) == 0:
         return None
-    nearest = population.iloc[(population["mid_year"] - year).abs().argsort(kind="stable")].iloc[0]
-    return float(nearest["population"]), int(nearest["mid_year"])
+    nearest = np.argsort(np.abs(mid_years - year), kind="stable")[0]
+    return float(children[nearest]), int(mid_years[nearest])
 
 
 def largest_national_totals(national_claims: pd.DataFrame, series: list[str]) -> dict[str, tuple[float, str]]:
@@ -46,29 +48,31 @@ def largest_national_totals(national_claims: pd.DataFrame, series: list[str]) ->
     return largest
 
 
-def implausibility(candidate, same_series: pd.DataFrame, population: pd.DataFrame, age_band: str,
-                   national_largest: dict[str, tuple[float, str]]) -> list[str]:
+def implausibility(candidate: dict, series_years: np.ndarray, series_values: np.ndarray, mid_years: np.ndarray,
+                   children: np.ndarray, age_band: str, national_largest: dict[str, tuple[float, str]]) -> list[str]:
     """The rules (module docstring) that catch one candidate's value, each with its numbers; empty
-    when the value is plausible. `same_series` holds the force's candidates of the same series,
-    `population` the force's child population rows."""
+    when the value is plausible. `series_years` and `series_values` are the start years and values
+    of the force's candidates of the same series, `mid_years` and `children` the force's child
+    population."""
     value = candidate["value"]
     if pd.isna(value):
         return []
     force, series, year = candidate["force"], candidate["series"], int(candidate["start_year"])
     caught = []
-    children = _child_population(population, year)
-    if children is not None and value > children[0]:
-        caught.append(f"child population: {format_number(value)} is more than the {format_number(children[0])} "
-                      f"children ({age_band}) in {force} in mid-{children[1]}")
-    others = same_series[(same_series["start_year"] != year) & same_series["value"].notna()]
-    if others["start_year"].nunique() >= OTHER_YEARS_MINIMUM:
-        by_year = others.groupby("start_year")["value"].median()
-        median = float(by_year.median())
+    population = _child_population(mid_years, children, year)
+    if population is not None and value > population[0]:
+        caught.append(f"child population: {format_number(value)} is more than the {format_number(population[0])} "
+                      f"children ({age_band}) in {force} in mid-{population[1]}")
+    others = (series_years != year) & ~np.isnan(series_values)
+    other_years = np.unique(series_years[others])
+    if len(other_years) >= OTHER_YEARS_MINIMUM:
+        medians = [np.median(series_values[others & (series_years == y)]) for y in other_years]
+        median = float(np.median(medians))
         if median > 0 and value > OTHER_YEARS_FACTOR * median:
-            years = ", ".join(format_fiscal_year(int(y)) for y in by_year.index)
+            years = ", ".join(format_fiscal_year(int(y)) for y in other_years)
             caught.append(f"the force's other years: {format_number(value)} is more than {OTHER_YEARS_FACTOR} times "
-                          f"{format_number(median, 1)}, the median of {force}'s {len(by_year)} other printed years of "
-                          f"{series} ({years})")
+                          f"{format_number(median, 1)}, the median of {force}'s {len(other_years)} other printed years "
+                          f"of {series} ({years})")
     if series in national_largest and value > national_largest[series][0]:
         total, record = national_largest[series]
         caught.append(f"national total: {format_number(value)} is more than the largest published total of "
@@ -82,13 +86,15 @@ def screen_counts(candidates: pd.DataFrame, population: pd.DataFrame, age_band: 
     rules that caught the value) and the cell (series, force, start_year); a record in `accepted` ({record_id: reason}) is kept, and its
     review noted in the candidate's `review_note`."""
     population = population.loc[population["age_band"] == age_band, ["force", "mid_year", "population"]]
-    by_force = dict(tuple(population.groupby("force")))
-    no_population = population.iloc[0:0]
+    by_force = {force: (rows["mid_year"].to_numpy(int), rows["population"].to_numpy(float))
+                for force, rows in population.groupby("force")}
+    no_population = (np.zeros(0, dtype=int), np.zeros(0))
     candidates = candidates.assign(review_note=None)
     dropped, implausible = [], []
     for (force, _), same_series in candidates.groupby(["force", "series"], sort=False):
-        for index, candidate in same_series.iterrows():
-            caught = implausibility(candidate, same_series, by_force.get(force, no_population), age_band,
+        years, values = same_series["start_year"].to_numpy(int), same_series["value"].to_numpy(float)
+        for index, candidate in zip(same_series.index, same_series.to_dict("records")):
+            caught = implausibility(candidate, years, values, *by_force.get(force, no_population), age_band,
                                     national_largest)
             if caught and candidate["record_id"] in accepted:
                 candidates.at[index, "review_note"] = (
