@@ -216,3 +216,16 @@ def test_each_claim_is_labelled_with_what_is_drawn_on_a_second_line():
                                               WORDS).to_dict())
     assert "split(datum.label, ' | ')" in spec
     assert list(explorer.claims_table(totals, CLAIMS)["claim"]) == ["synthetic doubling", "synthetic one-year rise"]
+
+
+def test_the_repository_keeps_the_bundle_the_installed_vl_convert_and_altair_build():
+    """The rule vega_embed_bundle copies the kept file instead of building it (3 s): it must be what these versions
+    build, and the only one kept (tools/vendor_vega_embed.py rewrites it after a change of pins)."""
+    from importlib.metadata import version
+
+    from online_csa.report.vendored_javascript import VENDOR_DIR, vendored_bundle_name
+
+    kept = sorted((ROOT / VENDOR_DIR).glob("vega-embed_*.js"))
+    assert [path.name for path in kept] == [vendored_bundle_name(version("vl-convert-python"), version("altair"))], \
+        "run .venv/bin/python tools/vendor_vega_embed.py"
+    assert kept[0].read_text(encoding="utf-8") == explorer.vega_embed_bundle()

@@ -12,6 +12,7 @@ import pytest
 
 from online_csa.configuration.validation import check_config, read_yaml
 from online_csa.report import assumptions_explorer as explorer
+from online_csa.report.vendored_javascript import VENDOR_DIR
 from test_assumptions_explorer import CLAIMS, RANGES, SETTINGS, WORDS, synthetic_totals
 
 from conftest import ROOT
@@ -40,7 +41,8 @@ def synthetic_page(tmp_path_factory) -> tuple[Path, object, object]:
     totals = synthetic_totals(draws=400)
     draws, claims = explorer.draws_table(totals, CLAIMS, 200), explorer.claims_table(totals, CLAIMS)
     spec = explorer.explorer_chart(draws, claims, SETTINGS, RANGES, WORDS).to_dict()
-    fragment = explorer.explorer_fragment(spec, explorer.vega_embed_bundle(), "<p>synthetic explorer</p>")
+    bundle = next((ROOT / VENDOR_DIR).glob("vega-embed_*.js")).read_text(encoding="utf-8")  # what the pins build
+    fragment = explorer.explorer_fragment(spec, bundle, "<p>synthetic explorer</p>")
     page = tmp_path_factory.mktemp("explorer") / "synthetic_explorer.html"
     page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{fragment}</body></html>')
     return page, draws, claims

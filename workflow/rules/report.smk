@@ -6,6 +6,8 @@
 
 from importlib.metadata import version as package_version  # noqa: E402
 
+from online_csa.report.vendored_javascript import VENDOR_DIR, vendored_bundle_name  # noqa: E402
+
 NOTEBOOKS = "results/notebooks"
 CHAPTERS = [
     "01-data-and-provenance",
@@ -214,7 +216,8 @@ rule notebook_provenance:
 
 
 rule vega_embed_bundle:
-    """The Vega, Vega-Lite and Vega-Embed JavaScript (from vl-convert) the explorer inlines, written once per version."""
+    """The Vega, Vega-Lite and Vega-Embed JavaScript (from vl-convert) the explorer inlines: the repository's copy for
+    the installed versions, else built."""
     input:
         code=code("workflow/scripts/write_vega_embed_bundle.py"),
     output:
@@ -226,6 +229,8 @@ rule vega_embed_bundle:
     params:
         vl_convert_version=package_version("vl-convert-python"),
         altair_version=package_version("altair"),
+        vendored=f"{VENDOR_DIR}/"
+        + vendored_bundle_name(package_version("vl-convert-python"), package_version("altair")),
     script:
         "../scripts/write_vega_embed_bundle.py"
 

@@ -283,11 +283,12 @@ def explorer_intro(embedded: int, total: int, words: SupportWords) -> str:
 
 def vega_embed_bundle() -> str:
     """The Vega-Embed JavaScript bundle (Vega, Vega-Lite and Vega-Embed) from vl-convert, for the
-    Vega-Lite version whose schema Altair writes."""
+    Vega-Lite version whose schema Altair writes (about 3 s of CPU: see report.vendored_javascript)."""
     import vl_convert
 
     major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
     return vl_convert.javascript_bundle(vl_version=f"v{major}_{minor}")
+
 
 
 def explorer_fragment(spec: dict, bundle: str, intro_html: str = "") -> str:
