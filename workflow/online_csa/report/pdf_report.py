@@ -43,11 +43,14 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# after a break character not followed by a digit: never inside a number ('1.150' and '2014/15' stay whole)
+_BREAK = re.compile(f"(?<=[{re.escape(_BREAK_AFTER)}])(?![0-9])")
+
+
 def segments(word: str, longest: int) -> list[str]:
     """A word cut after break characters not followed by a digit, then into pieces of at most
     `longest` characters."""
-    # never inside a number: '1.150' and '2014/15' stay whole unless longer than `longest`
-    pieces = [p for p in re.split(f"(?<=[{re.escape(_BREAK_AFTER)}])(?![0-9])", word) if p]
+    pieces = [p for p in _BREAK.split(word) if p]
     out = []
     for piece in pieces:
         out += [piece[i:i + longest] for i in range(0, len(piece), longest)]
@@ -63,8 +66,10 @@ def cell_markup(text: str, longest: int) -> str:
     return " ".join(words)
 
 
-def _longest_segment(text: str, longest: int) -> int:
-    return max((len(s) for w in text.split() for s in segments(w, longest)), default=0)
+def _longest_piece(text: str) -> int:
+    """The longest piece of `text` between spaces and break characters, before pieces are cut to a
+    length: cut to at most `longest`, the longest segment is min(this, longest)."""
+    return max((len(piece) for word in text.split() for piece in _BREAK.split(word)), default=0)
 
 
 def column_plan(columns: list[str], rows: list[list[str]]) -> tuple[list[int], int]:
@@ -74,8 +79,9 @@ def column_plan(columns: list[str], rows: list[list[str]]) -> tuple[list[int], i
     share of the weights times the page. Pieces are cut shorter until each fits its column's width.
     """
     texts = [[c] + [r[j] for r in rows] for j, c in enumerate(columns)]
+    unbroken = [max(_longest_piece(t) for t in column) for column in texts]
     for longest in range(16, 2, -1):
-        pieces = [max(_longest_segment(t, longest) for t in column) for column in texts]
+        pieces = [min(piece, longest) for piece in unbroken]
         weights = [max(max(min(max(len(t) for t in column), 40), 4), piece) for column, piece in zip(texts, pieces)]
         if all(piece <= weight * PAGE_CHARACTERS / sum(weights) for piece, weight in zip(pieces, weights)):
             break
