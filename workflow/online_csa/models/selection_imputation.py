@@ -129,23 +129,54 @@ def _bound_cells(b: _BoundBlock) -> str:
     return f"its printed cells and {b.needed} of its {len(b.candidates)} cells without a figure (drawn in each draw)"
 
 
-def _bound_blocks(cells: pd.DataFrame, unprinted: np.ndarray, bounds: list[TotalCandidate], held_out: np.ndarray,
-                  log: dict) -> list[_BoundBlock]:
+@dataclass
+class _CellArrays:
+    """The model frame's columns that the blocks are built from, as arrays, read once per
+    imputation: every applied total and bound asks which cells its forces and years cover."""
+    force_code: np.ndarray  # each cell's force as an index into `force_index`
+    force_index: dict  # force name -> its code
+    year: np.ndarray
+    value: np.ndarray
+    observed: np.ndarray  # printed and not held out
+    no_figure: np.ndarray  # the force gave no figure (`not_provided`)
+    suppressed: np.ndarray  # a printed suppressed count: bounds, no figure
+    held_out: np.ndarray
+    position: np.ndarray  # each cell's index among the unprinted cells (-1 for a printed one)
+
+    @classmethod
+    def of(cls, cells: pd.DataFrame, unprinted: np.ndarray, held_out: np.ndarray) -> "_CellArrays":
+        codes, names = pd.factorize(cells["force"])
+        position = np.full(len(cells), -1)
+        position[unprinted] = np.arange(len(unprinted))
+        return cls(codes, {name: i for i, name in enumerate(names)}, cells["year"].to_numpy(),
+                   cells["value"].to_numpy(float), cells["observed"].to_numpy() & ~held_out,
+                   (cells["status"] == "not_provided").to_numpy(), ~np.isnan(cells["lower"].to_numpy(float)),
+                   held_out, position)
+
+    def of_forces(self, forces) -> np.ndarray:
+        """bool per cell: its force is one of `forces`."""
+        wanted = np.zeros(len(self.force_index) + 1, dtype=bool)  # the last entry: a cell with no force
+        wanted[[self.force_index[f] for f in forces if f in self.force_index]] = True
+        return wanted[self.force_code]
+
+    def covered(self, forces, years) -> np.ndarray:
+        """bool per cell: its force one of `forces` and its year one of `years`."""
+        return self.of_forces(forces) & np.isin(self.year, list(years))
+
+
+def _bound_blocks(cells: _CellArrays, bounds: list[TotalCandidate], log: dict) -> list[_BoundBlock]:
     """Each applied upper bound over its modelled forces: the printed cells of its years, and the
     responders among the cells without a figure (every one not known to have given no figure, or,
     with a stated count, that many less the printed ones, drawn at random in each draw)."""
     blocks = []
-    position = {c: i for i, c in enumerate(unprinted)}
-    observed = cells["observed"].to_numpy() & ~held_out
-    no_figure = (cells["status"] == "not_provided").to_numpy()
-    suppressed = ~np.isnan(cells["lower"].to_numpy(float))
+    observed, no_figure = cells.observed, cells.no_figure
     for bound in bounds:
         c = bound.modelled()
-        mask = cells["force"].isin(c.forces).to_numpy() & cells["year"].isin(c.years).to_numpy()
-        printed = float(cells.loc[mask & observed, "value"].sum())
+        mask = cells.covered(c.forces, c.years)
+        printed = float(cells.value[mask & observed].sum())
         eligible = mask & ~observed & (~no_figure | (c.kind == "cumulative"))
         candidates = np.flatnonzero(eligible)
-        forced = (suppressed | held_out)[candidates]
+        forced = (cells.suppressed | cells.held_out)[candidates]
         if c.responded is None or c.kind == "cumulative":
             needed = len(candidates)
         else:
@@ -153,8 +184,7 @@ def _bound_blocks(cells: pd.DataFrame, unprinted: np.ndarray, bounds: list[Total
         if printed > c.total:
             log[bound.record_id] = f"not applied in the imputation: printed cells exceed it by {printed - c.total:,.0f}"
             continue
-        blocks.append(_BoundBlock(bound.record_id, np.array([position[i] for i in candidates], dtype=int), forced,
-                                  needed, printed, c.total))
+        blocks.append(_BoundBlock(bound.record_id, cells.position[candidates], forced, needed, printed, c.total))
     return blocks
 
 
@@ -169,35 +199,32 @@ class SelectionImputation:
     blocks: list  # the applied blocks, for the constraints table
 
 
-def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[TotalCandidate],
-                 held_out: np.ndarray, log: dict) -> list[_Block]:
+def _year_blocks(cells: _CellArrays, constraints: list[TotalCandidate], log: dict) -> list[_Block]:
     """Reduce each year's applied totals (nested or disjoint) to blocks of disjoint cells."""
     blocks = []
-    position = {c: i for i, c in enumerate(unprinted)}
-    observed = cells["observed"].to_numpy() & ~held_out
-    no_figure = (cells["status"] == "not_provided").to_numpy()
-    suppressed = ~np.isnan(cells["lower"].to_numpy(float))
-    force, value = cells["force"].to_numpy(), cells["value"].to_numpy(float)
+    observed, no_figure, value = cells.observed, cells.no_figure, cells.value
     by_year: dict[int, list[TotalCandidate]] = {}
     for c in constraints:
         if c.kind == "year":
             by_year.setdefault(c.years[0], []).append(c)
     for year, group in by_year.items():
-        in_year = (cells["year"] == year).to_numpy()
+        in_year = cells.year == year
+        responding = {}  # per total of the year: the cells of its forces that may have responded
+
+        def responders(total: TotalCandidate) -> int:
+            if total.record_id not in responding:
+                responding[total.record_id] = int((in_year & cells.of_forces(total.forces) & ~no_figure).sum())
+            return responding[total.record_id] if total.responded is None else total.responded
+
         for c in group:
             children = [d for d in group if d is not c and set(d.forces) < set(c.forces)
                         and not any(set(d.forces) < set(e.forces) < set(c.forces) for e in group)]
             child_forces = set().union(*(set(d.forces) for d in children)) if children else set()
-            own = in_year & np.isin(force, list(set(c.forces) - child_forces))
+            own = in_year & cells.of_forces(set(c.forces) - child_forces)
             printed_sum = float(value[own & observed].sum())
             candidates_mask = own & ~observed & ~no_figure
             candidates = np.flatnonzero(candidates_mask)
-            forced = (suppressed | held_out)[candidates]
-
-            def responders(total: TotalCandidate) -> int:
-                mask = in_year & np.isin(force, list(total.forces)) & ~no_figure
-                return int(mask.sum()) if total.responded is None else total.responded
-
+            forced = (cells.suppressed | cells.held_out)[candidates]
             needed = responders(c) - sum(responders(d) for d in children) - int((own & observed).sum())
             remainder = c.total - sum(d.total for d in children) - printed_sum
             problem = ""
@@ -211,23 +238,20 @@ def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[T
             if problem:
                 log[c.record_id] = f"not applied in the imputation: {problem}"
                 continue
-            blocks.append(_Block(c.record_id, "year", year, np.array([position[i] for i in candidates], dtype=int),
-                                 forced, needed, remainder))
+            blocks.append(_Block(c.record_id, "year", year, cells.position[candidates], forced, needed, remainder))
             log[c.record_id] = (f"{needed} of {len(candidates)} forces without a figure in its own cells "
                                 f"responded; their draws sum to {remainder:,.0f}")
     return blocks
 
 
-def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Block]:
+def _cumulative_blocks(cells: _CellArrays, constraints: list[TotalCandidate], log: dict) -> list[_Block]:
     blocks = []
-    position = {c: i for i, c in enumerate(unprinted)}
-    observed = cells["observed"].to_numpy() & ~held_out
-    force, year, value = cells["force"].to_numpy(), cells["year"].to_numpy(), cells["value"].to_numpy(float)
+    observed = cells.observed
     for c in constraints:
         if c.kind != "cumulative":
             continue
-        mask = np.isin(force, list(c.forces)) & np.isin(year, list(c.years))
-        remainder = c.total - float(value[mask & observed].sum())
+        mask = cells.covered(c.forces, c.years)
+        remainder = c.total - float(cells.value[mask & observed].sum())
         candidates = np.flatnonzero(mask & ~observed)
         if remainder < 0:
             log[c.record_id] = f"not applied in the imputation: printed cells exceed it by {-remainder:,.0f}"
@@ -235,7 +259,7 @@ def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Bl
         if len(candidates) == 0:
             log[c.record_id] = "every cell printed: a check, not a constraint"
             continue
-        blocks.append(_Block(c.record_id, "cumulative", None, np.array([position[i] for i in candidates], dtype=int),
+        blocks.append(_Block(c.record_id, "cumulative", None, cells.position[candidates],
                              np.ones(len(candidates), dtype=bool), len(candidates), remainder))
         log[c.record_id] = f"its {len(candidates)} cells without a figure sum to {remainder:,.0f} in every draw"
     return blocks
@@ -249,9 +273,10 @@ def unusable_constraints(cells: pd.DataFrame, constraints: list[TotalCandidate])
     unprinted = np.flatnonzero(~cells["observed"].to_numpy())
     log: dict[str, str] = {}
     applied = [c for c in constraints if c.applied and not c.is_bound]
-    _cumulative_blocks(cells, unprinted, applied, held_out, log)
-    _year_blocks(cells, unprinted, applied, held_out, log)
-    _bound_blocks(cells, unprinted, [c for c in constraints if c.applied and c.is_bound], held_out, log)
+    arrays = _CellArrays.of(cells, unprinted, held_out)
+    _cumulative_blocks(arrays, applied, log)
+    _year_blocks(arrays, applied, log)
+    _bound_blocks(arrays, [c for c in constraints if c.applied and c.is_bound], log)
     return {record_id: why.replace("not applied in the imputation: ", "not applied: ")
             for record_id, why in log.items() if why.startswith("not applied") or why.startswith("every cell")}
 
@@ -433,7 +458,7 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
         return log_l
     column = np.full(mu.shape[1], -1)  # each cell's column among `used`
     column[used] = np.arange(len(used))
-    mean = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
+    mean = np.where(selected[None, used], mu_selected[:, used] * np.exp(s)[:, col_year[used]], mu[:, used])
     var = mean + alpha[:, None] * mean ** 2
     yearly_sums = {}  # per yearly block, computed once for every cumulative total that shares cells with it
     for c in cumulative:
@@ -693,9 +718,10 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     printed_years = years[observed]
     log: dict[str, str] = {}
     applied = [c for c in constraints if c.applied and not c.is_bound]
-    cumulative = _cumulative_blocks(cells, unprinted, applied, held_out, log)
-    yearly = _year_blocks(cells, unprinted, applied, held_out, log)
-    bounds = _bound_blocks(cells, unprinted, [c for c in constraints if c.applied and c.is_bound], held_out, log)
+    arrays = _CellArrays.of(cells, unprinted, held_out)
+    cumulative = _cumulative_blocks(arrays, applied, log)
+    yearly = _year_blocks(arrays, applied, log)
+    bounds = _bound_blocks(arrays, [c for c in constraints if c.applied and c.is_bound], log)
     in_bounds = np.unique(np.concatenate([b.candidates for b in bounds] + [np.zeros(0, dtype=int)]))
 
     constrained_years = sorted({b.year for b in yearly})
@@ -726,7 +752,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         """The NB means of the unprinted cells `columns` (rows x columns): exp(g) and the year's selection
         factor exp(s_t) on the selected cells, the model's mean on the held-out printed ones."""
         mu, mu_selected = means(theta, g, columns)
-        return np.where(selected[None, columns], mu_selected * np.exp(s_rows[:, col_year[columns]]), mu)
+        return np.where(selected[None, columns], mu_selected * np.exp(s_rows)[:, col_year[columns]], mu)
 
     # the weights read the means of the blocks' cells only: the blocks again, indexing those columns
     in_column = np.full(n, -1)
