@@ -71,6 +71,7 @@ from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import central_interval
 from online_csa.models.mixed_negative_binomial import MixedFit
 from online_csa.models.negative_binomial import truncated_poisson
+from online_csa.models.random_subsets import smallest_per_row
 from online_csa.models.total_constraints import TotalCandidate
 
 LOG_2PI = float(np.log(2 * np.pi))
@@ -291,10 +292,7 @@ def _membership(block: _Block, draws: int, rng: np.random.Generator) -> np.ndarr
     others = np.flatnonzero(~block.forced)
     pick = block.needed - int(block.forced.sum())
     if pick > 0:
-        order = np.argsort(rng.random((draws, len(others))), axis=1)[:, :pick]
-        chosen = np.zeros((draws, len(others)), dtype=bool)
-        np.put_along_axis(chosen, order, True, axis=1)
-        member[:, others] = chosen
+        member[:, others] = smallest_per_row(rng.random((draws, len(others))), pick)
     return member
 
 
@@ -565,9 +563,9 @@ class _AdaptiveProposal:
     the posterior given the printed cells (the grid mixture of Gaussians), times g's prior, times
     the totals' likelihood; the weights are exact: likelihood x target prior / proposal."""
 
-    def __init__(self, fit: MixedFit, g_scale: float, adapt: ProposalSettings, basis: np.ndarray | None = None,
+    def __init__(self, points: tuple, g_scale: float, adapt: ProposalSettings, basis: np.ndarray | None = None,
                  factors: int = 0):
-        self.point_weights, self.alphas, self.modes, self.chols = fit.points()
+        self.point_weights, self.alphas, self.modes, self.chols = points  # MixedFit.points()
         self.g_scale, self.settings = g_scale, adapt
         # whitened coefficients, g over its prior scale, then the selection factors' standard normals u
         self.full_dim = self.modes.shape[1] + (1 if g_scale > 0 else 0) + factors
@@ -642,13 +640,13 @@ class _AdaptiveProposal:
         return log_lik + draw.log_correction, mu, mu_selected, s, hyper, memberships, draw
 
 
-def _informed_directions(fit: MixedFit, X: np.ndarray, log_population: np.ndarray, elsewhere: np.ndarray,
+def _informed_directions(points: tuple, X: np.ndarray, log_population: np.ndarray, elsewhere: np.ndarray,
                          g_scale: float, blocks: list[_Block]) -> np.ndarray:
     """Orthonormal directions, in the whitened coordinates of the heaviest grid point (and g over
     its prior scale), along which the blocks' expected sums move: the gradient of each block's
     expected sum at the mode, and g's own axis. Elsewhere the totals say little, and the
     proposal keeps the posterior given the printed cells."""
-    weights, _, modes, chols = fit.points()
+    weights, _, modes, chols = points  # MixedFit.points()
     k = int(np.argmax(weights))
     mu = np.exp(X @ modes[k] + log_population)
     rows = []
@@ -791,10 +789,11 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     # the selection factors' normals u stay with their conditional distribution (adapting them
     # too, on the real data, spreads the pilot over more directions than it can resolve)
     factors = len(fit.years) if selection and yearly else 0
-    basis = _informed_directions(fit, X, log_population, elsewhere, g_scale, yearly + cumulative
+    points = fit.points()
+    basis = _informed_directions(points, X, log_population, elsewhere, g_scale, yearly + cumulative
                                  if proposal.yearly_directions else cumulative)
     basis = np.vstack([basis, np.zeros((factors, basis.shape[1]))])
-    sampler = _AdaptiveProposal(fit, g_scale, adapt=proposal if yearly else ProposalSettings(rounds=0), basis=basis,
+    sampler = _AdaptiveProposal(points, g_scale, adapt=proposal if yearly else ProposalSettings(rounds=0), basis=basis,
                                 factors=factors)
     result = sampler.run(proposals, weigh, rng)
     log_w, _, _, s, hyper, memberships, final_draw = result
