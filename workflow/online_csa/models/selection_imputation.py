@@ -969,18 +969,23 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             label += "; within the suppressed bounds"
         method[i] = label
     cells["method"] = method
-    cells["constraints"] = ""
-    cells.loc[unprinted, "constraints"] = [";".join(t) for t in touched]
-    cells["pinned_share"] = np.nan
-    cells.loc[unprinted, "pinned_share"] = pinned.mean(axis=0)
+    constraints_of = np.full(len(cells), "", dtype=object)
+    constraints_of[unprinted] = [";".join(t) for t in touched]
+    cells["constraints"] = constraints_of
+    pinned_share = np.full(len(cells), np.nan)
+    pinned_share[unprinted] = pinned.mean(axis=0)
+    cells["pinned_share"] = pinned_share
     selection_rows = []
     bound_years = {y for b in bounds for y in years[unprinted[b.candidates]]}
     groups = [("never printed", np.zeros(draws)), ("printed in another year", hyper["g"])]
     if not (selection and prior.elsewhere_scale > 0):
         groups = [("all", np.zeros(draws))]
+    # each group's multipliers exp(s_t + shift), every year at once
+    intervals = {forces: central_interval(np.exp(s + shift[:, None]), axis=0) for forces, shift in groups} \
+        if selection else {}
     for year, i in year_of.items():
         for forces, shift in groups:
-            lo, med, hi = central_interval(np.exp(s[:, i] + shift)) if selection else (1.0, 1.0, 1.0)
+            lo, med, hi = (bound[i] for bound in intervals[forces]) if selection else (1.0, 1.0, 1.0)
             group = elsewhere if forces == "printed in another year" else (
                 selected & ~elsewhere if forces == "never printed" else selected)
             selection_rows.append({"fiscal_year": format_fiscal_year(year), "forces": forces,
