@@ -465,7 +465,10 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
         expected = mean[:, column[c.candidates]].sum(axis=1)
         variance = var[:, column[c.candidates]].sum(axis=1) + 0.25
         for i, (b, member) in enumerate(zip(yearly, memberships)):
-            shared = member & in_c[b.candidates][None, :]
+            in_both = in_c[b.candidates]
+            if not in_both.any():  # no cell in common: nothing to condition on
+                continue
+            shared = member & in_both[None, :]
             if not shared.any():
                 continue
             if i not in yearly_sums:
@@ -857,8 +860,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         else:
             shape = 1.0 / alpha_k[:, None]
             rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
-            rate[:, drawn] = rng.gamma(shape, mean / shape)
-            counts[:, drawn] = rng.poisson(rate[:, drawn]).astype(float)
+            drawn_rate = rng.gamma(shape, mean / shape)
+            rate[:, drawn] = drawn_rate
+            counts[:, drawn] = rng.poisson(drawn_rate).astype(float)
         if bounded.any():
             counts[:, bounded] = truncated_poisson(rate[:, bounded], lower[bounded], upper[bounded], rng)
         pinned = np.zeros((batch, n), dtype=bool)
