@@ -436,6 +436,14 @@ def _hyper_posterior(s_hat: dict, s_var: dict, years: list, prior: SelectionPrio
     return log_marginal, m, tau[g]
 
 
+def _unselected_means(mean: np.ndarray, mu: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    """`mean` (rows x cells, the means with the selection factor) with the model's mean `mu` in the
+    columns of the cells without the factor (held-out printed cells): in place, and returned."""
+    if not selected.all():
+        mean[:, ~selected] = mu[:, ~selected]
+    return mean
+
+
 def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], memberships: list[np.ndarray],
                                mu, mu_selected, s, col_year, selected, alpha, used: np.ndarray) -> np.ndarray:
     """Per proposal, the Gaussian log likelihood of each cumulative total's remainder given the
@@ -456,7 +464,9 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
         return log_l
     column = np.full(mu.shape[1], -1)  # each cell's column among `used`
     column[used] = np.arange(len(used))
-    mean = np.where(selected[None, used], mu_selected[:, used] * np.exp(s)[:, col_year[used]], mu[:, used])
+    every = len(used) == mu.shape[1] and bool((used == np.arange(len(used))).all())  # no column to leave out
+    mean = (mu_selected if every else mu_selected[:, used]) * np.exp(s)[:, col_year[used]]
+    _unselected_means(mean, mu if every else mu[:, used], selected[used])
     var = mean + alpha[:, None] * mean ** 2
     yearly_sums = {}  # per yearly block, computed once for every cumulative total that shares cells with it
     for c in cumulative:
@@ -753,7 +763,7 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         """The NB means of the unprinted cells `columns` (rows x columns): exp(g) and the year's selection
         factor exp(s_t) on the selected cells, the model's mean on the held-out printed ones."""
         mu, mu_selected = means(theta, g, columns)
-        return np.where(selected[None, columns], mu_selected * np.exp(s_rows)[:, col_year[columns]], mu)
+        return _unselected_means(mu_selected * np.exp(s_rows)[:, col_year[columns]], mu, selected[columns])
 
     # the weights read the means of the blocks' cells only: the blocks again, indexing those columns
     in_column = np.full(n, -1)
