@@ -757,7 +757,11 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         factor, and with exp(g) on the cells of forces printed in another year (exp(0) = 1 on the
         others)."""
         mu = np.exp(theta @ X[columns].T + log_population[None, columns])
-        return mu, mu * np.where(elsewhere[None, columns], np.exp(g)[:, None], 1.0)  # before exp(s_t)
+        mu_selected = mu.copy()  # before exp(s_t)
+        shifted = elsewhere[columns]
+        if shifted.any():
+            mu_selected[:, shifted] = mu[:, shifted] * np.exp(g)[:, None]
+        return mu, mu_selected
 
     def count_means(theta: np.ndarray, g: np.ndarray, s_rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """The NB means of the unprinted cells `columns` (rows x columns): exp(g) and the year's selection
@@ -921,8 +925,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         # each proposal keeps the responders it was weighed with, and its bounds' responders
         batches.append(draw_counts(more, [member[more] for member in memberships], extra,
                                    [member[more] for member in bound_members]))
-    joined = {k: (np.concatenate([b[k] for b in batches]) if k not in ("hyper", "bound_sums") else None)
-              for k in batches[0]}
+    joined = {k: ((np.concatenate([b[k] for b in batches]) if len(batches) > 1 else batches[0][k])
+                  if k not in ("hyper", "bound_sums") else None) for k in batches[0]}
     hyper_all = {k: np.concatenate([b["hyper"][k] for b in batches]) for k in hyper}
     bound_sums = [np.concatenate([b["bound_sums"][i] for b in batches]) for i in range(len(bounds))]
     infeasible, above = joined["infeasible"], joined["above"]
