@@ -33,6 +33,7 @@ from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import central_interval
 from online_csa.models.constraints import CUMULATIVE, TotalConstraint, application_order, rescale_rows
 from online_csa.models.negative_binomial import NegativeBinomialFit, simulate_counts
+from online_csa.models.random_subsets import smallest_per_row
 
 
 @dataclass
@@ -115,9 +116,7 @@ def _draw_responders(must: np.ndarray, responders: int, draws: int, rng: np.rand
     """draws x forces without a figure: True for a responder. The forces in `must` responded in
     every draw; the rest of the `responders` are drawn at random from the others, draw by draw."""
     others = np.flatnonzero(~must)
-    order = np.argsort(rng.random((draws, len(others))), axis=1)
-    picked = np.zeros((draws, len(others)), dtype=bool)
-    np.put_along_axis(picked, order[:, :responders - int(must.sum())], True, axis=1)
+    picked = smallest_per_row(rng.random((draws, len(others))), responders - int(must.sum()))
     chosen = np.zeros((draws, len(must)), dtype=bool)
     chosen[:, must] = True
     chosen[:, others] = picked

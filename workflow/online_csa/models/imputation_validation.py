@@ -217,18 +217,20 @@ def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, cand
 
 def _score_cells(series, model, scheme, fold, cells, held, values) -> list[dict]:
     rows = []
+    estimable = ~np.isnan(values).any(axis=0)  # a cell with a NaN draw is not scored
+    lower, median, upper = np.full((3, values.shape[1]), np.nan)
+    if estimable.any():  # every scored cell's interval at once
+        lower[estimable], median[estimable], upper[estimable] = central_interval(values[:, estimable], axis=0)
     for j, i in enumerate(np.flatnonzero(held)):
-        sims = values[:, j]
         y = float(cells.at[i, "value"])
-        if np.isnan(sims).any():
+        if not estimable[j]:
             rows.append({"series": series, "model": model, "scheme": scheme, "fold": fold, "force": cells.at[i, "force"],
                          "fiscal_year": cells.at[i, "fiscal_year"], "observed": y, "estimate": np.nan,
                          "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA})
             continue
-        lower, median, upper = central_interval(sims)
         rows.append({"series": series, "model": model, "scheme": scheme, "fold": fold, "force": cells.at[i, "force"],
-                     "fiscal_year": cells.at[i, "fiscal_year"], "observed": y, "estimate": median,
-                     "lower_90": lower, "upper_90": upper, "covered": bool(lower <= y <= upper)})
+                     "fiscal_year": cells.at[i, "fiscal_year"], "observed": y, "estimate": median[j],
+                     "lower_90": lower[j], "upper_90": upper[j], "covered": bool(lower[j] <= y <= upper[j])})
     return rows
 
 

@@ -123,16 +123,19 @@ def refit_without(fit: MixedFit, modes: OneOutModes, j: int) -> MixedFit:
 
 def _score(series, model, scheme, cells: pd.DataFrame, rows: np.ndarray, sims: np.ndarray) -> list[dict]:
     out = []
+    estimable = ~np.isnan(sims).any(axis=0)  # a cell with a NaN draw is not scored
+    lower, median, upper = np.full((3, sims.shape[1]), np.nan)
+    if estimable.any():  # every scored cell's interval at once
+        lower[estimable], median[estimable], upper[estimable] = central_interval(sims[:, estimable], axis=0)
     for j, i in enumerate(rows):
         y = float(cells.at[i, "value"])
         row = {"series": series, "model": model, "scheme": scheme, "fold": cells.at[i, "force"],
                "force": cells.at[i, "force"], "fiscal_year": cells.at[i, "fiscal_year"], "observed": y}
-        if np.isnan(sims[:, j]).any():
+        if not estimable[j]:
             out.append({**row, "estimate": np.nan, "lower_90": np.nan, "upper_90": np.nan, "covered": pd.NA})
             continue
-        lower, median, upper = central_interval(sims[:, j])
-        out.append({**row, "estimate": median, "lower_90": lower, "upper_90": upper,
-                    "covered": bool(lower <= y <= upper)})
+        out.append({**row, "estimate": median[j], "lower_90": lower[j], "upper_90": upper[j],
+                    "covered": bool(lower[j] <= y <= upper[j])})
     return out
 
 

@@ -25,6 +25,7 @@ reported year effects use the estimates' mode.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -212,9 +213,9 @@ def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years
     for w, (log_sy, log_a), start in zip(weights, points, starts):
         if w >= GRID_MIN_WEIGHT:  # each point's mode starts from a nearby one: the same answer, fewer steps
             grid.append((float(w), float(np.exp(log_sy)), float(np.exp(log_a)), *mode(log_sy, log_a, start)))
-    per_year, per_force = observed["year"].value_counts(), observed["force"].value_counts()
-    printed_per_year = {int(t): int(per_year.get(t, 0)) for t in years}
-    printed_per_force = {f: int(per_force.get(f, 0)) for f in forces}
+    per_year, per_force = Counter(observed["year"].tolist()), Counter(observed["force"].tolist())
+    printed_per_year = {int(t): per_year.get(t, 0) for t in years}
+    printed_per_force = {f: per_force.get(f, 0) for f in forces}
     return MixedFit(forces, years, centre, beta, cov, float(np.exp(log_alpha)), float(np.exp(log_sigma_force)),
                     float(np.exp(log_sigma_year)), printed_per_year, printed_per_force, float(log_marginal), grid,
                     modes_converged=None if steps is not None else not unconverged)

@@ -17,6 +17,7 @@ cluster-robust variances of force dummies are zero when the force has one observ
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,13 +113,27 @@ def _glm(y, X, offset, alpha, start=None):
     return model, model.fit(start_params=start)
 
 
-@dataclass
 class _IrlsFit:
-    params: np.ndarray
-    mu: np.ndarray
-    cov: np.ndarray
-    pearson_chi2: float
-    llf: float
+    """An NB2 fit at a fixed alpha: its coefficients and means; the model covariance, the Pearson
+    statistic and the log likelihood are computed when first asked for (the alpha search reads one
+    of the two statistics per fit, and only the final fit's covariance)."""
+
+    def __init__(self, params: np.ndarray, mu: np.ndarray, y: np.ndarray, X: np.ndarray, alpha: float):
+        self.params, self.mu = params, mu
+        self._y, self._X, self._alpha = y, X, alpha
+
+    @functools.cached_property
+    def cov(self) -> np.ndarray:
+        mu, alpha, X = self.mu, self._alpha, self._X
+        return np.linalg.inv((X.T * (mu / (1 + alpha * mu))) @ X)
+
+    @functools.cached_property
+    def pearson_chi2(self) -> float:
+        return _pearson_chi2(self._y, self.mu, self._alpha)
+
+    @functools.cached_property
+    def llf(self) -> float:
+        return _log_likelihood(self._y, self.mu, self._alpha)
 
 
 def _irls(y, offset, alpha: float, beta, linear, solve, tol: float, max_iter: int):
@@ -129,13 +144,14 @@ def _irls(y, offset, alpha: float, beta, linear, solve, tol: float, max_iter: in
     Shared by the dense fit and the structured one, which differ only in those two. Returns
     (beta, mu) once the deviance settles."""
     deviance_old = np.inf
+    eta = linear(beta)
+    mu = np.exp(eta)
     for _ in range(max_iter):
-        eta = linear(beta)
-        mu = np.exp(eta)
         w = mu / (1 + alpha * mu)
         z = eta - offset + (y - mu) / mu
         beta = solve(w, z)
-        mu = np.exp(linear(beta))
+        eta = linear(beta)  # the next step starts from it
+        mu = np.exp(eta)
         with np.errstate(divide="ignore", invalid="ignore"):
             term = np.where(y > 0, y * np.log(y / mu), 0.0)
         deviance = 2 * np.sum(term - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu)))
@@ -173,8 +189,7 @@ def irls_negative_binomial(y, X, offset, alpha: float, start=None, tol: float = 
         return np.linalg.solve(XtW @ X, XtW @ z)
 
     beta, mu = _irls(y, offset, alpha, beta, lambda b: X @ b + offset, solve, tol, max_iter)
-    cov = np.linalg.inv((X.T * (mu / (1 + alpha * mu))) @ X)
-    return _IrlsFit(beta, mu, cov, _pearson_chi2(y, mu, alpha), _log_likelihood(y, mu, alpha))
+    return _IrlsFit(beta, mu, y, X, alpha)
 
 
 # Beyond this many forces (areas) the fit uses the two-way structure of the design instead of

@@ -71,6 +71,7 @@ from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import central_interval
 from online_csa.models.mixed_negative_binomial import MixedFit
 from online_csa.models.negative_binomial import truncated_poisson
+from online_csa.models.random_subsets import smallest_per_row
 from online_csa.models.total_constraints import TotalCandidate
 
 LOG_2PI = float(np.log(2 * np.pi))
@@ -129,23 +130,54 @@ def _bound_cells(b: _BoundBlock) -> str:
     return f"its printed cells and {b.needed} of its {len(b.candidates)} cells without a figure (drawn in each draw)"
 
 
-def _bound_blocks(cells: pd.DataFrame, unprinted: np.ndarray, bounds: list[TotalCandidate], held_out: np.ndarray,
-                  log: dict) -> list[_BoundBlock]:
+@dataclass
+class _CellArrays:
+    """The model frame's columns that the blocks are built from, as arrays, read once per
+    imputation: every applied total and bound asks which cells its forces and years cover."""
+    force_code: np.ndarray  # each cell's force as an index into `force_index`
+    force_index: dict  # force name -> its code
+    year: np.ndarray
+    value: np.ndarray
+    observed: np.ndarray  # printed and not held out
+    no_figure: np.ndarray  # the force gave no figure (`not_provided`)
+    suppressed: np.ndarray  # a printed suppressed count: bounds, no figure
+    held_out: np.ndarray
+    position: np.ndarray  # each cell's index among the unprinted cells (-1 for a printed one)
+
+    @classmethod
+    def of(cls, cells: pd.DataFrame, unprinted: np.ndarray, held_out: np.ndarray) -> "_CellArrays":
+        codes, names = pd.factorize(cells["force"])
+        position = np.full(len(cells), -1)
+        position[unprinted] = np.arange(len(unprinted))
+        return cls(codes, {name: i for i, name in enumerate(names)}, cells["year"].to_numpy(),
+                   cells["value"].to_numpy(float), cells["observed"].to_numpy() & ~held_out,
+                   (cells["status"] == "not_provided").to_numpy(), ~np.isnan(cells["lower"].to_numpy(float)),
+                   held_out, position)
+
+    def of_forces(self, forces) -> np.ndarray:
+        """bool per cell: its force is one of `forces`."""
+        wanted = np.zeros(len(self.force_index) + 1, dtype=bool)  # the last entry: a cell with no force
+        wanted[[self.force_index[f] for f in forces if f in self.force_index]] = True
+        return wanted[self.force_code]
+
+    def covered(self, forces, years) -> np.ndarray:
+        """bool per cell: its force one of `forces` and its year one of `years`."""
+        return self.of_forces(forces) & np.isin(self.year, list(years))
+
+
+def _bound_blocks(cells: _CellArrays, bounds: list[TotalCandidate], log: dict) -> list[_BoundBlock]:
     """Each applied upper bound over its modelled forces: the printed cells of its years, and the
     responders among the cells without a figure (every one not known to have given no figure, or,
     with a stated count, that many less the printed ones, drawn at random in each draw)."""
     blocks = []
-    position = {c: i for i, c in enumerate(unprinted)}
-    observed = cells["observed"].to_numpy() & ~held_out
-    no_figure = (cells["status"] == "not_provided").to_numpy()
-    suppressed = ~np.isnan(cells["lower"].to_numpy(float))
+    observed, no_figure = cells.observed, cells.no_figure
     for bound in bounds:
         c = bound.modelled()
-        mask = cells["force"].isin(c.forces).to_numpy() & cells["year"].isin(c.years).to_numpy()
-        printed = float(cells.loc[mask & observed, "value"].sum())
+        mask = cells.covered(c.forces, c.years)
+        printed = float(cells.value[mask & observed].sum())
         eligible = mask & ~observed & (~no_figure | (c.kind == "cumulative"))
         candidates = np.flatnonzero(eligible)
-        forced = (suppressed | held_out)[candidates]
+        forced = (cells.suppressed | cells.held_out)[candidates]
         if c.responded is None or c.kind == "cumulative":
             needed = len(candidates)
         else:
@@ -153,8 +185,7 @@ def _bound_blocks(cells: pd.DataFrame, unprinted: np.ndarray, bounds: list[Total
         if printed > c.total:
             log[bound.record_id] = f"not applied in the imputation: printed cells exceed it by {printed - c.total:,.0f}"
             continue
-        blocks.append(_BoundBlock(bound.record_id, np.array([position[i] for i in candidates], dtype=int), forced,
-                                  needed, printed, c.total))
+        blocks.append(_BoundBlock(bound.record_id, cells.position[candidates], forced, needed, printed, c.total))
     return blocks
 
 
@@ -169,35 +200,32 @@ class SelectionImputation:
     blocks: list  # the applied blocks, for the constraints table
 
 
-def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[TotalCandidate],
-                 held_out: np.ndarray, log: dict) -> list[_Block]:
+def _year_blocks(cells: _CellArrays, constraints: list[TotalCandidate], log: dict) -> list[_Block]:
     """Reduce each year's applied totals (nested or disjoint) to blocks of disjoint cells."""
     blocks = []
-    position = {c: i for i, c in enumerate(unprinted)}
-    observed = cells["observed"].to_numpy() & ~held_out
-    no_figure = (cells["status"] == "not_provided").to_numpy()
-    suppressed = ~np.isnan(cells["lower"].to_numpy(float))
-    force, value = cells["force"].to_numpy(), cells["value"].to_numpy(float)
+    observed, no_figure, value = cells.observed, cells.no_figure, cells.value
     by_year: dict[int, list[TotalCandidate]] = {}
     for c in constraints:
         if c.kind == "year":
             by_year.setdefault(c.years[0], []).append(c)
     for year, group in by_year.items():
-        in_year = (cells["year"] == year).to_numpy()
+        in_year = cells.year == year
+        responding = {}  # per total of the year: the cells of its forces that may have responded
+
+        def responders(total: TotalCandidate) -> int:
+            if total.record_id not in responding:
+                responding[total.record_id] = int((in_year & cells.of_forces(total.forces) & ~no_figure).sum())
+            return responding[total.record_id] if total.responded is None else total.responded
+
         for c in group:
             children = [d for d in group if d is not c and set(d.forces) < set(c.forces)
                         and not any(set(d.forces) < set(e.forces) < set(c.forces) for e in group)]
             child_forces = set().union(*(set(d.forces) for d in children)) if children else set()
-            own = in_year & np.isin(force, list(set(c.forces) - child_forces))
+            own = in_year & cells.of_forces(set(c.forces) - child_forces)
             printed_sum = float(value[own & observed].sum())
             candidates_mask = own & ~observed & ~no_figure
             candidates = np.flatnonzero(candidates_mask)
-            forced = (suppressed | held_out)[candidates]
-
-            def responders(total: TotalCandidate) -> int:
-                mask = in_year & np.isin(force, list(total.forces)) & ~no_figure
-                return int(mask.sum()) if total.responded is None else total.responded
-
+            forced = (cells.suppressed | cells.held_out)[candidates]
             needed = responders(c) - sum(responders(d) for d in children) - int((own & observed).sum())
             remainder = c.total - sum(d.total for d in children) - printed_sum
             problem = ""
@@ -211,23 +239,20 @@ def _year_blocks(cells: pd.DataFrame, unprinted: np.ndarray, constraints: list[T
             if problem:
                 log[c.record_id] = f"not applied in the imputation: {problem}"
                 continue
-            blocks.append(_Block(c.record_id, "year", year, np.array([position[i] for i in candidates], dtype=int),
-                                 forced, needed, remainder))
+            blocks.append(_Block(c.record_id, "year", year, cells.position[candidates], forced, needed, remainder))
             log[c.record_id] = (f"{needed} of {len(candidates)} forces without a figure in its own cells "
                                 f"responded; their draws sum to {remainder:,.0f}")
     return blocks
 
 
-def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Block]:
+def _cumulative_blocks(cells: _CellArrays, constraints: list[TotalCandidate], log: dict) -> list[_Block]:
     blocks = []
-    position = {c: i for i, c in enumerate(unprinted)}
-    observed = cells["observed"].to_numpy() & ~held_out
-    force, year, value = cells["force"].to_numpy(), cells["year"].to_numpy(), cells["value"].to_numpy(float)
+    observed = cells.observed
     for c in constraints:
         if c.kind != "cumulative":
             continue
-        mask = np.isin(force, list(c.forces)) & np.isin(year, list(c.years))
-        remainder = c.total - float(value[mask & observed].sum())
+        mask = cells.covered(c.forces, c.years)
+        remainder = c.total - float(cells.value[mask & observed].sum())
         candidates = np.flatnonzero(mask & ~observed)
         if remainder < 0:
             log[c.record_id] = f"not applied in the imputation: printed cells exceed it by {-remainder:,.0f}"
@@ -235,7 +260,7 @@ def _cumulative_blocks(cells, unprinted, constraints, held_out, log) -> list[_Bl
         if len(candidates) == 0:
             log[c.record_id] = "every cell printed: a check, not a constraint"
             continue
-        blocks.append(_Block(c.record_id, "cumulative", None, np.array([position[i] for i in candidates], dtype=int),
+        blocks.append(_Block(c.record_id, "cumulative", None, cells.position[candidates],
                              np.ones(len(candidates), dtype=bool), len(candidates), remainder))
         log[c.record_id] = f"its {len(candidates)} cells without a figure sum to {remainder:,.0f} in every draw"
     return blocks
@@ -249,9 +274,10 @@ def unusable_constraints(cells: pd.DataFrame, constraints: list[TotalCandidate])
     unprinted = np.flatnonzero(~cells["observed"].to_numpy())
     log: dict[str, str] = {}
     applied = [c for c in constraints if c.applied and not c.is_bound]
-    _cumulative_blocks(cells, unprinted, applied, held_out, log)
-    _year_blocks(cells, unprinted, applied, held_out, log)
-    _bound_blocks(cells, unprinted, [c for c in constraints if c.applied and c.is_bound], held_out, log)
+    arrays = _CellArrays.of(cells, unprinted, held_out)
+    _cumulative_blocks(arrays, applied, log)
+    _year_blocks(arrays, applied, log)
+    _bound_blocks(arrays, [c for c in constraints if c.applied and c.is_bound], log)
     return {record_id: why.replace("not applied in the imputation: ", "not applied: ")
             for record_id, why in log.items() if why.startswith("not applied") or why.startswith("every cell")}
 
@@ -266,10 +292,7 @@ def _membership(block: _Block, draws: int, rng: np.random.Generator) -> np.ndarr
     others = np.flatnonzero(~block.forced)
     pick = block.needed - int(block.forced.sum())
     if pick > 0:
-        order = np.argsort(rng.random((draws, len(others))), axis=1)[:, :pick]
-        chosen = np.zeros((draws, len(others)), dtype=bool)
-        np.put_along_axis(chosen, order, True, axis=1)
-        member[:, others] = chosen
+        member[:, others] = smallest_per_row(rng.random((draws, len(others))), pick)
     return member
 
 
@@ -413,6 +436,14 @@ def _hyper_posterior(s_hat: dict, s_var: dict, years: list, prior: SelectionPrio
     return log_marginal, m, tau[g]
 
 
+def _unselected_means(mean: np.ndarray, mu: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    """`mean` (rows x cells, the means with the selection factor) with the model's mean `mu` in the
+    columns of the cells without the factor (held-out printed cells): in place, and returned."""
+    if not selected.all():
+        mean[:, ~selected] = mu[:, ~selected]
+    return mean
+
+
 def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], memberships: list[np.ndarray],
                                mu, mu_selected, s, col_year, selected, alpha, used: np.ndarray) -> np.ndarray:
     """Per proposal, the Gaussian log likelihood of each cumulative total's remainder given the
@@ -433,7 +464,9 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
         return log_l
     column = np.full(mu.shape[1], -1)  # each cell's column among `used`
     column[used] = np.arange(len(used))
-    mean = np.where(selected[None, used], mu_selected[:, used] * np.exp(s[:, col_year[used]]), mu[:, used])
+    every = len(used) == mu.shape[1] and bool((used == np.arange(len(used))).all())  # no column to leave out
+    mean = (mu_selected if every else mu_selected[:, used]) * np.exp(s)[:, col_year[used]]
+    _unselected_means(mean, mu if every else mu[:, used], selected[used])
     var = mean + alpha[:, None] * mean ** 2
     yearly_sums = {}  # per yearly block, computed once for every cumulative total that shares cells with it
     for c in cumulative:
@@ -442,7 +475,10 @@ def _cumulative_log_likelihood(cumulative: list[_Block], yearly: list[_Block], m
         expected = mean[:, column[c.candidates]].sum(axis=1)
         variance = var[:, column[c.candidates]].sum(axis=1) + 0.25
         for i, (b, member) in enumerate(zip(yearly, memberships)):
-            shared = member & in_c[b.candidates][None, :]
+            in_both = in_c[b.candidates]
+            if not in_both.any():  # no cell in common: nothing to condition on
+                continue
+            shared = member & in_both[None, :]
             if not shared.any():
                 continue
             if i not in yearly_sums:
@@ -540,9 +576,9 @@ class _AdaptiveProposal:
     the posterior given the printed cells (the grid mixture of Gaussians), times g's prior, times
     the totals' likelihood; the weights are exact: likelihood x target prior / proposal."""
 
-    def __init__(self, fit: MixedFit, g_scale: float, adapt: ProposalSettings, basis: np.ndarray | None = None,
+    def __init__(self, points: tuple, g_scale: float, adapt: ProposalSettings, basis: np.ndarray | None = None,
                  factors: int = 0):
-        self.point_weights, self.alphas, self.modes, self.chols = fit.points()
+        self.point_weights, self.alphas, self.modes, self.chols = points  # MixedFit.points()
         self.g_scale, self.settings = g_scale, adapt
         # whitened coefficients, g over its prior scale, then the selection factors' standard normals u
         self.full_dim = self.modes.shape[1] + (1 if g_scale > 0 else 0) + factors
@@ -617,13 +653,13 @@ class _AdaptiveProposal:
         return log_lik + draw.log_correction, mu, mu_selected, s, hyper, memberships, draw
 
 
-def _informed_directions(fit: MixedFit, X: np.ndarray, log_population: np.ndarray, elsewhere: np.ndarray,
+def _informed_directions(points: tuple, X: np.ndarray, log_population: np.ndarray, elsewhere: np.ndarray,
                          g_scale: float, blocks: list[_Block]) -> np.ndarray:
     """Orthonormal directions, in the whitened coordinates of the heaviest grid point (and g over
     its prior scale), along which the blocks' expected sums move: the gradient of each block's
     expected sum at the mode, and g's own axis. Elsewhere the totals say little, and the
     proposal keeps the posterior given the printed cells."""
-    weights, _, modes, chols = fit.points()
+    weights, _, modes, chols = points  # MixedFit.points()
     k = int(np.argmax(weights))
     mu = np.exp(X @ modes[k] + log_population)
     rows = []
@@ -693,9 +729,10 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     printed_years = years[observed]
     log: dict[str, str] = {}
     applied = [c for c in constraints if c.applied and not c.is_bound]
-    cumulative = _cumulative_blocks(cells, unprinted, applied, held_out, log)
-    yearly = _year_blocks(cells, unprinted, applied, held_out, log)
-    bounds = _bound_blocks(cells, unprinted, [c for c in constraints if c.applied and c.is_bound], held_out, log)
+    arrays = _CellArrays.of(cells, unprinted, held_out)
+    cumulative = _cumulative_blocks(arrays, applied, log)
+    yearly = _year_blocks(arrays, applied, log)
+    bounds = _bound_blocks(arrays, [c for c in constraints if c.applied and c.is_bound], log)
     in_bounds = np.unique(np.concatenate([b.candidates for b in bounds] + [np.zeros(0, dtype=int)]))
 
     constrained_years = sorted({b.year for b in yearly})
@@ -720,13 +757,17 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         factor, and with exp(g) on the cells of forces printed in another year (exp(0) = 1 on the
         others)."""
         mu = np.exp(theta @ X[columns].T + log_population[None, columns])
-        return mu, mu * np.where(elsewhere[None, columns], np.exp(g)[:, None], 1.0)  # before exp(s_t)
+        mu_selected = mu.copy()  # before exp(s_t)
+        shifted = elsewhere[columns]
+        if shifted.any():
+            mu_selected[:, shifted] = mu[:, shifted] * np.exp(g)[:, None]
+        return mu, mu_selected
 
     def count_means(theta: np.ndarray, g: np.ndarray, s_rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """The NB means of the unprinted cells `columns` (rows x columns): exp(g) and the year's selection
         factor exp(s_t) on the selected cells, the model's mean on the held-out printed ones."""
         mu, mu_selected = means(theta, g, columns)
-        return np.where(selected[None, columns], mu_selected * np.exp(s_rows[:, col_year[columns]]), mu)
+        return _unselected_means(mu_selected * np.exp(s_rows)[:, col_year[columns]], mu, selected[columns])
 
     # the weights read the means of the blocks' cells only: the blocks again, indexing those columns
     in_column = np.full(n, -1)
@@ -765,10 +806,11 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
     # the selection factors' normals u stay with their conditional distribution (adapting them
     # too, on the real data, spreads the pilot over more directions than it can resolve)
     factors = len(fit.years) if selection and yearly else 0
-    basis = _informed_directions(fit, X, log_population, elsewhere, g_scale, yearly + cumulative
+    points = fit.points()
+    basis = _informed_directions(points, X, log_population, elsewhere, g_scale, yearly + cumulative
                                  if proposal.yearly_directions else cumulative)
     basis = np.vstack([basis, np.zeros((factors, basis.shape[1]))])
-    sampler = _AdaptiveProposal(fit, g_scale, adapt=proposal if yearly else ProposalSettings(rounds=0), basis=basis,
+    sampler = _AdaptiveProposal(points, g_scale, adapt=proposal if yearly else ProposalSettings(rounds=0), basis=basis,
                                 factors=factors)
     result = sampler.run(proposals, weigh, rng)
     log_w, _, _, s, hyper, memberships, final_draw = result
@@ -832,8 +874,9 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         else:
             shape = 1.0 / alpha_k[:, None]
             rate, counts = np.zeros((batch, n)), np.full((batch, n), np.nan)
-            rate[:, drawn] = rng.gamma(shape, mean / shape)
-            counts[:, drawn] = rng.poisson(rate[:, drawn]).astype(float)
+            drawn_rate = rng.gamma(shape, mean / shape)
+            rate[:, drawn] = drawn_rate
+            counts[:, drawn] = rng.poisson(drawn_rate).astype(float)
         if bounded.any():
             counts[:, bounded] = truncated_poisson(rate[:, bounded], lower[bounded], upper[bounded], rng)
         pinned = np.zeros((batch, n), dtype=bool)
@@ -882,8 +925,8 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
         # each proposal keeps the responders it was weighed with, and its bounds' responders
         batches.append(draw_counts(more, [member[more] for member in memberships], extra,
                                    [member[more] for member in bound_members]))
-    joined = {k: (np.concatenate([b[k] for b in batches]) if k not in ("hyper", "bound_sums") else None)
-              for k in batches[0]}
+    joined = {k: ((np.concatenate([b[k] for b in batches]) if len(batches) > 1 else batches[0][k])
+                  if k not in ("hyper", "bound_sums") else None) for k in batches[0]}
     hyper_all = {k: np.concatenate([b["hyper"][k] for b in batches]) for k in hyper}
     bound_sums = [np.concatenate([b["bound_sums"][i] for b in batches]) for i in range(len(bounds))]
     infeasible, above = joined["infeasible"], joined["above"]
@@ -944,18 +987,23 @@ def impute_with_selection(cells: pd.DataFrame, fit: MixedFit, constraints: list[
             label += "; within the suppressed bounds"
         method[i] = label
     cells["method"] = method
-    cells["constraints"] = ""
-    cells.loc[unprinted, "constraints"] = [";".join(t) for t in touched]
-    cells["pinned_share"] = np.nan
-    cells.loc[unprinted, "pinned_share"] = pinned.mean(axis=0)
+    constraints_of = np.full(len(cells), "", dtype=object)
+    constraints_of[unprinted] = [";".join(t) for t in touched]
+    cells["constraints"] = constraints_of
+    pinned_share = np.full(len(cells), np.nan)
+    pinned_share[unprinted] = pinned.mean(axis=0)
+    cells["pinned_share"] = pinned_share
     selection_rows = []
     bound_years = {y for b in bounds for y in years[unprinted[b.candidates]]}
     groups = [("never printed", np.zeros(draws)), ("printed in another year", hyper["g"])]
     if not (selection and prior.elsewhere_scale > 0):
         groups = [("all", np.zeros(draws))]
+    # each group's multipliers exp(s_t + shift), every year at once
+    intervals = {forces: central_interval(np.exp(s + shift[:, None]), axis=0) for forces, shift in groups} \
+        if selection else {}
     for year, i in year_of.items():
         for forces, shift in groups:
-            lo, med, hi = central_interval(np.exp(s[:, i] + shift)) if selection else (1.0, 1.0, 1.0)
+            lo, med, hi = (bound[i] for bound in intervals[forces]) if selection else (1.0, 1.0, 1.0)
             group = elsewhere if forces == "printed in another year" else (
                 selected & ~elsewhere if forces == "never printed" else selected)
             selection_rows.append({"fiscal_year": format_fiscal_year(year), "forces": forces,
