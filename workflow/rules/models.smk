@@ -30,7 +30,7 @@ rule fit_count_models:
         series_models=f"{MODELS}/series_models.pickle",
     log:
         f"{LOGS}/fit_count_models.log",
-    priority: 3  # the model jobs wait for it
+    priority: 5  # every model job waits for it
     conda:
         ENV
     params:
@@ -105,7 +105,7 @@ rule check_published_totals:
         ),
     log:
         f"{LOGS}/check_published_totals.log",
-    priority: 2  # the longest jobs of a cold run: started before shorter ones
+    priority: 3  # a cold run's second longest job, on the chain to chapter 4: second
     conda:
         ENV
     params:
@@ -129,7 +129,7 @@ rule check_calibration:
         cells=report(f"{TABLES}/calibration_cells.csv", caption="../report/calibration_cells.rst", category="4. Models"),
     log:
         f"{LOGS}/check_calibration.log",
-    priority: 2  # the longest jobs of a cold run: started before shorter ones
+    priority: 4  # a cold run's longest job, on its longest chain (to chapter 4): first
     conda:
         ENV
     params:
