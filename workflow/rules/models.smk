@@ -182,6 +182,7 @@ rule compare_imputation_models:
         summary=report(f"{TABLES}/calibration.csv", caption="../report/calibration.rst", category="4. Models"),
     log:
         f"{LOGS}/compare_imputation_models.log",
+    priority: 3  # on a cold run's longest chain, to chapter 4: before shorter jobs
     conda:
         ENV
     script:

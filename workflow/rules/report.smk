@@ -126,6 +126,7 @@ rule notebook_models:
         notebook=f"{NOTEBOOKS}/04-models.ipynb",
     log:
         f"{LOGS}/notebook_models.log",
+    priority: 3  # a cold run's longest chapter, on its longest chain: before shorter jobs
     conda:
         ENV
     params:
