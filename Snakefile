@@ -34,9 +34,13 @@ from online_csa.configuration.validation import check_config  # noqa: E402
 # (sys.executable), and a cluster job starts that same Python, so `.venv/bin/snakemake` needs no venv activated.
 
 
-from online_csa.rule_support.snakemake_start_up import serialise_params_without_importing_pandas  # noqa: E402
+from online_csa.rule_support.snakemake_start_up import (  # noqa: E402
+    import_nbformat_lazily,
+    serialise_params_without_importing_pandas,
+)
 
 serialise_params_without_importing_pandas()
+import_nbformat_lazily()
 
 
 configfile: "config/config.yaml"

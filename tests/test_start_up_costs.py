@@ -1,5 +1,6 @@
 """What each job process imports at start-up: the pipeline's cost is mostly process start-up, so
 a heavy import that creeps back in is a regression (measured in tools/benchmark_pipeline.py)."""
+import os
 import subprocess
 import sys
 
@@ -58,3 +59,36 @@ print(persistence._serialize_param_pandas(frame) == repr(pd.util.hash_pandas_obj
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True", "True"]
+
+
+def test_nbformat_stands_in_until_first_used_and_then_is_the_real_module():
+    """Snakemake imports nbformat for every script job it looks at; the stand-in (rule_support/snakemake_start_up.py)
+    makes that import free, and the first use imports the real module, which works as ever."""
+    code = f"""
+import sys; sys.path.insert(0, {str(ROOT / 'workflow')!r})
+from online_csa.rule_support.snakemake_start_up import import_nbformat_lazily
+print(import_nbformat_lazily(), import_nbformat_lazily() is False)
+import nbformat
+print("jsonschema" in sys.modules, "nbformat.v4" in sys.modules)
+held = nbformat
+text = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A")]))
+print(nbformat.reads(text, as_version=4).cells[0].source, sys.modules["nbformat"].__file__ == held.__file__,
+      held.reads is sys.modules["nbformat"].reads)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "True", "False", "False", "#", "A", "True", "True"]
+
+
+def test_a_dry_run_of_the_workflow_imports_neither_nbformat_nor_pandas():
+    code = """
+import sys
+from snakemake.cli import main
+try:
+    main(["-n", "--quiet", "--cores", "1"])
+except SystemExit as end:
+    print(end.code, "jsonschema" in sys.modules, "nbformat.v4" in sys.modules, "pandas" in sys.modules)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "workflow")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    assert out[-4:] == ["0", "False", "False", "False"]

@@ -6,11 +6,13 @@ Prints, in seconds, with the peak memory of the largest single process (Snakemak
 its jobs): the cold run of the whole DAG, a no-op dry run, the rerun after one assumption
 changes on the command line, and the rerun after one scenario file is edited. Each is also
 given as a ratio to the floor: the time one process takes to import pandas, statsmodels,
-seaborn and matplotlib, measured (best of three) before and after the runs, so that the ratios
-compare runs made on machines, or under loads, of different speed. The performance budget
-(issue 14) is a cold run of at most 13 floors, a rerun after one assumption of at most 4, and a
-no-op dry run of at most 1.5 s; beside the dry run, that of a one-rule workflow in the same venv
-(best of three, after the runs), which is what Snakemake's own start costs here. Then every job of each run with its time (from Snakemake's
+seaborn and matplotlib, measured (best of three) before the first run and after each, each run's
+ratio to the mean of the floors just before and after it, so that the ratios compare runs made on
+machines, or under loads, of different speed (on a shared machine the floor itself moves by a
+quarter within minutes). The performance budget (issue 14) is a cold run of at most 13 floors,
+a rerun after one assumption of at most 4, and a no-op dry run of at most 1.5 s; beside the dry
+run, that of a one-rule workflow in the same venv (best of three, after the runs), which is what
+Snakemake's own start costs here. Then every job of each run with its time (from Snakemake's
 metadata: from the job's start to its outputs' completion). `--keep-cold-results DIR` copies
 the cold run's results/ to DIR, to compare with another run (tools/compare_runs.py).
 """
@@ -120,7 +122,8 @@ def main():
         def run(key, what, *snakemake_args):
             since = time.time()
             seconds, peak = timed(work, *snakemake_args)
-            rows.append((key, what, seconds, peak))
+            floors.append(floor_seconds())  # after this run: with the one before it, this run's floor
+            rows.append((key, what, seconds, peak, (floors[-2] + floors[-1]) / 2))
             if "-n" not in snakemake_args:
                 jobs_of_run[what] = job_times(work, since)
 
@@ -128,7 +131,7 @@ def main():
         if args.keep_cold_results:
             shutil.copytree(work / "results", args.keep_cold_results, dirs_exist_ok=True)
         dry_runs = [timed(work, "-n") for _ in range(3)]
-        rows.append(("dry", "no-op dry run (-n), best of 3", *min(dry_runs)))
+        rows.append(("dry", "no-op dry run (-n), best of 3", *min(dry_runs), floors[-1]))
         jobs = scheduled_jobs(snakemake(work, "-n", *change))
         run("assumption", f"rerun after one assumption changes ({sum(jobs.values())} jobs)", "--cores", cores, *change)
         scenario = work / "config/scenarios/low_reporting_rate.yaml"
@@ -136,17 +139,16 @@ def main():
         jobs = scheduled_jobs(snakemake(work, "-n", *change))
         run("scenario", f"rerun after one scenario file is edited ({sum(jobs.values())} jobs)", "--cores", cores,
             *change)
-    floors.append(floor_seconds())
-    floor = min(floors)
     one_rule = one_rule_dry_run_seconds()
-    print(f"floor: {FLOOR_IMPORTS!r} in one process, {floor:.2f} s (best of 3 before the runs "
-          f"{floors[0]:.2f} s, after {floors[1]:.2f} s)\n")
-    print(f"{'what':<58} {'seconds':>8} {'floors':>7} {'budget':>12} {'peak MB':>8}")
-    for key, what, seconds, peak in rows:
+    print(f"floor: {FLOOR_IMPORTS!r} in one process, best of 3, measured before the first run and after each: "
+          f"{', '.join(f'{f:.2f}' for f in floors)} s; each run's ratio is to the mean of the floors just before and "
+          f"after it\n")
+    print(f"{'what':<58} {'seconds':>8} {'floor':>6} {'floors':>7} {'budget':>12} {'peak MB':>8}")
+    for key, what, seconds, peak, floor in rows:
         budget = (f"<= {BUDGET[key]:g} floors" if key in BUDGET else
                   f"<= {DRY_RUN_BUDGET_SECONDS:g} s" if key == "dry" else "")
-        print(f"{what:<58} {seconds:8.1f} {seconds / floor:7.1f} {budget:>12} {peak:8.0f}")
-    print(f"{'  beside: no-op dry run of a one-rule workflow (best of 3)':<58} {one_rule:8.1f} {one_rule / floor:7.1f}")
+        print(f"{what:<58} {seconds:8.1f} {floor:6.2f} {seconds / floor:7.1f} {budget:>12} {peak:8.0f}")
+    print(f"{'  beside: no-op dry run of a one-rule workflow (best of 3)':<58} {one_rule:8.1f}")
     for what, jobs in jobs_of_run.items():
         print(f"\n{what}: {len(jobs)} jobs (start, seconds)")
         for label, start, seconds in jobs:
