@@ -198,7 +198,8 @@ def test_a_rerun_after_an_assumption_plans_no_late_module_and_the_cold_run_plans
     the flag propensity fit statsmodels."""
     rerun = ["workflow/scripts/run_sensitivity.py", "workflow/scripts/compare_scenarios.py",
              "workflow/scripts/write_assumptions_explorer.py", "workflow/scripts/summarise_findings.py",
-             "workflow/scripts/render_report.py", "workflow/scripts/render_pdf.py", "workflow/scripts/write_ro_crate.py",
+             "workflow/scripts/render_report.py", "workflow/scripts/render_pdf.py",
+             "workflow/scripts/write_ro_crate.py",
              "workflow/scripts/execute_notebook.py", "notebooks/05-sensitivity.py", "notebooks/06-scenarios.py",
              "notebooks/07-provenance.py"]
     assert modules_imported_at_load(map(loads, rerun), job_server.LATE_MODULES) == []

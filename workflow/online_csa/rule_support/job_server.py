@@ -73,12 +73,11 @@ PRELOADED_MODULES = [
     "pypandoc",
     "typst",
 ]
-# Imported after the warm-up, and only those that a job of the run imports as it loads (the run's plan, sent by
-# `send_plan` when Snakemake has built its DAG; code_dependencies.modules_imported_at_load makes it): the cold run's
-# raw-data and model jobs need pandera and statsmodels (and with it scipy.stats), a rerun's jobs none of them, and
-# importing them then would only take a core from its jobs.
+# Imported only if a job of the run imports them as it loads (the run's plan, sent by `send_plan` when Snakemake has
+# built its DAG; code_dependencies.modules_imported_at_load makes it), as soon as the plan comes: the cold run's
+# raw-data and model jobs need pandera and statsmodels (and with it scipy.stats) among its first jobs, a rerun's jobs
+# none of them, and importing them then would only take a core from its jobs.
 LATE_MODULES = ["pandera.pandas", "scipy.stats", "statsmodels.api", "statsmodels.formula.api"]
-
 
 
 def warm_up_html_export() -> None:
@@ -197,8 +196,8 @@ def files_loaded_by(job) -> list[str]:
 
 
 def send_plan(server: subprocess.Popen | None, late_modules: list[str]) -> None:
-    """Tell the run's server which of LATE_MODULES the run's jobs need (code_dependencies.modules_imported_at_load): it imports those
-    alone. Sent once; a server that gets no plan imports them all."""
+    """Tell the run's server which of LATE_MODULES the run's jobs need (code_dependencies.modules_imported_at_load):
+    it imports those alone. Sent once; a server that gets no plan imports them all."""
     if server is None or getattr(server, "plan_write", None) is None:
         return
     try:
