@@ -19,9 +19,10 @@ from pathlib import Path
 
 
 @functools.lru_cache(maxsize=None)
-def _import_nodes_of(path: Path, version: tuple[int, int]) -> tuple[ast.stmt, ...]:
-    """The import statements of one file, read once per process and version (modified time and
-    size): the rules share most modules."""
+def _import_nodes_of(path: Path, version: tuple[int, int]) -> tuple[tuple[ast.stmt, bool], ...]:
+    """The import statements of one file, each with whether it is made as the file loads (not
+    indented), read once per process and version (modified time and size): the rules share most
+    modules."""
     return tuple(_import_nodes(path.read_text()))
 
 
@@ -32,42 +33,34 @@ _IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(
                                re.MULTILINE)
 
 
-def _import_nodes(source: str) -> list[ast.stmt]:
+def _import_nodes(source: str) -> list[tuple[ast.stmt, bool]]:
     nodes = []
     for statement in _IMPORT_STATEMENT.findall(source):
         try:
-            nodes.extend(ast.parse(statement.strip()).body)
+            parsed = ast.parse(statement.strip()).body
         except SyntaxError:  # "import" at the start of a line inside a string
             continue
+        at_load = statement[:1] not in (" ", "\t")  # an indented one runs with its function or block, if it does
+        nodes.extend((node, at_load) for node in parsed)
     return nodes
 
 
-@functools.lru_cache(maxsize=None)
-def _imported_at_load_of(path: Path, version: tuple[int, int]) -> frozenset[str]:
-    names = set()
-    for statement in _IMPORT_STATEMENT.findall(path.read_text()):
-        if statement[:1] in (" ", "\t"):
-            continue  # inside a function or a block: made when that code runs, if it does
-        try:
-            nodes = ast.parse(statement).body
-        except SyntaxError:
-            continue
-        for node in nodes:
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module)
-                names.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
-    return frozenset(names)
-
-
-def imported_at_load(path: str | Path) -> frozenset[str]:
+def imported_at_load(path: str | Path) -> set[str]:
     """Dotted names of the modules a file imports as it is loaded: those of its unindented import statements
     (`import a.b` gives a.b; `from a import b` gives a and a.b, for b may be a module). An import inside a
     function is left out: it is made only when the function runs."""
     path = Path(path)
     stat = path.stat()
-    return _imported_at_load_of(path, (stat.st_mtime_ns, stat.st_size))
+    names = set()
+    for node, at_load in _import_nodes_of(path, (stat.st_mtime_ns, stat.st_size)):
+        if not at_load:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return names
 
 
 def modules_imported_at_load(files_of_jobs, modules: list[str]) -> list[str]:
@@ -168,7 +161,7 @@ def package_files(entry: str | Path, package_dir: str | Path) -> list[str]:
     while todo:
         path = todo.pop()
         stat = path.stat()
-        for node in _import_nodes_of(path, (stat.st_mtime_ns, stat.st_size)):
+        for node, _ in _import_nodes_of(path, (stat.st_mtime_ns, stat.st_size)):
             for module in package.imported_modules(node, path):
                 for name in _with_parents(module):
                     if name in NOT_CODE_DEPENDENCIES:
