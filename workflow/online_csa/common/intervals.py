@@ -17,6 +17,16 @@ def central_interval(draws, axis: int | None = None) -> tuple:
     return lower, median, upper
 
 
+def column_intervals(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per column of `draws` (draws x cells): (lower, median, upper, complete), every column's
+    central interval at once; a column with a NaN draw is not complete, and its interval is NaN."""
+    complete = ~np.isnan(draws).any(axis=0)
+    lower, median, upper = np.full((3, draws.shape[1]), np.nan)
+    if complete.any():
+        lower[complete], median[complete], upper[complete] = central_interval(draws[:, complete], axis=0)
+    return lower, median, upper, complete
+
+
 def interval_bounds(level: float) -> tuple[float, float]:
     """The quantiles that bound a central interval holding `level` of the draws."""
     return (1 - level) / 2, 1 - (1 - level) / 2

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from online_csa.common.fiscal_years import format_fiscal_year
-from online_csa.common.intervals import LEVEL, central_interval
+from online_csa.common.intervals import LEVEL, central_interval, column_intervals
 from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.mixed_negative_binomial import MixedFit, fit_mixed_negative_binomial
@@ -217,10 +217,7 @@ def published_total_checks(cells: pd.DataFrame, series: str, fit: MixedFit, cand
 
 def _score_cells(series, model, scheme, fold, cells, held, values) -> list[dict]:
     rows = []
-    estimable = ~np.isnan(values).any(axis=0)  # a cell with a NaN draw is not scored
-    lower, median, upper = np.full((3, values.shape[1]), np.nan)
-    if estimable.any():  # every scored cell's interval at once
-        lower[estimable], median[estimable], upper[estimable] = central_interval(values[:, estimable], axis=0)
+    lower, median, upper, estimable = column_intervals(values)  # a cell with a NaN draw is not scored
     for j, i in enumerate(np.flatnonzero(held)):
         y = float(cells.at[i, "value"])
         if not estimable[j]:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from online_csa.common.intervals import LOWER, UPPER, central_interval
+from online_csa.common.intervals import LOWER, UPPER, column_intervals
 from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.imputation_validation import NEW_MODEL, PREVIOUS
 from online_csa.models.mixed_negative_binomial import MixedFit
@@ -123,10 +123,7 @@ def refit_without(fit: MixedFit, modes: OneOutModes, j: int) -> MixedFit:
 
 def _score(series, model, scheme, cells: pd.DataFrame, rows: np.ndarray, sims: np.ndarray) -> list[dict]:
     out = []
-    estimable = ~np.isnan(sims).any(axis=0)  # a cell with a NaN draw is not scored
-    lower, median, upper = np.full((3, sims.shape[1]), np.nan)
-    if estimable.any():  # every scored cell's interval at once
-        lower[estimable], median[estimable], upper[estimable] = central_interval(sims[:, estimable], axis=0)
+    lower, median, upper, estimable = column_intervals(sims)  # a cell with a NaN draw is not scored
     for j, i in enumerate(rows):
         y = float(cells.at[i, "value"])
         row = {"series": series, "model": model, "scheme": scheme, "fold": cells.at[i, "force"],
