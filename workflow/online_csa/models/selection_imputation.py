@@ -140,8 +140,7 @@ class _CellArrays:
     value: np.ndarray
     observed: np.ndarray  # printed and not held out
     no_figure: np.ndarray  # the force gave no figure (`not_provided`)
-    suppressed: np.ndarray  # a printed suppressed count: bounds, no figure
-    held_out: np.ndarray
+    forced: np.ndarray  # in every draw's responders: a printed suppressed count (bounds, no figure) or held out
     position: np.ndarray  # each cell's index among the unprinted cells (-1 for a printed one)
 
     @classmethod
@@ -151,8 +150,8 @@ class _CellArrays:
         position[unprinted] = np.arange(len(unprinted))
         return cls(codes, {name: i for i, name in enumerate(names)}, cells["year"].to_numpy(),
                    cells["value"].to_numpy(float), cells["observed"].to_numpy() & ~held_out,
-                   (cells["status"] == "not_provided").to_numpy(), ~np.isnan(cells["lower"].to_numpy(float)),
-                   held_out, position)
+                   (cells["status"] == "not_provided").to_numpy(),
+                   ~np.isnan(cells["lower"].to_numpy(float)) | held_out, position)
 
     def of_forces(self, forces) -> np.ndarray:
         """bool per cell: its force is one of `forces`."""
@@ -177,7 +176,7 @@ def _bound_blocks(cells: _CellArrays, bounds: list[TotalCandidate], log: dict) -
         printed = float(cells.value[mask & observed].sum())
         eligible = mask & ~observed & (~no_figure | (c.kind == "cumulative"))
         candidates = np.flatnonzero(eligible)
-        forced = (cells.suppressed | cells.held_out)[candidates]
+        forced = cells.forced[candidates]
         if c.responded is None or c.kind == "cumulative":
             needed = len(candidates)
         else:
@@ -225,7 +224,7 @@ def _year_blocks(cells: _CellArrays, constraints: list[TotalCandidate], log: dic
             printed_sum = float(value[own & observed].sum())
             candidates_mask = own & ~observed & ~no_figure
             candidates = np.flatnonzero(candidates_mask)
-            forced = (cells.suppressed | cells.held_out)[candidates]
+            forced = cells.forced[candidates]
             needed = responders(c) - sum(responders(d) for d in children) - int((own & observed).sum())
             remainder = c.total - sum(d.total for d in children) - printed_sum
             problem = ""
