@@ -9,8 +9,9 @@ from online_csa.models.constraints import TotalConstraint
 from online_csa.models.imputation_validation import (NEW_MODEL, NO_SELECTION, PREVIOUS, REFIT_STEPS,
                                                      coverage_summary, held_out_cell_checks, published_total_checks,
                                                      total_draws)
-from online_csa.models.leave_one_cell_out import (NO_TOTALS, WITH_TOTALS, leave_one_cell_out_checks,
-                                                 noise_only_relative_width, one_out_modes)
+from online_csa.models.leave_one_cell_out import (BEFORE_MIXED_MODEL, NO_TOTALS, WITH_TOTALS,
+                                                  leave_one_cell_out_checks, noise_only_relative_width,
+                                                  one_out_modes)
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial, year_effect_table
 from online_csa.models.negative_binomial import fit_negative_binomial
 from online_csa.models.imputation_tables import mark_thin_ratio, selection_table
@@ -326,13 +327,26 @@ def test_cumulative_totals_need_a_factor_for_forces_printed_in_another_year():
 def test_leave_one_cell_out_scores_every_printed_cell_under_both_models():
     cells, names, totals = synthetic_selected_panel(7, forces=12, years=4)
     fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
-    checks = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson")
+    result = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson")
+    checks, curves = result.cells, result.curves
     printed = int(cells["observed"].sum())
-    assert (checks.groupby("model").size() == printed).all() and set(checks["model"]) == {NEW_MODEL, PREVIOUS}
+    assert (checks.groupby("model").size() == printed).all()
+    assert set(checks["model"]) == {NEW_MODEL, PREVIOUS, BEFORE_MIXED_MODEL}
     assert set(checks["scheme"]) == {NO_TOTALS}
     scored = checks[checks["covered"].notna()]
     assert (scored["lower_90"] <= scored["estimate"]).all() and (scored["estimate"] <= scored["upper_90"]).all()
     assert 0.7 <= scored.loc[scored["model"] == NEW_MODEL, "covered"].astype(bool).mean() <= 1.0
+    # each model's curve at 90% is the table's 90% intervals on the cells every model scores
+    at_90 = curves[curves["nominal"] == 0.9].set_index("model")
+    every_model = scored.groupby(["force", "fiscal_year"]).filter(lambda cell: len(cell) == 3)
+    assert len(every_model) >= 3 * (printed - 2)
+    for model, rows in every_model.groupby("model"):
+        assert at_90.at[model, "scored"] == len(rows)
+        assert at_90.at[model, "covered"] == int(rows["covered"].astype(bool).sum())
+        width = ((rows["upper_90"] - rows["lower_90"]) / rows["estimate"]).median()
+        assert at_90.at[model, "median_relative_width"] == pytest.approx(width)
+    # the maximum-likelihood alpha is the smaller one here: narrower intervals than with Pearson's
+    assert at_90.at[BEFORE_MIXED_MODEL, "median_relative_width"] < at_90.at[PREVIOUS, "median_relative_width"]
 
 
 def test_newton_steps_from_the_full_fit_give_the_exact_leave_one_out_refits():
@@ -413,7 +427,7 @@ def test_with_totals_a_held_out_cell_is_narrower_and_still_covered():
     cells["status"] = np.where(cells["observed"], "observed", "missing")
     fit = fit_mixed_negative_binomial(cells[cells["observed"]], names, sorted(cells["year"].unique()))
     checks = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson", totals, (),
-                                       oversample=2)
+                                       oversample=2).cells
     new = checks[checks["model"] == NEW_MODEL].assign(
         width=lambda c: (c["upper_90"] - c["lower_90"]) / c["estimate"])
     without = new[new["scheme"] == NO_TOTALS].set_index(["force", "fiscal_year"])

@@ -114,6 +114,8 @@ rule notebook_models:
         calibration=f"{TABLES}/calibration.csv",
         total_checks=f"{TABLES}/published_total_checks.csv",
         one_out_checks=f"{TABLES}/calibration_cells_one_out.csv",
+        calibration_curves=f"{TABLES}/calibration_curves.csv",
+        model_structures=f"{TABLES}/model_structure_checks.csv",
         cell_checks=f"{TABLES}/calibration_cells.csv",
         flag_share=f"{TABLES}/flag_share.csv",
         flag_decomposition=f"{TABLES}/flag_decomposition.csv",

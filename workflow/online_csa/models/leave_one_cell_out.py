@@ -9,6 +9,11 @@ Two schemes, each for the mixed model and for the previous fixed-effects method:
   with the cell held out; the previous method: its rescaling under the totals it used). A cell
   that no applied total contains keeps its no-totals prediction.
 
+With no totals, a third method is scored on the same cells: the previous method as the pipeline
+ran it before the mixed model, with a maximum-likelihood alpha; the printed-cell width target was
+its median width. Every model's draws are scored at every nominal level as well
+(`interval_sharpness`), so that widths can be compared where the models cover equally often.
+
 The mixed model's refits keep its variance components, alpha and the weights of its grid over
 (sigma_year, alpha), as the other validation refits do. Without one cell, each grid point's
 posterior mode moves little from the full fit's, so it is reached by `NEWTON_STEPS` penalised
@@ -26,12 +31,17 @@ from scipy import special
 from online_csa.common.intervals import LOWER, UPPER, column_intervals
 from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.imputation_validation import NEW_MODEL, PREVIOUS
+from online_csa.models.interval_sharpness import coverage_width_curve
 from online_csa.models.mixed_negative_binomial import MixedFit
 from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial, simulate_counts
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
 from online_csa.models.total_constraints import TotalCandidate
 
 NO_TOTALS = "leave-one-cell-out (no totals)"
+# the previous method as the pipeline ran it before the mixed model: where the width target came from
+BEFORE_MIXED_MODEL = "before the mixed model: fixed effects, maximum-likelihood alpha"
+CURVE_COLUMNS = ["series", "model", "scheme", "nominal", "scored", "covered", "coverage", "median_relative_width",
+                 "mean_relative_interval_score"]
 WITH_TOTALS = "leave-one-cell-out (with totals)"
 NEWTON_STEPS = 2  # from the full fit's mode; the tests check the predictions against exact refits
 
@@ -70,6 +80,28 @@ def _weighted_cross(weight: np.ndarray, X: np.ndarray, penalty: np.ndarray) -> n
     return np.matmul(X.T[None, :, :] * weight[:, None, :], X) + np.diag(penalty)[None, :, :]
 
 
+def one_out_refits(X: np.ndarray, y: np.ndarray, offset: np.ndarray, penalty: np.ndarray, alpha, mode: np.ndarray,
+                   steps: int = NEWTON_STEPS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A penalised NB2 model (design X, prior precisions `penalty`, `alpha` one value or one per
+    cell) refitted without each of its cells, by `steps` Newton steps from the full fit's `mode`,
+    every held-out cell at once: per held-out cell, the refit's log mean of that cell (offset
+    included), its variance (the inverse penalised Fisher information at the refit's mode, as the
+    full fit's covariance), the refit's mode and that information."""
+    n = len(y)
+    keep = 1.0 - np.eye(n)  # row i: every cell but i
+    beta = np.repeat(mode[None, :], n, axis=0)
+    for _ in range(steps):  # Newton (observed information): quadratic convergence from a nearby start
+        mu = np.exp(np.clip(beta @ X.T + offset[None, :], -30, 30))  # held-out refit i x cells
+        hessian = _weighted_cross(keep * mu * (1.0 + alpha * y[None, :]) / (1.0 + alpha * mu) ** 2, X, penalty)
+        score = (keep * (y[None, :] - mu) / (1.0 + alpha * mu)) @ X - beta * penalty[None, :]
+        beta = beta + np.linalg.solve(hessian, score[:, :, None])[:, :, 0]
+    mu = np.exp(np.clip(beta @ X.T + offset[None, :], -30, 30))
+    information = _weighted_cross(keep * mu / (1.0 + alpha * mu), X, penalty)  # as the full fit's covariance
+    log_mean = np.einsum("ij,ij->i", X, beta) + offset
+    log_mean_var = np.einsum("ij,ij->i", X, np.linalg.solve(information, X[:, :, None])[:, :, 0])
+    return log_mean, log_mean_var, beta, information
+
+
 def one_out_modes(fit: MixedFit, printed: pd.DataFrame, steps: int = NEWTON_STEPS,
                   keep_information: bool = False) -> OneOutModes:
     """The mixed model refitted without each printed cell of `printed` (the cells `fit` was
@@ -80,7 +112,6 @@ information at the new mode, as in the full fit."""
     y = printed["value"].to_numpy(float)
     offset = printed["log_population"].to_numpy(float)
     n, p = X.shape
-    keep = 1.0 - np.eye(n)  # row i: every printed cell but i
     grid = _grid(fit)
     log_mean, log_mean_var = np.empty((n, len(grid))), np.empty((n, len(grid)))
     modes = np.empty((n, len(grid), p))
@@ -88,16 +119,8 @@ information at the new mode, as in the full fit."""
     for k, (_, sigma_year, alpha, mode) in enumerate(grid):
         penalty = np.concatenate([[0.0, 0.0], np.full(fit.n_years, sigma_year ** -2.0),
                                   np.full(len(fit.forces), fit.sigma_force ** -2.0)])
-        beta = np.repeat(mode[None, :], n, axis=0)
-        for _ in range(steps):  # Newton (observed information): quadratic convergence from a nearby start
-            mu = np.exp(np.clip(beta @ X.T + offset[None, :], -30, 30))  # held-out refit i x cells
-            hessian = _weighted_cross(keep * mu * (1.0 + alpha * y[None, :]) / (1.0 + alpha * mu) ** 2, X, penalty)
-            score = (keep * (y[None, :] - mu) / (1.0 + alpha * mu)) @ X - beta * penalty[None, :]
-            beta = beta + np.linalg.solve(hessian, score[:, :, None])[:, :, 0]
-        mu = np.exp(np.clip(beta @ X.T + offset[None, :], -30, 30))
-        information = _weighted_cross(keep * mu / (1.0 + alpha * mu), X, penalty)  # as the full fit's covariance
-        log_mean[:, k] = np.einsum("ij,ij->i", X, beta) + offset
-        log_mean_var[:, k] = np.einsum("ij,ij->i", X, np.linalg.solve(information, X[:, :, None])[:, :, 0])
+        log_mean[:, k], log_mean_var[:, k], beta, information = one_out_refits(X, y, offset, penalty, alpha, mode,
+                                                                                steps)
         modes[:, k] = beta
         if keep_information:
             informations[:, k] = information
@@ -141,14 +164,55 @@ def _contains(totals, cells: pd.DataFrame, i: int) -> bool:
     return any(cell[0] in total.forces and cell[1] in total.years for total in totals)
 
 
+def _only(n: int, i: int) -> np.ndarray:
+    """A mask of `n` cells that holds cell `i` alone."""
+    held = np.zeros(n, dtype=bool)
+    held[i] = True
+    return held
+
+
+def _previous_method_draws(cells: pd.DataFrame, rows_printed: np.ndarray, alpha_method: str, draws: int,
+                           rng: np.random.Generator) -> tuple[np.ndarray, list]:
+    """Each printed cell's draws (draws x printed cells) from the previous method (fixed force and
+    year effects, alpha by `alpha_method`) refitted without it, and the refits; a cell without
+    which the method is not identified gets NaN draws and no refit."""
+    observed = cells["observed"].to_numpy()
+    try:
+        full = fit_negative_binomial(cells[observed], design="year_effects", alpha_method=alpha_method, robust=False)
+    except NotIdentifiedError:
+        full = None
+    sims = np.full((draws, len(rows_printed)), np.nan)
+    fits = []
+    for j, i in enumerate(rows_printed):
+        one = cells.iloc[[i]]
+        try:
+            previous = fit_negative_binomial(cells[observed & ~_only(len(cells), i)], design="year_effects",
+                                             alpha_method=alpha_method, robust=False, near=full)
+        except NotIdentifiedError:
+            fits.append(None)
+            continue
+        fits.append(previous)
+        sims[:, j] = simulate_counts(previous, one["force"], one["year"], one["log_population"], draws, rng)[:, 0]
+    return sims, fits
+
+
+@dataclass
+class OneOutChecks:
+    cells: pd.DataFrame  # one row per held-out cell, model and scheme: its 90% interval
+    curves: pd.DataFrame  # per model and scheme: coverage and width at every nominal level (CURVE_COLUMNS)
+
+
 def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, draws: int, seed: int,
                               alpha_method: str, candidates: list[TotalCandidate] | None = None,
                               previous_totals=(), oversample: int = 2,
-                              prior: SelectionPrior = SelectionPrior()) -> pd.DataFrame:
+                              prior: SelectionPrior = SelectionPrior()) -> OneOutChecks:
     """Each printed cell predicted by each model refitted without it: with no published total
     and, given `candidates` (the series' totals; the applied ones constrain) and
     `previous_totals` (the totals the previous method used, as TotalConstraints), with the
-    totals that contain it applied as in the real imputation."""
+    totals that contain it applied as in the real imputation. With no totals, also the method
+    the pipeline used before the mixed model (the previous method with a maximum-likelihood
+    alpha), whose intervals the printed-cell width target was taken from. Each model's draws are
+    also scored at every nominal level (`interval_sharpness`), on the cells every model scores."""
     cells = cells.reset_index(drop=True)
     observed = cells["observed"].to_numpy()
     rows_printed = np.flatnonzero(observed)
@@ -157,43 +221,33 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
     rng = np.random.default_rng(seed)
     modes = one_out_modes(fit, cells.iloc[rows_printed], keep_information=bool(in_total.any()))
     new = modes.draw(draws, rng)
-    try:
-        full = fit_negative_binomial(cells[observed], design="year_effects", alpha_method=alpha_method, robust=False)
-    except NotIdentifiedError:
-        full = None
-    old = np.full((draws, len(rows_printed)), np.nan)
+    old, previous_fits = _previous_method_draws(cells, rows_printed, alpha_method, draws, rng)
+    old_ml, _ = _previous_method_draws(cells, rows_printed, "ml", draws, rng)
     old_totals = old.copy()
     for j, i in enumerate(rows_printed):
-        held = np.zeros(len(cells), dtype=bool)
-        held[i] = True
-        one = cells.iloc[[i]]
-        try:
-            previous = fit_negative_binomial(cells[observed & ~held], design="year_effects",
-                                             alpha_method=alpha_method, robust=False, near=full)
-        except NotIdentifiedError:
-            continue
-        old[:, j] = simulate_counts(previous, one["force"], one["year"], one["log_population"], draws, rng)[:, 0]
-        if candidates is not None and _contains(previous_totals, cells, i):
-            hidden = cells.assign(observed=observed & ~held)
-            imp = impute_missing_cells(hidden, previous, list(previous_totals), draws, seed + j)
+        if previous_fits[j] is not None and candidates is not None and _contains(previous_totals, cells, i):
+            hidden = cells.assign(observed=observed & ~_only(len(cells), i))
+            imp = impute_missing_cells(hidden, previous_fits[j], list(previous_totals), draws, seed + j)
             old_totals[:, j] = imp.missing_draws[:, np.searchsorted(np.flatnonzero(~hidden["observed"].to_numpy()), i)]
-        else:
-            old_totals[:, j] = old[:, j]
-    rows = _score(series, NEW_MODEL, NO_TOTALS, cells, rows_printed, new)
-    rows += _score(series, PREVIOUS, NO_TOTALS, cells, rows_printed, old)
+    y = cells["value"].to_numpy(float)[rows_printed]
+    scored = [(NEW_MODEL, NO_TOTALS, new), (PREVIOUS, NO_TOTALS, old), (BEFORE_MIXED_MODEL, NO_TOTALS, old_ml)]
     if candidates is not None:
         new_totals = new.copy()
         for j in np.flatnonzero(in_total):
-            held = np.zeros(len(cells), dtype=bool)
-            held[rows_printed[j]] = True
             imp = impute_with_selection(cells, refit_without(fit, modes, j), applied, draws, seed + j,
-                                        held_out=held, oversample=oversample, prior=prior)
+                                        held_out=_only(len(cells), rows_printed[j]), oversample=oversample,
+                                        prior=prior)
             new_totals[:, j] = imp.draws[:, np.searchsorted(imp.unprinted, rows_printed[j])]
-        rows += _score(series, NEW_MODEL, WITH_TOTALS, cells, rows_printed, new_totals)
-        rows += _score(series, PREVIOUS, WITH_TOTALS, cells, rows_printed, old_totals)
+        scored += [(NEW_MODEL, WITH_TOTALS, new_totals), (PREVIOUS, WITH_TOTALS, old_totals)]
+    rows = [row for model, scheme, sims in scored for row in _score(series, model, scheme, cells, rows_printed, sims)]
     out = pd.DataFrame(rows)
     out["covered"] = out["covered"].astype("boolean")
-    return out
+    # the curves compare the models like for like: on the cells every model scores
+    common = np.all([~np.isnan(sims).any(axis=0) for _, _, sims in scored], axis=0)
+    curves = pd.concat([coverage_width_curve(sims[:, common], y[common]).assign(series=series, model=model,
+                                                                                scheme=scheme)
+                        for model, scheme, sims in scored], ignore_index=True)
+    return OneOutChecks(out, curves[CURVE_COLUMNS])
 
 
 def noise_only_relative_width(mean: float, alpha: float) -> float:

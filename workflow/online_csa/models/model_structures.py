@@ -1,0 +1,159 @@
+"""Could a richer mixed model explain more of the printed cells' spread?
+
+A printed cell's interval is about as wide as the model's overdispersion alpha makes it: what
+the force and year effects do not explain is noise. Two extensions of the mixed model would
+explain more of it, and so give narrower intervals that still cover, if the data supported them:
+
+* **random force slopes**: each force its own trend, c_f (t - centre) with
+  c_f ~ Normal(0, sigma_slope^2), as if the online flag had spread through forces at different
+  speeds;
+* **a dispersion trend**: log alpha_t = log alpha + g (t - centre), as if the flag's use had
+  settled (or not) over the years.
+
+Each structure is fitted as the mixed model is (random effects integrated out by the Laplace
+approximation, b0 and b1 flat; variance components, alpha and g at the maximum of the
+approximate marginal likelihood) and scored by leave-one-cell-out: every printed cell predicted
+by a refit of the coefficients without it (Newton steps from the full fit's mode, as
+`leave_one_cell_out` refits the imputation's model), at the structure's estimates (plug-in: unlike
+the imputation's model, no grid over sigma_year and alpha), its draws scored at every nominal
+level by `interval_sharpness`. The plain structure is scored the same way, so the three are
+compared like for like; a structure is supported if its log marginal likelihood is clearly
+higher (by more than `SUPPORT_MARGIN`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from online_csa.common.intervals import column_intervals
+from online_csa.models.interval_sharpness import coverage_width_curve
+from online_csa.models.leave_one_cell_out import one_out_refits
+from online_csa.models.mixed_negative_binomial import MixedFit, _penalised_mode, nb_log_likelihood
+
+PLAIN = "force and year effects (as fitted)"
+SLOPES = "with random force slopes"
+DISPERSION_TREND = "with a dispersion trend over years"
+STRUCTURES = (PLAIN, SLOPES, DISPERSION_TREND)
+# a difference in log marginal likelihood above this is "clearly higher": a likelihood ratio of about
+# e^2 = 7.4, about where Kass and Raftery (1995) put positive evidence (2 x log Bayes factor > 2 is
+# "positive", above 6 "strong"; here 2 x 2 = 4)
+SUPPORT_MARGIN = 2.0
+SIMPLEX_STEP = 0.5  # the optimiser's first step in each log scale (and in g, per year)
+
+
+@dataclass
+class StructureFit:
+    structure: str
+    log_marginal: float
+    sigma_force: float
+    sigma_year: float
+    sigma_slope: float  # 0 where the structure has no slopes
+    alpha: float  # at the centre year
+    alpha_change_per_year: float  # g, 0 where alpha is constant
+    mode: np.ndarray
+    penalty: np.ndarray
+    cell_alpha: np.ndarray  # alpha of each printed cell
+
+
+def _design(fit: MixedFit, printed: pd.DataFrame, slopes: bool) -> np.ndarray:
+    X = fit.design(printed["force"], printed["year"])
+    if not slopes:
+        return X
+    years = printed["year"].to_numpy(float) - fit.centre
+    return np.hstack([X, X[:, 2 + fit.n_years:] * years[:, None]])
+
+
+def fit_structure(fit: MixedFit, printed: pd.DataFrame, structure: str) -> StructureFit:
+    """`structure` fitted to the printed cells (force, year, value, log_population) of `fit`'s
+    series, starting from `fit`'s estimates."""
+    slopes, trend = structure == SLOPES, structure == DISPERSION_TREND
+    X = _design(fit, printed, slopes)
+    y = printed["value"].to_numpy(float)
+    offset = printed["log_population"].to_numpy(float)
+    t = printed["year"].to_numpy(float) - fit.centre
+    n_forces, n_years = len(fit.forces), fit.n_years
+    state = {"start": None}
+
+    def unpack(theta):
+        log_sigma_force, log_sigma_year, log_alpha = np.clip(theta[:3], -8, 3)
+        extra = float(np.clip(theta[3], -8, 3)) if slopes else float(theta[3]) if trend else None
+        penalty = np.concatenate([[0.0, 0.0], np.full(n_years, np.exp(-2 * log_sigma_year)),
+                                  np.full(n_forces, np.exp(-2 * log_sigma_force))]
+                                 + ([np.full(n_forces, np.exp(-2 * extra))] if slopes else []))
+        cell_alpha = np.exp(log_alpha + (extra * t if trend else np.zeros_like(t)))
+        return penalty, cell_alpha, extra
+
+    def negative_log_marginal(theta):
+        penalty, cell_alpha, _ = unpack(theta)
+        beta, mu, H, _ = _penalised_mode(y, X, offset, penalty, cell_alpha, state["start"])
+        state["start"] = beta
+        sign, logdet_h = np.linalg.slogdet(H)
+        value = (nb_log_likelihood(y, mu, cell_alpha) - 0.5 * np.sum(penalty[2:] * beta[2:] ** 2)
+                 + 0.5 * np.sum(np.log(penalty[2:])) - 0.5 * logdet_h)
+        return -value if sign > 0 and np.isfinite(value) else np.inf
+
+    start = np.log([fit.sigma_force, fit.sigma_year, fit.alpha])
+    if structure == PLAIN:
+        best = start
+    else:
+        theta0 = np.append(start, np.log(0.1) if slopes else 0.0)
+        simplex = np.vstack([theta0, theta0 + np.diag(np.full(4, SIMPLEX_STEP))])
+        best = optimize.minimize(negative_log_marginal, theta0, method="Nelder-Mead",
+                                 options={"xatol": 1e-2, "fatol": 1e-3, "maxiter": 2000,
+                                          "initial_simplex": simplex}).x
+    log_marginal = -negative_log_marginal(best)
+    penalty, cell_alpha, extra = unpack(best)
+    mode, *_ = _penalised_mode(y, X, offset, penalty, cell_alpha, state["start"])
+    sigma_force, sigma_year, alpha = np.exp(np.clip(best[:3], -8, 3))
+    return StructureFit(structure, float(log_marginal), float(sigma_force), float(sigma_year),
+                        float(np.exp(extra)) if slopes else 0.0, float(alpha), float(extra) if trend else 0.0,
+                        mode, penalty, cell_alpha)
+
+
+def one_out_draws(fit: MixedFit, printed: pd.DataFrame, structure: StructureFit, draws: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Each printed cell's posterior-predictive draws (draws x cells) from the structure refitted
+    without it (coefficients only, at the structure's estimates): a log mean from the refit's
+    Gaussian posterior, then a gamma-Poisson count with the cell's alpha."""
+    X = _design(fit, printed, structure.structure == SLOPES)
+    y = printed["value"].to_numpy(float)
+    offset = printed["log_population"].to_numpy(float)
+    alpha = structure.cell_alpha
+    log_mean, log_mean_var, _, _ = one_out_refits(X, y, offset, structure.penalty, alpha, structure.mode)
+    eta = log_mean[None, :] + np.sqrt(log_mean_var)[None, :] * rng.standard_normal((draws, len(y)))
+    return rng.poisson(rng.gamma(1 / alpha[None, :], np.exp(eta) * alpha[None, :])).astype(float)
+
+
+def compare_structures(fit: MixedFit, frame: pd.DataFrame, series: str, draws: int,
+                       seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every structure in STRUCTURES fitted to the series' printed cells and scored by
+    leave-one-cell-out: (one row per structure: estimates, log marginal likelihood against the
+    plain structure's, 90% coverage and width; the coverage-width curves of `interval_sharpness`)."""
+    printed = frame[frame["observed"]].reset_index(drop=True)
+    y = printed["value"].to_numpy(float)
+    rng = np.random.default_rng(seed)
+    rows, curves = [], []
+    plain = None
+    for structure in STRUCTURES:
+        fitted = fit_structure(fit, printed, structure)
+        plain = plain if plain is not None else fitted
+        sims = one_out_draws(fit, printed, fitted, draws, rng)
+        lower, median, upper, _ = column_intervals(sims)
+        gain = fitted.log_marginal - plain.log_marginal
+        rows.append({"series": series, "structure": structure, "log_marginal_likelihood": fitted.log_marginal,
+                     "gain_over_plain": gain, "supported": bool(gain > SUPPORT_MARGIN),
+                     "sigma_force": fitted.sigma_force, "sigma_year": fitted.sigma_year,
+                     "sigma_slope": fitted.sigma_slope, "alpha": fitted.alpha,
+                     "alpha_change_per_year": fitted.alpha_change_per_year,
+                     "alpha_first_year": float(fitted.alpha * np.exp(fitted.alpha_change_per_year
+                                                                     * (fit.years[0] - fit.centre))),
+                     "alpha_last_year": float(fitted.alpha * np.exp(fitted.alpha_change_per_year
+                                                                    * (fit.years[-1] - fit.centre))),
+                     "scored": len(y), "covered": int(((lower <= y) & (y <= upper)).sum()),
+                     "median_relative_width": float(np.median((upper - lower) / median))})
+        curves.append(coverage_width_curve(sims, y).assign(series=series, model=f"structure: {structure}",
+                                                          scheme="leave-one-cell-out (no totals)"))
+    return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
