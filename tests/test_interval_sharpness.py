@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from online_csa.common.intervals import central_interval
-from online_csa.models.interval_sharpness import NOMINAL_LEVELS, coverage_width_curve, width_at_coverage
+from online_csa.models.interval_sharpness import (NOMINAL_LEVELS, coverage_width_curve, matched_width_comparison,
+                                                  width_at_coverage)
 
 
 def test_the_curve_at_90_percent_is_the_reported_interval():
@@ -19,6 +20,7 @@ def test_the_curve_at_90_percent_is_the_reported_interval():
     # wider levels hold at least as many cells and are at least as wide
     assert curve["covered"].is_monotonic_increasing and curve["median_relative_width"].is_monotonic_increasing
     assert list(curve.index) == list(NOMINAL_LEVELS) and NOMINAL_LEVELS[0] == 0.5 and NOMINAL_LEVELS[-1] == 0.98
+    assert 0.9 in NOMINAL_LEVELS and 0.825 in NOMINAL_LEVELS
 
 
 def test_interval_score_charges_width_and_misses():
@@ -45,3 +47,35 @@ def test_width_at_coverage_reads_the_first_level_that_covers_as_often():
     assert width_at_coverage(curve, 0.8)["median_relative_width"] == 1.1
     assert width_at_coverage(curve, 0.85)["nominal"] == 0.83
     assert width_at_coverage(curve, 0.9) is None
+
+
+def test_matched_comparison_of_a_model_with_itself_is_exactly_even():
+    rng = np.random.default_rng(8)
+    draws = rng.gamma(4.0, 25.0, size=(300, 40))
+    observed = rng.gamma(4.0, 25.0, size=40)
+    row = matched_width_comparison({"a": draws, "b": draws.copy()}, observed, "a", 200, 1).set_index("model").loc["b"]
+    assert row["width_ratio"] == 1.0 and row["interval_score_difference"] == 0.0
+    assert row["width_ratio_one_cell_fewer"] <= 1.0 <= row["width_ratio_one_cell_more"]
+    assert (row["interval_score_difference_lower_90"], row["interval_score_difference_upper_90"]) == (0.0, 0.0)
+    assert row["matched_level"] <= 0.9 and row["matched_coverage"] == row["reference_coverage"]
+    assert row["width_at_matched_coverage"] == row["reference_width_at_matched_coverage"] <= row["reference_width"]
+
+
+def test_overconfident_intervals_are_no_narrower_at_matched_coverage_and_pay_in_interval_score():
+    """Values spread by 0.3 on the log scale: a model drawing with the true spread, and a reference
+    drawing with 0.2, whose 90% intervals hold about 73% of the values. Where the true model holds as
+    many, its intervals are as wide as the reference's, and its 90% interval score is lower."""
+    rng = np.random.default_rng(9)
+    cells = 400
+    observed = 100 * np.exp(rng.normal(0, 0.3, cells))
+    calibrated = 100 * np.exp(rng.normal(0, 0.3, (2000, cells)))
+    overconfident = 100 * np.exp(rng.normal(0, 0.2, (2000, cells)))
+    rows = matched_width_comparison({"reference": overconfident, "calibrated": calibrated}, observed, "reference",
+                                    300, 2).set_index("model")
+    row = rows.loc["calibrated"]
+    assert 0.65 <= row["reference_coverage"] <= 0.8 and 0.86 <= row["coverage"] <= 0.94
+    assert row["matched_coverage"] >= row["reference_coverage"] and row["matched_level"] < 0.85
+    assert row["width_ratio"] == pytest.approx(1.0, abs=0.06)
+    assert row["width_ratio_one_cell_fewer"] <= row["width_ratio"] <= row["width_ratio_one_cell_more"]
+    assert row["interval_score_difference_upper_90"] < 0
+    assert rows.at["reference", "width_ratio"] == 1.0

@@ -158,6 +158,17 @@ def test_models_on_the_real_ledger(run):
     for model in ("new: mixed NB with selection factor", "previous: fixed effects and rescaling"):
         one_out = calibration.loc[("online_child_sexual_offences", model, "leave-one-cell-out (no totals)")]
         assert one_out["scored"] >= 80 and 0.8 <= one_out["coverage"] <= 1.0  # every printed cell, refitted without it
+    # the printed-cell width target like for like: the method it came from, rerun, and the new model where it
+    # holds as many held-out cells
+    widths = pd.read_csv(run / "results/tables/printed_cell_width_comparison.csv").set_index(["series", "model"])
+    reference = widths.loc[("online_child_sexual_offences", "before the mixed model: fixed effects, "
+                                                            "maximum-likelihood alpha")]
+    assert reference["coverage"] < 0.85 and abs(reference["width"] - 1.6) < 0.1
+    new = widths.loc[("online_child_sexual_offences", "new: mixed NB with selection factor")]
+    assert new["coverage"] >= 0.88 and new["width"] > 2 * new["width_at_matched_coverage"] / 1.5
+    assert new["width_ratio_one_cell_fewer"] <= 1.0 < new["width_ratio_one_cell_more"]
+    structures = pd.read_csv(run / "results/tables/model_structure_checks.csv")
+    assert len(structures) == 3 * structures["series"].nunique() and not structures["supported"].any()
 
 
 def test_tipping_point_of_doubling_is_about_half_by_arithmetic_and_by_model(run):

@@ -162,6 +162,11 @@ rule check_cell_calibration:
             caption="../report/calibration_curves.rst",
             category="4. Models",
         ),
+        widths=report(
+            f"{TABLES}/printed_cell_width_comparison.csv",
+            caption="../report/printed_cell_width_comparison.rst",
+            category="4. Models",
+        ),
         structures=report(
             f"{TABLES}/model_structure_checks.csv",
             caption="../report/model_structure_checks.rst",

@@ -115,6 +115,7 @@ rule notebook_models:
         total_checks=f"{TABLES}/published_total_checks.csv",
         one_out_checks=f"{TABLES}/calibration_cells_one_out.csv",
         calibration_curves=f"{TABLES}/calibration_curves.csv",
+        width_comparison=f"{TABLES}/printed_cell_width_comparison.csv",
         model_structures=f"{TABLES}/model_structure_checks.csv",
         cell_checks=f"{TABLES}/calibration_cells.csv",
         flag_share=f"{TABLES}/flag_share.csv",

@@ -31,7 +31,7 @@ from scipy import special
 from online_csa.common.intervals import LOWER, UPPER, column_intervals
 from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.imputation_validation import NEW_MODEL, PREVIOUS
-from online_csa.models.interval_sharpness import coverage_width_curve
+from online_csa.models.interval_sharpness import coverage_width_curve, matched_width_comparison
 from online_csa.models.mixed_negative_binomial import MixedFit
 from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial, simulate_counts
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
@@ -40,10 +40,15 @@ from online_csa.models.total_constraints import TotalCandidate
 NO_TOTALS = "leave-one-cell-out (no totals)"
 # the previous method as the pipeline ran it before the mixed model: where the width target came from
 BEFORE_MIXED_MODEL = "before the mixed model: fixed effects, maximum-likelihood alpha"
+WIDTH_COLUMNS = ["series", "scheme", "model", "reference", "nominal", "scored", "reference_coverage", "reference_width",
+                 "reference_width_at_matched_coverage", "coverage", "width", "matched_level", "matched_coverage", "width_at_matched_coverage", "width_ratio",
+                 "width_ratio_one_cell_fewer", "width_ratio_one_cell_more", "interval_score", "interval_score_difference",
+                 "interval_score_difference_lower_90", "interval_score_difference_upper_90", "bootstrap_resamples"]
 CURVE_COLUMNS = ["series", "model", "scheme", "nominal", "scored", "covered", "coverage", "median_relative_width",
                  "mean_relative_interval_score"]
 WITH_TOTALS = "leave-one-cell-out (with totals)"
 NEWTON_STEPS = 2  # from the full fit's mode; the tests check the predictions against exact refits
+BOOTSTRAP_RESAMPLES = 1000  # resamples of the held-out cells behind each width comparison's interval
 
 
 @dataclass
@@ -200,6 +205,7 @@ def _previous_method_draws(cells: pd.DataFrame, rows_printed: np.ndarray, alpha_
 class OneOutChecks:
     cells: pd.DataFrame  # one row per held-out cell, model and scheme: its 90% interval
     curves: pd.DataFrame  # per model and scheme: coverage and width at every nominal level (CURVE_COLUMNS)
+    widths: pd.DataFrame  # with no totals: each model's width at the reference's coverage (matched_width_comparison)
 
 
 def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, draws: int, seed: int,
@@ -212,7 +218,8 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
     totals that contain it applied as in the real imputation. With no totals, also the method
     the pipeline used before the mixed model (the previous method with a maximum-likelihood
     alpha), whose intervals the printed-cell width target was taken from. Each model's draws are
-    also scored at every nominal level (`interval_sharpness`), on the cells every model scores."""
+    also scored at every nominal level (`interval_sharpness`), on the cells every model scores, and
+    with no totals compared with the method before the mixed model at matched coverage."""
     cells = cells.reset_index(drop=True)
     observed = cells["observed"].to_numpy()
     rows_printed = np.flatnonzero(observed)
@@ -247,7 +254,9 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
     curves = pd.concat([coverage_width_curve(sims[:, common], y[common]).assign(series=series, model=model,
                                                                                 scheme=scheme)
                         for model, scheme, sims in scored], ignore_index=True)
-    return OneOutChecks(out, curves[CURVE_COLUMNS])
+    no_totals = {model: sims[:, common] for model, scheme, sims in scored if scheme == NO_TOTALS}
+    widths = matched_width_comparison(no_totals, y[common], BEFORE_MIXED_MODEL, BOOTSTRAP_RESAMPLES, seed)
+    return OneOutChecks(out, curves[CURVE_COLUMNS], widths.assign(series=series, scheme=NO_TOTALS))
 
 
 def noise_only_relative_width(mean: float, alpha: float) -> float:
