@@ -296,7 +296,7 @@ md("Width and misses in one number: the interval score (Gneiting and Raftery 200
    f"previous method with {par.alpha_method} alpha {focus_widths.at[PREVIOUS, 'interval_score']:.2f}. "
    + ("The reference's narrow intervals pay for their misses." if mine["interval_score_difference_upper_90"] < 0
       else ""))
-table(focus_widths.reset_index(), ["model", "coverage", "width", "interval_score", "matched_level", "matched_coverage",
+table(focus_widths.reset_index().round(3), ["model", "coverage", "width", "interval_score", "matched_level", "matched_coverage",
                                    "width_at_matched_coverage", "width_ratio", "width_ratio_one_cell_fewer",
                                    "width_ratio_one_cell_more"],
       caption=f"Leave-one-cell-out, {focus}, no totals: 90% intervals, and each model's narrowest intervals that hold "
@@ -341,7 +341,7 @@ if cells is not None and cells["scored"]:
        f"is within two standard errors; {pct(cells['coverage'])} is "
        f"{'inside' if abs(cells['coverage'] - 0.9) <= 2 * se else 'outside'} that range. Cells of one force share its "
        "force effect, so they are not independent and the real standard error is larger. `se_if_90` and "
-       "`within_two_se` in the table above do the same sum for every row.")
+       "`within_two_se` in the table of coverage by model and validation scheme above do the same sum for every row.")
 
 # %% [markdown]
 # ## The model
