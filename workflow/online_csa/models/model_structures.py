@@ -41,7 +41,8 @@ STRUCTURES = (PLAIN, SLOPES, DISPERSION_TREND)
 # e^2 = 7.4, about where Kass and Raftery (1995) put positive evidence (2 x log Bayes factor > 2 is
 # "positive", above 6 "strong"; here 2 x 2 = 4)
 SUPPORT_MARGIN = 2.0
-SIMPLEX_STEP = 0.5  # the optimiser's first step in each log scale (and in g, per year)
+LOG_SCALE_BOUNDS = (-8.0, 3.0)  # log sigma and log alpha, as the mixed model's fit clips them
+TREND_BOUNDS = (-3.0, 3.0)  # g: alpha may change by up to a factor of e^3 a year
 
 
 @dataclass
@@ -100,10 +101,9 @@ def fit_structure(fit: MixedFit, printed: pd.DataFrame, structure: str) -> Struc
         best = start
     else:
         theta0 = np.append(start, np.log(0.1) if slopes else 0.0)
-        simplex = np.vstack([theta0, theta0 + np.diag(np.full(4, SIMPLEX_STEP))])
-        best = optimize.minimize(negative_log_marginal, theta0, method="Nelder-Mead",
-                                 options={"xatol": 1e-2, "fatol": 1e-3, "maxiter": 2000,
-                                          "initial_simplex": simplex}).x
+        bounds = [LOG_SCALE_BOUNDS] * 3 + [LOG_SCALE_BOUNDS if slopes else TREND_BOUNDS]
+        best = optimize.minimize(negative_log_marginal, theta0, method="L-BFGS-B", bounds=bounds,
+                                 options={"ftol": 1e-9, "eps": 1e-4}).x
     log_marginal = -negative_log_marginal(best)
     penalty, cell_alpha, extra = unpack(best)
     mode, *_ = _penalised_mode(y, X, offset, penalty, cell_alpha, state["start"])
