@@ -316,10 +316,11 @@ table(focus_widths.reset_index().round(3), ["model", "coverage", "width", "inter
 focus_structures = structures[structures["series"] == focus].set_index("structure")
 plain_row, slopes_row, trend_row = (focus_structures.loc[s] for s in (PLAIN, SLOPES, DISPERSION_TREND))
 supported = focus_structures[focus_structures["supported"]]
+slopes_gain, trend_gain = (round(row["gain_over_plain"], 2) + 0.0 for row in (slopes_row, trend_row))  # no -0.00
 md(f"For {focus}: random force slopes have an estimated spread of **{slopes_row['sigma_slope']:.2f}** a year on the "
-   f"log scale and change the log marginal likelihood by {round(slopes_row['gain_over_plain'], 2) + 0.0:+.2f}; the dispersion trend "
+   f"log scale and change the log marginal likelihood by {slopes_gain:+.2f}; the dispersion trend "
    f"takes alpha from {trend_row['alpha_first_year']:.3f} in the first year to {trend_row['alpha_last_year']:.3f} "
-   f"in the last and changes it by {round(trend_row['gain_over_plain'], 2) + 0.0:+.2f}. A structure counts as supported if it gains "
+   f"in the last and changes it by {trend_gain:+.2f}. A structure counts as supported if it gains "
    f"more than {SUPPORT_MARGIN:g} (a likelihood ratio of about {np.exp(SUPPORT_MARGIN):.1f}): "
    + ("neither does" if supported.empty else ", ".join(supported.index) + " does")
    + f". Scored the same way, their 90% intervals hold {slopes_row['covered']} and {trend_row['covered']} of "
