@@ -41,9 +41,10 @@ NO_TOTALS = "leave-one-cell-out (no totals)"
 # the previous method as the pipeline ran it before the mixed model: where the width target came from
 BEFORE_MIXED_MODEL = "before the mixed model: fixed effects, maximum-likelihood alpha"
 WIDTH_COLUMNS = ["series", "scheme", "model", "reference", "nominal", "scored", "reference_coverage", "reference_width",
-                 "reference_width_at_matched_coverage", "coverage", "width", "matched_level", "matched_coverage", "width_at_matched_coverage", "width_ratio",
-                 "width_ratio_one_cell_fewer", "width_ratio_one_cell_more", "interval_score", "interval_score_difference",
-                 "interval_score_difference_lower_90", "interval_score_difference_upper_90", "bootstrap_resamples"]
+                 "reference_width_at_matched_coverage", "coverage", "width", "matched_level", "matched_coverage",
+                 "width_at_matched_coverage", "width_ratio", "width_ratio_one_cell_fewer", "width_ratio_one_cell_more",
+                 "interval_score", "interval_score_difference", "interval_score_difference_lower_90",
+                 "interval_score_difference_upper_90", "bootstrap_resamples"]
 CURVE_COLUMNS = ["series", "model", "scheme", "nominal", "scored", "covered", "coverage", "median_relative_width",
                  "mean_relative_interval_score"]
 WITH_TOTALS = "leave-one-cell-out (with totals)"
