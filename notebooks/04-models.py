@@ -296,9 +296,9 @@ md("Width and misses in one number: the interval score (Gneiting and Raftery 200
    f"previous method with {par.alpha_method} alpha {focus_widths.at[PREVIOUS, 'interval_score']:.2f}. "
    + ("The reference's narrow intervals pay for their misses." if mine["interval_score_difference_upper_90"] < 0
       else ""))
-table(focus_widths.reset_index().round(3), ["model", "coverage", "width", "interval_score", "matched_level",
-                                            "matched_coverage", "width_at_matched_coverage", "width_ratio", "width_ratio_one_cell_fewer",
-                                   "width_ratio_one_cell_more"],
+table(focus_widths.reset_index().round(3),
+      ["model", "coverage", "width", "interval_score", "matched_level", "matched_coverage", "width_at_matched_coverage",
+       "width_ratio", "width_ratio_one_cell_fewer", "width_ratio_one_cell_more"],
       caption=f"Leave-one-cell-out, {focus}, no totals: 90% intervals, and each model's narrowest intervals that hold "
       f"as many cells as the reference's ({BEFORE_MIXED_MODEL}); every series is in "
       f"{results_path(inp.width_comparison)}, every level in {results_path(inp.calibration_curves)}")
