@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from online_csa.common.intervals import central_interval
-from online_csa.models.interval_sharpness import (NOMINAL_LEVELS, coverage_width_curve, matched_width_comparison,
-                                                  width_at_coverage)
+from online_csa.models.interval_sharpness import (NOMINAL_LEVELS, LevelIntervals, coverage_width_curve,
+                                                  matched_width_comparison, narrowest_widths)
 
 
 def test_the_curve_at_90_percent_is_the_reported_interval():
@@ -41,24 +41,27 @@ def test_a_cell_with_a_nan_draw_is_not_scored():
     assert coverage_width_curve(np.full((5, 2), np.nan), np.ones(2))["scored"].eq(0).all()
 
 
-def test_width_at_coverage_reads_the_first_level_that_covers_as_often():
-    curve = pd.DataFrame({"nominal": [0.8, 0.81, 0.82, 0.83], "coverage": [0.75, 0.80, 0.80, 0.85],
-                          "median_relative_width": [1.0, 1.1, 1.2, 1.3]})
-    assert width_at_coverage(curve, 0.8)["median_relative_width"] == 1.1
-    assert width_at_coverage(curve, 0.85)["nominal"] == 0.83
-    assert width_at_coverage(curve, 0.9) is None
+def test_narrowest_widths_read_the_first_level_that_holds_each_number_of_cells():
+    scored = LevelIntervals(levels=(0.8, 0.85, 0.9),
+                            inside=np.array([[True, False, False], [True, True, False], [True, True, False]]),
+                            relative_width=np.array([[1.0, 1.0, 1.0], [1.2, 1.2, 1.2], [1.5, 1.5, 1.5]]),
+                            relative_score=np.zeros((3, 3)))
+    widths = narrowest_widths(scored)
+    assert widths[:3].tolist() == [1.0, 1.0, 1.2] and np.isnan(widths[3])  # no level holds all three
 
 
 def test_matched_comparison_of_a_model_with_itself_is_exactly_even():
     rng = np.random.default_rng(8)
-    draws = rng.gamma(4.0, 25.0, size=(300, 40))
+    draws = rng.gamma(4.0, 25.0, size=(400, 40))
     observed = rng.gamma(4.0, 25.0, size=40)
     row = matched_width_comparison({"a": draws, "b": draws.copy()}, observed, "a", 200, 1).set_index("model").loc["b"]
     assert row["width_ratio"] == 1.0 and row["interval_score_difference"] == 0.0
-    assert row["width_ratio_one_cell_fewer"] <= 1.0 <= row["width_ratio_one_cell_more"]
+    assert row["width_ratio_range_min"] == row["width_ratio_range_max"] == 1.0
+    assert row["width_ratio_monte_carlo_low"] == row["width_ratio_monte_carlo_high"] == 1.0
     assert (row["interval_score_difference_lower_90"], row["interval_score_difference_upper_90"]) == (0.0, 0.0)
     assert row["matched_level"] <= 0.9 and row["matched_coverage"] == row["reference_coverage"]
     assert row["width_at_matched_coverage"] == row["reference_width_at_matched_coverage"] <= row["reference_width"]
+    assert (row["coverage_range_low"], row["coverage_range_high"]) == (0.7, 0.95)  # 28 and 38 of 40 cells
 
 
 def test_overconfident_intervals_are_no_narrower_at_matched_coverage_and_pay_in_interval_score():
@@ -75,7 +78,25 @@ def test_overconfident_intervals_are_no_narrower_at_matched_coverage_and_pay_in_
     row = rows.loc["calibrated"]
     assert 0.65 <= row["reference_coverage"] <= 0.8 and 0.86 <= row["coverage"] <= 0.94
     assert row["matched_coverage"] >= row["reference_coverage"] and row["matched_level"] < 0.85
+    # as wide where both hold as many cells: at the reference's count, over every count and in every part
     assert row["width_ratio"] == pytest.approx(1.0, abs=0.06)
-    assert row["width_ratio_one_cell_fewer"] <= row["width_ratio"] <= row["width_ratio_one_cell_more"]
-    assert row["interval_score_difference_upper_90"] < 0
+    assert 0.9 < row["width_ratio_range_min"] <= row["width_ratio_range_median"] <= row["width_ratio_range_max"] < 1.1
+    assert row["width_ratio_range_median"] == pytest.approx(1.0, abs=0.03)
+    assert row["width_ratio_monte_carlo_low"] <= row["width_ratio_monte_carlo_high"]
+    # its misses cost less in total, though most cells (inside both) cost more under its wider intervals: the
+    # mean is the proper score, the median says how it is made up
+    assert row["interval_score_difference_upper_90"] < 0 < row["interval_score_difference_median"]
     assert rows.at["reference", "width_ratio"] == 1.0
+
+
+def test_a_difference_made_by_two_cells_is_said_to_be():
+    """Two cells with large misses under the reference carry the mean interval score difference."""
+    rng = np.random.default_rng(10)
+    observed = 100 * np.exp(rng.normal(0, 0.3, 60))
+    draws = 100 * np.exp(rng.normal(0, 0.3, (1000, 60)))
+    reference = draws.copy()
+    reference[:, :2] = 10 * np.exp(rng.normal(0, 0.1, (1000, 2)))  # two cells far off: large misses
+    row = matched_width_comparison({"reference": reference, "model": draws}, observed, "reference", 200,
+                                   3).set_index("model").loc["model"]
+    assert row["cells_behind_half_the_difference"] <= 2 and row["interval_score_difference"] < -0.5
+    assert row["interval_score_difference_median"] == 0.0  # most cells have the same draws under both

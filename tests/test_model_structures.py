@@ -5,7 +5,7 @@ import pytest
 
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial
 from online_csa.models.model_structures import (DISPERSION_TREND, PLAIN, SLOPES, SUPPORT_MARGIN, compare_structures,
-                                                fit_structure)
+                                                evidence_words, fit_structure)
 
 
 def synthetic_structure_panel(seed: int, sigma_slope: float = 0.0, alpha_change: float = 0.0, forces: int = 24,
@@ -46,16 +46,25 @@ def test_force_slopes_are_found_where_forces_have_their_own_trends():
 def test_a_dispersion_trend_is_found_where_the_noise_falls_over_the_years():
     rows = _compare(synthetic_structure_panel(2, alpha_change=-0.5, alpha=0.2))
     assert rows.at[DISPERSION_TREND, "alpha_change_per_year"] == pytest.approx(-0.5, abs=0.2)
-    assert rows.at[DISPERSION_TREND, "alpha_first_year"] > 3 * rows.at[DISPERSION_TREND, "alpha_last_year"]
-    assert rows.at[DISPERSION_TREND, "supported"]
+    trend = rows.loc[DISPERSION_TREND]
+    assert (trend["first_printed_year"], trend["last_printed_year"]) == ("2015/16", "2020/21")
+    assert trend["alpha_first_printed_year"] > 3 * trend["alpha_last_printed_year"]
+    assert trend["supported"] and trend["evidence"] in ("strong", "very strong")
+    assert trend["kept_by_likelihood_ratio_test"] and not rows.at[PLAIN, "kept_by_likelihood_ratio_test"]
 
 
 def test_neither_is_supported_where_neither_is_there():
     rows = _compare(synthetic_structure_panel(3))
-    assert not rows["supported"].any()
+    assert not rows["supported"].any() and not rows["kept_by_likelihood_ratio_test"].any()
     assert rows.at[SLOPES, "sigma_slope"] < 0.1
     assert abs(rows.at[DISPERSION_TREND, "alpha_change_per_year"]) < 0.2
     assert rows.at[PLAIN, "gain_over_plain"] == 0.0
+
+
+def test_evidence_words_follow_kass_and_raftery():
+    assert [evidence_words(g) for g in (-0.1, 0.0, 0.3, 0.99, 1.94, 2.9, 4.0, 6.0)] == [
+        "none", "none", "not worth more than a bare mention", "not worth more than a bare mention", "positive",
+        "positive", "strong", "very strong"]
 
 
 def test_the_plain_structure_is_the_fitted_model():

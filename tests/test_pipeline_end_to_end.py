@@ -165,10 +165,12 @@ def test_models_on_the_real_ledger(run):
                                                             "maximum-likelihood alpha")]
     assert reference["coverage"] < 0.85 and abs(reference["width"] - 1.6) < 0.1
     new = widths.loc[("online_child_sexual_offences", "new: mixed NB with selection factor")]
-    assert new["coverage"] >= 0.88 and new["width"] > 2 * new["width_at_matched_coverage"] / 1.5
-    assert new["width_ratio_one_cell_fewer"] <= 1.0 < new["width_ratio_one_cell_more"]
-    structures = pd.read_csv(run / "results/tables/model_structure_checks.csv")
-    assert len(structures) == 3 * structures["series"].nunique() and not structures["supported"].any()
+    assert new["coverage"] >= 0.88 and new["width_at_matched_coverage"] < new["width"]
+    assert new["width_ratio_range_min"] <= new["width_ratio"] <= new["width_ratio_range_max"]
+    assert 0.85 < new["width_ratio_range_median"] < 1.2  # about as sharp as the reference where both cover as often
+    structures = pd.read_csv(run / "results/tables/model_structure_checks.csv").set_index(["series", "structure"])
+    online = structures.loc["online_child_sexual_offences"]
+    assert len(online) == 3 and not online["supported"].any() and not online["kept_by_likelihood_ratio_test"].any()
 
 
 def test_tipping_point_of_doubling_is_about_half_by_arithmetic_and_by_model(run):

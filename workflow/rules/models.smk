@@ -179,7 +179,7 @@ rule check_cell_calibration:
         ENV
     params:
         **MODEL_SETUP,
-        draws=config["models"]["validation"]["cell_draws"],
+        draws=config["models"]["validation"]["one_out_draws"],
         proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
         with_totals=config["models"]["validation"]["cell_checks_with_totals"],
         seed=config["models"]["validation"]["seed"],

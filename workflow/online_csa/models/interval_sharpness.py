@@ -5,8 +5,8 @@ that hold 82% of the held-out values are narrower than intervals that hold 90% o
 or not either model is better. So each model's predictive draws of the same held-out cells are
 scored at every nominal level in `NOMINAL_LEVELS` (the central interval holding that share of
 the draws): how many cells it covers, and its median width over the estimate (the draws'
-median). `width_at_coverage` then reads each model's width at the level where it first covers
-at least a given share of the cells: the widths at matched coverage.
+median). `narrowest_widths` then reads each model's width at the lowest level that holds at
+least a given number of the cells: the widths at matched coverage.
 
 The interval score of Gneiting and Raftery (2007, eq. 43) puts width and misses in one number,
 lower is better: for a central interval [l, u] at level 1 - a and a value y,
@@ -14,10 +14,10 @@ lower is better: for a central interval [l, u] at level 1 - a and a value y,
 is, and averaged over the cells.
 
 `matched_width_comparison` compares each model with a reference (the intervals a width target
-was taken from): its width where it covers as often as the reference's intervals at 90%, over
-the reference's own width there (each at its narrowest level that holds as many cells), with
-what one held-out cell more or fewer would change; and the difference of their interval scores
-with a paired bootstrap over the held-out cells.
+was taken from): its width where it holds as many held-out cells as the reference's intervals
+at 90%, over the reference's own width there (each at its narrowest level that holds as many),
+with the range that draw noise and other numbers of cells give; and the difference of their
+interval scores with a paired bootstrap over the held-out cells.
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 NOMINAL_LEVELS = tuple(round(0.5 + 0.005 * k, 3) for k in range(97))  # 0.500, 0.505, ..., 0.980
+COVERAGE_RANGE = (0.70, 0.95)  # the shares of held-out cells over which width ratios are summarised
+MONTE_CARLO_PARTS = 4  # disjoint parts of the draws, each scored alone: how far draw noise moves a ratio
 
 
 def _tail(level: float) -> float:
@@ -81,71 +83,84 @@ def coverage_width_curve(draws: np.ndarray, observed: np.ndarray,
     return level_intervals(draws[:, complete], observed[complete], levels).curve()
 
 
-def width_at_coverage(curve: pd.DataFrame, coverage: float) -> pd.Series | None:
-    """The row of `curve` (one model's, by nominal level) at the lowest nominal level whose
-    coverage reaches `coverage`: that model's width when it covers as often. None if no level
-    does."""
-    reached = curve[curve["coverage"] >= coverage - 1e-12].sort_values("nominal")
-    return reached.iloc[0] if len(reached) else None
+def narrowest_widths(scored: LevelIntervals) -> np.ndarray:
+    """For k = 0 .. number of cells: the median width of the narrowest intervals (lowest level)
+    that hold at least k cells; NaN where no level does."""
+    covered = scored.inside.sum(axis=1)
+    width = np.median(scored.relative_width, axis=1)
+    counts = np.arange(scored.inside.shape[1] + 1)
+    reached = covered[None, :] >= counts[:, None]  # counts x levels
+    return np.where(reached.any(axis=1), width[np.argmax(reached, axis=1)], np.nan)
 
 
-def _matched(curve_coverage: np.ndarray, curve_width: np.ndarray, levels: np.ndarray, coverage: np.ndarray):
-    """Per row: the first level whose coverage reaches that row's `coverage`, the coverage and the
-    width there (NaN where none does). curve_coverage and curve_width are rows x levels."""
-    reached = curve_coverage >= coverage[:, None] - 1e-12
-    first = np.argmax(reached, axis=1)
-    found = reached.any(axis=1)
-    rows = np.arange(len(first))
-    return (np.where(found, levels[first], np.nan), np.where(found, curve_coverage[rows, first], np.nan),
-            np.where(found, curve_width[rows, first], np.nan))
+def _cells_behind_half(differences: np.ndarray) -> int:
+    """The fewest cells whose differences add up to half the summed difference (in its direction)."""
+    total = differences.sum()
+    if total == 0:
+        return 0
+    ordered = np.sort(differences * np.sign(total))[::-1]
+    return int(np.argmax(np.cumsum(ordered) >= abs(total) / 2) + 1)
 
 
 def matched_width_comparison(draws: dict[str, np.ndarray], observed: np.ndarray, reference: str, resamples: int,
                              seed: int, level: float = 0.9) -> pd.DataFrame:
-    """Each model's intervals against the reference's at `level`, on the same held-out cells
-    (draws: model -> draws x cells, none NaN): the reference's coverage and median width at
-    `level`; each model's narrowest intervals (lowest level of NOMINAL_LEVELS) that hold at
-    least as many cells as the reference's at `level`, their width over the reference's
-    narrowest ones that do (the reference's own may be below `level`: the same rule for both),
-    and the same ratio for one cell fewer and one more to hold. And its interval score at
-    `level` less the reference's, with a 90% interval from a paired bootstrap over the cells
-    (`resamples` resamples with replacement, the same for every model). The width ratio gets no
-    bootstrap interval: it moves in steps as cells cross interval ends, which resampling the same
-    cells does not reproduce; the one-cell-either-way ratios show those steps instead."""
+    """Each model's intervals against the reference's, on the same held-out cells (draws: model ->
+    draws x cells, none NaN).
+
+    Widths at matched coverage: for a number of cells k, each model's narrowest intervals (lowest
+    level of NOMINAL_LEVELS) that hold at least k cells; the ratio of the model's width to the
+    reference's at the same k. Reported at the k the reference's intervals at `level` hold
+    (`width_ratio`), with its range over `MONTE_CARLO_PARTS` disjoint parts of the draws (each
+    part's own k), and over every k in COVERAGE_RANGE (min, median, max): one k alone moves in
+    steps as cells cross interval ends, which a bootstrap over the same cells does not reproduce.
+
+    The interval score at `level`: each model's mean over the cells, less the reference's, with a
+    90% interval from a paired bootstrap over the cells (`resamples`, the same for every model);
+    the median of the cell-by-cell differences; and how few cells make up half the summed one."""
     levels = np.asarray(NOMINAL_LEVELS)
     k = int(np.flatnonzero(np.isclose(levels, level))[0])
-    scored = {model: level_intervals(d, observed) for model, d in draws.items()}
-    n = len(np.asarray(observed))
+    y = np.asarray(observed, dtype=float)
+    n = len(y)
+    scored = {model: level_intervals(d, y) for model, d in draws.items()}
+    parts = {model: [level_intervals(d[part::MONTE_CARLO_PARTS], y) for part in range(MONTE_CARLO_PARTS)]
+             for model, d in draws.items()}
+    widths = {model: narrowest_widths(s) for model, s in scored.items()}
+    ref = scored[reference]
+    held = int(ref.inside[k].sum())
+    in_range = np.arange(n + 1)
+    in_range = in_range[(in_range >= COVERAGE_RANGE[0] * n) & (in_range <= COVERAGE_RANGE[1] * n)]
     rng = np.random.default_rng(seed)
-    samples = np.vstack([np.arange(n), rng.integers(0, n, size=(resamples, n))])  # row 0: the cells as they are
-
-    def per_sample(model):
-        s = scored[model]
-        inside = s.inside[:, samples[:1]].mean(axis=2).T  # the cells as they are x levels
-        width = np.median(s.relative_width[:, samples[:1]], axis=2).T
-        score = s.relative_score[k][samples].mean(axis=1)  # every sample
-        return inside, width, score
-
-    ref_inside, ref_width, ref_score = per_sample(reference)
-    coverage = ref_inside[:, k]  # the reference's 90% coverage in each sample
-    ref_matched_width = _matched(ref_inside, ref_width, levels, coverage)[2]
+    samples = rng.integers(0, n, size=(resamples, n))
     rows = []
     for model in draws:
-        inside, width, score = per_sample(model)
-        matched_level, matched_coverage, matched_width = _matched(inside, width, levels, coverage[:1])
-        ratio = matched_width[0] / ref_matched_width[0]
-        # one held-out cell fewer or more to hold: how far the discreteness of the coverage moves the width
-        fewer, more = (_matched(inside[:1], width[:1], levels, coverage[:1] + step / n)[2][0] / ref_matched_width[0]
-                       for step in (-1, 1))
-        difference = score - ref_score
-        difference_low, difference_high = np.quantile(difference[1:], [0.05, 0.95])
-        rows.append({"model": model, "reference": reference, "nominal": level, "scored": n,
-                     "reference_coverage": ref_inside[0, k], "reference_width": ref_width[0, k],
-                     "reference_width_at_matched_coverage": ref_matched_width[0],
-                     "coverage": inside[0, k], "width": width[0, k], "matched_level": matched_level[0],
-                     "matched_coverage": matched_coverage[0], "width_at_matched_coverage": matched_width[0],
-                     "width_ratio": ratio, "width_ratio_one_cell_fewer": fewer, "width_ratio_one_cell_more": more,
-                     "interval_score": score[0], "interval_score_difference": difference[0],
-                     "interval_score_difference_lower_90": difference_low,
-                     "interval_score_difference_upper_90": difference_high, "bootstrap_resamples": resamples})
+        s = scored[model]
+        ratio = widths[model] / widths[reference]
+        by_part = []
+        for mine, theirs in zip(parts[model], parts[reference]):
+            part_held = int(theirs.inside[k].sum())
+            by_part.append(narrowest_widths(mine)[part_held] / narrowest_widths(theirs)[part_held])
+        matched = np.argmax(s.inside.sum(axis=1) >= held) if (s.inside.sum(axis=1) >= held).any() else None
+        difference = s.relative_score[k] - ref.relative_score[k]  # per cell
+        boot = difference[samples].mean(axis=1)
+        rows.append({"model": model, "reference": reference, "nominal": level, "scored": n, "draws": len(draws[model]),
+                     "reference_covered": held, "reference_coverage": held / n,
+                     "reference_width": float(np.median(ref.relative_width[k])),
+                     "coverage": float(s.inside[k].mean()), "width": float(np.median(s.relative_width[k])),
+                     "matched_level": np.nan if matched is None else levels[matched],
+                     "matched_coverage": np.nan if matched is None else float(s.inside[matched].mean()),
+                     "width_at_matched_coverage": widths[model][held],
+                     "reference_width_at_matched_coverage": widths[reference][held],
+                     "width_ratio": ratio[held], "width_ratio_monte_carlo_low": float(np.nanmin(by_part)),
+                     "width_ratio_monte_carlo_high": float(np.nanmax(by_part)),
+                     "coverage_range_low": in_range[0] / n, "coverage_range_high": in_range[-1] / n,
+                     "width_ratio_range_min": float(np.nanmin(ratio[in_range])),
+                     "width_ratio_range_median": float(np.nanmedian(ratio[in_range])),
+                     "width_ratio_range_max": float(np.nanmax(ratio[in_range])),
+                     "interval_score": float(s.relative_score[k].mean()),
+                     "interval_score_difference": float(difference.mean()),
+                     "interval_score_difference_lower_90": float(np.quantile(boot, 0.05)),
+                     "interval_score_difference_upper_90": float(np.quantile(boot, 0.95)),
+                     "interval_score_difference_median": float(np.median(difference)),
+                     "cells_behind_half_the_difference": _cells_behind_half(difference),
+                     "bootstrap_resamples": resamples})
     return pd.DataFrame(rows)

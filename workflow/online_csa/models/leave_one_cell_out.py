@@ -40,11 +40,14 @@ from online_csa.models.total_constraints import TotalCandidate
 NO_TOTALS = "leave-one-cell-out (no totals)"
 # the previous method as the pipeline ran it before the mixed model: where the width target came from
 BEFORE_MIXED_MODEL = "before the mixed model: fixed effects, maximum-likelihood alpha"
-WIDTH_COLUMNS = ["series", "scheme", "model", "reference", "nominal", "scored", "reference_coverage", "reference_width",
-                 "reference_width_at_matched_coverage", "coverage", "width", "matched_level", "matched_coverage",
-                 "width_at_matched_coverage", "width_ratio", "width_ratio_one_cell_fewer", "width_ratio_one_cell_more",
+WIDTH_COLUMNS = ["series", "scheme", "model", "reference", "nominal", "scored", "draws", "reference_covered",
+                 "reference_coverage", "reference_width", "coverage", "width", "matched_level", "matched_coverage",
+                 "width_at_matched_coverage", "reference_width_at_matched_coverage", "width_ratio",
+                 "width_ratio_monte_carlo_low", "width_ratio_monte_carlo_high", "coverage_range_low",
+                 "coverage_range_high", "width_ratio_range_min", "width_ratio_range_median", "width_ratio_range_max",
                  "interval_score", "interval_score_difference", "interval_score_difference_lower_90",
-                 "interval_score_difference_upper_90", "bootstrap_resamples"]
+                 "interval_score_difference_upper_90", "interval_score_difference_median",
+                 "cells_behind_half_the_difference", "bootstrap_resamples"]
 CURVE_COLUMNS = ["series", "model", "scheme", "nominal", "scored", "covered", "coverage", "median_relative_width",
                  "mean_relative_interval_score"]
 WITH_TOTALS = "leave-one-cell-out (with totals)"

@@ -17,8 +17,9 @@ by a refit of the coefficients without it (Newton steps from the full fit's mode
 `leave_one_cell_out` refits the imputation's model), at the structure's estimates (plug-in: unlike
 the imputation's model, no grid over sigma_year and alpha), its draws scored at every nominal
 level by `interval_sharpness`. The plain structure is scored the same way, so the three are
-compared like for like; a structure is supported if its log marginal likelihood is clearly
-higher (by more than `SUPPORT_MARGIN`).
+compared like for like; a structure counts as supported if its log marginal likelihood is
+higher by more than `SUPPORT_MARGIN` (a heuristic margin), and the gain is also put in Kass and
+Raftery's words (`evidence_words`), so that a gain just under the margin is seen as such.
 """
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 
+from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import column_intervals
 from online_csa.models.interval_sharpness import coverage_width_curve
 from online_csa.models.leave_one_cell_out import one_out_refits
@@ -37,10 +39,17 @@ PLAIN = "force and year effects (as fitted)"
 SLOPES = "with random force slopes"
 DISPERSION_TREND = "with a dispersion trend over years"
 STRUCTURES = (PLAIN, SLOPES, DISPERSION_TREND)
-# a difference in log marginal likelihood above this is "clearly higher": a likelihood ratio of about
-# e^2 = 7.4, about where Kass and Raftery (1995) put positive evidence (2 x log Bayes factor > 2 is
-# "positive", above 6 "strong"; here 2 x 2 = 4)
+# a heuristic margin: a gain in log marginal likelihood above it counts as support. The gain is a ratio of
+# maximised (Laplace) marginal likelihoods, not a Bayes factor; read as one, 2 x gain = 4 lies in the
+# "positive" band of Kass and Raftery (1995), and it is stricter than a likelihood-ratio test at 5% (gain 1.92
+# on one degree of freedom; 1.35 for a variance component on its boundary)
 SUPPORT_MARGIN = 2.0
+# a likelihood-ratio test at 5% of the added parameter: the trend's g is free (chi-square, one degree of
+# freedom); sigma_slope = 0 lies on the boundary (a 50:50 mixture of 0 and chi-square with one, Self and Liang 1987)
+LR_CRITICAL = {SLOPES: float(stats.chi2.ppf(0.90, 1)), DISPERSION_TREND: float(stats.chi2.ppf(0.95, 1))}
+# Kass and Raftery's (1995) bands of 2 x log Bayes factor, applied to 2 x gain: (upper end, words)
+EVIDENCE_BANDS = ((2.0, "not worth more than a bare mention"), (6.0, "positive"), (10.0, "strong"),
+                  (np.inf, "very strong"))
 LOG_SCALE_BOUNDS = (-8.0, 3.0)  # log sigma and log alpha, as the mixed model's fit clips them
 TREND_BOUNDS = (-3.0, 3.0)  # g: alpha may change by up to a factor of e^3 a year
 
@@ -127,6 +136,14 @@ def one_out_draws(fit: MixedFit, printed: pd.DataFrame, structure: StructureFit,
     return rng.poisson(rng.gamma(1 / alpha[None, :], np.exp(eta) * alpha[None, :])).astype(float)
 
 
+def evidence_words(gain: float) -> str:
+    """Kass and Raftery's words for 2 x `gain` (a gain of log marginal likelihood), read as 2 x log
+    Bayes factor; a gain at or below 0 is no evidence for the structure."""
+    if gain <= 0:
+        return "none"
+    return next(words for upper, words in EVIDENCE_BANDS if 2 * gain <= upper)
+
+
 def compare_structures(fit: MixedFit, frame: pd.DataFrame, series: str, draws: int,
                        seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every structure in STRUCTURES fitted to the series' printed cells and scored by
@@ -143,15 +160,20 @@ def compare_structures(fit: MixedFit, frame: pd.DataFrame, series: str, draws: i
         sims = one_out_draws(fit, printed, fitted, draws, rng)
         lower, median, upper, _ = column_intervals(sims)
         gain = fitted.log_marginal - plain.log_marginal
+        first, last = int(printed["year"].min()), int(printed["year"].max())
+
+        def alpha_in(year: int) -> float:
+            return float(fitted.alpha * np.exp(fitted.alpha_change_per_year * (year - fit.centre)))
+
         rows.append({"series": series, "structure": structure, "log_marginal_likelihood": fitted.log_marginal,
                      "gain_over_plain": gain, "supported": bool(gain > SUPPORT_MARGIN),
+                     "evidence": evidence_words(gain),
+                     "kept_by_likelihood_ratio_test": bool(structure != PLAIN and 2 * gain > LR_CRITICAL[structure]),
                      "sigma_force": fitted.sigma_force, "sigma_year": fitted.sigma_year,
                      "sigma_slope": fitted.sigma_slope, "alpha": fitted.alpha,
                      "alpha_change_per_year": fitted.alpha_change_per_year,
-                     "alpha_first_year": float(fitted.alpha * np.exp(fitted.alpha_change_per_year
-                                                                     * (fit.years[0] - fit.centre))),
-                     "alpha_last_year": float(fitted.alpha * np.exp(fitted.alpha_change_per_year
-                                                                    * (fit.years[-1] - fit.centre))),
+                     "first_printed_year": format_fiscal_year(first), "last_printed_year": format_fiscal_year(last),
+                     "alpha_first_printed_year": alpha_in(first), "alpha_last_printed_year": alpha_in(last),
                      "scored": len(y), "covered": int(((lower <= y) & (y <= upper)).sum()),
                      "median_relative_width": float(np.median((upper - lower) / median))})
         curves.append(coverage_width_curve(sims, y).assign(series=series, model=f"structure: {structure}",
