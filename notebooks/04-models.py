@@ -313,8 +313,7 @@ md("Width and misses in one number: the interval score (Gneiting and Raftery 200
       if mine["interval_score_difference_median"] > 0 else "."))
 table(focus_widths.reset_index().round(3),
       ["model", "coverage", "width", "interval_score", "matched_level", "width_at_matched_coverage", "width_ratio",
-       "width_ratio_monte_carlo_low", "width_ratio_monte_carlo_high", "width_ratio_range_median",
-       "interval_score_difference"],
+       "width_ratio_range_median"],
       caption=f"Leave-one-cell-out, {focus}, no totals: 90% intervals, and each model's narrowest intervals that hold "
       f"as many cells as the reference's ({BEFORE_MIXED_MODEL}); every series and column is in "
       f"{results_path(inp.width_comparison)}, every level in {results_path(inp.calibration_curves)}")
