@@ -33,6 +33,7 @@ import pandas as pd
 from online_csa.rule_support.pipeline_job import pipeline_job
 from online_csa.common.intervals import LOWER, UPPER, chance_of_covering_at_most
 from online_csa.models.imputation_validation import MAX_RETRIES, NEW_MODEL, NO_SELECTION, PREVIOUS, RETRY_FACTOR
+from online_csa.models.interval_sharpness import NOMINAL_LEVELS
 from online_csa.models.leave_one_cell_out import BEFORE_MIXED_MODEL, NO_TOTALS, WITH_TOTALS, noise_only_relative_width
 from online_csa.models.model_structures import DISPERSION_TREND, PLAIN, SLOPES, SUPPORT_MARGIN
 from online_csa.report.narrative import figure, md, n, pct, results_path, table
@@ -271,29 +272,30 @@ LEVEL_90 = UPPER - LOWER
 PENALTY = 2 / (1 - LEVEL_90)  # the interval score's charge per unit a value falls outside
 focus_widths = widths[(widths["series"] == focus) & (widths["scheme"] == NO_TOTALS)].set_index("model")
 mine, theirs = focus_widths.loc[NEW_MODEL], focus_widths.loc[BEFORE_MIXED_MODEL]
-ratio = mine["width_ratio"]
-if ratio <= 1:
-    conclusion = "no wider than the intervals the target was taken from, where both hold as many cells"
-elif mine["width_ratio_monte_carlo_low"] > 1:
-    conclusion = (f"{pct(ratio - 1)} wider than the intervals the target was taken from, where both hold as many "
-                  "cells as those did, and every quarter of the draws says wider: the target is not met like for like "
-                  "either")
-else:
-    conclusion = (f"{pct(ratio - 1)} wider than the intervals the target was taken from, where both hold as many "
-                  "cells as those did; scored a quarter of the draws at a time, it is no wider in some quarters")
+ratio, mean_ratio, sd_ratio = mine["width_ratio"], mine["width_ratio_replicate_mean"], mine["width_ratio_replicate_sd"]
+se_mean = sd_ratio / np.sqrt(mine["replicates"])  # of the mean over the replicate sets of draws
+against_90 = mine["width_at_matched_coverage"] / theirs["width"]  # against the reference's 90% intervals themselves
 md(f"Rerun here on the same held-out cells of {focus} ({theirs['scored']}, the cells every method scores; "
    f"{theirs['draws']:,} draws per cell), the reference's 90% intervals are **{theirs['width']:.2f}** times the "
    f"estimate wide and hold **{theirs['reference_covered']} of {theirs['scored']}** cells "
    f"({pct(theirs['reference_coverage'])}): the target, {WIDTH_TARGET}, is this width, from intervals that hold "
    f"fewer than {pct(LEVEL_90)} of the cells. The new model's narrowest intervals that hold as many (its "
-   f"{pct(mine['matched_level'], 1)} intervals) are **{mine['width_at_matched_coverage']:.2f}** wide, against "
-   f"{mine['reference_width_at_matched_coverage']:.2f} for the reference's narrowest that do: "
-   f"**{ratio:.2f}** times as wide ({mine['width_ratio_monte_carlo_low']:.2f} to "
-   f"{mine['width_ratio_monte_carlo_high']:.2f} when each quarter of the draws is scored alone). So the new model's "
-   f"intervals are {conclusion}.")
+   f"{pct(mine['matched_level'], 1)} intervals) are **{mine['width_at_matched_coverage']:.2f}** wide: "
+   f"{against_90:.2f} times the reference's 90% intervals, and **{ratio:.2f}** times the reference's own narrowest "
+   f"intervals that hold as many ({mine['reference_width_at_matched_coverage']:.2f}, at its "
+   f"{pct(theirs['matched_level'], 1)} level). That ratio carries draw noise: over {mine['replicates']} further sets "
+   f"of {theirs['draws']:,} draws from the same refits, each read at its own reference count as a rerun with another "
+   f"seed would be, it averages **{mean_ratio:.2f}** with a standard deviation of {sd_ratio:.2f}. "
+   + ("So where both hold as many cells, the new model's intervals are no wider than those the target was taken "
+      "from." if mean_ratio <= 1 else
+      "So where both hold as many cells as the reference's 90% intervals do, the new model's intervals are wider, "
+      "by more than draw noise explains (the average is more than two of its standard errors above one): the target "
+      "is not met like for like at that coverage either." if mean_ratio - 2 * se_mean > 1 else
+      "So where both hold as many cells, the two differ by no more than draw noise explains."))
 md("One number of cells is a fragile place to compare: coverage moves in steps as cells cross the ends of their "
    "intervals, and the width with it. So the ratio is read at every number of held cells from "
-   f"{pct(mine['coverage_range_low'])} to {pct(mine['coverage_range_high'])} of them: it runs from "
+   f"{pct(mine['coverage_range_low'])} to {pct(mine['coverage_range_high'])} of them (as many as the widest "
+   f"intervals scored, at {pct(NOMINAL_LEVELS[-1])}, of both models hold): it runs from "
    f"{mine['width_ratio_range_min']:.2f} to {mine['width_ratio_range_max']:.2f}, median "
    f"**{mine['width_ratio_range_median']:.2f}**. The previous method with this pipeline's alpha "
    f"({par.alpha_method}) gives {focus_widths.at[PREVIOUS, 'width_ratio']:.2f} at the reference's count and a median "
@@ -307,7 +309,7 @@ md("Width and misses in one number: the interval score (Gneiting and Raftery 200
    f"{mine['interval_score_difference_lower_90']:+.3f} to {upper_bound:+.3f}"
    + (", which includes zero)" if upper_bound >= 0 else ")")
    + f". The mean rests on a few cells: half of the summed difference comes from "
-   f"**{mine['cells_behind_half_the_difference']}** of them, the reference's largest misses, and the median cell's "
+   f"**{mine['cells_behind_half_the_difference']}** of them, where the reference misses by far, and the median cell's "
    f"difference is {mine['interval_score_difference_median']:+.2f}"
    + (" (most cells lie inside both intervals and cost more under the new model's wider ones)."
       if mine["interval_score_difference_median"] > 0 else "."))
@@ -364,7 +366,8 @@ near_misses = structures[~structures["supported"] & (structures["gain_over_plain
                          & ~structures["evidence"].isin(["none", "not worth more than a bare mention"])]
 for row in near_misses.itertuples():
     plain_other = structures[(structures["series"] == row.series) & (structures["structure"] == PLAIN)].iloc[0]
-    test_words = "would keep it" if row.kept_by_likelihood_ratio_test else "would not keep it either"
+    test_words = (f"would keep it, p = {row.likelihood_ratio_p_value:.3f}" if row.kept_by_likelihood_ratio_test
+                  else f"would not keep it either, p = {row.likelihood_ratio_p_value:.3f}")
     md(f"For {row.series}, the structure {row.structure} gains {row.gain_over_plain:+.2f}, under the margin "
        f"({row.evidence} evidence in Kass and Raftery's words; a likelihood-ratio test at 5% {test_words}). Its "
        f"intervals hold {row.covered} of {row.scored} cells at a median width of {row.median_relative_width:.2f}, "

@@ -5,7 +5,7 @@ import pytest
 
 from online_csa.common.intervals import central_interval
 from online_csa.models.interval_sharpness import (NOMINAL_LEVELS, LevelIntervals, coverage_width_curve,
-                                                  matched_width_comparison, narrowest_widths)
+                                                  matched_width_comparison, narrowest_widths, sorted_quantiles)
 
 
 def test_the_curve_at_90_percent_is_the_reported_interval():
@@ -33,6 +33,14 @@ def test_interval_score_charges_width_and_misses():
     assert curve["mean_relative_interval_score"] == pytest.approx((inside_score + miss_score) / 2 / 50.5)
 
 
+@pytest.mark.parametrize("counts", [True, False])
+def test_sorted_quantiles_are_numpys(counts):
+    rng = np.random.default_rng(5)
+    values = rng.poisson(30, (4000, 20)).astype(float) if counts else rng.gamma(2.0, 50.0, (301, 20))
+    quantiles = [0.0, 0.025, 0.05, 0.1275, 0.5, 0.9, 0.95, 0.975, 1.0]
+    assert np.array_equal(sorted_quantiles(np.sort(values, axis=0), quantiles), np.quantile(values, quantiles, axis=0))
+
+
 def test_a_cell_with_a_nan_draw_is_not_scored():
     draws = np.ones((50, 3))
     draws[7, 1] = np.nan
@@ -57,11 +65,13 @@ def test_matched_comparison_of_a_model_with_itself_is_exactly_even():
     row = matched_width_comparison({"a": draws, "b": draws.copy()}, observed, "a", 200, 1).set_index("model").loc["b"]
     assert row["width_ratio"] == 1.0 and row["interval_score_difference"] == 0.0
     assert row["width_ratio_range_min"] == row["width_ratio_range_max"] == 1.0
-    assert row["width_ratio_monte_carlo_low"] == row["width_ratio_monte_carlo_high"] == 1.0
+    assert np.isnan(row["width_ratio_replicate_mean"]) and row["replicates"] == 0  # none asked for
     assert (row["interval_score_difference_lower_90"], row["interval_score_difference_upper_90"]) == (0.0, 0.0)
     assert row["matched_level"] <= 0.9 and row["matched_coverage"] == row["reference_coverage"]
     assert row["width_at_matched_coverage"] == row["reference_width_at_matched_coverage"] <= row["reference_width"]
-    assert (row["coverage_range_low"], row["coverage_range_high"]) == (0.7, 0.95)  # 28 and 38 of 40 cells
+    # from 70% of the cells to as many as the widest intervals (98%) hold, at most 95%
+    widest = coverage_width_curve(draws, observed)["coverage"].max()
+    assert row["coverage_range_low"] == 0.7 and row["coverage_range_high"] == min(widest, 0.95)
 
 
 def test_overconfident_intervals_are_no_narrower_at_matched_coverage_and_pay_in_interval_score():
@@ -73,8 +83,10 @@ def test_overconfident_intervals_are_no_narrower_at_matched_coverage_and_pay_in_
     observed = 100 * np.exp(rng.normal(0, 0.3, cells))
     calibrated = 100 * np.exp(rng.normal(0, 0.3, (2000, cells)))
     overconfident = 100 * np.exp(rng.normal(0, 0.2, (2000, cells)))
+    replicates = [{"reference": 100 * np.exp(rng.normal(0, 0.2, (2000, cells))),
+                   "calibrated": 100 * np.exp(rng.normal(0, 0.3, (2000, cells)))} for _ in range(4)]
     rows = matched_width_comparison({"reference": overconfident, "calibrated": calibrated}, observed, "reference",
-                                    300, 2).set_index("model")
+                                    300, 2, replicates=replicates).set_index("model")
     row = rows.loc["calibrated"]
     assert 0.65 <= row["reference_coverage"] <= 0.8 and 0.86 <= row["coverage"] <= 0.94
     assert row["matched_coverage"] >= row["reference_coverage"] and row["matched_level"] < 0.85
@@ -82,7 +94,13 @@ def test_overconfident_intervals_are_no_narrower_at_matched_coverage_and_pay_in_
     assert row["width_ratio"] == pytest.approx(1.0, abs=0.06)
     assert 0.9 < row["width_ratio_range_min"] <= row["width_ratio_range_median"] <= row["width_ratio_range_max"] < 1.1
     assert row["width_ratio_range_median"] == pytest.approx(1.0, abs=0.03)
-    assert row["width_ratio_monte_carlo_low"] <= row["width_ratio_monte_carlo_high"]
+    # fresh draws of the same models move the ratio a little: each replicate read at its own reference count
+    assert row["replicates"] == 4 and 0 < row["width_ratio_replicate_sd"] < 0.05
+    assert row["width_ratio_replicate_mean"] == pytest.approx(1.0, abs=0.06)
+    assert rows.at["reference", "width_ratio_replicate_mean"] == 1.0
+    # the counts the range reads are those both models reach: up to what the reference's widest intervals hold
+    widest = coverage_width_curve(overconfident, observed)["coverage"].max()
+    assert row["coverage_range_low"] == 0.7 and row["coverage_range_high"] == widest < 0.95
     # its misses cost less in total, though most cells (inside both) cost more under its wider intervals: the
     # mean is the proper score, the median says how it is made up
     assert row["interval_score_difference_upper_90"] < 0 < row["interval_score_difference_median"]

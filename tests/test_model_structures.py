@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 
 from online_csa.models.mixed_negative_binomial import fit_mixed_negative_binomial
-from online_csa.models.model_structures import (DISPERSION_TREND, PLAIN, SLOPES, SUPPORT_MARGIN, compare_structures,
-                                                evidence_words, fit_structure)
+from online_csa.models.model_structures import (DISPERSION_TREND, LR_CRITICAL, PLAIN, SLOPES, SUPPORT_MARGIN,
+                                                compare_structures, evidence_words, fit_structure,
+                                                likelihood_ratio_p_value)
 
 
 def synthetic_structure_panel(seed: int, sigma_slope: float = 0.0, alpha_change: float = 0.0, forces: int = 24,
@@ -59,6 +60,13 @@ def test_neither_is_supported_where_neither_is_there():
     assert rows.at[SLOPES, "sigma_slope"] < 0.1
     assert abs(rows.at[DISPERSION_TREND, "alpha_change_per_year"]) < 0.2
     assert rows.at[PLAIN, "gain_over_plain"] == 0.0
+
+
+def test_likelihood_ratio_p_values_match_the_critical_values():
+    for structure in (SLOPES, DISPERSION_TREND):
+        assert likelihood_ratio_p_value(structure, LR_CRITICAL[structure] / 2) == pytest.approx(0.05)
+    assert likelihood_ratio_p_value(DISPERSION_TREND, 1.94) == pytest.approx(0.0489, abs=5e-4)
+    assert likelihood_ratio_p_value(SLOPES, -1e-9) == 0.5 and np.isnan(likelihood_ratio_p_value(PLAIN, 0.0))
 
 
 def test_evidence_words_follow_kass_and_raftery():

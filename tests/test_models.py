@@ -300,3 +300,34 @@ def test_panel_values_used_by_models_lists_every_observed_value_and_why_one_is_u
         ["Southshire", "2015/16", 40, True]]
     assert table["reason"].tolist() == ["", "force outside the modelled geography (north_and_south)",
                                         "series not in models.series (modelled)", ""]
+
+
+@pytest.mark.parametrize("structured", [False, True])
+def test_one_cell_draws_follow_the_coefficient_draws(structured):
+    """predictive_log_mean gives the mean and variance of a cell's log mean that simulate_counts'
+    coefficient draws give it, for a force with figures and one without; simulate_one_cell's counts
+    then match simulate_counts' in distribution."""
+    from online_csa.models.negative_binomial import (STRUCTURED_FROM_FORCES, design_matrix, draw_coefficients,
+                                                    predictive_log_mean, simulate_counts, simulate_one_cell)
+    rng = np.random.default_rng(21)
+    rows = []
+    for f in range(STRUCTURED_FROM_FORCES + 2):
+        for t in (2015, 2016, 2017):
+            if rng.random() < 0.7:
+                rows.append({"force": f"Synthforce {f:02d}", "year": t, "log_population": np.log(2e5),
+                             "value": float(rng.poisson(40 * np.exp(0.3 * f / 30 + 0.1 * (t - 2015))))})
+    cells = pd.DataFrame(rows)
+    # the fit takes its block form from STRUCTURED_FROM_FORCES forces, and with robust errors the dense one
+    fit = fit_negative_binomial(cells, design="year_effects", alpha_method="pearson", robust=not structured)
+    assert (fit.information_blocks is not None) == structured
+    coefficients = draw_coefficients(fit, 200_000, np.random.default_rng(1))
+    k = len(fit.forces)
+    X_time, _ = design_matrix(np.array(["-"]), np.array([2016]), [], fit.years, fit.design, fit.breaks)
+    known = fit.forces[0]
+    eta = coefficients[:, 0] + coefficients[:, k:] @ X_time[0] + np.log(3e5)
+    mean, var = predictive_log_mean(fit, known, 2016, np.log(3e5))
+    assert mean == pytest.approx(eta.mean(), abs=0.01) and var == pytest.approx(eta.var(), rel=0.03)
+    one = simulate_one_cell(fit, "Unseen force", 2016, np.log(3e5), 100_000, np.random.default_rng(2))
+    every = simulate_counts(fit, ["Unseen force"], [2016], [np.log(3e5)], 100_000, np.random.default_rng(3))[:, 0]
+    assert np.quantile(one, [0.05, 0.5, 0.95]) == pytest.approx(np.quantile(every, [0.05, 0.5, 0.95]), rel=0.03)
+    assert np.isnan(simulate_one_cell(fit, known, 2019, 0.0, 10, rng)).all()  # no estimated effect for 2019

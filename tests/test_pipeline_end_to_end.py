@@ -168,6 +168,7 @@ def test_models_on_the_real_ledger(run):
     assert new["coverage"] >= 0.88 and new["width_at_matched_coverage"] < new["width"]
     assert new["width_ratio_range_min"] <= new["width_ratio"] <= new["width_ratio_range_max"]
     assert 0.85 < new["width_ratio_range_median"] < 1.2  # about as sharp as the reference where both cover as often
+    assert new["replicates"] >= 4 and 0 < new["width_ratio_replicate_sd"] < 0.1
     structures = pd.read_csv(run / "results/tables/model_structure_checks.csv").set_index(["series", "structure"])
     online = structures.loc["online_child_sexual_offences"]
     assert len(online) == 3 and not online["supported"].any() and not online["kept_by_likelihood_ratio_test"].any()

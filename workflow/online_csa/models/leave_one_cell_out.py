@@ -33,7 +33,7 @@ from online_csa.models.imputation import impute_missing_cells
 from online_csa.models.imputation_validation import NEW_MODEL, PREVIOUS
 from online_csa.models.interval_sharpness import coverage_width_curve, matched_width_comparison
 from online_csa.models.mixed_negative_binomial import MixedFit
-from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial, simulate_counts
+from online_csa.models.negative_binomial import NotIdentifiedError, fit_negative_binomial, simulate_one_cell
 from online_csa.models.selection_imputation import SelectionPrior, impute_with_selection
 from online_csa.models.total_constraints import TotalCandidate
 
@@ -43,7 +43,7 @@ BEFORE_MIXED_MODEL = "before the mixed model: fixed effects, maximum-likelihood 
 WIDTH_COLUMNS = ["series", "scheme", "model", "reference", "nominal", "scored", "draws", "reference_covered",
                  "reference_coverage", "reference_width", "coverage", "width", "matched_level", "matched_coverage",
                  "width_at_matched_coverage", "reference_width_at_matched_coverage", "width_ratio",
-                 "width_ratio_monte_carlo_low", "width_ratio_monte_carlo_high", "coverage_range_low",
+                 "width_ratio_replicate_mean", "width_ratio_replicate_sd", "replicates", "coverage_range_low",
                  "coverage_range_high", "width_ratio_range_min", "width_ratio_range_median", "width_ratio_range_max",
                  "interval_score", "interval_score_difference", "interval_score_difference_lower_90",
                  "interval_score_difference_upper_90", "interval_score_difference_median",
@@ -53,6 +53,7 @@ CURVE_COLUMNS = ["series", "model", "scheme", "nominal", "scored", "covered", "c
 WITH_TOTALS = "leave-one-cell-out (with totals)"
 NEWTON_STEPS = 2  # from the full fit's mode; the tests check the predictions against exact refits
 BOOTSTRAP_RESAMPLES = 1000  # resamples of the held-out cells behind each width comparison's interval
+MONTE_CARLO_REPLICATES = 6  # further sets of draws from the same refits: the Monte Carlo error of a width ratio
 
 
 @dataclass
@@ -190,19 +191,25 @@ def _previous_method_draws(cells: pd.DataFrame, rows_printed: np.ndarray, alpha_
         full = fit_negative_binomial(cells[observed], design="year_effects", alpha_method=alpha_method, robust=False)
     except NotIdentifiedError:
         full = None
-    sims = np.full((draws, len(rows_printed)), np.nan)
     fits = []
-    for j, i in enumerate(rows_printed):
-        one = cells.iloc[[i]]
+    for i in rows_printed:
         try:
-            previous = fit_negative_binomial(cells[observed & ~_only(len(cells), i)], design="year_effects",
-                                             alpha_method=alpha_method, robust=False, near=full)
+            fits.append(fit_negative_binomial(cells[observed & ~_only(len(cells), i)], design="year_effects",
+                                              alpha_method=alpha_method, robust=False, near=full))
         except NotIdentifiedError:
             fits.append(None)
-            continue
-        fits.append(previous)
-        sims[:, j] = simulate_counts(previous, one["force"], one["year"], one["log_population"], draws, rng)[:, 0]
-    return sims, fits
+    return _draws_from_refits(fits, cells, rows_printed, draws, rng), fits
+
+
+def _draws_from_refits(fits: list, cells: pd.DataFrame, rows_printed: np.ndarray, draws: int,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Each held-out cell's draws (draws x printed cells) from its refit; NaN where there is none."""
+    sims = np.full((draws, len(rows_printed)), np.nan)
+    for j, (i, refit) in enumerate(zip(rows_printed, fits)):
+        if refit is not None:
+            sims[:, j] = simulate_one_cell(refit, cells.at[i, "force"], int(cells.at[i, "year"]),
+                                           float(cells.at[i, "log_population"]), draws, rng)
+    return sims
 
 
 @dataclass
@@ -233,7 +240,7 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
     modes = one_out_modes(fit, cells.iloc[rows_printed], keep_information=bool(in_total.any()))
     new = modes.draw(draws, rng)
     old, previous_fits = _previous_method_draws(cells, rows_printed, alpha_method, draws, rng)
-    old_ml, _ = _previous_method_draws(cells, rows_printed, "ml", draws, rng)
+    old_ml, ml_fits = _previous_method_draws(cells, rows_printed, "ml", draws, rng)
     old_totals = old.copy()
     for j, i in enumerate(rows_printed):
         if previous_fits[j] is not None and candidates is not None and _contains(previous_totals, cells, i):
@@ -259,7 +266,15 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
                                                                                 scheme=scheme)
                         for model, scheme, sims in scored], ignore_index=True)
     no_totals = {model: sims[:, common] for model, scheme, sims in scored if scheme == NO_TOTALS}
-    widths = matched_width_comparison(no_totals, y[common], BEFORE_MIXED_MODEL, BOOTSTRAP_RESAMPLES, seed)
+
+    def replicate(r: int) -> dict[str, np.ndarray]:  # the same refits, fresh draws: only the Monte Carlo differs
+        again = np.random.default_rng([seed, r])  # the new model and the reference only: the ratio the chapter reads
+        fresh = {NEW_MODEL: modes.draw(draws, again),
+                 BEFORE_MIXED_MODEL: _draws_from_refits(ml_fits, cells, rows_printed, draws, again)}
+        return {model: values[:, common] for model, values in fresh.items()}
+
+    widths = matched_width_comparison(no_totals, y[common], BEFORE_MIXED_MODEL, BOOTSTRAP_RESAMPLES, seed,
+                                      replicates=[replicate(r) for r in range(1, MONTE_CARLO_REPLICATES + 1)])
     return OneOutChecks(out, curves[CURVE_COLUMNS], widths.assign(series=series, scheme=NO_TOTALS))
 
 

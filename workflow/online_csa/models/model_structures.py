@@ -136,6 +136,16 @@ def one_out_draws(fit: MixedFit, printed: pd.DataFrame, structure: StructureFit,
     return rng.poisson(rng.gamma(1 / alpha[None, :], np.exp(eta) * alpha[None, :])).astype(float)
 
 
+def likelihood_ratio_p_value(structure: str, gain: float) -> float:
+    """The p-value of the likelihood-ratio statistic 2 x `gain` for the parameter `structure` adds:
+    chi-square with one degree of freedom for the trend, half of it for the slopes' spread on its
+    boundary; NaN for the plain structure."""
+    if structure == PLAIN:
+        return np.nan
+    tail = float(stats.chi2.sf(max(2 * gain, 0.0), 1))
+    return tail / 2 if structure == SLOPES else tail
+
+
 def evidence_words(gain: float) -> str:
     """Kass and Raftery's words for 2 x `gain` (a gain of log marginal likelihood), read as 2 x log
     Bayes factor; a gain at or below 0 is no evidence for the structure."""
@@ -168,6 +178,7 @@ def compare_structures(fit: MixedFit, frame: pd.DataFrame, series: str, draws: i
         rows.append({"series": series, "structure": structure, "log_marginal_likelihood": fitted.log_marginal,
                      "gain_over_plain": gain, "supported": bool(gain > SUPPORT_MARGIN),
                      "evidence": evidence_words(gain),
+                     "likelihood_ratio_p_value": likelihood_ratio_p_value(structure, gain),
                      "kept_by_likelihood_ratio_test": bool(structure != PLAIN and 2 * gain > LR_CRITICAL[structure]),
                      "sigma_force": fitted.sigma_force, "sigma_year": fitted.sigma_year,
                      "sigma_slope": fitted.sigma_slope, "alpha": fitted.alpha,

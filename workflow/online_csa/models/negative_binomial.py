@@ -421,6 +421,51 @@ def truncated_poisson(rate: np.ndarray, lower: np.ndarray, upper: np.ndarray, rn
     return (lower[None, :] + (u > cdf).sum(axis=2)).astype(float).clip(None, upper[None, :])
 
 
+def predictive_log_mean(fit: NegativeBinomialFit, force: str, year: int, log_population: float) -> tuple[float, float]:
+    """The mean and variance of one cell's log mean under `simulate_counts`' draws: the
+    coefficients' sampling distribution (and, for a force with no observation, a force effect
+    from the spread of the estimated ones, independent of them), or (NaN, NaN) where the cell's
+    year has no estimated effect. Its exp is a normal on the log scale, so one cell's draws need
+    no draw of every coefficient."""
+    if fit.design == "year_effects" and int(year) not in fit.years:
+        return np.nan, np.nan
+    X_time, _ = design_matrix(np.array(["-"]), np.array([int(year)]), [], fit.years, fit.design, fit.breaks)
+    x_time = X_time[0]
+    k = len(fit.forces)
+    known = force in fit.forces
+    i = fit.forces.index(force) if known else None
+    if fit.information_blocks is None:
+        time_cov = fit.cov_model[k:, k:]
+        mean = x_time @ fit.params[k:]
+        if known:
+            x = np.concatenate([np.eye(k)[i], x_time])
+            return float(x @ fit.params + log_population), float(x @ fit.cov_model @ x)
+    else:
+        A, B, C = fit.information_blocks
+        A_inv_B, schur = _profile_out_forces(A, B, C)
+        time_cov = np.linalg.inv(schur)
+        mean = x_time @ fit.params[k:]
+        if known:  # force_i = its estimate - A^-1 B (gamma - estimate) + noise of variance 1 / A_i
+            direction = x_time - A_inv_B[i]
+            return (float(fit.params[i] + mean + log_population),
+                    float(direction @ time_cov @ direction + 1.0 / A[i]))
+    spread_mean, spread_sd = fit.force_effect_spread
+    return float(spread_mean + mean + log_population), float(x_time @ time_cov @ x_time + spread_sd ** 2)
+
+
+def simulate_one_cell(fit: NegativeBinomialFit, force: str, year: int, log_population: float, draws: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """One unbounded cell's posterior-predictive draws, distributed as `simulate_counts`' for it:
+    a log mean from `predictive_log_mean`'s normal, then a gamma-Poisson count; NaN where the
+    cell's year has no estimated effect."""
+    mean, var = predictive_log_mean(fit, force, year, log_population)
+    if np.isnan(mean):
+        return np.full(draws, np.nan)
+    mu = np.exp(mean + np.sqrt(var) * rng.standard_normal(draws))
+    shape = 1.0 / fit.alpha
+    return rng.poisson(rng.gamma(shape, mu / shape)).astype(float)
+
+
 def simulate_counts(fit: NegativeBinomialFit, forces, years, log_population, draws: int,
                     rng: np.random.Generator, lower=None, upper=None) -> np.ndarray:
     """Posterior-predictive draws (draws x cells) for the given cells.
