@@ -15,11 +15,11 @@ approximation, b0 and b1 flat; variance components, alpha and g at the maximum o
 approximate marginal likelihood) and scored by leave-one-cell-out: every printed cell predicted
 by a refit of the coefficients without it (Newton steps from the full fit's mode, as
 `leave_one_cell_out` refits the imputation's model), at the structure's estimates (plug-in: unlike
-the imputation's model, no grid over sigma_year and alpha), its draws scored at every nominal
-level by `interval_sharpness`. The plain structure is scored the same way, so the three are
-compared like for like; a structure counts as supported if its log marginal likelihood is
-higher by more than `SUPPORT_MARGIN` (a heuristic margin), and the gain is also put in Kass and
-Raftery's words (`evidence_words`), so that a gain just under the margin is seen as such.
+the imputation's model, no grid over sigma_year and alpha). The plain structure is scored the
+same way, so the three are compared like for like; a structure counts as supported if its log
+marginal likelihood is higher by more than `SUPPORT_MARGIN` (a heuristic margin), and the gain
+is also put in Kass and Raftery's words (`evidence_words`) and tested by a likelihood ratio, so
+that a gain just under the margin is seen as such.
 """
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ from scipy import optimize, stats
 
 from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import column_intervals
-from online_csa.models.interval_sharpness import coverage_width_curve
 from online_csa.models.leave_one_cell_out import one_out_refits
 from online_csa.models.mixed_negative_binomial import MixedFit, _penalised_mode, nb_log_likelihood
 
@@ -154,15 +153,14 @@ def evidence_words(gain: float) -> str:
     return next(words for upper, words in EVIDENCE_BANDS if 2 * gain <= upper)
 
 
-def compare_structures(fit: MixedFit, frame: pd.DataFrame, series: str, draws: int,
-                       seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compare_structures(fit: MixedFit, frame: pd.DataFrame, series: str, draws: int, seed: int) -> pd.DataFrame:
     """Every structure in STRUCTURES fitted to the series' printed cells and scored by
-    leave-one-cell-out: (one row per structure: estimates, log marginal likelihood against the
-    plain structure's, 90% coverage and width; the coverage-width curves of `interval_sharpness`)."""
+    leave-one-cell-out: one row per structure, with its estimates, its log marginal likelihood
+    against the plain structure's and its 90% coverage and width."""
     printed = frame[frame["observed"]].reset_index(drop=True)
     y = printed["value"].to_numpy(float)
     rng = np.random.default_rng(seed)
-    rows, curves = [], []
+    rows = []
     plain = None
     for structure in STRUCTURES:
         fitted = fit_structure(fit, printed, structure)
@@ -187,6 +185,4 @@ def compare_structures(fit: MixedFit, frame: pd.DataFrame, series: str, draws: i
                      "alpha_first_printed_year": alpha_in(first), "alpha_last_printed_year": alpha_in(last),
                      "scored": len(y), "covered": int(((lower <= y) & (y <= upper)).sum()),
                      "median_relative_width": float(np.median((upper - lower) / median))})
-        curves.append(coverage_width_curve(sims, y).assign(series=series, model=f"structure: {structure}",
-                                                          scheme="leave-one-cell-out (no totals)"))
-    return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
+    return pd.DataFrame(rows)
