@@ -347,6 +347,11 @@ def test_leave_one_cell_out_scores_every_printed_cell_under_both_models():
         assert at_90.at[model, "median_relative_width"] == pytest.approx(width)
     # the maximum-likelihood alpha is the smaller one here: narrower intervals than with Pearson's
     assert at_90.at[BEFORE_MIXED_MODEL, "median_relative_width"] < at_90.at[PREVIOUS, "median_relative_width"]
+    # without the reference (a series the width target is not about): two models, no width comparison
+    plain = leave_one_cell_out_checks(cells, "synthetic_series", fit, 300, 3, "pearson", with_reference=False)
+    assert set(plain.cells["model"]) == {NEW_MODEL, PREVIOUS} and plain.widths.empty
+    assert plain.cells[plain.cells["model"] == NEW_MODEL].reset_index(drop=True).equals(
+        checks[checks["model"] == NEW_MODEL].reset_index(drop=True))
 
 
 def test_newton_steps_from_the_full_fit_give_the_exact_leave_one_out_refits():

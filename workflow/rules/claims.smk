@@ -11,6 +11,7 @@ rule check_claims:
         claims=report(f"{TABLES}/claims.csv", caption="../report/claims.rst", category="3. Claims"),
     log:
         f"{LOGS}/check_claims.log",
+    priority: 3  # short, and chapter 4 (its figures) waits for it: not left for the end of a cold run
     conda:
         ENV
     params:

@@ -176,6 +176,7 @@ rule check_cell_calibration:
         draws=config["models"]["validation"]["one_out_draws"],
         proposals_per_draw=config["models"]["validation"]["proposals_per_draw"],
         with_totals=config["models"]["validation"]["cell_checks_with_totals"],
+        width_series=config["models"]["validation"]["printed_cell_width_series"],
         seed=config["models"]["validation"]["seed"],
     script:
         "../scripts/check_cell_calibration.py"
@@ -195,7 +196,7 @@ rule compare_model_structures:
         ),
     log:
         f"{LOGS}/compare_model_structures.log",
-    priority: 1  # off the chain to chapter 4's tables: after the longer model checks
+    priority: 6  # short, and chapter 4 waits for it: first, so the longer checks end together
     conda:
         ENV
     params:
@@ -241,6 +242,7 @@ rule fit_flag_propensity:
         ),
     log:
         f"{LOGS}/fit_flag_propensity.log",
+    priority: 3  # short, and chapter 4 waits for it: not left for the end of a cold run
     conda:
         ENV
     params:
@@ -272,6 +274,7 @@ rule fit_structural_breaks:
         s15a_step=report(f"{TABLES}/s15a_step.csv", caption="../report/s15a_step.rst", category="4. Models"),
     log:
         f"{LOGS}/fit_structural_breaks.log",
+    priority: 3  # short, and chapter 4 waits for it: not left for the end of a cold run
     conda:
         ENV
     params:

@@ -21,9 +21,11 @@ for model in load_series_models(inp.series_models):
     totals = model.candidates if par.with_totals else None
     check = leave_one_cell_out_checks(model.frame, model.series, model.fit, par.draws, par.seed, par.alpha_method,
                                       totals, previous_constraints(model.candidates),
-                                      oversample=par.proposals_per_draw, prior=prior)
+                                      oversample=par.proposals_per_draw, prior=prior,
+                                      with_reference=model.series == par.width_series)
     checks.append(check.cells)
-    widths.append(check.widths)
+    if not check.widths.empty:  # the series the width target is about
+        widths.append(check.widths)
     curves.append(check.curves)
 write_table(pd.concat(checks, ignore_index=True), out.cells)
 write_table(pd.concat(curves, ignore_index=True), out.curves)

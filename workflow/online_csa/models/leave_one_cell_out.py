@@ -53,7 +53,7 @@ CURVE_COLUMNS = ["series", "model", "scheme", "nominal", "scored", "covered", "c
 WITH_TOTALS = "leave-one-cell-out (with totals)"
 NEWTON_STEPS = 2  # from the full fit's mode; the tests check the predictions against exact refits
 BOOTSTRAP_RESAMPLES = 1000  # resamples of the held-out cells behind each width comparison's interval
-MONTE_CARLO_REPLICATES = 6  # further sets of draws from the same refits: the Monte Carlo error of a width ratio
+MONTE_CARLO_REPLICATES = 8  # further sets of draws from the same refits: the Monte Carlo error of a width ratio
 
 
 @dataclass
@@ -222,15 +222,16 @@ class OneOutChecks:
 def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, draws: int, seed: int,
                               alpha_method: str, candidates: list[TotalCandidate] | None = None,
                               previous_totals=(), oversample: int = 2,
-                              prior: SelectionPrior = SelectionPrior()) -> OneOutChecks:
+                              prior: SelectionPrior = SelectionPrior(), with_reference: bool = True) -> OneOutChecks:
     """Each printed cell predicted by each model refitted without it: with no published total
     and, given `candidates` (the series' totals; the applied ones constrain) and
     `previous_totals` (the totals the previous method used, as TotalConstraints), with the
-    totals that contain it applied as in the real imputation. With no totals, also the method
-    the pipeline used before the mixed model (the previous method with a maximum-likelihood
-    alpha), whose intervals the printed-cell width target was taken from. Each model's draws are
-    also scored at every nominal level (`interval_sharpness`), on the cells every model scores, and
-    with no totals compared with the method before the mixed model at matched coverage."""
+    totals that contain it applied as in the real imputation. With no totals and
+    `with_reference` (the series the printed-cell width target is about), also the method the
+    pipeline used before the mixed model (the previous method with a maximum-likelihood alpha),
+    whose intervals the target was taken from, and every model compared with it at matched
+    coverage. Each model's draws are also scored at every nominal level (`interval_sharpness`),
+    on the cells every model scores."""
     cells = cells.reset_index(drop=True)
     observed = cells["observed"].to_numpy()
     rows_printed = np.flatnonzero(observed)
@@ -240,7 +241,8 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
     modes = one_out_modes(fit, cells.iloc[rows_printed], keep_information=bool(in_total.any()))
     new = modes.draw(draws, rng)
     old, previous_fits = _previous_method_draws(cells, rows_printed, alpha_method, draws, rng)
-    old_ml, ml_fits = _previous_method_draws(cells, rows_printed, "ml", draws, rng)
+    if with_reference:
+        old_ml, ml_fits = _previous_method_draws(cells, rows_printed, "ml", draws, rng)
     old_totals = old.copy()
     for j, i in enumerate(rows_printed):
         if previous_fits[j] is not None and candidates is not None and _contains(previous_totals, cells, i):
@@ -248,7 +250,8 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
             imp = impute_missing_cells(hidden, previous_fits[j], list(previous_totals), draws, seed + j)
             old_totals[:, j] = imp.missing_draws[:, np.searchsorted(np.flatnonzero(~hidden["observed"].to_numpy()), i)]
     y = cells["value"].to_numpy(float)[rows_printed]
-    scored = [(NEW_MODEL, NO_TOTALS, new), (PREVIOUS, NO_TOTALS, old), (BEFORE_MIXED_MODEL, NO_TOTALS, old_ml)]
+    scored = [(NEW_MODEL, NO_TOTALS, new), (PREVIOUS, NO_TOTALS, old)]
+    scored += [(BEFORE_MIXED_MODEL, NO_TOTALS, old_ml)] if with_reference else []
     if candidates is not None:
         new_totals = new.copy()
         for j in np.flatnonzero(in_total):
@@ -265,6 +268,8 @@ def leave_one_cell_out_checks(cells: pd.DataFrame, series: str, fit: MixedFit, d
     curves = pd.concat([coverage_width_curve(sims[:, common], y[common]).assign(series=series, model=model,
                                                                                 scheme=scheme)
                         for model, scheme, sims in scored], ignore_index=True)
+    if not with_reference:
+        return OneOutChecks(out, curves[CURVE_COLUMNS], pd.DataFrame(columns=WIDTH_COLUMNS))
     no_totals = {model: sims[:, common] for model, scheme, sims in scored if scheme == NO_TOTALS}
 
     def replicate(r: int) -> dict[str, np.ndarray]:  # the same refits, fresh draws: only the Monte Carlo differs
