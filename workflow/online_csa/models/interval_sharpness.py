@@ -43,15 +43,12 @@ class LevelIntervals:
     relative_width: np.ndarray  # levels x cells: width over the estimate
     relative_score: np.ndarray  # levels x cells: interval score over the estimate
 
-    def curve(self, cells=None) -> pd.DataFrame:
-        """Coverage, median width and mean interval score at every level, over `cells` (indices,
-        repeats allowed: a bootstrap resample) or every cell."""
-        cells = slice(None) if cells is None else cells
-        inside = self.inside[:, cells]
-        return pd.DataFrame({"nominal": self.levels, "scored": inside.shape[1], "covered": inside.sum(axis=1),
-                             "coverage": inside.mean(axis=1),
-                             "median_relative_width": np.median(self.relative_width[:, cells], axis=1),
-                             "mean_relative_interval_score": self.relative_score[:, cells].mean(axis=1)})
+    def curve(self) -> pd.DataFrame:
+        """Coverage, median width and mean interval score at every level."""
+        return pd.DataFrame({"nominal": self.levels, "scored": self.inside.shape[1],
+                             "covered": self.inside.sum(axis=1), "coverage": self.inside.mean(axis=1),
+                             "median_relative_width": np.median(self.relative_width, axis=1),
+                             "mean_relative_interval_score": self.relative_score.mean(axis=1)})
 
 
 def sorted_quantiles(ordered: np.ndarray, quantiles) -> np.ndarray:
@@ -138,10 +135,10 @@ def matched_width_comparison(draws: dict[str, np.ndarray], observed: np.ndarray,
     reference's at the same k. Reported at the k the reference's intervals at `level` hold
     (`width_ratio`); its mean and standard deviation over `replicates` (further sets of draws of
     the same cells, for the reference and any of the models, each read at its own reference
-    count, as a rerun with another seed would be): the Monte Carlo error; and over every k in COVERAGE_RANGE that both models' widest
-    intervals reach (min, median, max; `coverage_range_low`/`_high` say which): one k alone moves
-    in steps as cells cross interval ends, which a bootstrap over the same cells does not
-    reproduce.
+    count, as a rerun with another seed would be): the Monte Carlo error; and over every k in
+    COVERAGE_RANGE that both models' widest intervals reach (min, median, max;
+    `coverage_range_low`/`_high` say which): one k alone moves in steps as cells cross interval
+    ends, which a bootstrap over the same cells does not reproduce.
 
     The interval score at `level`: each model's mean over the cells, less the reference's, with a
     90% interval from a paired bootstrap over the cells (`resamples`, the same for every model);

@@ -143,6 +143,20 @@ def _penalised_mode(y, X, offset, penalty: np.ndarray, alpha: float, start: np.n
     return beta, mu, H, converged
 
 
+def laplace_log_marginal(y, X, offset, penalty: np.ndarray, alpha, start: np.ndarray | None,
+                         log_det_prior: float) -> tuple[float, np.ndarray]:
+    """The Laplace approximation of the log marginal likelihood of a penalised NB2 model (random
+    effects integrated out, the first two coefficients flat), with the posterior mode it is taken
+    at (the next evaluation's start); -inf where the approximation fails. `penalty` holds the
+    prior precisions, `log_det_prior` the log determinant of the random effects' prior
+    covariance."""
+    beta, mu, H, _ = _penalised_mode(y, X, offset, penalty, alpha, start)
+    sign, logdet_h = np.linalg.slogdet(H)
+    value = (nb_log_likelihood(y, mu, alpha) - 0.5 * np.sum(penalty[2:] * beta[2:] ** 2)
+             - 0.5 * log_det_prior - 0.5 * logdet_h)
+    return (value if sign > 0 and np.isfinite(value) else -np.inf), beta
+
+
 def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years: list[int],
                                 like: MixedFit | None = None, steps: int | None = None) -> MixedFit:
     """Fit the model to the printed cells (`observed` has force, year, value, log_population);
@@ -167,15 +181,10 @@ def fit_mixed_negative_binomial(observed: pd.DataFrame, forces: list[str], years
     def negative_log_marginal(theta):
         log_sigma_force, log_sigma_year, log_alpha = np.clip(theta, -8, 3)
         alpha = float(np.exp(log_alpha))
-        pen = penalty(log_sigma_force, log_sigma_year)
-        beta, mu, H, _ = _penalised_mode(y, X, offset, pen, alpha, state["start"])
-        state["start"] = beta
-        random = beta[2:]
-        sign, logdet_h = np.linalg.slogdet(H)
         log_det_prior = n_years * 2 * log_sigma_year + n_forces * 2 * log_sigma_force
-        value = (nb_log_likelihood(y, mu, alpha) - 0.5 * np.sum(pen[2:] * random ** 2)
-                 - 0.5 * log_det_prior - 0.5 * logdet_h)
-        return -value if sign > 0 and np.isfinite(value) else np.inf
+        value, state["start"] = laplace_log_marginal(y, X, offset, penalty(log_sigma_force, log_sigma_year), alpha,
+                                                     state["start"], log_det_prior)
+        return -value
 
     if like is None:
         start = np.array([np.log(0.5), np.log(0.2), np.log(0.2)])

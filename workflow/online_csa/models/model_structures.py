@@ -32,7 +32,7 @@ from scipy import optimize, stats
 from online_csa.common.fiscal_years import format_fiscal_year
 from online_csa.common.intervals import column_intervals
 from online_csa.models.leave_one_cell_out import one_out_refits
-from online_csa.models.mixed_negative_binomial import MixedFit, _penalised_mode, nb_log_likelihood
+from online_csa.models.mixed_negative_binomial import MixedFit, _penalised_mode, laplace_log_marginal
 
 PLAIN = "force and year effects (as fitted)"
 SLOPES = "with random force slopes"
@@ -97,12 +97,9 @@ def fit_structure(fit: MixedFit, printed: pd.DataFrame, structure: str) -> Struc
 
     def negative_log_marginal(theta):
         penalty, cell_alpha, _ = unpack(theta)
-        beta, mu, H, _ = _penalised_mode(y, X, offset, penalty, cell_alpha, state["start"])
-        state["start"] = beta
-        sign, logdet_h = np.linalg.slogdet(H)
-        value = (nb_log_likelihood(y, mu, cell_alpha) - 0.5 * np.sum(penalty[2:] * beta[2:] ** 2)
-                 + 0.5 * np.sum(np.log(penalty[2:])) - 0.5 * logdet_h)
-        return -value if sign > 0 and np.isfinite(value) else np.inf
+        value, state["start"] = laplace_log_marginal(y, X, offset, penalty, cell_alpha, state["start"],
+                                                     -np.sum(np.log(penalty[2:])))
+        return -value
 
     start = np.log([fit.sigma_force, fit.sigma_year, fit.alpha])
     if structure == PLAIN:
